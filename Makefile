@@ -1,0 +1,108 @@
+# paperboy - plain Makefile with pkg-config (see README.md).
+#
+#   make          build ./paperboy (-O2, -Werror)
+#   make test     build an ASan+UBSan tree in build/asan and run every test
+#   make deps     install the Debian packages the project uses
+#   make demo     deps, build, import the bundled sample, show it
+#   make fuzz     build libFuzzer targets with clang into build/fuzz
+#   make bench    run the benchmarks in bench/ (whole corpus; slow)
+
+PKGS     := sqlite3 jansson expat liblzma zlib libutf8proc
+CC       ?= cc
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Werror
+BASEFLAGS:= -std=gnu17 -g -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CFLAGS   ?= -O2
+LIBS     := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lpthread -lm
+
+LIB_SRC  := $(shell find src -name '*.c' ! -path 'src/cli/*' | sort)
+CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+HDRS     := $(shell find src tests -name '*.h')
+
+# --- release tree ---------------------------------------------------------
+REL      := build/rel
+REL_OBJ  := $(LIB_SRC:%.c=$(REL)/%.o)
+
+all: paperboy
+
+$(REL)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(WARN) -c $< -o $@
+
+$(REL)/libpaperboy.a: $(REL_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+paperboy: $(CLI_SRC) $(REL)/libpaperboy.a $(HDRS)
+	$(CC) $(BASEFLAGS) $(CFLAGS) $(WARN) $(CLI_SRC) $(REL)/libpaperboy.a $(LIBS) -o $@
+
+# --- sanitizer tree (make test) ------------------------------------------
+ASAN     := build/asan
+SANFLAGS := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+ASAN_OBJ := $(LIB_SRC:%.c=$(ASAN)/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(ASAN)/unit/%)
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(ASAN)/fuzz/%)
+
+$(ASAN)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) $(SANFLAGS) $(WARN) -c $< -o $@
+
+$(ASAN)/libpaperboy.a: $(ASAN_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(ASAN)/paperboy: $(CLI_SRC) $(ASAN)/libpaperboy.a $(HDRS)
+	$(CC) $(BASEFLAGS) $(SANFLAGS) $(WARN) $(CLI_SRC) $(ASAN)/libpaperboy.a $(LIBS) -o $@
+
+$(ASAN)/unit/%: tests/unit/%.c $(ASAN)/libpaperboy.a $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) -Itests $(SANFLAGS) $(WARN) $< $(ASAN)/libpaperboy.a $(LIBS) -o $@
+
+$(ASAN)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(ASAN)/libpaperboy.a $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) -Itests $(SANFLAGS) $(WARN) $< tests/fuzz/replay_main.c $(ASAN)/libpaperboy.a $(LIBS) -o $@
+
+test-build: $(ASAN)/paperboy $(UNIT_BIN) $(REPLAY_BIN) paperboy
+
+test: test-build
+	@tests/run.sh
+
+# --- fuzzing with clang/libFuzzer ------------------------------------------
+FUZZ     := build/fuzz
+FUZZ_OBJ := $(LIB_SRC:%.c=$(FUZZ)/%.o)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ)/bin/%)
+FUZZFLAGS:= -O1 -g -fsanitize=fuzzer-no-link,address,undefined
+
+$(FUZZ)/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	clang $(BASEFLAGS) $(FUZZFLAGS) -c $< -o $@
+
+$(FUZZ)/libpaperboy.a: $(FUZZ_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ)/bin/%: tests/fuzz/%.c $(FUZZ)/libpaperboy.a
+	@mkdir -p $(dir $@)
+	clang $(BASEFLAGS) -Itests -O1 -g -fsanitize=fuzzer,address,undefined $< $(FUZZ)/libpaperboy.a $(LIBS) -o $@
+
+fuzz: $(FUZZ_BIN)
+
+# --- the rest ---------------------------------------------------------------
+deps:
+	@scripts/deps.sh
+
+DEMO_DB ?= demo.db
+demo: deps paperboy
+	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	./paperboy import --db $(DEMO_DB) data/sample/
+	./paperboy stats --db $(DEMO_DB)
+
+bench: paperboy
+	@bench/import/run.sh
+
+clean:
+	rm -rf build paperboy
+
+.PHONY: all test test-build fuzz deps demo bench clean
+.DELETE_ON_ERROR:

@@ -1,0 +1,388 @@
+/* reader.c - buffered, transparently decompressing byte stream. */
+#include "ingest/reader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lzma.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "core/mem.h"
+
+#define RAW_CAP (256u << 10)
+#define OUT_CAP (1u << 20)
+
+struct pb_reader {
+    int fd;                 /* -1 for memory */
+    const unsigned char *mem;
+    size_t mem_len, mem_pos;
+    enum pb_compression comp;
+    lzma_stream xz;
+    z_stream gz;
+    int gz_ready;
+    unsigned char *raw;     /* compressed input buffer */
+    size_t raw_len, raw_pos;
+    int raw_eof;
+    uint64_t raw_total, raw_size;
+    int stream_end;         /* decoder reported end of stream */
+    char *out;              /* decompressed, buffered */
+    size_t out_len, out_pos, out_cap;
+    int eof;
+    uint64_t offset;        /* decompressed bytes consumed */
+    uint64_t lineno;
+    size_t line_max;
+    char *line;             /* assembled line across refills */
+    size_t line_cap;
+};
+
+static int raw_fill(struct pb_reader *r, struct pb_err *err)
+{
+    if (r->raw_pos < r->raw_len || r->raw_eof)
+        return PB_OK;
+    r->raw_pos = r->raw_len = 0;
+    if (r->fd < 0) {
+        size_t n = r->mem_len - r->mem_pos;
+        if (n > RAW_CAP)
+            n = RAW_CAP;
+        memcpy(r->raw, r->mem + r->mem_pos, n);
+        r->mem_pos += n;
+        r->raw_len = n;
+    } else {
+        ssize_t n;
+        do
+            n = read(r->fd, r->raw, RAW_CAP);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+            return pb_err_set(err, PB_EIO, "read failed: %s", strerror(errno));
+        r->raw_len = (size_t)n;
+    }
+    if (r->raw_len == 0)
+        r->raw_eof = 1;
+    r->raw_total += r->raw_len;
+    return PB_OK;
+}
+
+static int detect(struct pb_reader *r, struct pb_err *err)
+{
+    int rc = raw_fill(r, err);
+    if (rc)
+        return rc;
+    const unsigned char *p = r->raw;
+    if (r->raw_len >= 6 && memcmp(p, "\xFD" "7zXZ\0", 6) == 0) {
+        r->comp = PB_COMP_XZ;
+        lzma_stream init = LZMA_STREAM_INIT;
+        r->xz = init;
+        if (lzma_stream_decoder(&r->xz, UINT64_MAX, LZMA_CONCATENATED) !=
+            LZMA_OK)
+            return pb_err_set(err, PB_ENOMEM, "cannot start xz decoder");
+    } else if (r->raw_len >= 2 && p[0] == 0x1f && p[1] == 0x8b) {
+        r->comp = PB_COMP_GZIP;
+        memset(&r->gz, 0, sizeof r->gz);
+        if (inflateInit2(&r->gz, 15 + 32) != Z_OK)
+            return pb_err_set(err, PB_ENOMEM, "cannot start gzip decoder");
+        r->gz_ready = 1;
+    }
+    return PB_OK;
+}
+
+static struct pb_reader *reader_new(void)
+{
+    struct pb_reader *r = pb_calloc(1, sizeof *r);
+    r->fd = -1;
+    r->raw = pb_malloc(RAW_CAP);
+    r->out_cap = OUT_CAP;
+    r->out = pb_malloc(r->out_cap);
+    r->line_max = PB_READER_LINE_MAX;
+    return r;
+}
+
+int pb_reader_open(const char *path, struct pb_reader **out,
+                   struct pb_err *err)
+{
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return pb_err_set(err, PB_EIO, "%s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        return pb_err_set(err, PB_EINVAL, "%s: is a directory", path);
+    }
+    struct pb_reader *r = reader_new();
+    r->fd = fd;
+    r->raw_size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+    int rc = detect(r, err);
+    if (rc) {
+        pb_reader_free(r);
+        return rc;
+    }
+    *out = r;
+    return PB_OK;
+}
+
+int pb_reader_open_mem(const void *p, size_t len, struct pb_reader **out,
+                       struct pb_err *err)
+{
+    struct pb_reader *r = reader_new();
+    r->mem = p;
+    r->mem_len = len;
+    r->raw_size = len;
+    int rc = detect(r, err);
+    if (rc) {
+        pb_reader_free(r);
+        *out = NULL;
+        return rc;
+    }
+    *out = r;
+    return PB_OK;
+}
+
+void pb_reader_free(struct pb_reader *r)
+{
+    if (!r)
+        return;
+    if (r->comp == PB_COMP_XZ)
+        lzma_end(&r->xz);
+    if (r->gz_ready)
+        inflateEnd(&r->gz);
+    if (r->fd >= 0)
+        close(r->fd);
+    free(r->raw);
+    free(r->out);
+    free(r->line);
+    free(r);
+}
+
+void pb_reader_set_line_max(struct pb_reader *r, size_t max)
+{
+    r->line_max = max;
+}
+
+static const char *xz_msg(lzma_ret ret)
+{
+    switch (ret) {
+    case LZMA_FORMAT_ERROR:
+        return "not an xz stream";
+    case LZMA_OPTIONS_ERROR:
+        return "unsupported xz options";
+    case LZMA_DATA_ERROR:
+        return "corrupt xz data";
+    case LZMA_BUF_ERROR:
+        return "truncated xz stream (compressed data ends early)";
+    case LZMA_MEM_ERROR:
+        return "out of memory in xz decoder";
+    default:
+        return "xz decoder error";
+    }
+}
+
+/* Refill r->out from the source; sets r->eof at the end. */
+static int out_fill(struct pb_reader *r, struct pb_err *err)
+{
+    r->out_pos = r->out_len = 0;
+    if (r->eof)
+        return PB_OK;
+    if (r->comp == PB_COMP_NONE) {
+        int rc = raw_fill(r, err);
+        if (rc)
+            return rc;
+        size_t n = r->raw_len - r->raw_pos;
+        if (n > r->out_cap)
+            n = r->out_cap;
+        memcpy(r->out, r->raw + r->raw_pos, n);
+        r->raw_pos += n;
+        r->out_len = n;
+        if (n == 0)
+            r->eof = 1;
+        return PB_OK;
+    }
+    while (r->out_len == 0) {
+        if (r->stream_end) {
+            r->eof = 1;
+            return PB_OK;
+        }
+        int rc = raw_fill(r, err);
+        if (rc)
+            return rc;
+        size_t avail_in = r->raw_len - r->raw_pos;
+        if (r->comp == PB_COMP_XZ) {
+            r->xz.next_in = r->raw + r->raw_pos;
+            r->xz.avail_in = avail_in;
+            r->xz.next_out = (uint8_t *)r->out;
+            r->xz.avail_out = r->out_cap;
+            lzma_ret ret = lzma_code(&r->xz, r->raw_eof ? LZMA_FINISH : LZMA_RUN);
+            r->raw_pos += avail_in - r->xz.avail_in;
+            r->out_len = r->out_cap - r->xz.avail_out;
+            if (ret == LZMA_STREAM_END) {
+                r->stream_end = 1;
+            } else if (ret != LZMA_OK) {
+                return pb_err_set(err, PB_EPARSE, "byte %llu: %s",
+                                  (unsigned long long)r->offset, xz_msg(ret));
+            } else if (r->raw_eof && r->out_len == 0) {
+                return pb_err_set(err, PB_EPARSE, "byte %llu: %s",
+                                  (unsigned long long)r->offset,
+                                  xz_msg(LZMA_BUF_ERROR));
+            }
+        } else {
+            r->gz.next_in = r->raw + r->raw_pos;
+            r->gz.avail_in = (uInt)avail_in;
+            r->gz.next_out = (Bytef *)r->out;
+            r->gz.avail_out = (uInt)r->out_cap;
+            int ret = inflate(&r->gz, Z_NO_FLUSH);
+            r->raw_pos += avail_in - r->gz.avail_in;
+            r->out_len = r->out_cap - r->gz.avail_out;
+            if (ret == Z_STREAM_END) {
+                /* gzip members may be concatenated */
+                if (raw_fill(r, err) == PB_OK && r->raw_pos < r->raw_len)
+                    inflateReset(&r->gz);
+                else
+                    r->stream_end = 1;
+            } else if (ret == Z_BUF_ERROR && r->raw_eof) {
+                if (r->out_len == 0)
+                    return pb_err_set(err, PB_EPARSE,
+                                      "byte %llu: truncated gzip stream",
+                                      (unsigned long long)r->offset);
+            } else if (ret != Z_OK && ret != Z_BUF_ERROR) {
+                return pb_err_set(err, PB_EPARSE, "byte %llu: corrupt gzip data%s%s",
+                                  (unsigned long long)r->offset,
+                                  r->gz.msg ? ": " : "",
+                                  r->gz.msg ? r->gz.msg : "");
+            }
+        }
+    }
+    return PB_OK;
+}
+
+int pb_reader_read(struct pb_reader *r, void *buf, size_t cap, size_t *out_n,
+                   struct pb_err *err)
+{
+    *out_n = 0;
+    while (*out_n < cap) {
+        if (r->out_pos == r->out_len) {
+            if (*out_n)
+                break; /* hand out what we have before blocking on more */
+            int rc = out_fill(r, err);
+            if (rc)
+                return rc;
+            if (r->out_len == 0)
+                break;
+        }
+        size_t n = r->out_len - r->out_pos;
+        if (n > cap - *out_n)
+            n = cap - *out_n;
+        memcpy((char *)buf + *out_n, r->out + r->out_pos, n);
+        r->out_pos += n;
+        *out_n += n;
+        r->offset += n;
+    }
+    return PB_OK;
+}
+
+int pb_reader_peek(struct pb_reader *r, const char **out_p, size_t cap,
+                   size_t *out_n, struct pb_err *err)
+{
+    if (cap > r->out_cap / 2)
+        cap = r->out_cap / 2;
+    while (r->out_len - r->out_pos < cap && !r->eof) {
+        /* move what is left to the front and top up */
+        size_t left = r->out_len - r->out_pos;
+        char *keep = pb_malloc(left ? left : 1);
+        memcpy(keep, r->out + r->out_pos, left);
+        int rc = out_fill(r, err);
+        if (rc) {
+            free(keep);
+            return rc;
+        }
+        size_t got = r->out_len;
+        if (got + left > r->out_cap) {
+            r->out_cap = got + left;
+            r->out = pb_realloc(r->out, r->out_cap);
+        }
+        memmove(r->out + left, r->out, got);
+        memcpy(r->out, keep, left);
+        free(keep);
+        r->out_len = got + left;
+        r->out_pos = 0;
+        if (got == 0)
+            break;
+    }
+    size_t n = r->out_len - r->out_pos;
+    *out_p = r->out + r->out_pos;
+    *out_n = n < cap ? n : cap;
+    return PB_OK;
+}
+
+int pb_reader_line(struct pb_reader *r, const char **out_p, size_t *out_len,
+                   struct pb_err *err)
+{
+    size_t len = 0;
+    int toobig = 0;
+    for (;;) {
+        if (r->out_pos == r->out_len) {
+            int rc = out_fill(r, err);
+            if (rc)
+                return rc;
+            if (r->out_len == 0) {
+                if (len == 0 && !toobig)
+                    return PB_EEOF;
+                break; /* last line without '\n' */
+            }
+        }
+        const char *start = r->out + r->out_pos;
+        size_t avail = r->out_len - r->out_pos;
+        const char *nl = memchr(start, '\n', avail);
+        size_t take = nl ? (size_t)(nl - start) : avail;
+        /* fast path: the whole line sits in the buffer */
+        if (nl && len == 0 && !toobig && take <= r->line_max) {
+            r->out_pos += take + 1;
+            r->offset += take + 1;
+            r->lineno++;
+            if (take && start[take - 1] == '\r')
+                take--;
+            *out_p = start;
+            *out_len = take;
+            return PB_OK;
+        }
+        if (!toobig && len + take > r->line_max)
+            toobig = 1;
+        if (!toobig) {
+            if (len + take + 1 > r->line_cap) {
+                size_t ncap = r->line_cap ? r->line_cap : 4096;
+                while (ncap < len + take + 1)
+                    ncap *= 2;
+                r->line = pb_realloc(r->line, ncap);
+                r->line_cap = ncap;
+            }
+            memcpy(r->line + len, start, take);
+        }
+        len += take;
+        r->out_pos += take + (nl ? 1 : 0);
+        r->offset += take + (nl ? 1 : 0);
+        if (nl)
+            break;
+    }
+    r->lineno++;
+    if (toobig) {
+        *out_p = NULL;
+        *out_len = len;
+        return PB_ETOOBIG;
+    }
+    if (len && r->line[len - 1] == '\r')
+        len--;
+    *out_p = r->line ? r->line : "";
+    *out_len = len;
+    return PB_OK;
+}
+
+uint64_t pb_reader_lineno(const struct pb_reader *r) { return r->lineno; }
+uint64_t pb_reader_offset(const struct pb_reader *r) { return r->offset; }
+uint64_t pb_reader_raw_offset(const struct pb_reader *r) { return r->raw_total; }
+uint64_t pb_reader_raw_size(const struct pb_reader *r) { return r->raw_size; }
+enum pb_compression pb_reader_compression(const struct pb_reader *r)
+{
+    return r->comp;
+}

@@ -1,11 +1,25 @@
 /* utf8.c - strict UTF-8 validation and encoding. */
 #include "core/utf8.h"
 
+#include <stdint.h>
+#include <string.h>
+
 size_t pb_utf8_check(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < len) {
+        /* eight ASCII bytes without NUL at a time */
+        while (len - i >= 8) {
+            uint64_t w;
+            memcpy(&w, p + i, 8);
+            if ((w & 0x8080808080808080ULL) ||
+                ((w - 0x0101010101010101ULL) & ~w & 0x8080808080808080ULL))
+                break;
+            i += 8;
+        }
+        if (i >= len)
+            break;
         unsigned c = p[i];
         if (c >= 0x01 && c < 0x80) {
             i++;

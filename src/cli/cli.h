@@ -1,0 +1,24 @@
+/*
+ * cli.h - the paperboy subcommands. Each takes argc/argv starting at the
+ * subcommand's name, prints to stdout/stderr and returns the process exit
+ * status (0 ok, 1 could not run, 2 usage error, 3 partial: some records
+ * rejected).
+ */
+#ifndef PB_CLI_CLI_H
+#define PB_CLI_CLI_H
+
+#define PB_VERSION "0.1.0"
+
+int pb_cli_import(int argc, char **argv);
+int pb_cli_stats(int argc, char **argv);
+int pb_cli_show(int argc, char **argv);
+int pb_cli_export(int argc, char **argv);
+
+/* The database path: --db PATH wins, then $PAPERBOY_DB, then "paperboy.db".
+ * Borrowed (argv or the environment or a literal). */
+const char *pb_cli_db_path(const char *flag_value);
+
+/* True when argv[i] is "-h" or "--help". */
+int pb_cli_is_help(const char *arg);
+
+#endif

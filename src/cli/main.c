@@ -1,0 +1,68 @@
+/* main.c - paperboy: dispatch to the subcommands in src/cli/cmd_*.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    {"import", pb_cli_import, "import papers from dumps (arXiv, Daily Papers, Atom, OAI-PMH, JSON lines)"},
+    {"stats", pb_cli_stats, "counts: papers, authors, days listed, dates, sources"},
+    {"show", pb_cli_show, "show one paper by id"},
+    {"export", pb_cli_export, "export papers as paperboy JSON lines"},
+    {NULL, NULL, NULL},
+};
+
+const char *pb_cli_db_path(const char *flag_value)
+{
+    if (flag_value && flag_value[0])
+        return flag_value;
+    const char *env = getenv("PAPERBOY_DB");
+    if (env && env[0])
+        return env;
+    return "paperboy.db";
+}
+
+int pb_cli_is_help(const char *arg)
+{
+    return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: paperboy COMMAND [options]\n\n"
+               "paperboy delivers the day's research papers: a daily feed, "
+               "search and digests.\n\ncommands:\n");
+    for (const struct command *c = commands; c->name; c++)
+        fprintf(f, "  %-14s %s\n", c->name, c->summary);
+    fprintf(f, "\nEvery command takes --help. The database is --db PATH, "
+               "else $PAPERBOY_DB, else ./paperboy.db.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (pb_cli_is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("paperboy %s\n", PB_VERSION);
+        return 0;
+    }
+    for (const struct command *c = commands; c->name; c++)
+        if (strcmp(argv[1], c->name) == 0)
+            return c->fn(argc - 1, argv + 1);
+    fprintf(stderr, "paperboy: unknown command '%s' (try paperboy --help)\n",
+            argv[1]);
+    return 2;
+}

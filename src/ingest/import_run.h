@@ -1,0 +1,49 @@
+/*
+ * import_run.h - `paperboy import`: run importers over files into the store.
+ *
+ * Files are parsed on up to two threads (one file each) while this thread
+ * writes: papers travel in batches through a bounded queue, so memory stays
+ * flat whatever the input size, and each batch is one transaction. A kill at
+ * any moment leaves the store consistent (SQLite WAL) with every committed
+ * batch in it; running the import again finishes the job (upserts are
+ * idempotent).
+ */
+#ifndef PB_INGEST_IMPORT_RUN_H
+#define PB_INGEST_IMPORT_RUN_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ingest/ingest.h"
+#include "store/store.h"
+
+struct pb_import_opts {
+    enum pb_format format;       /* PB_FMT_UNKNOWN: detect per file */
+    int threads;                 /* parser threads, 0 = number of cores (max 2) */
+    int progress;                /* draw a progress bar on report */
+    size_t batch;                /* papers per transaction, 0 = default */
+    FILE *report;                /* rejections and progress; NULL = stderr */
+    volatile sig_atomic_t *stop; /* set by a signal handler to stop early */
+};
+
+struct pb_import_summary {
+    int64_t added, updated, unchanged, rejected, deleted;
+    int64_t files, files_failed; /* failed: could not be read to the end */
+    double seconds;
+    int interrupted;
+};
+
+/*
+ * Import every path (a file, or a directory: its regular files, sorted, not
+ * recursing into hidden entries) into st. Bad records are reported to
+ * opts->report as "file:line: reason" (or "file: byte N: reason") and
+ * counted as rejected; the rest is imported. Returns PB_OK when the import
+ * ran (look at the summary for rejections), PB_EINTR when stopped, another
+ * rc with err set when it could not run. paths are borrowed.
+ */
+int pb_import_paths(struct pb_store *st, char *const *paths, int n_paths,
+                    const struct pb_import_opts *opts,
+                    struct pb_import_summary *out, struct pb_err *err) PB_WUR;
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * store_int.h - internals shared by the files of src/store/ (and only them).
+ */
+#ifndef PB_STORE_STORE_INT_H
+#define PB_STORE_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+struct pb_store {
+    sqlite3 *db;
+    int in_txn;
+    int64_t seq;        /* highest seq, valid inside a transaction */
+    int seq_loaded;
+    /* prepared statements, made on first use */
+    sqlite3_stmt *get_by_id, *get_by_pid, *insert, *update, *max_seq;
+};
+
+/* Prepare sql once into *slot (kept until close); PB_EDB on error. */
+int pb_store_prepare(struct pb_store *st, sqlite3_stmt **slot,
+                     const char *sql) PB_WUR;
+
+/* Bind a possibly-NULL text. */
+int pb_store_bind_text(sqlite3_stmt *s, int i, const char *v);
+
+/* The columns every paper query selects, in the order pb_store_read_paper
+ * expects, and the reader. */
+#define PB_PAPER_COLS                                                        \
+    "pid, id, version, title, abstract, authors, categories, published, "    \
+    "updated, listed_day, submitter, upvotes, n_comments, github_repo, "     \
+    "github_stars, project_page, doi, journal_ref, comments, license, "      \
+    "keywords, summary, links, sources, seq, deleted"
+void pb_store_read_paper(sqlite3_stmt *s, struct pb_paper *p, int64_t *pid,
+                         int64_t *seq, int *deleted);
+
+#endif

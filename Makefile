@@ -19,6 +19,10 @@ CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 HDRS     := $(shell find src tests -name '*.h')
+# object files track their own header dependencies (-MMD); binaries that
+# compile sources directly still depend on every header
+DEPFLAGS := -MMD -MP
+Q        ?= @
 
 # --- release tree ---------------------------------------------------------
 REL      := build/rel
@@ -26,13 +30,14 @@ REL_OBJ  := $(LIB_SRC:%.c=$(REL)/%.o)
 
 all: paperboy
 
-$(REL)/%.o: %.c $(HDRS)
+$(REL)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASEFLAGS) $(CFLAGS) $(WARN) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) $(WARN) $(DEPFLAGS) -c $< -o $@
 
 $(REL)/libpaperboy.a: $(REL_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 paperboy: $(CLI_SRC) $(REL)/libpaperboy.a $(HDRS)
 	$(CC) $(BASEFLAGS) $(CFLAGS) $(WARN) $(CLI_SRC) $(REL)/libpaperboy.a $(LIBS) -o $@
@@ -44,13 +49,14 @@ ASAN_OBJ := $(LIB_SRC:%.c=$(ASAN)/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(ASAN)/unit/%)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(ASAN)/fuzz/%)
 
-$(ASAN)/%.o: %.c $(HDRS)
+$(ASAN)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASEFLAGS) $(SANFLAGS) $(WARN) -c $< -o $@
+	@echo "  CC asan $<"
+	$(Q)$(CC) $(BASEFLAGS) $(SANFLAGS) $(WARN) $(DEPFLAGS) -c $< -o $@
 
 $(ASAN)/libpaperboy.a: $(ASAN_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(ASAN)/paperboy: $(CLI_SRC) $(ASAN)/libpaperboy.a $(HDRS)
 	$(CC) $(BASEFLAGS) $(SANFLAGS) $(WARN) $(CLI_SRC) $(ASAN)/libpaperboy.a $(LIBS) -o $@
@@ -74,13 +80,14 @@ FUZZ_OBJ := $(LIB_SRC:%.c=$(FUZZ)/%.o)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ)/bin/%)
 FUZZFLAGS:= -O1 -g -fsanitize=fuzzer-no-link,address,undefined
 
-$(FUZZ)/%.o: %.c $(HDRS)
+$(FUZZ)/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(BASEFLAGS) $(FUZZFLAGS) -c $< -o $@
+	@echo "  CC fuzz $<"
+	$(Q)clang $(BASEFLAGS) $(FUZZFLAGS) $(DEPFLAGS) -c $< -o $@
 
 $(FUZZ)/libpaperboy.a: $(FUZZ_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	$(Q)ar rcs $@ $^
 
 $(FUZZ)/bin/%: tests/fuzz/%.c $(FUZZ)/libpaperboy.a
 	@mkdir -p $(dir $@)
@@ -103,6 +110,8 @@ bench: paperboy
 
 clean:
 	rm -rf build paperboy
+
+-include $(shell find build -name '*.d' 2>/dev/null)
 
 .PHONY: all test test-build fuzz deps demo bench clean
 .DELETE_ON_ERROR:

@@ -291,7 +291,25 @@ static int write_batch(struct run *r, struct batch *b, int64_t *papers)
     return rc;
 }
 
-/* Expand directories into their regular files, sorted by name. */
+/* Whether a file found in a directory looks like a dump (by its name:
+ * .json .jsonl .ndjson .xml .atom, optionally .gz or .xz); files named on
+ * the command line are always taken. */
+static int looks_like_data(const char *name)
+{
+    static const char *const ext[] = {".json", ".jsonl", ".ndjson", ".xml",
+                                      ".atom"};
+    size_t n = strlen(name);
+    if (n > 3 && (!strcmp(name + n - 3, ".gz") || !strcmp(name + n - 3, ".xz")))
+        n -= 3;
+    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++) {
+        size_t k = strlen(ext[i]);
+        if (n > k && !strncmp(name + n - k, ext[i], k))
+            return 1;
+    }
+    return 0;
+}
+
+/* Expand directories into their data files, sorted by name. */
 static int collect(char *const *paths, int n, struct file_state **out,
                    int *out_n, struct pb_err *err)
 {
@@ -314,7 +332,7 @@ static int collect(char *const *paths, int n, struct file_state **out,
             }
             names = pb_calloc((size_t)k + 1, sizeof *names);
             for (int j = 0; j < k; j++) {
-                if (list[j]->d_name[0] != '.') {
+                if (list[j]->d_name[0] != '.' && looks_like_data(list[j]->d_name)) {
                     size_t plen = strlen(paths[i]);
                     while (plen > 1 && paths[i][plen - 1] == '/')
                         plen--;

@@ -35,8 +35,9 @@ struct pb_import_summary {
 };
 
 /*
- * Import every path (a file, or a directory: its regular files, sorted, not
- * recursing into hidden entries) into st. Bad records are reported to
+ * Import every path (a file, or a directory: its files named *.json,
+ * *.jsonl, *.ndjson, *.xml, *.atom, each maybe .gz or .xz, sorted by name,
+ * not recursing) into st. Bad records are reported to
  * opts->report as "file:line: reason" (or "file: byte N: reason") and
  * counted as rejected; the rest is imported. Returns PB_OK when the import
  * ran (look at the summary for rejections), PB_EINTR when stopped, another

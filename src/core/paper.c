@@ -56,6 +56,32 @@ void pb_paper_move(struct pb_paper *dst, struct pb_paper *src)
     pb_paper_init(src);
 }
 
+static void copy_list(struct pb_strlist *dst, const struct pb_strlist *src)
+{
+    for (size_t i = 0; i < src->n; i++)
+        pb_strlist_push(dst, src->v[i], strlen(src->v[i]));
+}
+
+void pb_paper_copy(struct pb_paper *dst, const struct pb_paper *src)
+{
+    if (dst == src)
+        return;
+    pb_paper_clear(dst);
+    *dst = *src;
+    char **strs[] = {&dst->title,     &dst->abstract,     &dst->categories,
+                     &dst->submitter, &dst->github_repo,  &dst->project_page,
+                     &dst->doi,       &dst->journal_ref,  &dst->comments,
+                     &dst->license,   &dst->summary};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+        *strs[i] = pb_strdup(*strs[i]);
+    memset(&dst->authors, 0, sizeof dst->authors);
+    memset(&dst->keywords, 0, sizeof dst->keywords);
+    memset(&dst->links, 0, sizeof dst->links);
+    copy_list(&dst->authors, &src->authors);
+    copy_list(&dst->keywords, &src->keywords);
+    copy_list(&dst->links, &src->links);
+}
+
 void pb_str_set(char **slot, const char *p, size_t len)
 {
     free(*slot);

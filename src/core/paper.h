@@ -73,6 +73,9 @@ void pb_paper_clear(struct pb_paper *p); /* frees all; p is then as new */
 /* Move src's contents into dst (dst is cleared first); src is left as new. */
 void pb_paper_move(struct pb_paper *dst, struct pb_paper *src);
 
+/* Make dst (initialised) a deep copy of src; dst's old contents are freed. */
+void pb_paper_copy(struct pb_paper *dst, const struct pb_paper *src);
+
 /* Replace *slot (freeing the old value) with a copy of p[0..len). */
 void pb_str_set(char **slot, const char *p, size_t len);
 void pb_strlist_push(struct pb_strlist *l, const char *p, size_t len);

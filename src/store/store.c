@@ -403,20 +403,10 @@ int pb_store_paper_upsert(struct pb_store *st, const struct pb_paper *p,
     int deleted;
     pb_store_read_paper(st->get_by_id, &cur, &pid, &seq, &deleted);
     sqlite3_reset(st->get_by_id);
+    /* merge into a copy and compare it with what is stored */
     struct pb_paper before;
     pb_paper_init(&before);
-    /* compare against a copy: merge() edits cur in place */
-    before = cur;
-    pb_paper_init(&cur);
-    /* re-read into cur for merging (cheap, keeps ownership simple) */
-    sqlite3_bind_text(st->get_by_id, 1, p->id, -1, SQLITE_STATIC);
-    if (sqlite3_step(st->get_by_id) != SQLITE_ROW) {
-        pb_paper_clear(&before);
-        rc = PB_EDB;
-        goto out;
-    }
-    pb_store_read_paper(st->get_by_id, &cur, NULL, NULL, NULL);
-    sqlite3_reset(st->get_by_id);
+    pb_paper_copy(&before, &cur);
     merge(&cur, p);
     int same = paper_eq(&cur, &before) && !deleted;
     pb_paper_clear(&before);

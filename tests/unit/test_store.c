@@ -1,0 +1,294 @@
+/* test_store.c - the store: upsert outcomes, merge rules, versions,
+ * deletion, change feed, stats, and migration of an older database. */
+#include "harness.h"
+
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include "core/paper.h"
+#include "store/store.h"
+
+static char dbpath[64];
+
+static struct pb_store *fresh(void)
+{
+    snprintf(dbpath, sizeof dbpath, "/tmp/pb-test-store-%d.db", (int)getpid());
+    char p2[80];
+    unlink(dbpath);
+    snprintf(p2, sizeof p2, "%s-wal", dbpath);
+    unlink(p2);
+    snprintf(p2, sizeof p2, "%s-shm", dbpath);
+    unlink(p2);
+    struct pb_store *st = NULL;
+    struct pb_err err;
+    CHECK_EQ(pb_store_open(dbpath, 0, &st, &err), PB_OK);
+    return st;
+}
+
+static void mk(struct pb_paper *p, const char *id, int version,
+               const char *title)
+{
+    pb_paper_init(p);
+    snprintf(p->id, sizeof p->id, "%s", id);
+    p->version = version;
+    pb_str_set(&p->title, title, strlen(title));
+    pb_str_set(&p->abstract, "An abstract.", 12);
+}
+
+static enum pb_upsert up(struct pb_store *st, struct pb_paper *p)
+{
+    enum pb_upsert u = PB_UPSERT_UNCHANGED;
+    CHECK_EQ(pb_store_paper_upsert(st, p, &u, NULL), PB_OK);
+    return u;
+}
+
+static void t_idempotent(void)
+{
+    struct pb_store *st = fresh();
+    struct pb_paper p;
+    mk(&p, "2401.00001", 1, "First");
+    pb_strlist_push(&p.authors, "Ada Lovelace", 12);
+    pb_strlist_push(&p.authors, "Alan Turing", 11);
+    CHECK_EQ(up(st, &p), PB_UPSERT_ADDED);
+    CHECK_EQ(up(st, &p), PB_UPSERT_UNCHANGED);
+    struct pb_paper q;
+    pb_paper_init(&q);
+    CHECK_EQ(pb_store_paper_get(st, "arXiv:2401.00001v1", &q, NULL), PB_OK);
+    CHECK_STR(q.title, "First");
+    CHECK_EQ(q.authors.n, 2);
+    CHECK_STR(q.authors.v[1], "Alan Turing");
+    CHECK_EQ(q.upvotes, -1);
+    CHECK_EQ(pb_store_paper_get(st, "2401.99999", &q, NULL), PB_ENOTFOUND);
+    pb_paper_clear(&q);
+    pb_paper_clear(&p);
+    pb_store_close(st);
+}
+
+static void t_versions(void)
+{
+    struct pb_store *st = fresh();
+    struct pb_paper p, q;
+    mk(&p, "2401.00002", 1, "Old title");
+    CHECK_EQ(up(st, &p), PB_UPSERT_ADDED);
+    pb_paper_clear(&p);
+    mk(&p, "2401.00002", 2, "New title");
+    CHECK_EQ(up(st, &p), PB_UPSERT_UPDATED);
+    pb_paper_clear(&p);
+    /* an older version afterwards changes nothing */
+    mk(&p, "2401.00002", 1, "Old title");
+    CHECK_EQ(up(st, &p), PB_UPSERT_UNCHANGED);
+    pb_paper_clear(&p);
+    pb_paper_init(&q);
+    CHECK_EQ(pb_store_paper_get(st, "2401.00002", &q, NULL), PB_OK);
+    CHECK_STR(q.title, "New title");
+    CHECK_EQ(q.version, 2);
+    pb_paper_clear(&q);
+    pb_store_close(st);
+}
+
+static void t_merge_sources(void)
+{
+    struct pb_store *st = fresh();
+    /* the arXiv snapshot: categories, no upvotes */
+    struct pb_paper a, h, q;
+    mk(&a, "2505.24864", 1, "ProRL");
+    pb_str_set(&a.categories, "cs.LG cs.AI", 11);
+    a.published = 1748000000;
+    a.sources = PB_SRC_ARXIV_SNAPSHOT;
+    CHECK_EQ(up(st, &a), PB_UPSERT_ADDED);
+    /* Daily Papers: upvotes, code, a listing day; no categories */
+    mk(&h, "2505.24864", 0, "ProRL");
+    h.upvotes = 35;
+    pb_str_set(&h.github_repo, "https://github.com/x/y", 22);
+    h.github_stars = 10;
+    snprintf(h.listed_day, sizeof h.listed_day, "2025-06-02");
+    pb_str_set(&h.submitter, "shizhediao", 10);
+    h.sources = PB_SRC_HF_DAILY;
+    CHECK_EQ(up(st, &h), PB_UPSERT_UPDATED);
+    CHECK_EQ(up(st, &h), PB_UPSERT_UNCHANGED);
+    /* the snapshot again must not wipe what Daily Papers said */
+    CHECK_EQ(up(st, &a), PB_UPSERT_UNCHANGED);
+    /* fewer upvotes from an older listing do not lower the count */
+    h.upvotes = 20;
+    snprintf(h.listed_day, sizeof h.listed_day, "2025-06-05");
+    CHECK_EQ(up(st, &h), PB_UPSERT_UNCHANGED);
+    pb_paper_init(&q);
+    CHECK_EQ(pb_store_paper_get(st, "2505.24864", &q, NULL), PB_OK);
+    CHECK_STR(q.categories, "cs.LG cs.AI");
+    CHECK_EQ(q.upvotes, 35);
+    CHECK_STR(q.github_repo, "https://github.com/x/y");
+    CHECK_STR(q.listed_day, "2025-06-02");
+    CHECK_STR(q.submitter, "shizhediao");
+    CHECK_EQ(q.published, 1748000000);
+    CHECK_EQ(q.sources, PB_SRC_ARXIV_SNAPSHOT | PB_SRC_HF_DAILY);
+    pb_paper_clear(&q);
+    pb_paper_clear(&a);
+    pb_paper_clear(&h);
+    pb_store_close(st);
+}
+
+static int count_cb(void *ctx, int64_t pid, int64_t seq, int deleted,
+                    const struct pb_paper *p)
+{
+    (void)pid;
+    (void)seq;
+    (void)p;
+    int *n = ctx;
+    n[0]++;
+    n[1] += deleted;
+    return PB_OK;
+}
+
+static void t_delete_and_changes(void)
+{
+    struct pb_store *st = fresh();
+    struct pb_paper p;
+    int64_t s0 = -1, s1 = -1;
+    CHECK_EQ(pb_store_max_seq(st, &s0), PB_OK);
+    CHECK_EQ(s0, 0);
+    CHECK_EQ(pb_store_begin(st), PB_OK);
+    for (int i = 1; i <= 5; i++) {
+        char id[32];
+        snprintf(id, sizeof id, "2401.%05d", i);
+        mk(&p, id, 1, "T");
+        CHECK_EQ(up(st, &p), PB_UPSERT_ADDED);
+        pb_paper_clear(&p);
+    }
+    CHECK_EQ(pb_store_commit(st), PB_OK);
+    CHECK_EQ(pb_store_max_seq(st, &s1), PB_OK);
+    CHECK_EQ(s1, 5);
+    CHECK_EQ(pb_store_paper_delete(st, "2401.00003"), PB_OK);
+    CHECK_EQ(pb_store_paper_delete(st, "2401.00003"), PB_ENOTFOUND);
+    CHECK_EQ(pb_store_paper_delete(st, "2401.09999"), PB_ENOTFOUND);
+    int n[2] = {0, 0};
+    CHECK_EQ(pb_store_paper_changes(st, 4, count_cb, n), PB_OK);
+    CHECK_EQ(n[0], 2); /* 2401.00005 (seq 5) and the deletion (seq 6) */
+    CHECK_EQ(n[1], 1);
+    n[0] = n[1] = 0;
+    CHECK_EQ(pb_store_paper_each(st, 0, count_cb, n), PB_OK);
+    CHECK_EQ(n[0], 4);
+    struct pb_store_stats s;
+    CHECK_EQ(pb_store_stats(st, &s), PB_OK);
+    CHECK_EQ(s.papers, 4);
+    CHECK_EQ(s.deleted, 1);
+    /* a deleted paper comes back when a source lists it again */
+    mk(&p, "2401.00003", 1, "T");
+    CHECK_EQ(up(st, &p), PB_UPSERT_UPDATED);
+    pb_paper_clear(&p);
+    CHECK_EQ(pb_store_stats(st, &s), PB_OK);
+    CHECK_EQ(s.papers, 5);
+    pb_store_close(st);
+}
+
+static void t_stats_authors(void)
+{
+    struct pb_store *st = fresh();
+    struct pb_paper p;
+    mk(&p, "2401.00001", 1, "A");
+    pb_strlist_push(&p.authors, "X One", 5);
+    pb_strlist_push(&p.authors, "Y Two", 5);
+    CHECK_EQ(up(st, &p), PB_UPSERT_ADDED);
+    pb_paper_clear(&p);
+    mk(&p, "2401.00002", 1, "B");
+    pb_strlist_push(&p.authors, "Y Two", 5);
+    pb_strlist_push(&p.authors, "Z Three", 7);
+    snprintf(p.listed_day, sizeof p.listed_day, "2024-01-03");
+    CHECK_EQ(up(st, &p), PB_UPSERT_ADDED);
+    pb_paper_clear(&p);
+    struct pb_store_stats s;
+    CHECK_EQ(pb_store_stats(st, &s), PB_OK);
+    CHECK_EQ(s.papers, 2);
+    CHECK_EQ(s.authors, 3);
+    CHECK_EQ(s.days_listed, 1);
+    CHECK_STR(s.first_day, "2024-01-03");
+    pb_store_close(st);
+}
+
+/* A database as paperboy's first schema (version 1) wrote it. */
+static const char *const v1_schema =
+    "CREATE TABLE papers( pid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE,"
+    " version INTEGER NOT NULL DEFAULT 0, title TEXT NOT NULL, abstract TEXT"
+    " NOT NULL DEFAULT '', authors TEXT NOT NULL DEFAULT '', categories TEXT,"
+    " published INTEGER, updated INTEGER, listed_day TEXT, submitter TEXT,"
+    " upvotes INTEGER, n_comments INTEGER, github_repo TEXT, github_stars"
+    " INTEGER, project_page TEXT, doi TEXT, journal_ref TEXT, comments TEXT,"
+    " license TEXT, keywords TEXT, summary TEXT, links TEXT, sources INTEGER"
+    " NOT NULL DEFAULT 0, seq INTEGER NOT NULL, deleted INTEGER NOT NULL"
+    " DEFAULT 0);"
+    "CREATE INDEX papers_listed ON papers(listed_day) WHERE listed_day IS NOT"
+    " NULL;"
+    "CREATE INDEX papers_seq ON papers(seq);"
+    "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "INSERT INTO papers(id, title, authors, seq, upvotes) VALUES"
+    " ('2301.00001', 'Kept across upgrades', 'A B', 1, 7);"
+    "PRAGMA user_version=1;";
+
+static void t_migrate_v1(void)
+{
+    struct pb_store *st = fresh();
+    pb_store_close(st);
+    unlink(dbpath);
+    sqlite3 *db;
+    CHECK_EQ(sqlite3_open(dbpath, &db), SQLITE_OK);
+    CHECK_EQ(sqlite3_exec(db, v1_schema, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    struct pb_err err;
+    /* read-only refuses an old schema with a clear message */
+    CHECK_EQ(pb_store_open(dbpath, PB_STORE_READONLY, &st, &err), PB_EUNSUP);
+    CHECK(strstr(err.msg, "schema version 1") != NULL);
+    CHECK_EQ(pb_store_open(dbpath, 0, &st, &err), PB_OK);
+    CHECK_EQ(pb_store_user_version(st), pb_store_schema_version());
+    CHECK(pb_store_schema_version() >= 2);
+    struct pb_paper q;
+    pb_paper_init(&q);
+    CHECK_EQ(pb_store_paper_get(st, "2301.00001", &q, NULL), PB_OK);
+    CHECK_STR(q.title, "Kept across upgrades");
+    CHECK_EQ(q.upvotes, 7);
+    pb_paper_clear(&q);
+    CHECK_EQ(pb_store_import_log(st, "f.json", "hf-daily", 1, 0, 0, 0), PB_OK);
+    pb_store_close(st);
+}
+
+static void t_not_a_database(void)
+{
+    FILE *f = fopen("/tmp/pb-test-notdb.db", "w");
+    fputs("this is not a database, just text that is long enough to be a "
+          "header of sixty-four bytes or more\n", f);
+    fclose(f);
+    struct pb_store *st = NULL;
+    struct pb_err err;
+    CHECK(pb_store_open("/tmp/pb-test-notdb.db", 0, &st, &err) != PB_OK);
+    CHECK(st == NULL);
+    CHECK(strstr(err.msg, "not a database") != NULL);
+    unlink("/tmp/pb-test-notdb.db");
+}
+
+static void t_meta(void)
+{
+    struct pb_store *st = fresh();
+    char *v = NULL;
+    CHECK_EQ(pb_store_meta_get(st, "k", &v), PB_ENOTFOUND);
+    CHECK_EQ(pb_store_meta_set(st, "k", "1"), PB_OK);
+    CHECK_EQ(pb_store_meta_set(st, "k", "2'; DROP TABLE papers; --"), PB_OK);
+    CHECK_EQ(pb_store_meta_get(st, "k", &v), PB_OK);
+    CHECK_STR(v, "2'; DROP TABLE papers; --");
+    free(v);
+    pb_store_close(st);
+    unlink(dbpath);
+}
+
+int main(void)
+{
+    static const struct pb_test tests[] = {
+        {"idempotent", t_idempotent},
+        {"versions", t_versions},
+        {"merge_sources", t_merge_sources},
+        {"delete_and_changes", t_delete_and_changes},
+        {"stats_authors", t_stats_authors},
+        {"migrate_v1", t_migrate_v1},
+        {"not_a_database", t_not_a_database},
+        {"meta", t_meta},
+        {0, 0},
+    };
+    return pb_test_run(tests);
+}

@@ -1,0 +1,486 @@
+/* index_file.c - write the index to a file and map it back (see
+ * search_int.h for the layout). */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/mem.h"
+#include "search/search_int.h"
+
+/* ---- writing ---------------------------------------------------------------- */
+
+struct wfile {
+    FILE *f;
+    uint64_t off;
+    int err;
+};
+
+static void wput(struct wfile *w, const void *p, size_t n)
+{
+    if (n && fwrite(p, 1, n, w->f) != n)
+        w->err = 1;
+    w->off += n;
+}
+
+static void walign(struct wfile *w, unsigned a)
+{
+    static const char zero[8];
+    size_t pad = (a - (w->off % a)) % a;
+    wput(w, zero, pad);
+}
+
+/* Postings of one term being re-blocked. */
+struct tbuild {
+    struct pb_buf dir, data, pos;
+    uint32_t docs[BLK], tf[PB_NFIELDS][BLK];
+    uint32_t n, prev_last, df;
+    double blk_max, term_max;
+    uint32_t pos_start; /* offset in pos of the current block */
+};
+
+static int flush_block(struct tbuild *t)
+{
+    if (!t->n)
+        return PB_OK;
+    uint32_t tmp[BLK], words[BLK + 1];
+    uint8_t head[8] = {(uint8_t)(t->n - 1), 0, 0, 0, 0, 0, 0, 0};
+    uint32_t maxd = 0, prev = t->prev_last;
+    for (uint32_t i = 0; i < t->n; i++) {
+        tmp[i] = t->docs[i] - prev - 1;
+        prev = t->docs[i];
+        if (tmp[i] > maxd)
+            maxd = tmp[i];
+    }
+    head[1] = (uint8_t)pb_bitwidth(maxd);
+    for (int f = 0; f < PB_NFIELDS; f++) {
+        uint32_t m = 0;
+        for (uint32_t i = 0; i < t->n; i++)
+            if (t->tf[f][i] > m)
+                m = t->tf[f][i];
+        head[2 + f] = (uint8_t)pb_bitwidth(m);
+    }
+    float mx = (float)t->blk_max;
+    if ((double)mx < t->blk_max)
+        mx = nextafterf(mx, INFINITY);
+    struct blk_disk b = {t->docs[t->n - 1], (uint32_t)t->data.len,
+                         t->pos_start, mx};
+    int rc = pb_buf_append(&t->dir, &b, sizeof b);
+    if (!rc)
+        rc = pb_buf_append(&t->data, head, sizeof head);
+    pb_bitpack(tmp, t->n, head[1], words);
+    if (!rc)
+        rc = pb_buf_append(&t->data, words,
+                           pb_bitpack_words(t->n, head[1]) * 4);
+    for (int f = 0; f < PB_NFIELDS && !rc; f++) {
+        pb_bitpack(t->tf[f], t->n, head[2 + f], words);
+        rc = pb_buf_append(&t->data, words,
+                           pb_bitpack_words(t->n, head[2 + f]) * 4);
+    }
+    if (t->blk_max > t->term_max)
+        t->term_max = t->blk_max;
+    t->prev_last = t->docs[t->n - 1];
+    t->n = 0;
+    t->blk_max = 0;
+    t->pos_start = (uint32_t)t->pos.len;
+    return rc;
+}
+
+/* Append the postings of cursor c (remapped) to t. */
+static int feed(struct tbuild *t, struct cursor *c, const uint32_t *remap,
+                const double *fnorm)
+{
+    int rc = PB_OK;
+    uint16_t pos[4096];
+    for (; c->doc != DOC_END && !rc; pb_cursor_next(c)) {
+        uint32_t nd = remap[c->doc];
+        if (nd == DOC_END)
+            continue;
+        double x = 0;
+        uint32_t k = t->n;
+        t->docs[k] = nd;
+        for (int f = 0; f < PB_NFIELDS; f++) {
+            uint32_t tf = pb_cursor_tf(c, f);
+            t->tf[f][k] = tf;
+            x += tf * fnorm[(size_t)nd * PB_NFIELDS + f];
+            if (!tf)
+                continue;
+            uint8_t vb[5 * 64], *e = vb;
+            uint32_t prev = 0, done = 0;
+            while (done < tf && !rc) {
+                size_t got = pb_cursor_positions(c, f, pos, 4096);
+                /* more than 4096 positions of one term in one field: the
+                 * rest repeat the last position (phrases near the end of a
+                 * huge field may then be missed) */
+                for (uint32_t j = 0; j < tf; j++) {
+                    uint32_t p = j < got ? pos[j] : prev;
+                    e = pb_varint_put(e, p - prev);
+                    prev = p;
+                    if (e - vb > (ptrdiff_t)(sizeof vb - 5)) {
+                        rc = pb_buf_append(&t->pos, vb, (size_t)(e - vb));
+                        e = vb;
+                    }
+                }
+                done = tf;
+            }
+            if (!rc)
+                rc = pb_buf_append(&t->pos, vb, (size_t)(e - vb));
+        }
+        if (x > t->blk_max)
+            t->blk_max = x;
+        t->df++;
+        if (++t->n == BLK)
+            rc = flush_block(t);
+    }
+    return rc;
+}
+
+static int write_all(struct pb_index *ix, FILE *fp)
+{
+    int rc = PB_OK;
+    struct wfile w = {fp, 0, 0};
+    struct docs *d = &ix->d;
+    size_t n_old = d->n;
+    uint32_t *remap = pb_reallocarray(NULL, n_old ? n_old : 1, 4);
+    uint32_t n_new = 0;
+    double sum[PB_NFIELDS] = {0}, avg[PB_NFIELDS];
+    for (size_t i = 0; i < n_old; i++) {
+        remap[i] = d->deleted[i] ? DOC_END : n_new++;
+        if (!d->deleted[i])
+            for (int f = 0; f < PB_NFIELDS; f++)
+                sum[f] += d->flen[i][f];
+    }
+    for (int f = 0; f < PB_NFIELDS; f++)
+        avg[f] = n_new ? sum[f] / n_new : 0;
+    const struct pb_bm25 *pr = &ix->params;
+    double *fnorm = pb_reallocarray(NULL, (size_t)(n_new ? n_new : 1),
+                                    sizeof(double) * PB_NFIELDS);
+    for (size_t i = 0; i < n_old; i++) {
+        if (remap[i] == DOC_END)
+            continue;
+        for (int f = 0; f < PB_NFIELDS; f++) {
+            double norm = 1 - pr->b[f] +
+                          (avg[f] > 0 ? pr->b[f] * d->flen[i][f] / avg[f] : 0);
+            fnorm[(size_t)remap[i] * PB_NFIELDS + f] = pr->w[f] / norm;
+        }
+    }
+
+    struct file_hdr h;
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, IDX_MAGIC, 8);
+    h.n_docs = n_new;
+    h.seq = ix->seq;
+    h.k1 = pr->k1;
+    memcpy(h.b, pr->b, sizeof h.b);
+    memcpy(h.w, pr->w, sizeof h.w);
+    h.fts5_idf = (uint32_t)pr->fts5_idf;
+    memcpy(h.avg, avg, sizeof avg);
+    wput(&w, &h, sizeof h);
+
+    /* doc arrays, live docs only */
+#define DOC_ARRAY(field, member, type)                                       \
+    walign(&w, 8);                                                           \
+    h.field = w.off;                                                         \
+    for (size_t i = 0; i < n_old; i++)                                       \
+        if (remap[i] != DOC_END)                                             \
+            wput(&w, &d->member[i], sizeof(type));
+    DOC_ARRAY(pid, pid, int64_t)
+    DOC_ARRAY(day, day, int32_t)
+    DOC_ARRAY(upv, upv, int32_t)
+    DOC_ARRAY(flen, flen, uint16_t[PB_NFIELDS])
+#undef DOC_ARRAY
+    walign(&w, 8);
+    h.cat_off = w.off;
+    uint32_t acc = 0;
+    wput(&w, &acc, 4);
+    for (size_t i = 0; i < n_old; i++)
+        if (remap[i] != DOC_END) {
+            acc += d->cat_off[i + 1] - d->cat_off[i];
+            wput(&w, &acc, 4);
+        }
+    walign(&w, 8);
+    h.cats = w.off;
+    for (size_t i = 0; i < n_old; i++)
+        if (remap[i] != DOC_END)
+            wput(&w, d->cats + d->cat_off[i],
+                 (d->cat_off[i + 1] - d->cat_off[i]) * 2);
+    walign(&w, 8);
+    h.id_off = w.off;
+    acc = 0;
+    wput(&w, &acc, 4);
+    for (size_t i = 0; i < n_old; i++)
+        if (remap[i] != DOC_END) {
+            acc += d->id_off[i + 1] - d->id_off[i];
+            wput(&w, &acc, 4);
+        }
+    h.ids = w.off;
+    for (size_t i = 0; i < n_old; i++)
+        if (remap[i] != DOC_END)
+            wput(&w, d->ids + d->id_off[i], d->id_off[i + 1] - d->id_off[i]);
+    h.catnames_off = w.off;
+    h.n_cats = (uint32_t)ix->n_cat_names;
+    for (size_t i = 0; i < ix->n_cat_names; i++) {
+        uint8_t l = (uint8_t)strlen(ix->cat_names[i]);
+        wput(&w, &l, 1);
+        wput(&w, ix->cat_names[i], l);
+    }
+    h.catnames = w.off - h.catnames_off;
+
+    /* postings: main terms (merged with their delta part), then the delta
+     * terms the main segment lacks */
+    walign(&w, 8);
+    h.postings = w.off;
+    size_t n_main_terms = ix->hdr ? ix->hdr->n_terms : 0;
+    size_t cap_terms = n_main_terms + ix->n_dterms + 1;
+    struct term_disk *terms = pb_reallocarray(NULL, cap_terms, sizeof *terms);
+    struct pb_buf strings;
+    pb_buf_init(&strings, (size_t)UINT32_MAX);
+    size_t nt = 0;
+    struct tbuild tb;
+    pb_buf_init(&tb.dir, (size_t)UINT32_MAX);
+    pb_buf_init(&tb.data, (size_t)UINT32_MAX);
+    pb_buf_init(&tb.pos, (size_t)UINT32_MAX);
+    struct cursor *c = pb_calloc(1, sizeof *c);
+    for (size_t k = 0; k < n_main_terms + ix->n_dterms && !rc; k++) {
+        const struct term_disk *tm = NULL;
+        const struct dterm *td = NULL;
+        const char *s;
+        size_t len;
+        if (k < n_main_terms) {
+            tm = &ix->tterms[k];
+            s = ix->tstrings + tm->str_off;
+            len = tm->str_len;
+            const struct term_disk *dummy;
+            pb_index_lookup(ix, s, len, &dummy, &td);
+        } else {
+            td = ix->dterms[k - n_main_terms];
+            s = td->s;
+            len = td->len;
+            const struct dterm *dummy;
+            pb_index_lookup(ix, s, len, &tm, &dummy);
+            if (tm)
+                continue; /* done with the main terms */
+        }
+        pb_buf_reset(&tb.dir);
+        pb_buf_reset(&tb.data);
+        pb_buf_reset(&tb.pos);
+        tb.n = 0;
+        tb.prev_last = UINT32_MAX;
+        tb.df = 0;
+        tb.blk_max = tb.term_max = 0;
+        tb.pos_start = 0;
+        pb_cursor_open(c, ix, tm, td, NULL);
+        rc = feed(&tb, c, remap, fnorm);
+        pb_cursor_close(c);
+        if (!rc)
+            rc = flush_block(&tb);
+        if (rc || !tb.df)
+            continue;
+        size_t nblk = tb.dir.len / sizeof(struct blk_disk);
+        struct blk_disk *bd = (struct blk_disk *)tb.dir.p;
+        uint32_t dsz = (uint32_t)tb.dir.len;
+        for (size_t b = 0; b < nblk; b++) {
+            bd[b].off += dsz;
+            bd[b].pos_off += dsz + (uint32_t)tb.data.len;
+        }
+        walign(&w, 8);
+        struct term_disk *e = &terms[nt++];
+        memset(e, 0, sizeof *e);
+        e->off = w.off;
+        e->df = tb.df;
+        e->nblk = (uint32_t)nblk;
+        float mx = (float)tb.term_max;
+        if ((double)mx < tb.term_max)
+            mx = nextafterf(mx, INFINITY);
+        e->maxtf = mx;
+        e->str_off = (uint32_t)strings.len;
+        e->str_len = (uint32_t)len;
+        rc = pb_buf_append(&strings, s, len);
+        wput(&w, tb.dir.p, tb.dir.len);
+        wput(&w, tb.data.p, tb.data.len);
+        wput(&w, tb.pos.p, tb.pos.len);
+    }
+    free(c);
+    pb_buf_clear(&tb.dir);
+    pb_buf_clear(&tb.data);
+    pb_buf_clear(&tb.pos);
+
+    walign(&w, 8);
+    h.terms = w.off;
+    h.n_terms = (uint32_t)nt;
+    wput(&w, terms, nt * sizeof *terms);
+    uint32_t ns = 16;
+    while (ns < nt * 2 + 2)
+        ns *= 2;
+    uint32_t *slots = pb_calloc(ns, 4);
+    for (size_t k = 0; k < nt; k++) {
+        uint32_t j = pb_term_hash(strings.p + terms[k].str_off,
+                                  terms[k].str_len) & (ns - 1);
+        while (slots[j])
+            j = (j + 1) & (ns - 1);
+        slots[j] = (uint32_t)k + 1;
+    }
+    walign(&w, 8);
+    h.slots = w.off;
+    h.n_slots = ns;
+    wput(&w, slots, (size_t)ns * 4);
+    h.strings = w.off;
+    wput(&w, strings.p, strings.len);
+    walign(&w, 8);
+    h.size = w.off;
+    if (fseek(fp, 0, SEEK_SET) != 0)
+        w.err = 1;
+    wput(&w, &h, sizeof h);
+    if (!rc && w.err)
+        rc = PB_EIO;
+    free(slots);
+    free(terms);
+    pb_buf_clear(&strings);
+    free(fnorm);
+    free(remap);
+    return rc;
+}
+
+int pb_index_write(struct pb_index *ix, const char *path, struct pb_err *err)
+{
+    int rc = PB_OK;
+    char tmp[4096];
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
+        return pb_err_set(err, PB_EINVAL, "%s: path too long", path);
+    FILE *fp = fopen(tmp, "wb");
+    if (!fp)
+        return pb_err_set(err, PB_EIO, "%s: %s", tmp, strerror(errno));
+    setvbuf(fp, NULL, _IOFBF, 1 << 20);
+    pthread_rwlock_rdlock(&ix->lock);
+    rc = write_all(ix, fp);
+    pthread_rwlock_unlock(&ix->lock);
+    if (fflush(fp) != 0 || fsync(fileno(fp)) != 0)
+        rc = rc ? rc : PB_EIO;
+    if (fclose(fp) != 0)
+        rc = rc ? rc : PB_EIO;
+    if (!rc && rename(tmp, path) != 0)
+        rc = PB_EIO;
+    if (rc) {
+        unlink(tmp);
+        pb_err_set(err, rc, "%s: cannot write the index (%s)", path,
+                   pb_strerror(rc));
+    }
+    return rc;
+}
+
+/* ---- mapping ---------------------------------------------------------------- */
+
+static int in_file(const struct file_hdr *h, uint64_t off, uint64_t len)
+{
+    return off <= h->size && len <= h->size - off;
+}
+
+int pb_index_map(struct pb_index *ix, const char *path, struct pb_err *err)
+{
+    int rc = PB_OK;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return pb_err_set(err, errno == ENOENT ? PB_ENOTFOUND : PB_EIO,
+                          "%s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || (size_t)st.st_size < sizeof(struct file_hdr)) {
+        close(fd);
+        return pb_err_set(err, PB_EPARSE, "%s: not a paperboy index", path);
+    }
+    void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);
+    if (map == MAP_FAILED)
+        return pb_err_set(err, PB_EIO, "%s: mmap: %s", path, strerror(errno));
+    const struct file_hdr *h = map;
+    uint64_t n = h->n_docs;
+    if (memcmp(h->magic, IDX_MAGIC, 8) != 0 || h->size != (uint64_t)st.st_size ||
+        !in_file(h, h->pid, n * 8) || !in_file(h, h->day, n * 4) ||
+        !in_file(h, h->upv, n * 4) || !in_file(h, h->flen, n * 8) ||
+        !in_file(h, h->cat_off, (n + 1) * 4) || !in_file(h, h->id_off, (n + 1) * 4) ||
+        !in_file(h, h->terms, (uint64_t)h->n_terms * sizeof(struct term_disk)) ||
+        !in_file(h, h->slots, (uint64_t)h->n_slots * 4) ||
+        (h->n_slots & (h->n_slots - 1)) || h->n_slots <= h->n_terms ||
+        !in_file(h, h->catnames_off, h->catnames)) {
+        munmap(map, (size_t)st.st_size);
+        return pb_err_set(err, PB_EPARSE,
+                          "%s: not a paperboy index of this version (run "
+                          "paperboy reindex)", path);
+    }
+    const char *base = map;
+    const uint32_t *cat_off = (const uint32_t *)(base + h->cat_off);
+    const uint32_t *id_off = (const uint32_t *)(base + h->id_off);
+    if (!in_file(h, h->cats, (uint64_t)cat_off[n] * 2) ||
+        !in_file(h, h->ids, id_off[n])) {
+        munmap(map, (size_t)st.st_size);
+        return pb_err_set(err, PB_EPARSE, "%s: index is damaged", path);
+    }
+    ix->map = map;
+    ix->map_len = (size_t)st.st_size;
+    ix->hdr = h;
+    ix->tterms = (const struct term_disk *)(base + h->terms);
+    ix->tslots = (const uint32_t *)(base + h->slots);
+    ix->tstrings = base + h->strings;
+    ix->n_main = (uint32_t)n;
+    ix->seq = h->seq;
+    ix->params.k1 = h->k1;
+    memcpy(ix->params.b, h->b, sizeof h->b);
+    memcpy(ix->params.w, h->w, sizeof h->w);
+    ix->params.fts5_idf = (int)h->fts5_idf;
+    const uint8_t *cn = (const uint8_t *)base + h->catnames_off;
+    const uint8_t *ce = cn + h->catnames;
+    for (uint32_t i = 0; i < h->n_cats && cn < ce; i++) {
+        uint8_t l = *cn++;
+        char name[256];
+        memcpy(name, cn, l);
+        name[l] = 0;
+        cn += l;
+        ix->cat_names = pb_reallocarray(ix->cat_names, ix->n_cat_names + 1,
+                                        sizeof *ix->cat_names);
+        uint32_t j = pb_term_hash(name, l) & 1023;
+        while (ix->cat_slots[j])
+            j = (j + 1) & 1023;
+        ix->cat_names[ix->n_cat_names] = pb_strdup(name);
+        ix->cat_slots[j] = (uint32_t)++ix->n_cat_names;
+    }
+    struct docs *d = &ix->d;
+    pb_docs_reserve(d, n + 1);
+    memcpy(d->pid, base + h->pid, n * 8);
+    memcpy(d->day, base + h->day, n * 4);
+    memcpy(d->upv, base + h->upv, n * 4);
+    memcpy(d->flen, base + h->flen, n * 8);
+    memset(d->deleted, 0, n);
+    memcpy(d->cat_off, cat_off, (n + 1) * 4);
+    d->n_cats_used = d->cap_cats = cat_off[n];
+    d->cats = pb_reallocarray(NULL, d->cap_cats ? d->cap_cats : 1, 2);
+    memcpy(d->cats, base + h->cats, (size_t)cat_off[n] * 2);
+    memcpy(d->id_off, id_off, (n + 1) * 4);
+    d->ids_len = d->ids_cap = id_off[n];
+    d->ids = pb_realloc(NULL, d->ids_cap ? d->ids_cap : 1);
+    memcpy(d->ids, base + h->ids, id_off[n]);
+    d->n = n;
+    ix->n_live = n;
+    for (uint64_t i = 0; i < n; i++)
+        for (int f = 0; f < PB_NFIELDS; f++)
+            ix->flen_sum[f] += d->flen[i][f];
+    return rc;
+}
+
+int pb_index_open(const char *path, struct pb_index **out, struct pb_err *err)
+{
+    struct pb_index *ix = pb_index_new(NULL);
+    int rc = pb_index_map(ix, path, err);
+    if (rc) {
+        pb_index_free(ix);
+        *out = NULL;
+        return rc;
+    }
+    pb_index_pmap_rebuild(ix);
+    *out = ix;
+    return PB_OK;
+}

@@ -1,0 +1,234 @@
+/*
+ * search_int.h - internals shared by the files of src/search/.
+ *
+ * Docids are dense: 0..n_main-1 are the main segment (the mapped file),
+ * n_main.. the delta segment. Document metadata for both lives in heap
+ * arrays (struct docs) indexed by docid.
+ *
+ * Delta postings, per term, are one append-only varint stream:
+ *   posting = docid - (prev + 1), field mask (1 byte),
+ *             for each field in the mask: tf, then tf position deltas.
+ *
+ * File layout (all little-endian, see index_file.c): header, doc arrays,
+ * category names, term table, hash slots, term strings, postings. A term's
+ * postings: nblk block entries (struct blk_disk), then each block:
+ *   u8 n-1, u8 wdoc, u8 wtf[4], u16 pad, docid deltas (n x wdoc bits) and
+ *   per field with wtf > 0 the tfs (n x wtf bits), each packed in u32 words;
+ * its positions (varints as in the delta stream, per posting per field)
+ * start at the block's pos_off.
+ */
+#ifndef PB_SEARCH_SEARCH_INT_H
+#define PB_SEARCH_SEARCH_INT_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "search/index.h"
+
+#define BLK 128
+#define DOC_END UINT32_MAX
+#define POS_MAX 65535u
+#define TF_MAX 65535u
+#define DAY_NONE INT32_MIN
+#define IDX_MAGIC "PBIDX002"
+
+struct blk_disk {
+    uint32_t last;    /* last docid in the block */
+    uint32_t off;     /* block data, from the term's start */
+    uint32_t pos_off; /* positions, from the term's start */
+    float maxtf;      /* max BM25F pseudo-tf in the block (file params) */
+};
+
+struct term_disk {
+    uint64_t off; /* term data from the start of the file */
+    uint32_t df, nblk;
+    float maxtf;
+    uint32_t str_off; /* into the strings section */
+    uint32_t str_len;
+    uint32_t pad;
+};
+
+struct file_hdr {
+    char magic[8];
+    uint32_t n_docs, n_terms, n_slots, n_cats;
+    int64_t seq;
+    double k1, b[PB_NFIELDS], w[PB_NFIELDS];
+    uint32_t fts5_idf, pad;
+    double avg[PB_NFIELDS]; /* average field lengths maxtf was made with */
+    uint64_t pid, day, upv, flen, cat_off, cats, id_off, ids;
+    uint64_t catnames_off, catnames, terms, slots, strings, postings, size;
+};
+
+/* A term of the delta segment. */
+struct dterm {
+    char *s; /* owned, NUL-terminated */
+    uint32_t len;
+    uint32_t df;
+    int64_t last; /* last docid with a posting, -1 */
+    uint8_t *buf; /* the varint stream (owned) */
+    uint32_t n, cap;
+    /* scratch while a document is added */
+    uint32_t cur_doc, head, tail;
+};
+
+struct docs {
+    size_t n, cap;
+    int64_t *pid;
+    int32_t *day;
+    int32_t *upv;
+    uint16_t (*flen)[PB_NFIELDS];
+    uint8_t *deleted;
+    uint32_t *cat_off; /* n + 1 entries */
+    uint16_t *cats;
+    size_t n_cats_used, cap_cats;
+    uint32_t *id_off; /* n + 1 entries */
+    char *ids;
+    size_t ids_len, ids_cap;
+};
+
+struct pb_index {
+    pthread_rwlock_t lock;
+    struct pb_bm25 params; /* what maxtf in the file was made with */
+    int64_t seq;
+    /* main segment */
+    void *map;
+    size_t map_len;
+    const struct file_hdr *hdr;
+    const struct term_disk *tterms;
+    const uint32_t *tslots;
+    const char *tstrings;
+    uint32_t n_main;
+    /* delta terms: hash of dterm pointers */
+    struct dterm **dterms; /* by insertion order */
+    size_t n_dterms, cap_dterms;
+    uint32_t *dslots; /* 1 + index into dterms */
+    size_t n_dslots;
+    /* documents */
+    struct docs d;
+    uint64_t n_live;
+    double flen_sum[PB_NFIELDS];
+    /* pid -> docid for the delta and updated docs: open addressing */
+    int64_t *pmap_key;
+    uint32_t *pmap_val;
+    size_t pmap_cap, pmap_n;
+    /* categories */
+    char **cat_names;
+    size_t n_cat_names;
+    uint32_t cat_slots[1024];
+    uint64_t gen; /* bumped by every change */
+    /* per-doc token scratch while adding */
+    uint32_t *tok_term, *tok_pos, *tok_next;
+    uint8_t *tok_field;
+    size_t n_tok, cap_tok;
+};
+
+/* bitpack.c */
+void pb_bitpack(const uint32_t *v, size_t n, unsigned w, uint32_t *out);
+void pb_bitunpack(const uint8_t *in, size_t n, unsigned w, uint32_t *out);
+size_t pb_bitpack_words(size_t n, unsigned w);
+unsigned pb_bitwidth(uint32_t max);
+
+/* varints */
+static inline uint8_t *pb_varint_put(uint8_t *p, uint32_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    return p;
+}
+static inline const uint8_t *pb_varint_get(const uint8_t *p, uint32_t *v)
+{
+    uint32_t r = 0;
+    unsigned s = 0;
+    while (*p & 0x80) {
+        r |= (uint32_t)(*p++ & 0x7F) << s;
+        s += 7;
+    }
+    *v = r | ((uint32_t)*p++ << s);
+    return p;
+}
+
+uint32_t pb_term_hash(const char *p, size_t len);
+
+/* index.c */
+/* Look a term up; *out_main is NULL when it is not in the main segment,
+ * *out_delta NULL when not in the delta. */
+void pb_index_lookup(const struct pb_index *ix, const char *t, size_t len,
+                     const struct term_disk **out_main,
+                     const struct dterm **out_delta);
+int pb_index_docid(const struct pb_index *ix, int64_t pid, uint32_t *out);
+const char *pb_index_cat_name(const struct pb_index *ix, uint16_t c);
+int pb_index_cat_find(const struct pb_index *ix, const char *name);
+const char *pb_index_doc_id(const struct pb_index *ix, uint32_t doc,
+                            size_t *len);
+static inline size_t pb_index_ndocs(const struct pb_index *ix)
+{
+    return ix->d.n;
+}
+double pb_idf(const struct pb_index *ix, uint64_t df, int fts5);
+/* The maxtf bound scale for file blocks under current stats (>= 1), or 0
+ * when params differ from the file's (no bounds then). */
+double pb_index_bound_scale(const struct pb_index *ix,
+                            const struct pb_bm25 *q);
+
+/* A decoded posting: fields tf and the positions per field. */
+struct posting {
+    uint32_t doc;
+    uint16_t tf[PB_NFIELDS];
+};
+
+/* cursor.c: one term's postings over both segments. */
+struct cursor {
+    const struct pb_index *ix;
+    /* main */
+    const uint8_t *tbase;
+    const struct blk_disk *blks;
+    uint32_t nblk, bi, sbi;
+    uint32_t n, i;
+    uint32_t docs[BLK];
+    uint32_t tf[PB_NFIELDS][BLK];
+    const uint8_t *pp; /* positions of posting pi */
+    uint32_t pi;
+    /* delta (decoded at open) */
+    uint32_t *ddoc;
+    uint16_t (*dtf)[PB_NFIELDS];
+    uint32_t *dpoff; /* into dpos, n_d + 1 */
+    uint16_t *dpos;
+    uint32_t n_d, di;
+    int in_delta;
+    double delta_maxtf;
+    uint32_t doc;
+    uint64_t df;
+    double main_maxtf;
+};
+
+void pb_cursor_open(struct cursor *c, const struct pb_index *ix,
+                    const struct term_disk *tm, const struct dterm *td,
+                    const double *fnorm);
+void pb_cursor_close(struct cursor *c);
+void pb_cursor_next(struct cursor *c);
+void pb_cursor_advance(struct cursor *c, uint32_t target);
+/* tf of field f at the current posting. */
+uint32_t pb_cursor_tf(const struct cursor *c, int f);
+/* Positions of field f at the current posting into out (cap); count. */
+size_t pb_cursor_positions(struct cursor *c, int f, uint16_t *out,
+                           size_t cap);
+/* Max pseudo-tf (file params, unscaled for main) of the block holding
+ * target, without moving; -1 if no posting >= target. delta: exact. */
+double pb_cursor_block_maxtf(struct cursor *c, uint32_t target, double scale);
+double pb_cursor_term_maxtf(const struct cursor *c, double scale);
+
+void pb_docs_reserve(struct docs *d, size_t n);
+void pb_index_pmap_rebuild(struct pb_index *ix);
+
+/* index_file.c */
+int pb_index_map(struct pb_index *ix, const char *path, struct pb_err *err);
+/* Decode a main-segment block fully (for the writer and cursors). */
+void pb_block_decode(const uint8_t *tbase, const struct blk_disk *b,
+                     uint32_t prev_last, uint32_t *n, uint32_t *docs,
+                     uint32_t tf[PB_NFIELDS][BLK]);
+
+#endif

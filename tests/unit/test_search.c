@@ -1,0 +1,526 @@
+/* test_search.c - index, BM25F exactness (reference and SQLite FTS5),
+ * pruning exactness, incremental add/update/delete, persistence, the query
+ * language and snippets. */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "harness.h"
+#include "search/index.h"
+#include "search/search.h"
+
+static struct pb_analyzer *az;
+static char tmpdir[256];
+
+static uint64_t rng = 88172645463325252ull;
+static uint32_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)rng;
+}
+
+/* Zipf-ish word wNN: small numbers are frequent. */
+static int zipf(int n)
+{
+    double u = (rnd() + 1.0) / 4294967297.0;
+    int k = (int)(n * u * u * u);
+    return k < n ? k : n - 1;
+}
+
+static void rand_text(struct pb_buf *b, int words, int vocab)
+{
+    pb_buf_reset(b);
+    for (int i = 0; i < words; i++)
+        if (pb_buf_printf(b, "%sw%d", i ? " " : "", zipf(vocab)))
+            abort();
+}
+
+static void add(struct pb_index *ix, int64_t pid, const char *title,
+                const char *abstract, const char *cats, int64_t date)
+{
+    char id[32];
+    snprintf(id, sizeof id, "p%lld", (long long)pid);
+    struct pb_index_doc d = {.pid = pid, .id = id, .title = title,
+                             .abstract = abstract, .categories = cats,
+                             .date = date, .upvotes = pid % 7};
+    CHECK_EQ(pb_index_add(ix, az, &d), PB_OK);
+}
+
+/* Count of token w in s (space separated). */
+static int tf_of(const char *s, const char *w)
+{
+    int n = 0;
+    size_t l = strlen(w);
+    for (const char *p = s; p && *p;) {
+        const char *e = strchr(p, ' ');
+        size_t k = e ? (size_t)(e - p) : strlen(p);
+        n += k == l && memcmp(p, w, l) == 0;
+        p = e ? e + 1 : NULL;
+    }
+    return n;
+}
+
+static int ntok(const char *s)
+{
+    return *s ? tf_of(s, "") + 1 + (int)(strchr(s, ' ') ? 0 : 0) : 0;
+}
+
+static int count_words(const char *s)
+{
+    int n = 0, in = 0;
+    for (; *s; s++) {
+        if (*s != ' ' && !in)
+            n++;
+        in = *s != ' ';
+    }
+    return n;
+}
+
+#define NDOC 300
+static char *titles[NDOC], *abstracts[NDOC];
+
+/* BM25F by the book, from the raw texts. */
+static double ref_score(const struct pb_bm25 *p, const char **terms, int nt,
+                        int doc, int ndocs)
+{
+    double avg[2] = {0, 0};
+    for (int d = 0; d < ndocs; d++) {
+        avg[0] += count_words(titles[d]);
+        avg[1] += count_words(abstracts[d]);
+    }
+    avg[0] /= ndocs;
+    avg[1] /= ndocs;
+    double score = 0;
+    for (int t = 0; t < nt; t++) {
+        int df = 0;
+        for (int d = 0; d < ndocs; d++)
+            df += tf_of(titles[d], terms[t]) || tf_of(abstracts[d], terms[t]);
+        if (!df)
+            continue;
+        double idf = log(1 + (ndocs - df + 0.5) / (df + 0.5));
+        double x = 0;
+        const char *f[2] = {titles[doc], abstracts[doc]};
+        for (int k = 0; k < 2; k++)
+            x += p->w[k] * tf_of(f[k], terms[t]) /
+                 (1 - p->b[k] + p->b[k] * count_words(f[k]) / avg[k]);
+        score += idf * x * (p->k1 + 1) / (p->k1 + x);
+    }
+    return score;
+}
+
+static void t_bm25f_reference(void)
+{
+    struct pb_bm25 p;
+    pb_bm25_defaults(&p);
+    p.k1 = 1.1;
+    p.b[0] = 0.6;
+    p.w[0] = 2.5;
+    struct pb_index *ix = pb_index_new(&p);
+    struct pb_buf b;
+    pb_buf_init(&b, 1 << 20);
+    for (int d = 0; d < NDOC; d++) {
+        rand_text(&b, 3 + (int)(rnd() % 8), 40);
+        titles[d] = pb_buf_steal(&b);
+        rand_text(&b, 10 + (int)(rnd() % 60), 60);
+        abstracts[d] = pb_buf_steal(&b);
+        add(ix, d + 1, titles[d], abstracts[d], "cs.CL", 0);
+    }
+    struct pb_searcher *s = pb_searcher_new(ix);
+    const char *queries[][3] = {{"w1", NULL, NULL}, {"w3", "w17", NULL},
+                                {"w0", "w5", "w39"}, {"w50", "w2", NULL}};
+    for (size_t q = 0; q < 4; q++) {
+        char qs[64] = "";
+        int nt = 0;
+        size_t off = 0;
+        for (; nt < 3 && queries[q][nt]; nt++)
+            off += (size_t)snprintf(qs + off, sizeof qs - off, " %s",
+                                    queries[q][nt]);
+        struct pb_results r;
+        struct pb_search_opts o = {1000, 0, PB_SEARCH_EXHAUSTIVE};
+        CHECK_EQ(pb_search(s, qs, strlen(qs), &o, &r), PB_OK);
+        CHECK(r.n_hits > 0);
+        for (size_t h = 0; h < r.n_hits; h++) {
+            double want = ref_score(&p, queries[q], nt, (int)r.hits[h].pid - 1,
+                                    NDOC);
+            CHECK_NEAR(r.hits[h].score, want, 1e-6);
+        }
+        pb_results_clear(&r);
+    }
+    pb_searcher_free(s);
+    pb_index_free(ix);
+    pb_buf_clear(&b);
+    (void)ntok;
+}
+
+static void t_bm25_fts5(void)
+{
+    struct pb_bm25 p;
+    pb_bm25_defaults(&p);
+    p.fts5_idf = 1;
+    p.w[PB_F_ABSTRACT] = 1.0;
+    struct pb_index *ix = pb_index_new(&p);
+    sqlite3 *db;
+    CHECK_EQ(sqlite3_open(":memory:", &db), SQLITE_OK);
+    CHECK_EQ(sqlite3_exec(db, "CREATE VIRTUAL TABLE t USING fts5(x)", 0, 0, 0),
+             SQLITE_OK);
+    sqlite3_stmt *ins;
+    CHECK_EQ(sqlite3_prepare_v2(db, "INSERT INTO t(rowid, x) VALUES(?, ?)", -1,
+                                &ins, 0),
+             SQLITE_OK);
+    struct pb_buf b;
+    pb_buf_init(&b, 1 << 20);
+    for (int d = 1; d <= 400; d++) {
+        rand_text(&b, 5 + (int)(rnd() % 80), 50);
+        add(ix, d, NULL, pb_buf_cstr(&b), NULL, 0);
+        sqlite3_bind_int(ins, 1, d);
+        sqlite3_bind_text(ins, 2, pb_buf_cstr(&b), -1, SQLITE_TRANSIENT);
+        CHECK_EQ(sqlite3_step(ins), SQLITE_DONE);
+        sqlite3_reset(ins);
+    }
+    sqlite3_finalize(ins);
+    struct pb_searcher *s = pb_searcher_new(ix);
+    const char *qs[] = {"w1", "w2 w30", "w0 w7 w44", "w49 w13"};
+    int compared = 0;
+    for (size_t q = 0; q < 4; q++) {
+        char fq[64];
+        snprintf(fq, sizeof fq, "%s", qs[q]);
+        for (char *c = fq; *c; c++)
+            if (*c == ' ')
+                *c = '|';
+        struct pb_buf m;
+        pb_buf_init(&m, 256);
+        for (char *tok = fq; *tok;) {
+            char *e = strchr(tok, '|');
+            size_t l = e ? (size_t)(e - tok) : strlen(tok);
+            if (pb_buf_printf(&m, "%s%.*s", m.len ? " OR " : "", (int)l, tok))
+                abort();
+            tok = e ? e + 1 : tok + l;
+        }
+        struct pb_results r;
+        struct pb_search_opts o = {1000, 0, PB_SEARCH_EXHAUSTIVE};
+        CHECK_EQ(pb_search(s, qs[q], strlen(qs[q]), &o, &r), PB_OK);
+        sqlite3_stmt *st;
+        CHECK_EQ(sqlite3_prepare_v2(db,
+                                    "SELECT rowid, -bm25(t) FROM t WHERE t "
+                                    "MATCH ? ORDER BY rowid",
+                                    -1, &st, 0),
+                 SQLITE_OK);
+        sqlite3_bind_text(st, 1, pb_buf_cstr(&m), -1, SQLITE_TRANSIENT);
+        size_t rows = 0;
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            rows++;
+            int64_t pid = sqlite3_column_int64(st, 0);
+            double want = sqlite3_column_double(st, 1);
+            int found = 0;
+            for (size_t h = 0; h < r.n_hits; h++)
+                if (r.hits[h].pid == pid) {
+                    CHECK_NEAR(r.hits[h].score, want, 1e-6);
+                    found = 1;
+                    compared++;
+                }
+            CHECK(found);
+        }
+        CHECK_EQ(rows, r.n_hits);
+        sqlite3_finalize(st);
+        pb_buf_clear(&m);
+        pb_results_clear(&r);
+    }
+    CHECK(compared > 100);
+    sqlite3_close(db);
+    pb_searcher_free(s);
+    pb_index_free(ix);
+    pb_buf_clear(&b);
+}
+
+static void build_random(struct pb_index *ix, int64_t from, int n)
+{
+    struct pb_buf t, a;
+    pb_buf_init(&t, 1 << 20);
+    pb_buf_init(&a, 1 << 20);
+    for (int64_t d = from; d < from + n; d++) {
+        rand_text(&t, 2 + (int)(rnd() % 10), 300);
+        rand_text(&a, 20 + (int)(rnd() % 150), 2000);
+        add(ix, d, pb_buf_cstr(&t), pb_buf_cstr(&a),
+            d % 3 ? "cs.CL cs.LG" : "math.CO", 1500000000 + d * 86400);
+    }
+    pb_buf_clear(&t);
+    pb_buf_clear(&a);
+}
+
+static void same_topk(struct pb_searcher *s, const char *q, size_t k)
+{
+    struct pb_results a, b;
+    struct pb_search_opts o1 = {k, 0, 0}, o2 = {k, 0, PB_SEARCH_EXHAUSTIVE};
+    CHECK_EQ(pb_search(s, q, strlen(q), &o1, &a), PB_OK);
+    CHECK_EQ(pb_search(s, q, strlen(q), &o2, &b), PB_OK);
+    CHECK_EQ(a.n_hits, b.n_hits);
+    int bad = 0;
+    for (size_t i = 0; i < a.n_hits && i < b.n_hits; i++)
+        if (a.hits[i].doc != b.hits[i].doc ||
+            fabs(a.hits[i].score - b.hits[i].score) > 1e-9) {
+            if (!bad)
+                fprintf(stderr, "  #%zu: %u %.9f vs %u %.9f\n", i,
+                        a.hits[i].doc, a.hits[i].score, b.hits[i].doc,
+                        b.hits[i].score);
+            bad = 1;
+        }
+    if (bad)
+        fprintf(stderr, "  pruned top-k differs for \"%s\"\n", q);
+    CHECK(!bad);
+    pb_results_clear(&a);
+    pb_results_clear(&b);
+}
+
+static void t_pruning_exact(void)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/prune.idx", tmpdir);
+    struct pb_index *ix = pb_index_new(NULL);
+    build_random(ix, 1, 3000);
+    struct pb_err err;
+    CHECK_EQ(pb_index_write(ix, path, &err), PB_OK);
+    pb_index_free(ix);
+    CHECK_EQ(pb_index_open(path, &ix, &err), PB_OK);
+    /* a delta over the main segment, and some deletions in both */
+    build_random(ix, 3001, 400);
+    for (int64_t d = 5; d < 3400; d += 97)
+        CHECK_EQ(pb_index_delete(ix, d), PB_OK);
+    struct pb_searcher *s = pb_searcher_new(ix);
+    char q[256];
+    for (int i = 0; i < 300; i++) {
+        int nt = 1 + (int)(rnd() % 6);
+        size_t off = 0;
+        for (int t = 0; t < nt; t++) {
+            int plus = rnd() % 9 == 0, minus = rnd() % 11 == 0;
+            off += (size_t)snprintf(q + off, sizeof q - off, "%s%sw%d ",
+                                    plus ? "+" : "", minus ? "-" : "",
+                                    zipf(rnd() % 2 ? 300 : 2000));
+        }
+        if (i % 10 == 0)
+            off += (size_t)snprintf(q + off, sizeof q - off, "title:w%d ",
+                                    zipf(300));
+        same_topk(s, q, i % 3 ? 10 : 50);
+    }
+    pb_searcher_free(s);
+    pb_index_free(ix);
+    unlink(path);
+}
+
+static size_t hits(struct pb_searcher *s, const char *q, int64_t *first)
+{
+    struct pb_results r;
+    struct pb_search_opts o = {100, 0, PB_SEARCH_COUNT};
+    if (pb_search(s, q, strlen(q), &o, &r) != PB_OK)
+        return 999;
+    size_t n = r.n_hits;
+    if (first)
+        *first = n ? r.hits[0].pid : -1;
+    CHECK_EQ(r.total, n);
+    pb_results_clear(&r);
+    return n;
+}
+
+static void t_incremental(void)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/inc.idx", tmpdir);
+    struct pb_index *ix = pb_index_new(NULL);
+    add(ix, 1, "Graph neural networks", "We study message passing.", "cs.LG",
+        1546300800);
+    add(ix, 2, "Vision-language models", "Contrastive pretraining of images.",
+        "cs.CV", 1561939200);
+    struct pb_searcher *s = pb_searcher_new(ix);
+    int64_t first;
+    CHECK_EQ(hits(s, "graph", &first), 1);
+    CHECK_EQ(first, 1);
+    CHECK_EQ(hits(s, "visionlanguage", &first), 1);
+    CHECK_EQ(hits(s, "\"vision language\"", &first), 1);
+    /* update replaces */
+    add(ix, 1, "Transformers for parsing", "Attention everywhere.", "cs.CL",
+        1546300800);
+    CHECK_EQ(hits(s, "graph", NULL), 0);
+    CHECK_EQ(hits(s, "transformer", &first), 1);
+    CHECK_EQ(first, 1);
+    /* persist, reopen, add a day's papers on top, delete */
+    struct pb_err err;
+    pb_index_set_seq(ix, 42);
+    CHECK_EQ(pb_index_write(ix, path, &err), PB_OK);
+    pb_searcher_free(s);
+    pb_index_free(ix);
+    CHECK_EQ(pb_index_open(path, &ix, &err), PB_OK);
+    CHECK_EQ(pb_index_seq(ix), 42);
+    s = pb_searcher_new(ix);
+    CHECK_EQ(hits(s, "transformer", &first), 1);
+    CHECK_EQ(hits(s, "contrastive", &first), 1);
+    CHECK_EQ(first, 2);
+    add(ix, 3, "Contrastive graph learning", "Graph views.", "cs.LG",
+        1577836800);
+    CHECK_EQ(hits(s, "contrastive", NULL), 2);
+    CHECK_EQ(hits(s, "graph", &first), 1);
+    CHECK_EQ(first, 3);
+    CHECK_EQ(pb_index_delete(ix, 2), PB_OK);
+    CHECK_EQ(pb_index_delete(ix, 2), PB_ENOTFOUND);
+    CHECK_EQ(hits(s, "contrastive", &first), 1);
+    CHECK_EQ(first, 3);
+    /* filters */
+    CHECK_EQ(hits(s, "cat:cs.LG", NULL), 1);
+    CHECK_EQ(hits(s, "cat:cs.cl", NULL), 1);
+    CHECK_EQ(hits(s, "year:2019", NULL), 1);
+    CHECK_EQ(hits(s, "after:2019-06-01", NULL), 1);
+    CHECK_EQ(hits(s, "before:2019-06-01 transformer", NULL), 1);
+    CHECK_EQ(hits(s, "id:p3", NULL), 1);
+    CHECK_EQ(hits(s, "contrastive -graph", NULL), 0);
+    CHECK_EQ(hits(s, "transformer OR graph", NULL), 2);
+    CHECK_EQ(hits(s, "+transformer graph", NULL), 1);
+    CHECK_EQ(hits(s, "title:views", NULL), 0);
+    CHECK_EQ(hits(s, "abstract:views", NULL), 1);
+    /* the compacted file drops the deleted doc */
+    CHECK_EQ(pb_index_write(ix, path, &err), PB_OK);
+    pb_searcher_free(s);
+    pb_index_free(ix);
+    CHECK_EQ(pb_index_open(path, &ix, &err), PB_OK);
+    struct pb_index_info info;
+    pb_index_info(ix, &info);
+    CHECK_EQ(info.docs, 2);
+    s = pb_searcher_new(ix);
+    CHECK_EQ(hits(s, "contrastive graph", NULL), 1);
+    CHECK_EQ(hits(s, "transformer graph", NULL), 2);
+    pb_searcher_free(s);
+    pb_index_free(ix);
+    unlink(path);
+    CHECK_EQ(pb_index_open(path, &ix, &err), PB_ENOTFOUND);
+}
+
+static void t_phrases_and_facets(void)
+{
+    struct pb_index *ix = pb_index_new(NULL);
+    add(ix, 1, "A", "the large language model is large", "cs.LG", 1546300800);
+    add(ix, 2, "B", "language large model", "cs.CL cs.AI", 1577836800);
+    add(ix, 3, "C", "models of large language", "cs.AI", 1577836800);
+    struct pb_searcher *s = pb_searcher_new(ix);
+    CHECK_EQ(hits(s, "\"large language model\"", NULL), 1);
+    CHECK_EQ(hits(s, "\"large language\"", NULL), 2);
+    CHECK_EQ(hits(s, "-\"large language\" model", NULL), 1);
+    struct pb_results r;
+    struct pb_search_opts o = {10, 0, PB_SEARCH_COUNT | PB_SEARCH_EXPLAIN};
+    CHECK_EQ(pb_search(s, "language", 8, &o, &r), PB_OK);
+    CHECK_EQ(r.total, 3);
+    CHECK(r.n_cats == 3);
+    CHECK_STR(r.cats[0].name, "cs.AI");
+    CHECK_EQ(r.cats[0].count, 2);
+    CHECK(r.n_years == 2);
+    CHECK_STR(r.years[0].name, "2020");
+    CHECK_EQ(r.years[0].count, 2);
+    CHECK(r.explain && strstr(r.explain, "languag"));
+    pb_results_clear(&r);
+    /* sort by date: newest first, ties by docid */
+    CHECK_EQ(pb_search(s, "language sort:date", 18, &o, &r), PB_OK);
+    CHECK(r.n_hits == 3 && r.hits[0].pid == 2 && r.hits[2].pid == 1);
+    pb_results_clear(&r);
+    pb_searcher_free(s);
+    pb_index_free(ix);
+}
+
+static void t_query_language(void)
+{
+    struct pb_query q;
+    const char *s = "+graph -\"neural net\" title:attention cat:cs.CL "
+                    "after:2019-01-01 before:2019-06 sort:upvotes";
+    CHECK_EQ(pb_query_parse(az, s, strlen(s), &q), PB_OK);
+    CHECK_EQ(q.n_cl, 3);
+    CHECK_EQ(q.cl[0].occur, PB_MUST);
+    CHECK_EQ(q.cl[1].occur, PB_MUST_NOT);
+    CHECK_EQ(q.cl[1].n_terms, 2);
+    CHECK_EQ(q.cl[1].terms[1].rel, 1);
+    CHECK_EQ(q.cl[2].fields, 1u << PB_F_TITLE);
+    CHECK_STR(q.cats[0], "cs.CL");
+    CHECK_EQ(q.after_day, 17897);
+    CHECK_EQ(q.before_day, 18077);
+    CHECK_EQ(q.sort, PB_SORT_UPVOTES);
+    CHECK_STR(q.notice, "");
+    /* malformed: never fails, always says why */
+    static const char *bad[] = {"\"unbalanced phrase", "foo:bar baz",
+                                "the of and", "", "a\x01" "b\xff",
+                                "after:yesterday x", "sort:random x"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK_EQ(pb_query_parse(az, bad[i], strlen(bad[i]), &q), PB_OK);
+        CHECK(q.notice[0] != 0);
+    }
+    CHECK_EQ(pb_query_parse(az, "\"unbalanced phrase", 18, &q), PB_OK);
+    CHECK_EQ(q.n_cl, 1);
+    CHECK_EQ(q.cl[0].n_terms, 2);
+    CHECK_EQ(pb_query_parse(az, "foo:bar baz", 11, &q), PB_OK);
+    CHECK_EQ(q.n_cl, 3);
+    char *big = malloc(20000);
+    for (int i = 0; i < 20000; i++)
+        big[i] = i % 7 == 6 ? ' ' : (char)('a' + i % 5);
+    CHECK_EQ(pb_query_parse(az, big, 20000, &q), PB_OK);
+    CHECK(strstr(q.notice, "10 kB") != NULL);
+    CHECK(q.n_cl <= PB_QUERY_MAX_CLAUSES);
+    free(big);
+    CHECK_EQ(pb_query_parse(az, "arXiv:2504.08385v2", 18, &q), PB_OK);
+    CHECK_EQ(q.n_ids, 1);
+    CHECK_STR(q.ids[0], "2504.08385");
+    CHECK_EQ(pb_query_parse(az, "year:2019", 9, &q), PB_OK);
+    CHECK_EQ(q.after_day, 17897);
+    CHECK_EQ(q.before_day, 18261);
+}
+
+static void t_snippet(void)
+{
+    struct pb_index *ix = pb_index_new(NULL);
+    struct pb_searcher *s = pb_searcher_new(ix);
+    struct pb_results r;
+    CHECK_EQ(pb_search(s, "sparse attention", 16, NULL, &r), PB_OK);
+    pb_results_clear(&r);
+    const char *abs = "We begin with background. Many words here fill the "
+                      "space before the interesting part arrives. Our "
+                      "\\emph{sparse} attention layer is fast; attention "
+                      "costs $O(n)$. More text follows to make it long "
+                      "enough to be cut somewhere sensible at the end.";
+    struct pb_snippet sn;
+    pb_search_snippet(s, abs, strlen(abs), 80, &sn);
+    CHECK(sn.n_marks >= 2);
+    CHECK(strlen(sn.text) <= 80 + 6);
+    for (size_t i = 0; i < sn.n_marks; i++) {
+        const char *m = sn.text + sn.marks[i].start;
+        CHECK(strncmp(m, "sparse", 6) == 0 || strncmp(m, "attention", 9) == 0);
+    }
+    pb_snippet_clear(&sn);
+    pb_search_snippet(s, "", 0, 80, &sn);
+    CHECK_STR(sn.text, "");
+    pb_snippet_clear(&sn);
+    pb_searcher_free(s);
+    pb_index_free(ix);
+}
+
+int main(void)
+{
+    az = pb_analyzer_new();
+    const char *base = getenv("PB_TEST_OUT");
+    snprintf(tmpdir, sizeof tmpdir, "%s/search-XXXXXX", base ? base : "/tmp");
+    if (!mkdtemp(tmpdir))
+        snprintf(tmpdir, sizeof tmpdir, "/tmp");
+    static const struct pb_test T[] = {
+        {"bm25f_reference", t_bm25f_reference},
+        {"bm25_fts5_oracle", t_bm25_fts5},
+        {"pruning_exact", t_pruning_exact},
+        {"incremental", t_incremental},
+        {"phrases_and_facets", t_phrases_and_facets},
+        {"query_language", t_query_language},
+        {"snippet", t_snippet},
+        {0},
+    };
+    int rc = pb_test_run(T);
+    for (int d = 0; d < NDOC; d++) {
+        free(titles[d]);
+        free(abstracts[d]);
+    }
+    pb_analyzer_free(az);
+    rmdir(tmpdir);
+    return rc;
+}

@@ -16,6 +16,9 @@ static const struct command commands[] = {
     {"stats", pb_cli_stats, "counts: papers, authors, days listed, dates, sources"},
     {"show", pb_cli_show, "show one paper by id"},
     {"export", pb_cli_export, "export papers as paperboy JSON lines"},
+    {"search", pb_cli_search, "search papers (words, \"phrases\", +must -not, title: cat: year: sort:)"},
+    {"reindex", pb_cli_reindex, "rebuild the search index (DB.idx) from the store"},
+    {"eval", pb_cli_eval, "search relevance on a BEIR dataset: nDCG@10, recall@100, MRR@10"},
     {NULL, NULL, NULL},
 };
 

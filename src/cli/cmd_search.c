@@ -1,0 +1,293 @@
+/* cmd_search.c - paperboy search "QUERY" [--db PATH] [--limit N] [--json]
+ * [--explain] | paperboy search --batch FILE [--limit N] */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "core/date.h"
+#include "search/index_store.h"
+#include "search/search.h"
+#include "store/store.h"
+#include "text/latex_plain.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: paperboy search \"QUERY\" [--db PATH] [--limit N] [--json] "
+            "[--explain]\n"
+            "       paperboy search --batch FILE [--db PATH] [--limit N]\n\n"
+            "Searches the index beside the database (PATH.idx; make it with "
+            "paperboy reindex).\nQuery language: words, \"a phrase\", +must, "
+            "-not, title: author: abstract: keyword:,\ncat:cs.CL, id:ARXIVID, "
+            "after:YYYY-MM-DD before:YYYY-MM-DD year:YYYY,\n"
+            "sort:relevance|date|upvotes.\n"
+            "--batch runs one query a line (warm-up pass, then a timed pass) "
+            "and prints\nlatency percentiles and how many queries had hits.\n");
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int batch(struct pb_searcher *s, const char *file, size_t limit)
+{
+    FILE *f = fopen(file, "r");
+    if (!f) {
+        perror(file);
+        return 1;
+    }
+    char **qs = NULL;
+    size_t n = 0, cap = 0;
+    char *line = NULL;
+    size_t lcap = 0;
+    ssize_t len;
+    while ((len = getline(&line, &lcap, f)) > 0) {
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = 0;
+        if (!len)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            qs = realloc(qs, cap * sizeof *qs);
+            if (!qs)
+                abort();
+        }
+        qs[n++] = strdup(line);
+    }
+    free(line);
+    fclose(f);
+    double *lat = calloc(n ? n : 1, sizeof *lat);
+    size_t with_hits = 0;
+    struct pb_search_opts o = {limit, 0, 0};
+    for (int pass = 0; pass < 2; pass++) {
+        with_hits = 0;
+        for (size_t i = 0; i < n; i++) {
+            struct pb_results r;
+            double t0 = now_ms();
+            int rc = pb_search(s, qs[i], strlen(qs[i]), &o, &r);
+            lat[i] = now_ms() - t0;
+            if (!rc && r.n_hits)
+                with_hits++;
+            pb_results_clear(&r);
+        }
+    }
+    qsort(lat, n, sizeof *lat, cmp_d);
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += lat[i];
+    if (n)
+        printf("queries=%zu with_hits=%zu p50_ms=%.3f p90_ms=%.3f "
+               "p99_ms=%.3f max_ms=%.3f mean_ms=%.3f\n",
+               n, with_hits, lat[n / 2], lat[(size_t)(n * 0.9)],
+               lat[(size_t)(n * 0.99)], lat[n - 1], sum / n);
+    for (size_t i = 0; i < n; i++)
+        free(qs[i]);
+    free(qs);
+    free(lat);
+    return 0;
+}
+
+static void print_text(struct pb_searcher *s, struct pb_store *st,
+                       const struct pb_results *r)
+{
+    if (r->notice[0])
+        printf("note: %s\n", r->notice);
+    printf("%llu hit%s\n", (unsigned long long)r->total,
+           r->total == 1 ? "" : "s");
+    for (size_t i = 0; i < r->n_hits; i++) {
+        const struct pb_hit *h = &r->hits[i];
+        char day[11] = "";
+        if (h->day != INT32_MIN)
+            pb_day_format((int64_t)h->day * 86400, day);
+        printf("\n%2zu. %s  %s  score %.3f\n", i + 1, h->id, day, h->score);
+        struct pb_paper p;
+        pb_paper_init(&p);
+        if (st && pb_store_paper_get_pid(st, h->pid, &p) == PB_OK) {
+            char *t = pb_text_latex_plain(p.title ? p.title : "",
+                                          p.title ? strlen(p.title) : 0);
+            printf("    %s\n", t);
+            free(t);
+            struct pb_snippet sn;
+            pb_search_snippet(s, p.abstract, p.abstract ? strlen(p.abstract) : 0,
+                              240, &sn);
+            /* terminals show marks as [[word]] */
+            printf("    ");
+            size_t at = 0;
+            for (size_t m = 0; m < sn.n_marks; m++) {
+                printf("%.*s[[%.*s]]", (int)(sn.marks[m].start - at),
+                       sn.text + at, (int)sn.marks[m].len,
+                       sn.text + sn.marks[m].start);
+                at = sn.marks[m].start + sn.marks[m].len;
+            }
+            printf("%s\n", sn.text + at);
+            pb_snippet_clear(&sn);
+        }
+        pb_paper_clear(&p);
+    }
+    if (r->n_cats) {
+        printf("\ncategories:");
+        for (size_t i = 0; i < r->n_cats; i++)
+            printf(" %s (%llu)", r->cats[i].name,
+                   (unsigned long long)r->cats[i].count);
+        printf("\n");
+    }
+    if (r->n_years) {
+        printf("years:");
+        for (size_t i = 0; i < r->n_years; i++)
+            printf(" %s (%llu)", r->years[i].name,
+                   (unsigned long long)r->years[i].count);
+        printf("\n");
+    }
+    if (r->explain)
+        printf("\nexplain:\n%s", r->explain);
+}
+
+static void print_json(struct pb_searcher *s, struct pb_store *st,
+                       const struct pb_results *r)
+{
+    json_t *o = json_object(), *hits = json_array();
+    json_object_set_new(o, "total", json_integer((json_int_t)r->total));
+    json_object_set_new(o, "total_exact", json_boolean(r->total_exact));
+    json_object_set_new(o, "notice", json_string(r->notice));
+    for (size_t i = 0; i < r->n_hits; i++) {
+        const struct pb_hit *h = &r->hits[i];
+        json_t *j = json_object();
+        json_object_set_new(j, "id", json_string(h->id));
+        json_object_set_new(j, "score", json_real(h->score));
+        if (h->day != INT32_MIN) {
+            char day[11];
+            pb_day_format((int64_t)h->day * 86400, day);
+            json_object_set_new(j, "date", json_string(day));
+        }
+        struct pb_paper p;
+        pb_paper_init(&p);
+        if (st && pb_store_paper_get_pid(st, h->pid, &p) == PB_OK) {
+            char *t = pb_text_latex_plain(p.title ? p.title : "",
+                                          p.title ? strlen(p.title) : 0);
+            json_object_set_new(j, "title", json_string(t));
+            free(t);
+            struct pb_snippet sn;
+            pb_search_snippet(s, p.abstract, p.abstract ? strlen(p.abstract) : 0,
+                              240, &sn);
+            json_object_set_new(j, "snippet", json_string(sn.text));
+            json_t *marks = json_array();
+            for (size_t m = 0; m < sn.n_marks; m++)
+                json_array_append_new(marks,
+                                      json_pack("[II]", (json_int_t)sn.marks[m].start,
+                                                (json_int_t)sn.marks[m].len));
+            json_object_set_new(j, "marks", marks);
+            pb_snippet_clear(&sn);
+        }
+        pb_paper_clear(&p);
+        json_array_append_new(hits, j);
+    }
+    json_object_set_new(o, "hits", hits);
+    json_t *cats = json_object(), *years = json_object();
+    for (size_t i = 0; i < r->n_cats; i++)
+        json_object_set_new(cats, r->cats[i].name,
+                            json_integer((json_int_t)r->cats[i].count));
+    for (size_t i = 0; i < r->n_years; i++)
+        json_object_set_new(years, r->years[i].name,
+                            json_integer((json_int_t)r->years[i].count));
+    json_object_set_new(o, "categories", cats);
+    json_object_set_new(o, "years", years);
+    if (r->explain)
+        json_object_set_new(o, "explain", json_string(r->explain));
+    char *txt = json_dumps(o, JSON_INDENT(2));
+    if (txt)
+        printf("%s\n", txt);
+    free(txt);
+    json_decref(o);
+}
+
+int pb_cli_search(int argc, char **argv)
+{
+    const char *db = NULL, *query = NULL, *batch_file = NULL;
+    size_t limit = 10;
+    int json = 0, expl = 0;
+    for (int i = 1; i < argc; i++) {
+        if (pb_cli_is_help(argv[i])) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
+            db = argv[++i];
+        } else if (!strcmp(argv[i], "--limit") && i + 1 < argc) {
+            char *end;
+            unsigned long v = strtoul(argv[++i], &end, 10);
+            if (*end || !v || v > 1000) {
+                fprintf(stderr, "search: --limit wants 1..1000\n");
+                return 2;
+            }
+            limit = v;
+        } else if (!strcmp(argv[i], "--json")) {
+            json = 1;
+        } else if (!strcmp(argv[i], "--explain")) {
+            expl = 1;
+        } else if (!strcmp(argv[i], "--batch") && i + 1 < argc) {
+            batch_file = argv[++i];
+        } else if (argv[i][0] == '-' && argv[i][1] == '-') {
+            fprintf(stderr, "search: unknown option %s\n", argv[i]);
+            usage(stderr);
+            return 2;
+        } else if (!query) {
+            query = argv[i];
+        } else {
+            fprintf(stderr, "search: one query please (quote it)\n");
+            return 2;
+        }
+    }
+    if (!query && !batch_file) {
+        usage(stderr);
+        return 2;
+    }
+    db = pb_cli_db_path(db);
+    struct pb_err err = {0};
+    struct pb_store *st = NULL;
+    if (pb_store_open(db, PB_STORE_READONLY, &st, &err) != PB_OK) {
+        fprintf(stderr, "search: %s (searching the index alone)\n", err.msg);
+        st = NULL;
+    }
+    struct pb_index *ix = NULL;
+    int rc = pb_index_open_synced(db, st, &ix, &err);
+    if (rc) {
+        fprintf(stderr, "search: %s%s\n", err.msg,
+                rc == PB_ENOTFOUND ? " (run paperboy reindex first)" : "");
+        pb_store_close(st);
+        return 1;
+    }
+    struct pb_searcher *s = pb_searcher_new(ix);
+    int ret = 0;
+    if (batch_file) {
+        ret = batch(s, batch_file, limit);
+    } else {
+        struct pb_results r;
+        struct pb_search_opts o = {limit, 0,
+                                   PB_SEARCH_COUNT |
+                                       (expl ? PB_SEARCH_EXPLAIN : 0)};
+        if (pb_search(s, query, strlen(query), &o, &r) != PB_OK) {
+            ret = 1;
+        } else {
+            if (json)
+                print_json(s, st, &r);
+            else
+                print_text(s, st, &r);
+            pb_results_clear(&r);
+        }
+    }
+    pb_searcher_free(s);
+    pb_index_free(ix);
+    pb_store_close(st);
+    return ret;
+}

@@ -13,6 +13,7 @@ int pb_cli_import(int argc, char **argv);
 int pb_cli_stats(int argc, char **argv);
 int pb_cli_show(int argc, char **argv);
 int pb_cli_export(int argc, char **argv);
+int pb_cli_serve(int argc, char **argv);
 int pb_cli_search(int argc, char **argv);
 int pb_cli_reindex(int argc, char **argv);
 int pb_cli_eval(int argc, char **argv);

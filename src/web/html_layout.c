@@ -1,0 +1,217 @@
+/* html_layout.c - page head and foot, cards, pagers (see html.h). */
+#include "web/html.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text/latex_plain.h"
+#include "web/escape.h"
+
+#define TRY(x)                                                               \
+    do {                                                                     \
+        if ((rc = (x)))                                                      \
+            goto out;                                                        \
+    } while (0)
+
+int pb_web_html_head(struct pb_buf *b, const struct pb_web_req *rq,
+                     const char *title, const char *q, const char *feed)
+{
+    int rc = PB_OK;
+    TRY(pb_buf_puts(b, "<!doctype html>\n<html lang=\"en\"><head>"
+                       "<meta charset=\"utf-8\">"
+                       "<meta name=\"viewport\" content=\"width=device-width,"
+                       " initial-scale=1\">"
+                       "<meta name=\"color-scheme\" content=\"light dark\">"
+                       "<title>"));
+    TRY(pb_web_html_s(b, title));
+    TRY(pb_buf_puts(b, " \xC2\xB7 paperboy</title><link rel=\"stylesheet\" href=\""));
+    TRY(pb_web_html_s(b, rq->site->css_path));
+    TRY(pb_buf_puts(b, "\"><link rel=\"icon\" href=\""));
+    TRY(pb_web_html_s(b, rq->site->icon_path));
+    TRY(pb_buf_puts(b, "\" type=\"image/svg+xml\">"));
+    if (feed) {
+        TRY(pb_buf_puts(b, "<link rel=\"alternate\" type=\"application/atom+xml\""
+                           " title=\"paperboy\" href=\""));
+        TRY(pb_web_html_s(b, feed));
+        TRY(pb_buf_puts(b, "\">"));
+    }
+    TRY(pb_buf_puts(
+        b, "</head><body><header class=\"site\"><div class=\"bar\">"
+           "<a class=\"brand\" href=\"/\">paperboy</a>"
+           "<nav aria-label=\"Main\"><a href=\"/\">Daily</a>"
+           "<a href=\"/trending\">Trending</a>"
+           "<a href=\"/subscribe\">Subscribe</a></nav>"
+           "<form class=\"search\" role=\"search\" action=\"/search\" "
+           "method=\"get\"><label for=\"q\" class=\"vh\">Search papers</label>"
+           "<input id=\"q\" name=\"q\" type=\"search\" "
+           "placeholder=\"Search papers\" value=\""));
+    TRY(pb_web_html_s(b, q));
+    TRY(pb_buf_puts(b, "\"><button type=\"submit\">Search</button></form>"
+                       "</div></header><main id=\"main\">"));
+out:
+    return rc;
+}
+
+int pb_web_html_foot(struct pb_buf *b)
+{
+    return pb_buf_puts(
+        b, "</main><footer class=\"site\"><p>paperboy \xC2\xB7 papers link to "
+           "<a href=\"https://arxiv.org/\">arXiv</a> \xC2\xB7 "
+           "<a href=\"/subscribe\">RSS and Atom feeds</a> \xC2\xB7 "
+           "<a href=\"/api/daily_papers\">JSON API</a></p></footer>"
+           "</body></html>\n");
+}
+
+int pb_web_html_latex(struct pb_buf *b, const char *s)
+{
+    if (!s)
+        return PB_OK;
+    char *plain = pb_text_latex_plain(s, strlen(s));
+    int rc = pb_web_html_s(b, plain);
+    free(plain);
+    return rc;
+}
+
+int pb_web_html_author(struct pb_buf *b, const char *name)
+{
+    int rc = PB_OK;
+    TRY(pb_buf_puts(b, "<a href=\"/authors/"));
+    TRY(pb_web_url_s(b, name));
+    TRY(pb_buf_puts(b, "\">"));
+    TRY(pb_web_html_s(b, name));
+    TRY(pb_buf_puts(b, "</a>"));
+out:
+    return rc;
+}
+
+static int plural(struct pb_buf *b, int64_t n, const char *one,
+                  const char *many)
+{
+    return pb_buf_printf(b, "%" PRId64 " %s", n, n == 1 ? one : many);
+}
+
+int pb_web_html_card(struct pb_buf *b, const struct pb_paper *p,
+                     const char *snippet)
+{
+    int rc = PB_OK;
+    struct pb_buf tmp;
+    pb_buf_init(&tmp, PB_MAX_ABSTRACT * 4);
+    TRY(pb_buf_puts(b, "<li><article class=\"card\"><h2><a href=\"/papers/"));
+    TRY(pb_web_url_s(b, p->id));
+    TRY(pb_buf_puts(b, "\">"));
+    TRY(pb_web_html_latex(b, p->title));
+    TRY(pb_buf_puts(b, "</a></h2>"));
+    if (p->authors.n) {
+        TRY(pb_buf_puts(b, "<p class=\"authors\">"));
+        size_t show = p->authors.n > 3 ? 3 : p->authors.n;
+        for (size_t i = 0; i < show; i++) {
+            if (i)
+                TRY(pb_buf_puts(b, ", "));
+            TRY(pb_web_html_author(b, p->authors.v[i]));
+        }
+        if (p->authors.n > show)
+            TRY(pb_buf_puts(b, " et al."));
+        TRY(pb_buf_puts(b, "</p>"));
+    }
+    if (snippet) {
+        TRY(pb_buf_puts(b, "<p class=\"abstract\">"));
+        TRY(pb_buf_puts(b, snippet));
+        TRY(pb_buf_puts(b, "</p>"));
+    } else if (p->abstract && p->abstract[0]) {
+        char *plain = pb_text_latex_plain(p->abstract, strlen(p->abstract));
+        rc = pb_web_trunc(&tmp, plain, 320);
+        free(plain);
+        if (rc)
+            goto out;
+        TRY(pb_buf_puts(b, "<p class=\"abstract\">"));
+        TRY(pb_web_html(b, tmp.p, tmp.len));
+        TRY(pb_buf_puts(b, "</p>"));
+    }
+    TRY(pb_buf_puts(b, "<ul class=\"meta\"><li class=\"up\"><span "
+                       "aria-hidden=\"true\">\xE2\x96\xB2</span> "));
+    TRY(plural(b, p->upvotes > 0 ? p->upvotes : 0, "upvote", "upvotes"));
+    TRY(pb_buf_puts(b, "</li><li>"));
+    TRY(plural(b, p->n_comments > 0 ? p->n_comments : 0, "comment",
+               "comments"));
+    TRY(pb_buf_puts(b, "</li>"));
+    if (pb_web_url_is_safe(p->github_repo)) {
+        TRY(pb_buf_puts(b, "<li><a href=\""));
+        TRY(pb_web_html_s(b, p->github_repo));
+        TRY(pb_buf_puts(b, "\" rel=\"nofollow noopener\">Code</a>"));
+        if (p->github_stars >= 0)
+            TRY(pb_buf_printf(b, " <span aria-hidden=\"true\">\xE2\x98\x85"
+                                 "</span> %" PRId64 " stars",
+                              p->github_stars));
+        TRY(pb_buf_puts(b, "</li>"));
+    }
+    if (p->listed_day[0]) {
+        TRY(pb_buf_puts(b, "<li><a href=\"/date/"));
+        TRY(pb_web_url_s(b, p->listed_day));
+        TRY(pb_buf_puts(b, "\">"));
+        TRY(pb_web_html_s(b, p->listed_day));
+        TRY(pb_buf_puts(b, "</a></li>"));
+    }
+    if (p->categories && p->categories[0]) {
+        struct pb_strlist cats = {0};
+        pb_strlist_split(&cats, p->categories, ' ');
+        for (size_t i = 0; i < cats.n && i < 4 && !rc; i++) {
+            if (!(rc = pb_buf_puts(b, "<li class=\"cat\"><a href=\"/cat/")) &&
+                !(rc = pb_web_url_s(b, cats.v[i])) &&
+                !(rc = pb_buf_puts(b, "\">")) &&
+                !(rc = pb_web_html_s(b, cats.v[i])))
+                rc = pb_buf_puts(b, "</a></li>");
+        }
+        pb_strlist_clear(&cats);
+        if (rc)
+            goto out;
+    }
+    TRY(pb_buf_puts(b, "</ul></article></li>"));
+out:
+    pb_buf_clear(&tmp);
+    return rc;
+}
+
+int pb_web_html_cards(struct pb_buf *b, const struct pb_feed_list *l,
+                      char **snips, const char *empty)
+{
+    int rc = PB_OK;
+    if (!l->n) {
+        TRY(pb_buf_puts(b, "<p class=\"empty\">"));
+        TRY(pb_web_html_s(b, empty));
+        return pb_buf_puts(b, "</p>");
+    }
+    TRY(pb_buf_puts(b, "<ol class=\"cards\">"));
+    for (size_t i = 0; i < l->n; i++)
+        TRY(pb_web_html_card(b, &l->v[i], snips ? snips[i] : NULL));
+    TRY(pb_buf_puts(b, "</ol>"));
+out:
+    return rc;
+}
+
+int pb_web_html_prevnext(struct pb_buf *b, const char *prev_href,
+                         const char *prev_label, const char *next_href,
+                         const char *next_label)
+{
+    int rc = PB_OK;
+    if (!prev_href && !next_href)
+        return PB_OK;
+    TRY(pb_buf_puts(b, "<nav class=\"prevnext\" aria-label=\"Pages\">"));
+    if (prev_href) {
+        TRY(pb_buf_puts(b, "<a rel=\"prev\" href=\""));
+        TRY(pb_web_html_s(b, prev_href));
+        TRY(pb_buf_puts(b, "\">\xE2\x86\x90 "));
+        TRY(pb_web_html_s(b, prev_label));
+        TRY(pb_buf_puts(b, "</a>"));
+    }
+    if (next_href) {
+        TRY(pb_buf_puts(b, "<a rel=\"next\" href=\""));
+        TRY(pb_web_html_s(b, next_href));
+        TRY(pb_buf_puts(b, "\">"));
+        TRY(pb_web_html_s(b, next_label));
+        TRY(pb_buf_puts(b, " \xE2\x86\x92</a>"));
+    }
+    TRY(pb_buf_puts(b, "</nav>"));
+out:
+    return rc;
+}

@@ -1,0 +1,165 @@
+/* page_search.c - /search?q=: results with highlighted snippets, facets by
+ * category and year, paging. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "search/search.h"
+#include "web/escape.h"
+#include "web/html.h"
+#include "web/web_int.h"
+
+#define PAGE_SIZE 20
+#define MAX_PAGE 200
+
+#define TRY(x)                                                               \
+    do {                                                                     \
+        if ((rc = (x)))                                                      \
+            goto out;                                                        \
+    } while (0)
+
+/* "/search?q=Q&p=N" (or with extra appended to the query) into b. */
+static int search_href(struct pb_buf *b, const char *q, const char *extra,
+                       int64_t page)
+{
+    int rc = PB_OK;
+    TRY(pb_buf_puts(b, "/search?q="));
+    TRY(pb_web_url_s(b, q));
+    if (extra) {
+        TRY(pb_web_url_s(b, " "));
+        TRY(pb_web_url_s(b, extra));
+    }
+    if (page > 0)
+        TRY(pb_buf_printf(b, "&p=%" PRId64, page));
+out:
+    return rc;
+}
+
+static int facet_links(struct pb_buf *b, const char *q, const char *label,
+                       const char *field, const struct pb_facet *f, size_t n)
+{
+    int rc = PB_OK;
+    struct pb_buf href;
+    char extra[64];
+    pb_buf_init(&href, 8192);
+    if (!n)
+        goto out;
+    TRY(pb_buf_puts(b, "<li>"));
+    TRY(pb_web_html_s(b, label));
+    TRY(pb_buf_puts(b, ": "));
+    for (size_t i = 0; i < n && i < 8; i++) {
+        pb_buf_reset(&href);
+        snprintf(extra, sizeof extra, "%s:%s", field, f[i].name);
+        TRY(search_href(&href, q, extra, 0));
+        TRY(pb_buf_puts(b, i ? ", <a href=\"" : "<a href=\""));
+        TRY(pb_web_html(b, href.p, href.len));
+        TRY(pb_buf_puts(b, "\">"));
+        TRY(pb_web_html_s(b, f[i].name));
+        TRY(pb_buf_printf(b, "</a> (%" PRIu64 ")", f[i].count));
+    }
+    TRY(pb_buf_puts(b, "</li>"));
+out:
+    pb_buf_clear(&href);
+    return rc;
+}
+
+int pb_web_page_search(struct pb_web_req *rq, const char *rest,
+                       struct pb_web_resp *rs)
+{
+    (void)rest;
+    int rc = PB_OK;
+    const char *q = pb_web_arg(rq, "q"), *p = pb_web_arg(rq, "p");
+    struct pb_buf *b = &rs->body, prev, next;
+    struct pb_feed_list l;
+    struct pb_results res = {0};
+    char **snips = NULL;
+    int64_t page = 0, total = 0;
+    pb_feed_list_init(&l);
+    pb_buf_init(&prev, 8192);
+    pb_buf_init(&next, 8192);
+    if (q && strlen(q) > 1000)
+        return pb_web_fail(rs, 400, "the query is over 1000 bytes");
+    if (p && *p) {
+        for (const char *c = p; *c; c++)
+            if (*c < '0' || *c > '9' || page > MAX_PAGE ||
+                (page = page * 10 + (*c - '0')) > MAX_PAGE)
+                return pb_web_fail(rs, 400, "p must be a page from 0 to %d",
+                                   MAX_PAGE);
+    }
+    if (!q || !*q) {
+        TRY(pb_web_html_head(b, rq, "Search", NULL, NULL));
+        TRY(pb_buf_puts(
+            b, "<div class=\"head\"><h1>Search</h1></div><div class=\"prose\">"
+               "<p>Type words in the box above. You can also write "
+               "<code>\"exact phrase\"</code>, <code>+required</code>, "
+               "<code>-excluded</code>, <code>title:</code>, "
+               "<code>author:</code>, <code>cat:cs.CL</code>, "
+               "<code>year:2024</code>, <code>after:2024-01-01</code> and "
+               "<code>sort:date</code> or <code>sort:upvotes</code>.</p>"
+               "</div>"));
+        TRY(pb_web_html_foot(b));
+        goto out;
+    }
+    rc = pb_web_search_run(rq, q, page * PAGE_SIZE, PAGE_SIZE, &l, &total,
+                           &res, &snips);
+    if (rc == PB_EUNSUP) {
+        rc = pb_web_fail(rs, 503, "search is not available on this server");
+        goto out;
+    }
+    if (rc)
+        goto out;
+    struct pb_buf title;
+    pb_buf_init(&title, 4096);
+    rc = pb_buf_printf(&title, "Search: %s", q);
+    if (!rc)
+        rc = pb_web_html_head(b, rq, pb_buf_cstr(&title), q, NULL);
+    pb_buf_clear(&title);
+    if (rc)
+        goto out;
+    TRY(pb_buf_puts(b, "<div class=\"head\"><h1>Search results</h1>"
+                       "<p class=\"sub\">"));
+    TRY(pb_buf_printf(b, "%" PRId64 " paper%s for \u201c", total,
+                      total == 1 ? "" : "s"));
+    TRY(pb_web_html_s(b, q));
+    TRY(pb_buf_puts(b, "\u201d \xC2\xB7 <a href=\"/atom/search.xml?q="));
+    {
+        struct pb_buf u;
+        pb_buf_init(&u, 8192);
+        rc = pb_web_url_s(&u, q);
+        if (!rc)
+            rc = pb_web_html(b, u.p, u.len);
+        pb_buf_clear(&u);
+        if (rc)
+            goto out;
+    }
+    TRY(pb_buf_puts(b, "\">Atom feed of this search</a></p>"));
+    if (res.notice[0]) {
+        TRY(pb_buf_puts(b, "<p class=\"sub\">Note: "));
+        TRY(pb_web_html_s(b, res.notice));
+        TRY(pb_buf_puts(b, "</p>"));
+    }
+    if (res.n_cats || res.n_years) {
+        TRY(pb_buf_puts(b, "<ul class=\"facets meta\">"));
+        TRY(facet_links(b, q, "Categories", "cat", res.cats, res.n_cats));
+        TRY(facet_links(b, q, "Years", "year", res.years, res.n_years));
+        TRY(pb_buf_puts(b, "</ul>"));
+    }
+    TRY(pb_buf_puts(b, "</div>"));
+    TRY(pb_web_html_cards(b, &l, snips, "No papers match. Try fewer or "
+                                        "other words."));
+    TRY(search_href(&prev, q, NULL, page - 1));
+    TRY(search_href(&next, q, NULL, page + 1));
+    TRY(pb_web_html_prevnext(b, page > 0 ? pb_buf_cstr(&prev) : NULL,
+                             "Previous page",
+                             l.more && page < MAX_PAGE ? pb_buf_cstr(&next)
+                                                       : NULL,
+                             "Next page"));
+    TRY(pb_web_html_foot(b));
+out:
+    pb_web_snips_free(snips, l.n);
+    pb_results_clear(&res);
+    pb_feed_list_clear(&l);
+    pb_buf_clear(&prev);
+    pb_buf_clear(&next);
+    return rc;
+}

@@ -1,0 +1,175 @@
+/* router.c - from a path to a handler, and errors in the route's format. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "web/escape.h"
+#include "web/html.h"
+#include "web/web_int.h"
+
+struct route {
+    const char *prefix; /* exact path, or a prefix when it ends with '/' */
+    pb_web_handler fn;
+    enum pb_web_fmt fmt;
+};
+
+static const struct route routes[] = {
+    {"/", pb_web_page_home, PB_FMT_HTML},
+    {"/trending", pb_web_page_trending, PB_FMT_HTML},
+    {"/search", pb_web_page_search, PB_FMT_HTML},
+    {"/subscribe", pb_web_page_subscribe, PB_FMT_HTML},
+    {"/date/", pb_web_page_date, PB_FMT_HTML},
+    {"/week/", pb_web_page_week, PB_FMT_HTML},
+    {"/month/", pb_web_page_month, PB_FMT_HTML},
+    {"/papers/", pb_web_page_paper, PB_FMT_HTML},
+    {"/authors/", pb_web_page_author, PB_FMT_HTML},
+    {"/cat/", pb_web_page_category, PB_FMT_HTML},
+    {"/api/daily_papers", pb_web_api_daily, PB_FMT_JSON},
+    {"/api/papers/search", pb_web_api_search, PB_FMT_JSON},
+    {"/api/papers", pb_web_api_papers, PB_FMT_JSON},
+    {"/api/papers/", pb_web_api_paper, PB_FMT_JSON},
+    {"/rss/daily.xml", pb_web_feed_rss_daily, PB_FMT_TEXT},
+    {"/atom/daily.xml", pb_web_feed_atom_daily, PB_FMT_TEXT},
+    {"/atom/trending.xml", pb_web_feed_atom_trending, PB_FMT_TEXT},
+    {"/atom/search.xml", pb_web_feed_atom_search, PB_FMT_TEXT},
+    {"/atom/cat/", pb_web_feed_atom_cat, PB_FMT_TEXT},
+    {"/static/", pb_web_asset, PB_FMT_TEXT},
+    {"/favicon.ico", pb_web_asset, PB_FMT_TEXT},
+    {NULL, NULL, PB_FMT_HTML},
+};
+
+const char *pb_web_arg(const struct pb_web_req *rq, const char *key)
+{
+    for (size_t i = 0; i < rq->n_args; i++)
+        if (!strcmp(rq->args[i].key, key))
+            return rq->args[i].value ? rq->args[i].value : "";
+    return NULL;
+}
+
+int pb_web_fail(struct pb_web_resp *rs, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    rs->status = status;
+    vsnprintf(rs->msg, sizeof rs->msg, fmt, ap);
+    va_end(ap);
+    return PB_OK;
+}
+
+void pb_web_resp_init(struct pb_web_resp *rs)
+{
+    memset(rs, 0, sizeof *rs);
+    rs->status = 200;
+    pb_buf_init(&rs->body, PB_WEB_MAX_BODY);
+}
+
+void pb_web_resp_clear(struct pb_web_resp *rs)
+{
+    pb_buf_clear(&rs->body);
+}
+
+static const char *reason(int status)
+{
+    switch (status) {
+    case 400: return "Bad request";
+    case 404: return "Not found";
+    case 405: return "Method not allowed";
+    case 413: return "Request too large";
+    case 431: return "Request header fields too large";
+    case 503: return "Service unavailable";
+    default: return status >= 500 ? "Server error" : "Error";
+    }
+}
+
+void pb_web_render_error(const struct pb_web_req *rq, struct pb_web_resp *rs)
+{
+    struct pb_buf *b = &rs->body;
+    int rc = PB_OK;
+    pb_buf_reset(b);
+    rs->cache = "no-store";
+    if (!rs->msg[0])
+        snprintf(rs->msg, sizeof rs->msg, "%s", reason(rs->status));
+    if (rs->fmt == PB_FMT_JSON) {
+        rs->type = "application/json";
+        /* msg may hold request text: escape for JSON by hand, minimal */
+        rc = pb_buf_puts(b, "{\"error\":\"");
+        for (const char *c = rs->msg; *c && !rc; c++) {
+            unsigned char u = (unsigned char)*c;
+            if (u == '"' || u == '\\')
+                rc = pb_buf_printf(b, "\\%c", u);
+            else if (u < 0x20 || u == '<' || u == '>' || u == '&')
+                rc = pb_buf_printf(b, "\\u%04x", u);
+            else
+                rc = pb_buf_putc(b, (char)u);
+        }
+        if (!rc)
+            rc = pb_buf_printf(b, "\",\"status\":%d}\n", rs->status);
+    } else if (rs->fmt == PB_FMT_TEXT) {
+        rs->type = "text/plain; charset=utf-8";
+        rc = pb_buf_printf(b, "%d %s: %s\n", rs->status, reason(rs->status),
+                           rs->msg);
+    } else {
+        rs->type = "text/html; charset=utf-8";
+        if (!(rc = pb_web_html_head(b, rq, reason(rs->status), NULL, NULL)) &&
+            !(rc = pb_buf_printf(b, "<div class=\"head\"><h1>%d \xC2\xB7 %s"
+                                    "</h1></div><div class=\"prose\"><p>",
+                                 rs->status, reason(rs->status))) &&
+            !(rc = pb_web_html_s(b, rs->msg)))
+            rc = pb_buf_puts(
+                b, "</p><p>Try <a href=\"/\">today's papers</a>, "
+                   "<a href=\"/trending\">trending papers</a>, or search "
+                   "with the box above. Days look like "
+                   "<code>/date/2024-06-03</code>, weeks like "
+                   "<code>/week/2024-W23</code> and months like "
+                   "<code>/month/2024-06</code>.</p></div>");
+        if (!rc)
+            rc = pb_web_html_foot(b);
+    }
+    if (rc) { /* a message too big to print: say less */
+        pb_buf_reset(b);
+        rs->type = "text/plain; charset=utf-8";
+        if (pb_buf_puts(b, "error\n"))
+            rs->status = 500;
+    }
+}
+
+void pb_web_route(struct pb_web_req *rq, struct pb_web_resp *rs)
+{
+    const struct route *hit = NULL;
+    const char *rest = "";
+    for (const struct route *r = routes; r->prefix; r++) {
+        size_t n = strlen(r->prefix);
+        if (r->prefix[n - 1] == '/' && n > 1) {
+            if (!strncmp(rq->path, r->prefix, n) && rq->path[n]) {
+                hit = r, rest = rq->path + n;
+                break;
+            }
+        } else if (!strcmp(rq->path, r->prefix)) {
+            hit = r;
+            break;
+        }
+    }
+    if (!hit) {
+        rs->fmt = !strncmp(rq->path, "/api/", 5) ? PB_FMT_JSON
+                  : (!strncmp(rq->path, "/atom/", 6) ||
+                     !strncmp(rq->path, "/rss/", 5))
+                      ? PB_FMT_TEXT
+                      : PB_FMT_HTML;
+        pb_web_fail(rs, 404, "there is no page at this address");
+        pb_web_render_error(rq, rs);
+        return;
+    }
+    rs->fmt = hit->fmt;
+    rs->type = hit->fmt == PB_FMT_JSON ? "application/json"
+                                       : "text/html; charset=utf-8";
+    rs->cache = "public, max-age=60";
+    int rc = hit->fn(rq, rest, rs);
+    if (rc) {
+        rs->status = rc == PB_ENOTFOUND ? 404 : rc == PB_EINVAL ? 400 : 500;
+        if (rs->status == 500)
+            snprintf(rs->msg, sizeof rs->msg,
+                     "something went wrong on our side (%s)", pb_strerror(rc));
+    }
+    if (rs->status >= 400)
+        pb_web_render_error(rq, rs);
+}

@@ -1,0 +1,590 @@
+/* server.c - libmicrohttpd glue: limits, per-thread store handles, the
+ * response cache, ETags, security headers, access log, shutdown (see
+ * server.h). Pages, API and feeds are rendered by router.c's handlers. */
+#include "web/server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/mem.h"
+#include "core/utf8.h"
+#include "web/access_log.h"
+#include "web/escape.h"
+#include "web/web_int.h"
+
+#define MAX_HEADERS 64
+#define MAX_UPLOAD (16u << 10)
+#define MEMORY_LIMIT (32u << 10)
+#define CACHE_BUCKETS 4096
+#define CACHE_MAX_ENTRIES 4096
+#define CACHE_MAX_BYTES (64u << 20)
+#define CSP                                                                  \
+    "default-src 'none'; style-src 'self'; img-src 'self'; "                 \
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+
+/* --- per-thread handles -------------------------------------------------- */
+
+static const struct pb_web_site *g_site;
+static pthread_mutex_t threads_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct pb_web_thread *all_threads[256];
+static size_t n_threads;
+static __thread struct pb_web_thread *tl;
+
+static struct pb_web_thread *thread_handles(void)
+{
+    if (tl)
+        return tl;
+    struct pb_err err = {0};
+    struct pb_store *st = NULL;
+    if (pb_store_open(g_site->db_path, PB_STORE_READONLY, &st, &err)) {
+        fprintf(stderr, "paperboy serve: %s\n", err.msg);
+        return NULL;
+    }
+    struct pb_web_thread *t = pb_calloc(1, sizeof *t);
+    t->st = st;
+    t->feed = pb_store_feed_new(st);
+    pthread_mutex_lock(&threads_lock);
+    if (n_threads < sizeof all_threads / sizeof all_threads[0]) {
+        all_threads[n_threads++] = t;
+        tl = t;
+    }
+    pthread_mutex_unlock(&threads_lock);
+    if (!tl) { /* more threads than we track: should not happen */
+        pb_store_feed_free(t->feed);
+        pb_store_close(t->st);
+        free(t);
+    }
+    return tl;
+}
+
+static void close_threads(void)
+{
+    pthread_mutex_lock(&threads_lock);
+    for (size_t i = 0; i < n_threads; i++) {
+        struct pb_web_thread *t = all_threads[i];
+        pb_web_searcher_free(t->searcher);
+        pb_store_feed_free(t->feed);
+        pb_store_close(t->st);
+        free(t);
+    }
+    n_threads = 0;
+    pthread_mutex_unlock(&threads_lock);
+}
+
+/* --- response cache ------------------------------------------------------ */
+
+/* Finished 200 responses by request key. Responses are queued while the
+ * read lock is held, so a flush (write lock) never frees one in use. */
+struct centry {
+    struct centry *next;
+    uint64_t hash;
+    char *key;
+    size_t klen, bytes;
+    struct MHD_Response *resp;
+    char etag[24];
+};
+
+static struct {
+    int on;
+    pthread_rwlock_t lock;
+    struct centry *b[CACHE_BUCKETS];
+    size_t n, bytes;
+    _Atomic int64_t gen;        /* store generation the entries reflect */
+    _Atomic int64_t checked_at; /* when gen was last compared (seconds) */
+} cache;
+
+static uint64_t fnv64(const char *p, size_t n)
+{
+    uint64_t h = 1469598103934665603u;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)p[i]) * 1099511628211u;
+    return h;
+}
+
+static void cache_flush_locked(void)
+{
+    for (size_t i = 0; i < CACHE_BUCKETS; i++) {
+        struct centry *e = cache.b[i], *next;
+        for (; e; e = next) {
+            next = e->next;
+            MHD_destroy_response(e->resp);
+            free(e->key);
+            free(e);
+        }
+        cache.b[i] = NULL;
+    }
+    cache.n = cache.bytes = 0;
+}
+
+/* Compare the store's generation at most once a second; on a change drop
+ * every cached response and bring the search index up to date. */
+static void check_generation(struct pb_web_thread *t)
+{
+    int64_t now = (int64_t)time(NULL), was = atomic_load(&cache.checked_at);
+    if (now == was ||
+        !atomic_compare_exchange_strong(&cache.checked_at, &was, now))
+        return;
+    int64_t gen;
+    if (pb_store_feed_generation(t->feed, &gen) || gen == atomic_load(&cache.gen))
+        return;
+    pb_web_search_sync(g_site->search, t->st);
+    pthread_rwlock_wrlock(&cache.lock);
+    cache_flush_locked();
+    atomic_store(&cache.gen, gen);
+    pthread_rwlock_unlock(&cache.lock);
+}
+
+/* If-None-Match holds etag (or "*")? */
+static int etag_match(const char *inm, const char *etag)
+{
+    if (!inm)
+        return 0;
+    size_t n = strlen(etag);
+    for (const char *p = inm; *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (*p == '*')
+            return 1;
+        if (!strncmp(p, "W/", 2))
+            p += 2;
+        if (!strncmp(p, etag, n) && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+            return 1;
+        while (*p && *p != ',')
+            p++;
+    }
+    return 0;
+}
+
+static void security_headers(struct MHD_Response *r)
+{
+    MHD_add_response_header(r, "Content-Security-Policy", CSP);
+    MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(r, "Referrer-Policy", "strict-origin-when-cross-origin");
+    MHD_add_response_header(r, "X-Frame-Options", "DENY");
+}
+
+static enum MHD_Result queue_304(struct MHD_Connection *c, const char *etag,
+                                 const char *cache_control)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    MHD_add_response_header(r, "ETag", etag);
+    MHD_add_response_header(r, "Cache-Control", cache_control);
+    security_headers(r);
+    enum MHD_Result ok = MHD_queue_response(c, MHD_HTTP_NOT_MODIFIED, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+/* Serve key from the cache; 1 when it was there (*ok, *status, *bytes set). */
+static int cache_serve(const char *key, size_t klen, struct MHD_Connection *c,
+                       enum MHD_Result *ok, int *status, size_t *bytes)
+{
+    uint64_t h = fnv64(key, klen);
+    const char *inm =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match");
+    int hit = 0, not_modified = 0;
+    char etag[24];
+    const char *cc = NULL;
+    pthread_rwlock_rdlock(&cache.lock);
+    for (struct centry *e = cache.b[h % CACHE_BUCKETS]; e; e = e->next) {
+        if (e->hash != h || e->klen != klen || memcmp(e->key, key, klen))
+            continue;
+        hit = 1;
+        if (etag_match(inm, e->etag)) {
+            not_modified = 1;
+            memcpy(etag, e->etag, sizeof etag);
+            cc = MHD_get_response_header(e->resp, "Cache-Control");
+            *status = 304, *bytes = 0;
+        } else {
+            *ok = MHD_queue_response(c, MHD_HTTP_OK, e->resp);
+            *status = 200, *bytes = e->bytes;
+        }
+        break;
+    }
+    if (not_modified) /* the header string lives in the entry: copy first */
+        *ok = queue_304(c, etag, cc ? cc : "no-cache");
+    pthread_rwlock_unlock(&cache.lock);
+    return hit;
+}
+
+static void cache_put(const char *key, size_t klen, struct MHD_Response *r,
+                      const char *etag, size_t bytes)
+{
+    uint64_t h = fnv64(key, klen);
+    struct centry *e = pb_calloc(1, sizeof *e);
+    e->hash = h;
+    e->key = pb_strndup(key, klen);
+    e->klen = klen;
+    e->bytes = bytes;
+    e->resp = r;
+    snprintf(e->etag, sizeof e->etag, "%s", etag);
+    pthread_rwlock_wrlock(&cache.lock);
+    for (struct centry *o = cache.b[h % CACHE_BUCKETS]; o; o = o->next)
+        if (o->hash == h && o->klen == klen && !memcmp(o->key, key, klen)) {
+            pthread_rwlock_unlock(&cache.lock); /* another thread was first */
+            MHD_destroy_response(r);
+            free(e->key);
+            free(e);
+            return;
+        }
+    if (cache.n >= CACHE_MAX_ENTRIES || cache.bytes + bytes > CACHE_MAX_BYTES)
+        cache_flush_locked(); /* simple and bounded: start over */
+    e->next = cache.b[h % CACHE_BUCKETS];
+    cache.b[h % CACHE_BUCKETS] = e;
+    cache.n++;
+    cache.bytes += bytes;
+    pthread_rwlock_unlock(&cache.lock);
+}
+
+/* --- requests ------------------------------------------------------------ */
+
+static char first_call; /* marks a GET/HEAD request seen once */
+
+struct upload {
+    size_t bytes;
+};
+
+struct argctx {
+    struct pb_web_req *rq;
+    struct pb_buf *key;
+    int bad;
+};
+
+static enum MHD_Result on_arg(void *cls, enum MHD_ValueKind kind,
+                              const char *k, const char *v)
+{
+    (void)kind;
+    struct argctx *a = cls;
+    if (a->rq->n_args == PB_WEB_MAX_ARGS) {
+        a->bad = 1;
+        return MHD_NO;
+    }
+    if (pb_utf8_check(k, strlen(k)) != strlen(k) ||
+        (v && pb_utf8_check(v, strlen(v)) != strlen(v))) {
+        a->bad = 2;
+        return MHD_NO;
+    }
+    a->rq->args[a->rq->n_args].key = k;
+    a->rq->args[a->rq->n_args].value = v;
+    a->rq->n_args++;
+    if ((a->key->len && pb_buf_putc(a->key, '&')) || pb_web_url_s(a->key, k) ||
+        (v && (pb_buf_putc(a->key, '=') || pb_web_url_s(a->key, v))))
+        a->bad = 3;
+    return MHD_YES;
+}
+
+/* Build the MHD response for rs (taking its body). */
+static struct MHD_Response *make_response(struct pb_web_resp *rs,
+                                          char etag[24])
+{
+    size_t len = rs->body.len;
+    char *body = pb_buf_steal(&rs->body);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+    MHD_add_response_header(r, "Content-Type", rs->type ? rs->type
+                                                        : "text/plain");
+    MHD_add_response_header(r, "Cache-Control",
+                            rs->cache ? rs->cache : "no-store");
+    security_headers(r);
+    etag[0] = '\0';
+    if (rs->status == 200) {
+        snprintf(etag, 24, "\"%016llx\"",
+                 (unsigned long long)fnv64(body, len));
+        MHD_add_response_header(r, "ETag", etag);
+    }
+    if (rs->status == 405)
+        MHD_add_response_header(r, "Allow", "GET, HEAD");
+    return r;
+}
+
+static enum MHD_Result simple_error(struct MHD_Connection *c,
+                                    struct pb_web_req *rq, int status,
+                                    const char *msg, int *out_status,
+                                    size_t *out_bytes)
+{
+    struct pb_web_resp rs;
+    char etag[24];
+    pb_web_resp_init(&rs);
+    rs.fmt = !strncmp(rq->path, "/api/", 5) ? PB_FMT_JSON : PB_FMT_TEXT;
+    pb_web_fail(&rs, status, "%s", msg);
+    pb_web_render_error(rq, &rs);
+    *out_status = status;
+    *out_bytes = rs.body.len;
+    struct MHD_Response *r = make_response(&rs, etag);
+    enum MHD_Result ok = MHD_queue_response(c, (unsigned)status, r);
+    MHD_destroy_response(r);
+    pb_web_resp_clear(&rs);
+    return ok;
+}
+
+static void log_request(struct MHD_Connection *c, const char *method,
+                        const char *url, const char *query,
+                        const char *version, int status, size_t bytes)
+{
+    char ip[INET6_ADDRSTRLEN] = "-";
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+                      ip, sizeof ip);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+                      ip, sizeof ip);
+    }
+    pb_web_log(ip, method, url, query, version, status, bytes,
+               MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Referer"),
+               MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent"));
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
+                                  const char *url, const char *method,
+                                  const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls)
+{
+    (void)cls;
+    (void)upload;
+    int get = !strcmp(method, "GET"), head = !strcmp(method, "HEAD");
+    /* Queue nothing on the first call: MHD would close a keep-alive
+     * connection when a response comes before it has read the headers. */
+    if (!*con_cls) {
+        *con_cls = get || head ? (void *)&first_call
+                               : pb_calloc(1, sizeof(struct upload));
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        struct upload *u = *con_cls != &first_call ? *con_cls : NULL;
+        if (u)
+            u->bytes += *upload_size;
+        *upload_size = 0;
+        if (!u || u->bytes > MAX_UPLOAD)
+            return MHD_NO; /* a body on GET, or too big: drop the connection */
+        return MHD_YES;
+    }
+    enum MHD_Result ok = MHD_YES;
+    int status = 200;
+    size_t bytes = 0;
+    struct pb_web_req rq = {.path = url, .site = g_site};
+    struct pb_buf key;
+    pb_buf_init(&key, MEMORY_LIMIT * 4);
+    if (!get && !head) {
+        ok = simple_error(c, &rq, 405, "only GET and HEAD are served here",
+                          &status, &bytes);
+        goto out;
+    }
+    if (MHD_get_connection_values(c, MHD_HEADER_KIND, NULL, NULL) >
+        MAX_HEADERS) {
+        ok = simple_error(c, &rq, 431, "too many header fields", &status,
+                          &bytes);
+        goto out;
+    }
+    if (pb_utf8_check(url, strlen(url)) != strlen(url) || url[0] != '/') {
+        ok = simple_error(c, &rq, 400, "the address is not valid UTF-8",
+                          &status, &bytes);
+        goto out;
+    }
+    struct argctx a = {&rq, &key, 0};
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, on_arg, &a);
+    if (a.bad) {
+        ok = simple_error(c, &rq, 400,
+                          a.bad == 1 ? "too many query parameters"
+                                     : "a query parameter is not valid UTF-8",
+                          &status, &bytes);
+        goto out;
+    }
+    /* the cache key: path, NUL, the canonical query */
+    size_t qlen = key.len;
+    char *k = NULL;
+    struct pb_buf full;
+    pb_buf_init(&full, MEMORY_LIMIT * 8);
+    if (!pb_buf_puts(&full, url) && !pb_buf_putc(&full, '\0') &&
+        !pb_buf_append(&full, key.p ? key.p : "", qlen))
+        k = full.p;
+    if (cache.on && k) {
+        struct pb_web_thread *t = thread_handles();
+        if (t)
+            check_generation(t);
+        if (cache_serve(k, full.len, c, &ok, &status, &bytes)) {
+            pb_buf_clear(&full);
+            goto out;
+        }
+    }
+    rq.th = thread_handles();
+    if (!rq.th) {
+        pb_buf_clear(&full);
+        ok = simple_error(c, &rq, 503, "the database cannot be opened",
+                          &status, &bytes);
+        goto out;
+    }
+    struct pb_web_resp rs;
+    char etag[24];
+    pb_web_resp_init(&rs);
+    pb_web_route(&rq, &rs);
+    status = rs.status;
+    bytes = rs.body.len;
+    const char *cc = rs.cache;
+    struct MHD_Response *r = make_response(&rs, etag);
+    const char *inm =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match");
+    if (status == 200 && etag_match(inm, etag)) {
+        ok = queue_304(c, etag, cc ? cc : "no-cache");
+        status = 304, bytes = 0;
+    } else {
+        ok = MHD_queue_response(c, (unsigned)status, r);
+    }
+    if (status == 200 && cache.on && k)
+        cache_put(k, full.len, r, etag, bytes);
+    else
+        MHD_destroy_response(r);
+    pb_web_resp_clear(&rs);
+    pb_buf_clear(&full);
+out:
+    log_request(c, method, url, key.p, version, status, bytes);
+    pb_buf_clear(&key);
+    return ok;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    if (*con_cls && *con_cls != &first_call)
+        free(*con_cls);
+    *con_cls = NULL;
+}
+
+/* --- the daemon ---------------------------------------------------------- */
+
+int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
+{
+    int rc = PB_OK;
+    struct pb_store *st = NULL;
+    struct MHD_Daemon *d = NULL;
+    struct pb_web_site site = {0};
+    char base[300];
+    union {
+        struct sockaddr_in v4;
+        struct sockaddr_in6 v6;
+    } sa;
+    const char *bind_addr = cfg->bind ? cfg->bind : "127.0.0.1";
+    unsigned port = cfg->port ? cfg->port : 8080;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                     MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+    memset(&sa, 0, sizeof sa);
+    if (inet_pton(AF_INET, bind_addr, &sa.v4.sin_addr) == 1) {
+        sa.v4.sin_family = AF_INET;
+        sa.v4.sin_port = htons((uint16_t)port);
+    } else if (inet_pton(AF_INET6, bind_addr, &sa.v6.sin6_addr) == 1) {
+        sa.v6.sin6_family = AF_INET6;
+        sa.v6.sin6_port = htons((uint16_t)port);
+        flags |= MHD_USE_IPv6;
+    } else {
+        return pb_err_set(err, PB_EINVAL, "--bind %s: not an IP address",
+                          bind_addr);
+    }
+    if (port > 65535)
+        return pb_err_set(err, PB_EINVAL, "--port %u: out of range", port);
+    /* open read-write once: creates and migrates; workers then read */
+    if ((rc = pb_store_open(cfg->db_path, 0, &st, err)))
+        return rc;
+    if (cfg->base_url)
+        snprintf(base, sizeof base, "%s", cfg->base_url);
+    else if (sa.v4.sin_family == AF_INET)
+        snprintf(base, sizeof base, "http://%s:%u", bind_addr, port);
+    else
+        snprintf(base, sizeof base, "http://[%s]:%u", bind_addr, port);
+    size_t bl = strlen(base);
+    while (bl && base[bl - 1] == '/')
+        base[--bl] = '\0';
+    site.base_url = base;
+    site.db_path = cfg->db_path;
+    pb_web_assets_init(&site);
+    site.search = pb_web_search_open(cfg->db_path, st);
+    g_site = &site;
+
+    cache.on = !cfg->no_cache;
+    pthread_rwlock_init(&cache.lock, NULL);
+    int64_t gen = 0;
+    struct pb_feed *f = pb_store_feed_new(st);
+    if (pb_store_feed_generation(f, &gen))
+        gen = 0;
+    pb_store_feed_free(f);
+    atomic_store(&cache.gen, gen);
+    atomic_store(&cache.checked_at, (int64_t)time(NULL));
+
+    /* workers inherit this mask; only sigwait below sees the signals */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+
+    pb_web_log_open(cfg->access_log);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads = cfg->threads ? cfg->threads
+                                    : (unsigned)(ncpu > 1 ? ncpu : 2);
+    if (threads > 64)
+        threads = 64;
+    d = MHD_start_daemon(
+        flags, (uint16_t)port, NULL, NULL, on_request, NULL,
+        MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&sa,
+        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_LIMIT, cfg->max_conns ? cfg->max_conns : 4096,
+        MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s ? cfg->timeout_s : 15,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MEMORY_LIMIT,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_END);
+    if (!d) {
+        rc = pb_err_set(err, PB_EIO, "cannot listen on %s port %u", bind_addr,
+                        port);
+        goto out;
+    }
+    fprintf(stderr, "paperboy serve: listening on %s (%u threads, search %s)\n",
+            base, threads, site.search ? "on" : "off");
+    int sig = 0;
+    do {
+        if (sigwait(&set, &sig))
+            break;
+    } while (sig == SIGPIPE);
+    fprintf(stderr, "paperboy serve: signal %d, shutting down\n", sig);
+    /* stop accepting; let requests in flight finish for up to 5 s */
+    MHD_quiesce_daemon(d);
+    for (int i = 0; i < 50; i++) {
+        const union MHD_DaemonInfo *di =
+            MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        if (!di || di->num_connections == 0)
+            break;
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+out:
+    if (d)
+        MHD_stop_daemon(d);
+    pb_web_log_close();
+    close_threads();
+    pthread_rwlock_wrlock(&cache.lock);
+    cache_flush_locked();
+    pthread_rwlock_unlock(&cache.lock);
+    pthread_rwlock_destroy(&cache.lock);
+    pb_web_search_free(site.search);
+    g_site = NULL;
+    pb_store_close(st);
+    return rc;
+}

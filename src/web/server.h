@@ -1,0 +1,42 @@
+/*
+ * server.h - paperboy's web server: the daily papers site, the JSON API and
+ * the feeds over HTTP/1.1 (libmicrohttpd, keep-alive, a fixed pool of
+ * worker threads, each with its own read-only store connection).
+ *
+ * Limits: request headers and URL within 32 KiB in all (MHD answers 431 or
+ * 414 beyond), at most 64 header fields (431), request bodies at most
+ * 16 KiB (only GET and HEAD are served: others get 405), idle connections
+ * closed after timeout_s. Responses to GET carry an ETag (If-None-Match
+ * answers 304) and Cache-Control; static assets are fingerprinted and
+ * cached for a year. Every response has the security headers (CSP without
+ * inline script, nosniff, Referrer-Policy, frame-ancestors 'none').
+ */
+#ifndef PB_WEB_SERVER_H
+#define PB_WEB_SERVER_H
+
+#include <stdio.h>
+
+#include "core/error.h"
+
+struct pb_web_config {
+    const char *bind;       /* IPv4 or IPv6 address; "127.0.0.1" default */
+    unsigned port;          /* 8080 default */
+    const char *db_path;    /* borrowed */
+    unsigned threads;       /* worker threads; 0 = number of CPUs */
+    const char *base_url;   /* absolute URL for feeds; NULL = from bind/port */
+    FILE *access_log;       /* combined log format; NULL = none */
+    int no_cache;           /* 1: render every request (no response cache) */
+    unsigned timeout_s;     /* idle connection timeout; 0 = 15 s */
+    unsigned max_conns;     /* 0 = 4096 */
+};
+
+/*
+ * Serve until SIGTERM or SIGINT, then stop accepting, let open requests
+ * finish (up to 5 s) and return PB_OK. Prints "listening on URL" to stderr
+ * once ready. Errors (cannot open the store, cannot bind) go to err.
+ * Call from the main thread: it blocks those signals in all threads and
+ * waits for them itself.
+ */
+int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err) PB_WUR;
+
+#endif

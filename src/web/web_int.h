@@ -1,0 +1,149 @@
+/*
+ * web_int.h - what the files of src/web/ share: the request a handler reads,
+ * the response it fills, the per-thread database handles, and the handlers.
+ *
+ * A handler runs on one of the server's worker threads. It reads rq (all
+ * borrowed for the call), writes rs->body and sets rs->status, rs->type and
+ * rs->cache. For an error it calls pb_web_fail() and returns; the router then
+ * renders the error in the route's format (HTML page, JSON {"error"}, text).
+ */
+#ifndef PB_WEB_WEB_INT_H
+#define PB_WEB_WEB_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+#include "store/store_feed.h"
+
+#define PB_WEB_MAX_ARGS 32
+#define PB_WEB_MAX_BODY (32u << 20) /* cap on any response we build */
+
+struct pb_web_search; /* search engine state, see web_search.c */
+
+/* Read-only, shared by all threads once the server runs. */
+struct pb_web_site {
+    const char *base_url;   /* "http://127.0.0.1:8080", no trailing slash */
+    const char *db_path;
+    char css_path[64];      /* "/static/style.<hash>.css" */
+    char icon_path[64];     /* "/static/icon.<hash>.svg" */
+    struct pb_web_search *search; /* NULL when search is unavailable */
+};
+
+/* One worker thread's handles; opened on first use. */
+struct pb_web_thread {
+    struct pb_store *st;
+    struct pb_feed *feed;
+    struct pb_searcher *searcher; /* made on first search */
+};
+
+struct pb_web_arg {
+    const char *key, *value; /* decoded, borrowed */
+};
+
+enum pb_web_fmt { PB_FMT_HTML, PB_FMT_JSON, PB_FMT_TEXT };
+
+struct pb_web_req {
+    const char *path; /* decoded path, starts with '/' */
+    struct pb_web_arg args[PB_WEB_MAX_ARGS];
+    size_t n_args;
+    const struct pb_web_site *site;
+    struct pb_web_thread *th;
+};
+
+struct pb_web_resp {
+    int status;          /* 200 unless set */
+    const char *type;    /* Content-Type, a static string */
+    const char *cache;   /* Cache-Control, a static string */
+    struct pb_buf body;
+    enum pb_web_fmt fmt; /* the format errors take */
+    char msg[256];       /* error text for people, when status >= 400 */
+};
+
+/* First value of query argument key, or NULL when absent. */
+const char *pb_web_arg(const struct pb_web_req *rq, const char *key);
+
+/* Set an error status and message; returns PB_OK so handlers can
+ * `return pb_web_fail(rs, 400, "...")`. */
+int pb_web_fail(struct pb_web_resp *rs, int status, const char *fmt, ...)
+    PB_PRINTF(3, 4);
+
+/* Route rq to its handler and fill rs (initialised by the caller with
+ * pb_web_resp_init). Never fails: errors become 4xx/5xx responses. */
+void pb_web_route(struct pb_web_req *rq, struct pb_web_resp *rs);
+void pb_web_resp_init(struct pb_web_resp *rs);
+void pb_web_resp_clear(struct pb_web_resp *rs);
+
+/* The response's error body in its format, from rs->status and rs->msg. */
+void pb_web_render_error(const struct pb_web_req *rq, struct pb_web_resp *rs);
+
+/* Handlers (pages_*.c, api.c, feeds.c, assets.c). rest is the part of the
+ * path after the route's prefix. Each returns PB_OK or an rc the router maps
+ * to a status (PB_ENOTFOUND 404, PB_EINVAL 400, others 500). */
+typedef int (*pb_web_handler)(struct pb_web_req *rq, const char *rest,
+                              struct pb_web_resp *rs);
+
+int pb_web_page_home(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_page_date(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_page_week(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_page_month(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_page_trending(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_page_author(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_page_category(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_page_paper(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_page_search(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_page_subscribe(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_api_daily(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_api_paper(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_api_papers(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_api_search(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_feed_rss_daily(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_feed_atom_daily(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_feed_atom_trending(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_feed_atom_search(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_feed_atom_cat(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_asset(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+
+/* Assets: compute fingerprinted paths into site (at start-up). */
+void pb_web_assets_init(struct pb_web_site *site);
+
+/* A valid paper id as it may appear in a URL: 1..63 bytes of
+ * [A-Za-z0-9._/-]. */
+int pb_web_id_ok(const char *id);
+
+/* The latest listed day into out[11], or PB_ENOTFOUND. */
+int pb_web_latest_day(struct pb_web_req *rq, char out[11]) PB_WUR;
+
+/* Papers of the 7 days ending with the latest listed day, by upvotes. */
+int pb_web_trending(struct pb_web_req *rq, int limit,
+                    struct pb_feed_list *out) PB_WUR;
+
+/* Search (web_search.c). pb_web_search_open: the index beside db_path
+ * (DB.idx, brought up to date) or, when there is none, one built in memory
+ * from st; NULL with a warning on stderr when neither works. */
+struct pb_web_search *pb_web_search_open(const char *db_path,
+                                         struct pb_store *st);
+void pb_web_search_free(struct pb_web_search *ws);
+/* Apply the store's new changes to the index (one caller at a time). */
+void pb_web_search_sync(struct pb_web_search *ws, struct pb_store *st);
+
+/*
+ * Run q (the query language of search/query.h) for this thread: fill out
+ * with up to limit papers after skipping offset, *total with the number of
+ * matches. When res is not NULL it receives the engine's results (facets,
+ * notices; caller clears it with pb_results_clear()) and the search counts
+ * exactly. When snips is not NULL, *snips gets one heap string per paper
+ * in out: its best passage as escaped HTML with <mark>ed terms (free with
+ * pb_web_snips_free). PB_EUNSUP when search is unavailable.
+ */
+struct pb_results;
+int pb_web_search_run(struct pb_web_req *rq, const char *q, int64_t offset,
+                      int limit, struct pb_feed_list *out, int64_t *total,
+                      struct pb_results *res, char ***snips) PB_WUR;
+void pb_web_snips_free(char **snips, size_t n);
+/* Free this thread's searcher (called when the worker's handles close). */
+struct pb_searcher;
+void pb_web_searcher_free(struct pb_searcher *s);
+
+#endif

@@ -1,0 +1,155 @@
+/* web_search.c - the search engine (src/search) behind /search,
+ * /api/papers/search and /atom/search.xml: one shared index, one searcher
+ * per worker thread, papers loaded from the thread's store. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "search/index_store.h"
+#include "search/search.h"
+#include "web/escape.h"
+#include "web/web_int.h"
+
+struct pb_web_search {
+    struct pb_index *ix;
+    pthread_mutex_t sync_lock;
+};
+
+struct pb_web_search *pb_web_search_open(const char *db_path,
+                                         struct pb_store *st)
+{
+    struct pb_err err = {0};
+    struct pb_index *ix = NULL;
+    int rc = pb_index_open_synced(db_path, st, &ix, &err);
+    if (rc == PB_ENOTFOUND) {
+        /* no index file: build one in memory (the server writes no files) */
+        ix = pb_index_new(NULL);
+        rc = pb_index_sync(ix, st, NULL);
+        if (rc)
+            snprintf(err.msg, sizeof err.msg, "indexing: %s", pb_strerror(rc));
+    }
+    if (rc) {
+        fprintf(stderr, "paperboy serve: search disabled: %s\n", err.msg);
+        pb_index_free(ix);
+        return NULL;
+    }
+    struct pb_web_search *ws = pb_calloc(1, sizeof *ws);
+    ws->ix = ix;
+    pthread_mutex_init(&ws->sync_lock, NULL);
+    return ws;
+}
+
+void pb_web_search_free(struct pb_web_search *ws)
+{
+    if (!ws)
+        return;
+    pb_index_free(ws->ix);
+    pthread_mutex_destroy(&ws->sync_lock);
+    free(ws);
+}
+
+void pb_web_search_sync(struct pb_web_search *ws, struct pb_store *st)
+{
+    if (!ws || pthread_mutex_trylock(&ws->sync_lock))
+        return;
+    if (pb_index_sync(ws->ix, st, NULL))
+        fprintf(stderr, "paperboy serve: index sync failed\n");
+    pthread_mutex_unlock(&ws->sync_lock);
+}
+
+void pb_web_searcher_free(struct pb_searcher *s)
+{
+    pb_searcher_free(s);
+}
+
+void pb_web_snips_free(char **snips, size_t n)
+{
+    if (!snips)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(snips[i]);
+    free(snips);
+}
+
+/* The snippet as HTML: escaped text with <mark> around matched words. */
+static char *snip_html(struct pb_searcher *s, const char *abstract)
+{
+    struct pb_snippet sn = {0};
+    struct pb_buf b;
+    int rc = PB_OK;
+    pb_buf_init(&b, 1 << 16);
+    pb_search_snippet(s, abstract, strlen(abstract), 300, &sn);
+    size_t at = 0, tlen = strlen(sn.text);
+    for (size_t i = 0; i < sn.n_marks && !rc; i++) {
+        const struct pb_mark *m = &sn.marks[i];
+        if (m->start < at || m->start + m->len > tlen)
+            continue;
+        if (!(rc = pb_web_html(&b, sn.text + at, m->start - at)) &&
+            !(rc = pb_buf_puts(&b, "<mark>")) &&
+            !(rc = pb_web_html(&b, sn.text + m->start, m->len)))
+            rc = pb_buf_puts(&b, "</mark>");
+        at = m->start + m->len;
+    }
+    if (!rc)
+        rc = pb_web_html(&b, sn.text + at, tlen - at);
+    pb_snippet_clear(&sn);
+    char *out = rc ? NULL : pb_buf_steal(&b);
+    pb_buf_clear(&b);
+    return out;
+}
+
+int pb_web_search_run(struct pb_web_req *rq, const char *q, int64_t offset,
+                      int limit, struct pb_feed_list *out, int64_t *total,
+                      struct pb_results *res, char ***snips)
+{
+    int rc = PB_OK;
+    struct pb_results own = {0};
+    struct pb_results *r = res ? res : &own;
+    pb_feed_list_clear(out);
+    *total = 0;
+    if (snips)
+        *snips = NULL;
+    if (!rq->site->search)
+        return PB_EUNSUP;
+    if (offset < 0 || offset > 10000 || limit < 1 || limit > 1000)
+        return PB_EINVAL;
+    if (!rq->th->searcher)
+        rq->th->searcher = pb_searcher_new(rq->site->search->ix);
+    struct pb_search_opts o = {.limit = (size_t)limit,
+                               .offset = (size_t)offset,
+                               .flags = res ? PB_SEARCH_COUNT : 0};
+    if ((rc = pb_search(rq->th->searcher, q, strlen(q), &o, r)))
+        goto out;
+    *total = (int64_t)r->total;
+    out->v = pb_reallocarray(NULL, r->n_hits + 1, sizeof *out->v);
+    out->pid = pb_reallocarray(NULL, r->n_hits + 1, sizeof *out->pid);
+    for (size_t i = 0; i < r->n_hits; i++) {
+        struct pb_paper *p = &out->v[out->n];
+        pb_paper_init(p);
+        rc = pb_store_paper_get_pid(rq->th->st, r->hits[i].pid, p);
+        if (rc == PB_ENOTFOUND) { /* deleted since it was indexed */
+            pb_paper_clear(p);
+            rc = PB_OK;
+            continue;
+        }
+        if (rc) {
+            pb_paper_clear(p);
+            goto out;
+        }
+        out->pid[out->n++] = r->hits[i].pid;
+    }
+    out->more = (uint64_t)offset + r->n_hits < r->total;
+    if (snips) {
+        *snips = pb_calloc(out->n + 1, sizeof **snips);
+        for (size_t i = 0; i < out->n; i++)
+            (*snips)[i] = snip_html(rq->th->searcher, out->v[i].abstract
+                                                          ? out->v[i].abstract
+                                                          : "");
+    }
+out:
+    if (!res)
+        pb_results_clear(&own);
+    return rc;
+}

@@ -287,50 +287,65 @@ static void take_list(struct pb_strlist *dst, const struct pb_strlist *src)
 
 static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
-/* Merge what `in` says into m (a copy of the stored paper). See store.h. */
+static void fill_str(char **dst, const char *src)
+{
+    if (!*dst)
+        take_str(dst, src);
+}
+
+static void fill_list(struct pb_strlist *dst, const struct pb_strlist *src)
+{
+    if (!dst->n)
+        take_list(dst, src);
+}
+
+/*
+ * Merge what `in` says into m (a copy of the stored paper). The result must
+ * not depend on the order in which sources arrive, so that importing
+ * anything twice changes nothing (docs/STORE.md):
+ * - a newer arXiv version replaces what it says; otherwise a source only
+ *   fills what is missing (first writer wins among equals);
+ * - counts (upvotes, comments, stars) and `updated` take the maximum,
+ *   `published` and `listed_day` the minimum, sources are or-ed;
+ * - the daily list's submitter replaces arXiv's uploader once.
+ */
 static void merge(struct pb_paper *m, const struct pb_paper *in)
 {
-    int newer = in->version == 0 || m->version == 0 ||
-                in->version >= m->version;
-    if (in->version > m->version)
+    int newer = in->version > m->version;
+    if (newer)
         m->version = in->version;
-    if (newer) {
-        take_str(&m->title, in->title);
-        if (in->abstract && in->abstract[0])
-            take_str(&m->abstract, in->abstract);
-        take_list(&m->authors, &in->authors);
-        take_str(&m->categories, in->categories);
-        take_str(&m->comments, in->comments);
-        take_str(&m->journal_ref, in->journal_ref);
-        take_str(&m->doi, in->doi);
-        take_str(&m->license, in->license);
-    } else {
-        /* an older version may still fill what is missing */
-        if (!m->categories)
-            take_str(&m->categories, in->categories);
-        if (!m->doi)
-            take_str(&m->doi, in->doi);
-        if (!m->journal_ref)
-            take_str(&m->journal_ref, in->journal_ref);
-    }
+    void (*str)(char **, const char *) = newer ? take_str : fill_str;
+    void (*list)(struct pb_strlist *, const struct pb_strlist *) =
+        newer ? take_list : fill_list;
+    str(&m->title, in->title);
+    if (in->abstract && in->abstract[0] && (newer || !m->abstract ||
+                                            !m->abstract[0]))
+        take_str(&m->abstract, in->abstract);
+    list(&m->authors, &in->authors);
+    str(&m->categories, in->categories);
+    str(&m->comments, in->comments);
+    str(&m->journal_ref, in->journal_ref);
+    str(&m->doi, in->doi);
+    str(&m->license, in->license);
+    str(&m->github_repo, in->github_repo);
+    str(&m->project_page, in->project_page);
+    str(&m->summary, in->summary);
+    list(&m->keywords, &in->keywords);
+    list(&m->links, &in->links);
     if (in->published && (!m->published || in->published < m->published))
         m->published = in->published;
     m->updated = max64(m->updated, in->updated);
     if (in->listed_day[0] &&
         (!m->listed_day[0] || strcmp(in->listed_day, m->listed_day) < 0))
         memcpy(m->listed_day, in->listed_day, sizeof m->listed_day);
-    /* the daily list's submitter beats arXiv's uploader */
-    if (in->submitter &&
-        (!m->submitter || (in->sources & (PB_SRC_HF_DAILY | PB_SRC_LOCAL))))
+    unsigned daily = PB_SRC_HF_DAILY | PB_SRC_LOCAL;
+    if (in->submitter && (in->sources & daily) && !(m->sources & daily))
         take_str(&m->submitter, in->submitter);
+    else
+        fill_str(&m->submitter, in->submitter);
     m->upvotes = max64(m->upvotes, in->upvotes);
     m->n_comments = max64(m->n_comments, in->n_comments);
     m->github_stars = max64(m->github_stars, in->github_stars);
-    take_str(&m->github_repo, in->github_repo);
-    take_str(&m->project_page, in->project_page);
-    take_list(&m->keywords, &in->keywords);
-    take_str(&m->summary, in->summary);
-    take_list(&m->links, &in->links);
     m->sources |= in->sources;
 }
 

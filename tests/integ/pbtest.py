@@ -1,0 +1,79 @@
+"""pbtest.py - a tiny harness for the integration tests: run paperboy, make
+temporary databases, check outcomes; ends with "N passed, N failed"."""
+import json, os, shutil, sqlite3, subprocess, sys, tempfile, traceback
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BIN = os.environ.get('PAPERBOY_BIN') or os.path.join(ROOT, 'build/asan/paperboy')
+REL = os.path.join(ROOT, 'paperboy')  # release build, for whole-corpus runs
+DATA = os.environ.get('PAPERBOY_DATA') or os.path.join(os.path.dirname(ROOT), 'shared/data')
+OUT = os.environ.get('PB_TEST_OUT') or tempfile.gettempdir()
+
+_tests = []
+
+
+def test(fn):
+    _tests.append(fn)
+    return fn
+
+
+class Tmp:
+    """A temporary folder removed at the end of the run."""
+    dir = tempfile.mkdtemp(prefix='pb-integ-')
+
+    @classmethod
+    def path(cls, name):
+        return os.path.join(cls.dir, name)
+
+
+def run(*args, binary=None, env=None, timeout=600, input=None):
+    """Run paperboy; returns (exit status, stdout, stderr)."""
+    e = dict(os.environ)
+    e.pop('PAPERBOY_DB', None)
+    if env:
+        e.update(env)
+    p = subprocess.run([binary or BIN] + [str(a) for a in args], capture_output=True,
+                       env=e, timeout=timeout, input=input)
+    return p.returncode, p.stdout.decode('utf-8', 'replace'), p.stderr.decode('utf-8', 'replace')
+
+
+def stats(db, binary=None):
+    rc, out, err = run('stats', '--db', db, '--json', binary=binary)
+    assert rc == 0, err
+    return json.loads(out)
+
+
+def integrity(db):
+    c = sqlite3.connect(db)
+    try:
+        return c.execute('PRAGMA integrity_check').fetchone()[0]
+    finally:
+        c.close()
+
+
+def check(cond, msg=''):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def eq(a, b, msg=''):
+    if a != b:
+        raise AssertionError('%r != %r %s' % (a, b, msg))
+
+
+def main():
+    passed = failed = 0
+    only = sys.argv[1] if len(sys.argv) > 1 else None
+    for fn in _tests:
+        if only and only not in fn.__name__:
+            continue
+        try:
+            fn()
+            passed += 1
+            print('ok   %s' % fn.__name__, flush=True)
+        except Exception:
+            failed += 1
+            print('FAIL %s' % fn.__name__, flush=True)
+            traceback.print_exc(file=sys.stdout)
+    shutil.rmtree(Tmp.dir, ignore_errors=True)
+    print('%d passed, %d failed' % (passed, failed))
+    sys.exit(1 if failed else 0)

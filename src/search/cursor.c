@@ -261,3 +261,18 @@ double pb_cursor_term_maxtf(const struct cursor *c, double scale)
     double m = c->main_maxtf * scale;
     return m > c->delta_maxtf ? m : c->delta_maxtf;
 }
+
+uint32_t pb_cursor_block_last(struct cursor *c, uint32_t target)
+{
+    if (!c->in_delta) {
+        uint32_t j = c->sbi > c->bi ? c->sbi : c->bi;
+        while (j < c->nblk && c->blks[j].last < target)
+            j++;
+        c->sbi = j;
+        if (j < c->nblk)
+            return c->blks[j].last;
+    }
+    if (c->n_d && c->ddoc[c->n_d - 1] >= target)
+        return c->ddoc[c->n_d - 1];
+    return DOC_END - 1;
+}

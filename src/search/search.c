@@ -393,6 +393,28 @@ static void run_should(struct pb_searcher *s, int prune)
         if (d == DOC_END)
             break;
         double th = threshold(s);
+        if (prune && s->heap_n == s->heap_k) {
+            /* Block-max skip: no document up to the nearest block end of
+             * the essential lists can beat the threshold. */
+            double b = fe ? cum[fe - 1] : 0;
+            uint32_t end = DOC_END - 1;
+            for (size_t i = fe; i < n; i++) {
+                if (cl[i]->doc == DOC_END)
+                    continue;
+                b += cl_block_ub(s, cl[i], d);
+                uint32_t e = cl[i]->n == 1
+                                 ? pb_cursor_block_last(cl[i]->c[0], d)
+                                 : DOC_END - 1;
+                if (e < end)
+                    end = e;
+            }
+            if (b <= th) {
+                for (size_t i = fe; i < n; i++)
+                    if (cl[i]->doc <= end)
+                        cl_advance(s, cl[i], end + 1);
+                continue;
+            }
+        }
         int skip = !accept(s, d);
         double score = 0;
         if (!skip) {

@@ -219,6 +219,8 @@ size_t pb_cursor_positions(struct cursor *c, int f, uint16_t *out,
 /* Max pseudo-tf (file params, unscaled for main) of the block holding
  * target, without moving; -1 if no posting >= target. delta: exact. */
 double pb_cursor_block_maxtf(struct cursor *c, uint32_t target, double scale);
+/* Last docid of the block holding target (DOC_END - 1 past the end). */
+uint32_t pb_cursor_block_last(struct cursor *c, uint32_t target);
 double pb_cursor_term_maxtf(const struct cursor *c, double scale);
 
 void pb_docs_reserve(struct docs *d, size_t n);

@@ -7,17 +7,27 @@ PKGS=(
   build-essential pkg-config clang libclang-rt-14-dev
   libsqlite3-dev sqlite3 libjansson-dev libexpat1-dev liblzma-dev zlib1g-dev
   libutf8proc-dev libstemmer-dev xz-utils gzip python3
+  libmicrohttpd-dev python3-feedparser chromium wrk nginx-light
 )
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if [ ${#missing[@]} -eq 0 ]; then
-  echo "deps: all ${#PKGS[@]} packages present"
-  exit 0
-fi
-echo "deps: installing ${missing[*]}"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "deps: all ${#PKGS[@]} packages present"
+else
+  echo "deps: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
+fi
+# Browser tests: playwright-core and axe-core from npm (tests/e2e), driving
+# Debian's chromium; no browser is downloaded.
+if ! command -v npm >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm
+fi
+cd "$(dirname "$0")/../tests/e2e"
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ]; then
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --no-audit --no-fund
+fi

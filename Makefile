@@ -40,7 +40,8 @@ $(REL)/libpaperboy.a: $(REL_OBJ)
 	$(Q)ar rcs $@ $^
 
 paperboy: $(CLI_SRC) $(REL)/libpaperboy.a $(HDRS)
-	$(CC) $(BASEFLAGS) $(CFLAGS) $(WARN) $(CLI_SRC) $(REL)/libpaperboy.a $(LIBS) -o $@
+	@echo "  LD      $@"
+	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) $(WARN) $(CLI_SRC) $(REL)/libpaperboy.a $(LIBS) -o $@
 
 # --- sanitizer tree (make test) ------------------------------------------
 ASAN     := build/asan
@@ -59,15 +60,18 @@ $(ASAN)/libpaperboy.a: $(ASAN_OBJ)
 	$(Q)ar rcs $@ $^
 
 $(ASAN)/paperboy: $(CLI_SRC) $(ASAN)/libpaperboy.a $(HDRS)
-	$(CC) $(BASEFLAGS) $(SANFLAGS) $(WARN) $(CLI_SRC) $(ASAN)/libpaperboy.a $(LIBS) -o $@
+	@echo "  LD      $@"
+	$(Q)$(CC) $(BASEFLAGS) $(SANFLAGS) $(WARN) $(CLI_SRC) $(ASAN)/libpaperboy.a $(LIBS) -o $@
 
 $(ASAN)/unit/%: tests/unit/%.c $(ASAN)/libpaperboy.a $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASEFLAGS) -Itests $(SANFLAGS) $(WARN) $< $(ASAN)/libpaperboy.a $(LIBS) -o $@
+	@echo "  LD      $@"
+	$(Q)$(CC) $(BASEFLAGS) -Itests $(SANFLAGS) $(WARN) $< $(ASAN)/libpaperboy.a $(LIBS) -o $@
 
 $(ASAN)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(ASAN)/libpaperboy.a $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASEFLAGS) -Itests $(SANFLAGS) $(WARN) $< tests/fuzz/replay_main.c $(ASAN)/libpaperboy.a $(LIBS) -o $@
+	@echo "  LD      $@"
+	$(Q)$(CC) $(BASEFLAGS) -Itests $(SANFLAGS) $(WARN) $< tests/fuzz/replay_main.c $(ASAN)/libpaperboy.a $(LIBS) -o $@
 
 test-build: $(ASAN)/paperboy $(UNIT_BIN) $(REPLAY_BIN) paperboy
 
@@ -91,7 +95,8 @@ $(FUZZ)/libpaperboy.a: $(FUZZ_OBJ)
 
 $(FUZZ)/bin/%: tests/fuzz/%.c $(FUZZ)/libpaperboy.a
 	@mkdir -p $(dir $@)
-	clang $(BASEFLAGS) -Itests -O1 -g -fsanitize=fuzzer,address,undefined $< $(FUZZ)/libpaperboy.a $(LIBS) -o $@
+	@echo "  LD      $@"
+	$(Q)clang $(BASEFLAGS) -Itests -O1 -g -fsanitize=fuzzer,address,undefined $< $(FUZZ)/libpaperboy.a $(LIBS) -o $@
 
 fuzz: $(FUZZ_BIN)
 

@@ -13,8 +13,9 @@
 
 #include "core/mem.h"
 
-#define RAW_CAP (256u << 10)
+#define RAW_CAP (256u << 10) /* file readers */
 #define OUT_CAP (1u << 20)
+#define MEM_CAP (64u << 10)  /* memory readers: small, for fuzzing speed */
 
 struct pb_reader {
     int fd;                 /* -1 for memory */
@@ -25,7 +26,7 @@ struct pb_reader {
     z_stream gz;
     int gz_ready;
     unsigned char *raw;     /* compressed input buffer */
-    size_t raw_len, raw_pos;
+    size_t raw_len, raw_pos, raw_cap;
     int raw_eof;
     uint64_t raw_total, raw_size;
     int stream_end;         /* decoder reported end of stream */
@@ -46,15 +47,15 @@ static int raw_fill(struct pb_reader *r, struct pb_err *err)
     r->raw_pos = r->raw_len = 0;
     if (r->fd < 0) {
         size_t n = r->mem_len - r->mem_pos;
-        if (n > RAW_CAP)
-            n = RAW_CAP;
+        if (n > r->raw_cap)
+            n = r->raw_cap;
         memcpy(r->raw, r->mem + r->mem_pos, n);
         r->mem_pos += n;
         r->raw_len = n;
     } else {
         ssize_t n;
         do
-            n = read(r->fd, r->raw, RAW_CAP);
+            n = read(r->fd, r->raw, r->raw_cap);
         while (n < 0 && errno == EINTR);
         if (n < 0)
             return pb_err_set(err, PB_EIO, "read failed: %s", strerror(errno));
@@ -89,12 +90,13 @@ static int detect(struct pb_reader *r, struct pb_err *err)
     return PB_OK;
 }
 
-static struct pb_reader *reader_new(void)
+static struct pb_reader *reader_new(size_t raw_cap, size_t out_cap)
 {
     struct pb_reader *r = pb_calloc(1, sizeof *r);
     r->fd = -1;
-    r->raw = pb_malloc(RAW_CAP);
-    r->out_cap = OUT_CAP;
+    r->raw_cap = raw_cap;
+    r->raw = pb_malloc(raw_cap);
+    r->out_cap = out_cap;
     r->out = pb_malloc(r->out_cap);
     r->line_max = PB_READER_LINE_MAX;
     return r;
@@ -112,7 +114,7 @@ int pb_reader_open(const char *path, struct pb_reader **out,
         close(fd);
         return pb_err_set(err, PB_EINVAL, "%s: is a directory", path);
     }
-    struct pb_reader *r = reader_new();
+    struct pb_reader *r = reader_new(RAW_CAP, OUT_CAP);
     r->fd = fd;
     r->raw_size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
     int rc = detect(r, err);
@@ -127,7 +129,7 @@ int pb_reader_open(const char *path, struct pb_reader **out,
 int pb_reader_open_mem(const void *p, size_t len, struct pb_reader **out,
                        struct pb_err *err)
 {
-    struct pb_reader *r = reader_new();
+    struct pb_reader *r = reader_new(MEM_CAP, MEM_CAP);
     r->mem = p;
     r->mem_len = len;
     r->raw_size = len;

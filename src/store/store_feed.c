@@ -143,8 +143,9 @@ static int one_day(sqlite3_stmt *s, char out[11])
 int pb_store_feed_latest_day(struct pb_feed *f, char out[11])
 {
     int rc = pb_store_prepare(f->st, &f->latest,
-                              "SELECT max(listed_day) FROM papers"
-                              " WHERE listed_day IS NOT NULL AND deleted = 0");
+                              "SELECT listed_day FROM papers"
+                              " WHERE listed_day IS NOT NULL AND deleted = 0"
+                              " ORDER BY listed_day DESC LIMIT 1");
     if (rc)
         return rc;
     return one_day(f->latest, out);
@@ -156,10 +157,14 @@ int pb_store_feed_adjacent_day(struct pb_feed *f, const char *day, int dir,
     sqlite3_stmt **slot = dir < 0 ? &f->prev : &f->next;
     int rc = pb_store_prepare(
         f->st, slot,
-        dir < 0 ? "SELECT max(listed_day) FROM papers"
+        /* ORDER BY + LIMIT walks the listed_day index and stops at the
+         * first live row; max() with the deleted test would scan them all */
+        dir < 0 ? "SELECT listed_day FROM papers"
                   " WHERE listed_day < ?1 AND deleted = 0"
-                : "SELECT min(listed_day) FROM papers"
-                  " WHERE listed_day > ?1 AND deleted = 0");
+                  " ORDER BY listed_day DESC LIMIT 1"
+                : "SELECT listed_day FROM papers"
+                  " WHERE listed_day > ?1 AND deleted = 0"
+                  " ORDER BY listed_day LIMIT 1");
     if (rc)
         return rc;
     sqlite3_bind_text(*slot, 1, day, -1, SQLITE_STATIC);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/mem.h"
 #include "text/latex_plain.h"
 #include "web/escape.h"
 
@@ -63,11 +64,22 @@ int pb_web_html_foot(struct pb_buf *b)
            "</body></html>\n");
 }
 
+/* Plain text of s[0..len): LaTeX conversion (with its Unicode
+ * normalisation) only when s holds something LaTeX could mean, since it is
+ * most of the cost of a page. Heap string; caller frees. */
+static char *plain_text(const char *s, size_t len)
+{
+    if (!memchr(s, '\\', len) && !memchr(s, '$', len) && !memchr(s, '{', len) &&
+        !memchr(s, '~', len) && !memchr(s, '^', len) && !memchr(s, '_', len))
+        return pb_strndup(s, len);
+    return pb_text_latex_plain(s, len);
+}
+
 int pb_web_html_latex(struct pb_buf *b, const char *s)
 {
     if (!s)
         return PB_OK;
-    char *plain = pb_text_latex_plain(s, strlen(s));
+    char *plain = plain_text(s, strlen(s));
     int rc = pb_web_html_s(b, plain);
     free(plain);
     return rc;
@@ -119,7 +131,15 @@ int pb_web_html_card(struct pb_buf *b, const struct pb_paper *p,
         TRY(pb_buf_puts(b, snippet));
         TRY(pb_buf_puts(b, "</p>"));
     } else if (p->abstract && p->abstract[0]) {
-        char *plain = pb_text_latex_plain(p->abstract, strlen(p->abstract));
+        /* two lines of it: convert a prefix only (the converter copes
+         * with LaTeX cut short) */
+        size_t n = strlen(p->abstract);
+        if (n > 640) {
+            n = 640;
+            while (n && ((unsigned char)p->abstract[n] & 0xC0) == 0x80)
+                n--;
+        }
+        char *plain = plain_text(p->abstract, n);
         rc = pb_web_trunc(&tmp, plain, 320);
         free(plain);
         if (rc)

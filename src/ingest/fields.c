@@ -33,14 +33,18 @@ void pb_ingest_set_clean(char **slot, const char *p, size_t len)
     char *out = pb_malloc(len + 1), *w = out;
     int space = 0;
     for (i = 0; i < len; i++) {
-        if (is_ws((unsigned char)p[i])) {
+        unsigned char c = (unsigned char)p[i];
+        if (c > ' ') {
+            if (space) {
+                *w++ = ' ';
+                space = 0;
+            }
+            *w++ = (char)c;
+        } else if (is_ws(c)) {
             space = w > out;
-            continue;
+        } else {
+            *w++ = (char)c; /* other controls: validation replaces them */
         }
-        if (space)
-            *w++ = ' ';
-        space = 0;
-        *w++ = p[i];
     }
     *w = '\0';
     if (w == out) {

@@ -393,6 +393,10 @@ int pb_import_paths(struct pb_store *st, char *const *paths, int n_paths,
     pthread_mutex_init(&r.report_mu, NULL);
     pthread_cond_init(&r.not_empty, NULL);
     pthread_cond_init(&r.not_full, NULL);
+    if ((rc = pb_store_set_bulk(st, 1))) {
+        pb_err_set(err, rc, "%s", pb_store_errmsg(st));
+        goto out;
+    }
     int nthreads = opts->threads > 0 ? opts->threads : 2;
     if (nthreads > r.n_files)
         nthreads = r.n_files;
@@ -469,6 +473,8 @@ int pb_import_paths(struct pb_store *st, char *const *paths, int n_paths,
             wrc = pb_err_set(err, PB_EDB, "writing the import log: %s",
                              pb_store_errmsg(st));
     }
+    if (pb_store_set_bulk(st, 0) != PB_OK && !wrc)
+        wrc = pb_err_set(err, PB_EDB, "checkpoint: %s", pb_store_errmsg(st));
     out->interrupted = opts->stop && *opts->stop;
     rc = wrc ? wrc : out->interrupted ? PB_EINTR : PB_OK;
     pthread_mutex_destroy(&r.mu);

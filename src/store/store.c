@@ -52,7 +52,8 @@ int pb_store_open(const char *path, int flags, struct pb_store **out,
     char *msg = NULL;
     const char *setup = (flags & PB_STORE_READONLY)
                             ? "PRAGMA foreign_keys=ON;"
-                            : "PRAGMA journal_mode=WAL;"
+                            : "PRAGMA page_size=16384;" /* new files only */
+                              "PRAGMA journal_mode=WAL;"
                               "PRAGMA synchronous=NORMAL;"
                               "PRAGMA foreign_keys=ON;"
                               "PRAGMA cache_size=-65536;"
@@ -109,6 +110,15 @@ int pb_store_user_version(struct pb_store *st)
         v = sqlite3_column_int(s, 0);
     sqlite3_finalize(s);
     return v;
+}
+
+int pb_store_set_bulk(struct pb_store *st, int on)
+{
+    const char *sql = on ? "PRAGMA wal_autocheckpoint=8192"
+                         : "PRAGMA wal_autocheckpoint=1000;"
+                           "PRAGMA wal_checkpoint(PASSIVE)";
+    return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? PB_OK
+                                                                     : PB_EDB;
 }
 
 const char *pb_store_errmsg(struct pb_store *st)

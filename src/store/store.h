@@ -42,6 +42,12 @@ int pb_store_begin(struct pb_store *st) PB_WUR;
 int pb_store_commit(struct pb_store *st) PB_WUR;
 void pb_store_rollback(struct pb_store *st);
 
+/* Bulk mode for long imports: checkpoint the WAL rarely (every ~128 MB
+ * instead of every 16 MB), since each checkpoint waits for the disk; off
+ * restores the default and checkpoints once. Durability is unchanged: a
+ * committed transaction survives a crash of the process either way. */
+int pb_store_set_bulk(struct pb_store *st, int on) PB_WUR;
+
 /* Text of the last SQLite error on this connection (borrowed). */
 const char *pb_store_errmsg(struct pb_store *st);
 

@@ -3,7 +3,7 @@
 #   make          build ./paperboy (-O2, -Werror)
 #   make test     build an ASan+UBSan tree in build/asan and run every test
 #   make deps     install the Debian packages the project uses
-#   make demo     deps, build, import the bundled sample, show it
+#   make demo     deps, build, import the bundled sample, serve it on :8080
 #   make fuzz     build libFuzzer targets with clang into build/fuzz
 #   make bench    run the benchmarks in bench/ (whole corpus; slow)
 
@@ -105,13 +105,18 @@ deps:
 	@scripts/deps.sh
 
 DEMO_DB ?= demo.db
+DEMO_PORT ?= 8080
 demo: deps paperboy
-	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB).idx
 	./paperboy import --db $(DEMO_DB) data/sample/
+	@if [ -x scripts/demo-harvest.sh ]; then scripts/demo-harvest.sh $(DEMO_DB); fi
+	./paperboy reindex --db $(DEMO_DB)
 	./paperboy stats --db $(DEMO_DB)
+	@echo "paperboy: open http://127.0.0.1:$(DEMO_PORT)/ (Ctrl-C stops the server)"
+	./paperboy serve --db $(DEMO_DB) --port $(DEMO_PORT) --bind 127.0.0.1
 
 bench: paperboy
-	@bench/import/run.sh
+	@for b in bench/*/run.sh; do echo "== $$b"; $$b; done
 
 clean:
 	rm -rf build paperboy

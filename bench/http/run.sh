@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# HTTP benchmark of `paperboy serve` with the whole Daily Papers archive
+# loaded, wrk on loopback, nginx `return 200` beside it as the ceiling.
+#   bench/http/run.sh [DURATION_SECONDS] [SOAK_SECONDS]
+# Needs wrk and nginx (make deps). Prints wrk's output and a summary.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+D=${1:-10}
+SOAK=${2:-60}
+DATA=${PAPERBOY_DATA:-../shared/data}
+T=$(mktemp -d /tmp/pb-http-bench.XXXXXX)
+PB_PORT=$((20000 + RANDOM % 10000))
+NG_PORT=$((PB_PORT + 1))
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; sleep 0.5; rm -rf "$T"; }
+trap cleanup EXIT
+[ -x ./paperboy ] || make paperboy
+echo "== machine: $(nproc) cores, $(grep 'model name' /proc/cpuinfo | head -1 | cut -d: -f2 | xargs); $(date -u +%F)"
+echo "== load: $(cut -d' ' -f1-3 /proc/loadavg) (other engineers share this machine)"
+t0=$(date +%s.%N)
+./paperboy import --db "$T/hf.db" "$DATA/hf-daily/" >"$T/import.log" 2>&1 || true
+echo "== import: $(tail -1 "$T/import.log") in $(echo "$(date +%s.%N) - $t0" | bc) s"
+head -3000 "$DATA/queries/hf-keywords.txt" | sort -u >"$T/queries.txt"
+
+mkdir -p "$T/nginx"
+cat >"$T/nginx.conf" <<NG
+worker_processes 2;
+daemon off;
+pid $T/nginx/nginx.pid;
+error_log $T/nginx/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $T/nginx; proxy_temp_path $T/nginx;
+  fastcgi_temp_path $T/nginx; uwsgi_temp_path $T/nginx; scgi_temp_path $T/nginx;
+  server { listen 127.0.0.1:$NG_PORT; location / { return 200 "ok\n"; } }
+}
+NG
+nginx -c "$T/nginx.conf" -p "$T/nginx" & pids+=($!)
+
+start_pb() {  # extra args...
+  ./paperboy serve --db "$T/hf.db" --port "$PB_PORT" --access-log "$T/access.log" "$@" 2>"$T/serve.err" &
+  PB_PID=$!; pids+=($PB_PID)
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PB_PORT/subscribe" >/dev/null && return; sleep 0.1; done
+  cat "$T/serve.err"; exit 1
+}
+stop_pb() { kill -TERM "$PB_PID"; wait "$PB_PID" || true; }
+run() {  # label, wrk args...
+  local label=$1; shift
+  echo; echo "== $label"
+  wrk --latency "$@" | tee "$T/wrk.out" | grep -E 'Requests/sec|Latency  |  99%|  50%|Non-2xx|Socket errors|requests in'
+}
+run "nginx return 200 (ceiling)" -t2 -c64 -d"${D}s" "http://127.0.0.1:$NG_PORT/"
+
+start_pb
+DAY=2024-06-03
+run "/api/daily_papers?date=$DAY (cached)" -t2 -c64 -d"${D}s" "http://127.0.0.1:$PB_PORT/api/daily_papers?date=$DAY"
+run "/ (cached)" -t2 -c64 -d"${D}s" "http://127.0.0.1:$PB_PORT/"
+export PB_QUERIES="$T/queries.txt"
+run "/api/papers/search?q= distinct queries" -t2 -c64 -d"${D}s" \
+  -s bench/http/queries.lua "http://127.0.0.1:$PB_PORT"
+stop_pb
+
+start_pb --no-cache
+run "/api/daily_papers?date=$DAY (--no-cache)" -t2 -c64 -d"${D}s" "http://127.0.0.1:$PB_PORT/api/daily_papers?date=$DAY"
+run "/ (--no-cache)" -t2 -c64 -d"${D}s" "http://127.0.0.1:$PB_PORT/"
+stop_pb
+
+start_pb
+rss() { awk '/VmRSS/{print $2}' "/proc/$PB_PID/status"; }
+curl -s "http://127.0.0.1:$PB_PORT/" >/dev/null
+echo; echo "== soak: ${SOAK}s c=256 mixed routes; RSS (kB) every 10 s:"
+: >"$T/rss.txt"
+( for _ in $(seq $((SOAK / 10 + 1))); do rss >>"$T/rss.txt" 2>/dev/null || break; sleep 10; done ) &
+sampler=$!
+wrk --latency -t2 -c256 -d"${SOAK}s" --timeout 10s -s bench/http/mixed.lua "http://127.0.0.1:$PB_PORT" | tee "$T/soak.out" \
+  | grep -E 'Requests/sec|Latency  |  99%|  50%|Non-2xx|Socket errors|requests in'
+wait $sampler || true
+echo "RSS kB: $(tr '\n' ' ' <"$T/rss.txt")"
+echo "5xx in access log: $(awk '$9 ~ /^5/' "$T/access.log" | wc -l) of $(wc -l <"$T/access.log") lines"
+stop_pb

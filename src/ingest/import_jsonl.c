@@ -14,7 +14,7 @@
 #include "core/date.h"
 #include "core/paper_json.h"
 #include "ingest/fields.h"
-#include "ingest/ingest.h"
+#include "ingest/ingest_int.h"
 
 
 static void str_field(json_t *o, const char *k, char **slot)
@@ -138,58 +138,23 @@ static int convert(json_t *o, struct pb_paper *p, char *why, size_t why_cap)
     return PB_OK;
 }
 
+static int parse_line(const char *line, size_t len, struct pb_paper *p,
+                      char *why, size_t why_cap)
+{
+    json_error_t je;
+    json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
+    if (!o) {
+        snprintf(why, why_cap, "invalid JSON at column %d: %s", je.column,
+                 je.text);
+        return PB_EPARSE;
+    }
+    int rc = convert(o, p, why, why_cap);
+    json_decref(o);
+    return rc;
+}
+
 int pb_ingest_pb_jsonl(struct pb_reader *r, const char *name,
                        const struct pb_sink *s, struct pb_err *err)
 {
-    struct pb_paper p;
-    pb_paper_init(&p);
-    char why[256];
-    int rc;
-    for (;;) {
-        const char *line;
-        size_t len;
-        uint64_t off = pb_reader_offset(r);
-        rc = pb_reader_line(r, &line, &len, err);
-        struct pb_srcpos pos = {name, pb_reader_lineno(r), off, 0};
-        if (rc == PB_EEOF) {
-            rc = PB_OK;
-            break;
-        }
-        if (rc == PB_ETOOBIG) {
-            snprintf(why, sizeof why, "line is %zu bytes, over the %u-byte limit",
-                     len, PB_READER_LINE_MAX);
-            s->reject(s->ctx, &pos, why);
-            continue;
-        }
-        if (rc) {
-            pos.line = pb_reader_lineno(r) + 1;
-            s->reject(s->ctx, &pos, err ? err->msg : pb_strerror(rc));
-            break;
-        }
-        size_t k = 0;
-        while (k < len && (line[k] == ' ' || line[k] == '\t'))
-            k++;
-        if (k == len)
-            continue;
-        json_error_t je;
-        json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
-        if (!o) {
-            snprintf(why, sizeof why, "invalid JSON at column %d: %s",
-                     je.column, je.text);
-            s->reject(s->ctx, &pos, why);
-            continue;
-        }
-        int crc = convert(o, &p, why, sizeof why);
-        json_decref(o);
-        if (crc) {
-            s->reject(s->ctx, &pos, why);
-            pb_paper_clear(&p);
-            continue;
-        }
-        if ((rc = s->paper(s->ctx, &p, &pos)))
-            break;
-        pb_paper_clear(&p);
-    }
-    pb_paper_clear(&p);
-    return rc;
+    return pb_ingest_each_line(r, name, s, parse_line, err);
 }

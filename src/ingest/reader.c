@@ -380,6 +380,7 @@ int pb_reader_line(struct pb_reader *r, const char **out_p, size_t *out_len,
     return PB_OK;
 }
 
+size_t pb_reader_line_max(const struct pb_reader *r) { return r->line_max; }
 uint64_t pb_reader_lineno(const struct pb_reader *r) { return r->lineno; }
 uint64_t pb_reader_offset(const struct pb_reader *r) { return r->offset; }
 uint64_t pb_reader_raw_offset(const struct pb_reader *r) { return r->raw_total; }

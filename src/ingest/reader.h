@@ -32,8 +32,9 @@ int pb_reader_open_mem(const void *p, size_t len, struct pb_reader **out,
 
 void pb_reader_free(struct pb_reader *r);
 
-/* Set the line cap (default PB_READER_LINE_MAX). */
+/* Set / get the line cap (default PB_READER_LINE_MAX). */
 void pb_reader_set_line_max(struct pb_reader *r, size_t max);
+size_t pb_reader_line_max(const struct pb_reader *r);
 
 /* Read up to cap bytes into buf; *out_n == 0 with PB_OK means end of input.
  * PB_EIO / PB_EPARSE (corrupt or truncated compressed data) with err set. */

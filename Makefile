@@ -7,7 +7,7 @@
 #   make fuzz     build libFuzzer targets with clang into build/fuzz
 #   make bench    run the benchmarks in bench/ (whole corpus; slow)
 
-PKGS     := sqlite3 jansson expat liblzma zlib libutf8proc libmicrohttpd
+PKGS     := sqlite3 jansson expat liblzma zlib libutf8proc libmicrohttpd libcurl
 CC       ?= cc
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Werror
 BASEFLAGS:= -std=gnu17 -g -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -17,6 +17,7 @@ int pb_cli_serve(int argc, char **argv);
 int pb_cli_search(int argc, char **argv);
 int pb_cli_reindex(int argc, char **argv);
 int pb_cli_eval(int argc, char **argv);
+int pb_cli_harvest(int argc, char **argv);
 
 /* The database path: --db PATH wins, then $PAPERBOY_DB, then "paperboy.db".
  * Borrowed (argv or the environment or a literal). */

@@ -19,6 +19,7 @@ static const struct command commands[] = {
     {"search", pb_cli_search, "search papers (words, \"phrases\", +must -not, title: cat: year: sort:)"},
     {"reindex", pb_cli_reindex, "rebuild the search index (DB.idx) from the store"},
     {"eval", pb_cli_eval, "search relevance on a BEIR dataset: nDCG@10, recall@100, MRR@10"},
+    {"harvest", pb_cli_harvest, "pull new papers live: arXiv (OAI-PMH, API) and Daily Papers, politely"},
     {"serve", pb_cli_serve, "serve the daily papers site, JSON API and RSS/Atom feeds over HTTP"},
     {NULL, NULL, NULL},
 };

@@ -1,0 +1,98 @@
+/*
+ * harvest.h - live harvests into the store: arXiv over OAI-PMH, the arXiv
+ * API (Atom), and Hugging Face Daily Papers. Each request goes through the
+ * polite scheduler (harvest_polite.h) and each downloaded page into the
+ * store in one transaction (harvest_import.h), so a harvest killed at any
+ * moment keeps every page it finished and nothing of the one in progress.
+ *
+ * One harvest at a time per store; one thread.
+ */
+#ifndef PB_HARVEST_HARVEST_H
+#define PB_HARVEST_HARVEST_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/error.h"
+#include "harvest/harvest_clock.h"
+#include "harvest/harvest_import.h"
+#include "harvest/harvest_polite.h"
+#include "store/store.h"
+
+/* What every harvest is given; all borrowed for the call. */
+struct pb_harvest_env {
+    struct pb_store *st;
+    struct pb_polite *pl;         /* requests go through it */
+    const struct pb_clock *clock; /* "today" */
+    FILE *log;                    /* one line per page and notes; NULL none */
+    FILE *report;                 /* rejected records; NULL = stderr */
+    volatile sig_atomic_t *stop;  /* stop between pages; may be NULL */
+};
+
+#define PB_HARVEST_OAI_BASE "https://oaipmh.arxiv.org/oai"
+#define PB_HARVEST_API_BASE "https://export.arxiv.org"
+#define PB_HARVEST_HF_BASE "https://huggingface.co"
+#define PB_HARVEST_OAI_FIRST_DAYS 7 /* first harvest without --from */
+
+struct pb_harvest_oai_opts {
+    const char *base_url; /* the OAI-PMH endpoint; NULL = default */
+    const char *set;      /* setSpec ("cs", "physics:hep-th"); NULL = all */
+    const char *from;     /* YYYY-MM-DD; NULL = incremental */
+    const char *until;    /* YYYY-MM-DD; NULL = open-ended */
+    const char *prefix;   /* metadataPrefix; NULL = "arXivRaw" */
+};
+
+/*
+ * OAI-PMH ListRecords, following resumption tokens. State lives in the
+ * store's meta table under "harvest.oai.<set or *>.": "from" (the day the
+ * next incremental harvest starts: the day of the responseDate of the last
+ * complete open-ended harvest), and while a list is in progress "token",
+ * "run_from", "run_until", "run_started", written in the transaction of
+ * each page. So a run that stops (kill, error, Ctrl-C) resumes at the
+ * first page it had not committed: no gap, no page twice.
+ *
+ * Without from, a harvest starts at the stored "from" (or, the first time,
+ * PB_HARVEST_OAI_FIRST_DAYS days back) and resumes an interrupted list
+ * whatever its range; with from/until it resumes only a list of the same
+ * range (another range starts over). A token the server no longer knows
+ * (badResumptionToken) restarts the list once from its start; records
+ * seen twice merge as unchanged. noRecordsMatch is an empty harvest.
+ * Deleted records delete papers; new versions update them.
+ *
+ * PB_OK when the list was harvested to its end; PB_EINTR when stopped;
+ * otherwise err says what failed (in one line) and the pages before are
+ * kept. *out adds up the pages committed in this call.
+ */
+int pb_harvest_oai(const struct pb_harvest_env *h,
+                   const struct pb_harvest_oai_opts *o,
+                   struct pb_harvest_counts *out, struct pb_err *err) PB_WUR;
+
+struct pb_harvest_api_opts {
+    const char *base_url; /* NULL = PB_HARVEST_API_BASE (+ "/api/query") */
+    const char *query;    /* search_query, e.g. "cat:cs.CL"; required */
+    int64_t max;          /* entries wanted; <= 0: 100 */
+    int64_t page_size;    /* max_results per request; <= 0: 100 */
+};
+
+/* The arXiv API: pages of search_query by start/max_results, newest
+ * submissions first, until max entries or a short page. */
+int pb_harvest_arxiv_api(const struct pb_harvest_env *h,
+                         const struct pb_harvest_api_opts *o,
+                         struct pb_harvest_counts *out,
+                         struct pb_err *err) PB_WUR;
+
+struct pb_harvest_daily_opts {
+    const char *base_url; /* NULL = PB_HARVEST_HF_BASE */
+    const char *date;     /* YYYY-MM-DD: that day only */
+    int days;             /* else the last days up to today (UTC); <= 0: 1 */
+};
+
+/* Daily Papers: GET /api/daily_papers?date=D for each day, oldest first;
+ * known papers take the upvotes, code links and submitters, new ones are
+ * added. "harvest.daily.last" in meta holds the last day done. */
+int pb_harvest_daily(const struct pb_harvest_env *h,
+                     const struct pb_harvest_daily_opts *o,
+                     struct pb_harvest_counts *out, struct pb_err *err) PB_WUR;
+
+#endif

@@ -24,6 +24,7 @@
  * attribute) stops the import once it passes TOKEN_MAX bytes.
  */
 #include "ingest/ingest.h"
+#include "ingest/xml_util.h"
 
 #include <expat.h>
 #include <inttypes.h>
@@ -38,9 +39,9 @@
 
 #define CHUNK (64u << 10)     /* bytes handed to expat per read */
 #define TOKEN_MAX (8u << 20)  /* bytes expat may hold for one token */
-#define NS_SEP '\x01'         /* cannot occur in XML 1.0 text */
+#define NS_SEP PB_XML_NS_SEP
 #define MAX_CATS 64
-#define CAT_MAX 48            /* longest arXiv category is ~20 bytes */
+#define CAT_MAX PB_XML_CAT_MAX
 
 enum field {
     F_NONE,
@@ -101,63 +102,6 @@ struct atom {
 
 /* --- small helpers --------------------------------------------------------- */
 
-static const char *local_name(const XML_Char *name)
-{
-    const char *s = strrchr(name, NS_SEP);
-    return s ? s + 1 : name;
-}
-
-static const char *attr_get(const XML_Char **attr, const char *local)
-{
-    for (size_t i = 0; attr[i] && attr[i + 1]; i += 2)
-        if (strcmp(local_name(attr[i]), local) == 0)
-            return attr[i + 1];
-    return NULL;
-}
-
-static int is_xml_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* Trim s[0..n) in place, and with collapse also squeeze each run of white
- * space to one space; returns the new length (s stays NUL-terminated). */
-static size_t tidy(char *s, size_t n, int collapse)
-{
-    size_t i = 0, w = 0;
-    while (i < n && is_xml_space(s[i]))
-        i++;
-    while (n > i && is_xml_space(s[n - 1]))
-        n--;
-    for (; i < n; i++) {
-        if (collapse && is_xml_space(s[i])) {
-            while (is_xml_space(s[i + 1]))
-                i++;
-            s[w++] = ' ';
-        } else {
-            s[w++] = s[i];
-        }
-    }
-    s[w] = '\0';
-    return w;
-}
-
-/* An arXiv category ("cs.CL", "hep-th", "cond-mat.str-el"), not an ACM or
- * MSC class ("I.2.7", "68T05"). */
-static int is_arxiv_category(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n >= CAT_MAX || s[0] < 'a' || s[0] > 'z')
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
-              c == '.'))
-            return 0;
-    }
-    return 1;
-}
-
 static void reason(struct atom *a, const char *fmt, ...) PB_PRINTF(2, 3);
 static void reason(struct atom *a, const char *fmt, ...)
 {
@@ -212,7 +156,7 @@ static void entry_begin(struct atom *a)
 
 static void add_category(struct atom *a, const char *term)
 {
-    if (!term || !is_arxiv_category(term))
+    if (!term || !pb_xml_is_arxiv_category(term))
         return;
     for (size_t i = 0; i < a->cats.n; i++)
         if (strcmp(a->cats.v[i], term) == 0)
@@ -291,7 +235,7 @@ static void field_begin(struct atom *a, enum field f)
 {
     a->field = f;
     a->field_depth = a->depth;
-    /* room for the wrapping white space that tidy() will remove */
+    /* room for the wrapping white space that pb_xml_tidy() will remove */
     pb_buf_init(&a->text, fields[f].cap * 2 + 1024);
     a->text_len = 0;
     a->text_over = 0;
@@ -335,7 +279,7 @@ static void field_end(struct atom *a)
     a->field = F_NONE;
     size_t n = a->text.len;
     if (!a->text_over && a->text.p)
-        n = tidy(a->text.p, n, fields[f].collapse);
+        n = pb_xml_tidy(a->text.p, n, fields[f].collapse);
     if (a->text_over || n > fields[f].cap)
         reason(a, "%s is %" PRIu64 " bytes, over the %zu-byte limit",
                fields[f].label, a->text_over ? a->text_len : (uint64_t)n,
@@ -358,7 +302,7 @@ static enum field entry_field(const char *local)
 static void on_start(void *u, const XML_Char *name, const XML_Char **attr)
 {
     struct atom *a = u;
-    const char *local = local_name(name);
+    const char *local = pb_xml_local_name(name);
     a->depth++;
     if (!a->entry_depth) {
         if (strcmp(local, "entry") == 0)
@@ -372,11 +316,11 @@ static void on_start(void *u, const XML_Char *name, const XML_Char **attr)
         if (strcmp(local, "author") == 0) {
             a->author_depth = a->depth;
         } else if (strcmp(local, "primary_category") == 0) {
-            const char *t = attr_get(attr, "term");
-            if (t && is_arxiv_category(t))
+            const char *t = pb_xml_attr(attr, "term");
+            if (t && pb_xml_is_arxiv_category(t))
                 snprintf(a->primary, sizeof a->primary, "%s", t);
         } else if (strcmp(local, "category") == 0) {
-            add_category(a, attr_get(attr, "term"));
+            add_category(a, pb_xml_attr(attr, "term"));
         } else {
             enum field f = entry_field(local);
             if (f != F_NONE)

@@ -49,12 +49,13 @@
 #include "core/date.h"
 #include "core/mem.h"
 #include "ingest/fields.h"
+#include "ingest/xml_util.h"
 
 #define CHUNK (64u << 10)
 #define TOKEN_MAX (8u << 20)
-#define NS_SEP '\x01'
+#define NS_SEP PB_XML_NS_SEP
 #define MAX_CATS 64
-#define CAT_MAX 48
+#define CAT_MAX PB_XML_CAT_MAX
 
 #define NS_ARXIV "http://arxiv.org/OAI/arXiv/"
 #define NS_RAW "http://arxiv.org/OAI/arXivRaw/"
@@ -192,75 +193,20 @@ struct oai {
 
 /* --- small helpers --------------------------------------------------------- */
 
-static const char *local_name(const XML_Char *name)
-{
-    const char *s = strrchr(name, NS_SEP);
-    return s ? s + 1 : name;
-}
-
 static int has_ns(const XML_Char *name, const char *ns)
 {
     size_t k = strlen(ns);
     return strncmp(name, ns, k) == 0 && name[k] == NS_SEP;
 }
 
-static const char *attr_get(const XML_Char **attr, const char *local)
-{
-    for (size_t i = 0; attr[i] && attr[i + 1]; i += 2)
-        if (strcmp(local_name(attr[i]), local) == 0)
-            return attr[i + 1];
-    return NULL;
-}
-
-static int is_xml_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
-}
-
-/* Trim s[0..n) in place, and with collapse squeeze each run of white space
- * to one space; returns the new length (s stays NUL-terminated). */
-static size_t tidy(char *s, size_t n, int collapse)
-{
-    size_t i = 0, w = 0;
-    while (i < n && is_xml_space(s[i]))
-        i++;
-    while (n > i && is_xml_space(s[n - 1]))
-        n--;
-    for (; i < n; i++) {
-        if (collapse && is_xml_space(s[i])) {
-            while (is_xml_space(s[i + 1]))
-                i++;
-            s[w++] = ' ';
-        } else {
-            s[w++] = s[i];
-        }
-    }
-    s[w] = '\0';
-    return w;
-}
-
 /* Trimmed slice of s[0..n) (a borrowed view, nothing written). */
 static const char *trim_view(const char *s, size_t *n)
 {
-    while (*n && is_xml_space(*s))
+    while (*n && pb_xml_is_space(*s))
         s++, (*n)--;
-    while (*n && is_xml_space(s[*n - 1]))
+    while (*n && pb_xml_is_space(s[*n - 1]))
         (*n)--;
     return s;
-}
-
-static int is_arxiv_category(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n >= CAT_MAX || s[0] < 'a' || s[0] > 'z')
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
-              c == '.'))
-            return 0;
-    }
-    return 1;
 }
 
 /* Non-negative decimal; -1 when s is not one (or does not fit). */
@@ -362,10 +308,10 @@ static void push_creator(struct oai *a, char *s)
     if (c2) {
         *c2 = '\0';
         suffix = c2 + 1;
-        tidy(suffix, strlen(suffix), 1);
+        pb_xml_tidy(suffix, strlen(suffix), 1);
     }
-    tidy(first, strlen(first), 1);
-    tidy(s, strlen(s), 1);
+    pb_xml_tidy(first, strlen(first), 1);
+    pb_xml_tidy(s, strlen(s), 1);
     push_name(a, first, s, suffix);
 }
 
@@ -550,7 +496,7 @@ static void store_description(struct oai *a, const char *s, size_t n)
     if (n >= 8 && strncasecmp(s, "Comment:", 8) == 0) {
         size_t k = n - 8;
         char *c = pb_strndup(s + 8, k);
-        k = tidy(c, k, 1);
+        k = pb_xml_tidy(c, k, 1);
         if (k && !a->p.comments)
             pb_str_set(&a->p.comments, c, k);
         free(c);
@@ -642,7 +588,7 @@ static void store_meta(struct oai *a, enum field f, char *s, size_t n)
     case F_VDATE: store_version_date(a, s, n); break;
     case F_CREATOR: push_creator(a, s); break;
     case F_SUBJECT:
-        if (is_arxiv_category(s) && a->cats.n < MAX_CATS)
+        if (pb_xml_is_arxiv_category(s) && a->cats.n < MAX_CATS)
             pb_strlist_push(&a->cats, s, n);
         break;
     case F_DESCRIPTION: store_description(a, s, n); break;
@@ -659,7 +605,7 @@ static void field_end(struct oai *a)
     size_t n = a->text.len;
     char *s = a->text.p ? a->text.p : (char *)"";
     if (!a->text_over && a->text.p)
-        n = tidy(s, n, fields[f].collapse);
+        n = pb_xml_tidy(s, n, fields[f].collapse);
     int over = a->text_over || n > fields[f].cap;
     uint64_t len = a->text_over ? a->text_len : (uint64_t)n;
     if (over && f == F_TOKEN) {
@@ -680,7 +626,7 @@ static void field_end(struct oai *a)
 
 static enum fmt detect_fmt(const XML_Char *name)
 {
-    const char *local = local_name(name);
+    const char *local = pb_xml_local_name(name);
     if (has_ns(name, NS_ARXIV))
         return FMT_ARXIV;
     if (has_ns(name, NS_RAW))
@@ -721,11 +667,11 @@ static void top_start(struct oai *a, const char *local, const XML_Char **attr)
     } else if (strcmp(local, "resumptionToken") == 0) {
         in->has_token = 1;
         in->resumption_token[0] = '\0';
-        in->cursor = parse_count(attr_get(attr, "cursor"));
-        in->complete_list_size = parse_count(attr_get(attr, "completeListSize"));
+        in->cursor = parse_count(pb_xml_attr(attr, "cursor"));
+        in->complete_list_size = parse_count(pb_xml_attr(attr, "completeListSize"));
         field_begin(a, F_TOKEN);
     } else if (strcmp(local, "error") == 0) {
-        const char *code = attr_get(attr, "code");
+        const char *code = pb_xml_attr(attr, "code");
         if (!code || !code[0])
             code = "unknown";
         copy_str(a->err_code, sizeof a->err_code, code, strlen(code));
@@ -740,7 +686,7 @@ static void record_start(struct oai *a, const XML_Char *name,
 {
     uint64_t rel = a->depth - a->rec_depth;
     if (rel == 1 && strcmp(local, "header") == 0) {
-        const char *st = attr_get(attr, "status");
+        const char *st = pb_xml_attr(attr, "status");
         a->hdr_depth = a->depth;
         if (st && strcmp(st, "deleted") == 0)
             a->deleted = 1;
@@ -763,7 +709,7 @@ static void meta_start(struct oai *a, const char *local, const XML_Char **attr)
     enum fmt fmt = a->parse_fmt;
     if (rel == 1 && fmt == FMT_RAW && strcmp(local, "version") == 0) {
         a->version_depth = a->depth;
-        a->cur_version = version_number(attr_get(attr, "version"));
+        a->cur_version = version_number(pb_xml_attr(attr, "version"));
         if (a->cur_version > a->max_version)
             a->max_version = a->cur_version;
     } else if (rel == 1) {
@@ -787,7 +733,7 @@ static void meta_start(struct oai *a, const char *local, const XML_Char **attr)
 static void on_start(void *u, const XML_Char *name, const XML_Char **attr)
 {
     struct oai *a = u;
-    const char *local = local_name(name);
+    const char *local = pb_xml_local_name(name);
     a->depth++;
     if (a->field != F_NONE)
         return; /* markup inside a text field: its text joins the field */

@@ -19,7 +19,7 @@ failed_suites=()
 run_suite() {  # name, command...
   local name="$1"; shift
   [ -n "$only" ] && [[ "$name" != *"$only"* ]] && return
-  local log="$OUT/$name.log"
+  local log="$OUT/${name//\//_}.log"
   local t0=$(date +%s)
   "$@" >"$log" 2>&1
   local rc=$?

@@ -319,7 +319,7 @@ int pb_cli_harvest(int argc, char **argv)
     int did = c.added || c.updated || c.unchanged || c.rejected || c.deleted;
     if (did) {
         char what[300];
-        snprintf(what, sizeof what, "harvest %s %s", a.source, eff_base);
+        snprintf(what, sizeof what, "harvest %s %.200s", a.source, eff_base);
         if (pb_store_import_log(st, what, fmt, c.added, c.updated, c.unchanged,
                                 c.rejected) != PB_OK)
             fprintf(stderr, "paperboy harvest: writing the import log: %s\n",

@@ -35,6 +35,7 @@ struct run {
     struct pb_oai_info info;
     struct pb_harvest_counts page_counts;
     char name[64];
+    char pending_note[PB_OAI_TOKEN_MAX + 128]; /* said once a page came */
 };
 
 static int meta_set(struct run *r, struct pb_store *st, const char *field,
@@ -182,9 +183,10 @@ static int plan(struct run *r, const struct pb_harvest_oai_opts *o,
             copy_day(r->until, runtil);
             copy_day(r->started, rstarted);
             snprintf(r->token, sizeof r->token, "%s", token);
-            note(h, "resuming the harvest from %s%s%s at resumptionToken %s",
-                 r->from[0] ? r->from : "the start", r->until[0] ? " to " : "",
-                 r->until, r->token);
+            snprintf(r->pending_note, sizeof r->pending_note,
+                     "resumed the harvest from %s%s%s at resumptionToken %s",
+                     r->from[0] ? r->from : "the start",
+                     r->until[0] ? " to " : "", r->until, r->token);
         } else {
             note(h, "an interrupted harvest from %s%s%s is dropped for this "
                  "range", rfrom ? rfrom : "the start", runtil ? " to " : "",
@@ -200,8 +202,10 @@ static int plan(struct run *r, const struct pb_harvest_oai_opts *o,
             int64_t t = h->clock->unix_s(h->clock->ctx) -
                         (int64_t)PB_HARVEST_OAI_FIRST_DAYS * 86400;
             pb_day_format(t, r->from);
-            note(h, "first harvest: from %s (--from DATE reaches further "
-                 "back)", r->from);
+            snprintf(r->pending_note, sizeof r->pending_note,
+                     "first harvest: from %s (--from DATE reaches further "
+                     "back)",
+                     r->from);
         }
         copy_day(r->until, o->until);
     }
@@ -267,6 +271,11 @@ int pb_harvest_oai(const struct pb_harvest_env *h,
         if (rc)
             break;
         pb_harvest_counts_add(out, &r->page_counts);
+        if (r->pending_note[0]) {
+            /* only now: without network the one line says just that */
+            note(h, "%s", r->pending_note);
+            r->pending_note[0] = '\0';
+        }
         const struct pb_harvest_counts *c = &r->page_counts;
         char where[64] = "";
         if (r->info.complete_list_size >= 0)

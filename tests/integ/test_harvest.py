@@ -308,6 +308,17 @@ def oai_503_with_retry_after_is_honoured():
     check(gap >= 1.95, 'waited %.2f s after Retry-After: 2' % gap)
     check(gap < 6, 'waited %.2f s' % gap)
     check('Retry-After' in err, err)
+    # the other form of Retry-After: an HTTP-date
+    from email.utils import formatdate
+    when = formatdate(time.time() + 3, usegmt=True)
+    busy = Reply('<html><body>busy</body></html>', 503, {'Retry-After': when}, ctype='text/html')
+    SERVER.reset(lst.handler({0: [busy]}))
+    rc, out, err = harvest(Tmp.path('oai-503b.db'), 'arxiv', '--from', '2026-11-01',
+                           '--base-url', SERVER.url + '/oai')
+    eq(rc, 0, err)
+    eq(len(SERVER.log), 3)
+    gap = SERVER.log[1]['t'] - SERVER.log[0]['t']
+    check(gap >= 1.9, 'waited %.2f s for Retry-After: %s' % (gap, when))
 
 
 @test

@@ -161,7 +161,7 @@ int pb_polite_fetch(struct pb_polite *pl, const char *url,
                 return PB_OK;
             if (rc != PB_EPARSE && rc != PB_EIO)
                 return pb_err_set(err, rc, "%s", e.msg);
-            out = PB_POLITE_TRANSIENT;
+            out = PB_POLITE_TRANSIENT; /* rc stays: the body's fault */
             snprintf(what, sizeof what, "%s", e.msg);
         }
         int64_t wait_ms;

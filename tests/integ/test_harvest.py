@@ -479,6 +479,41 @@ def kill9_midway_then_again_no_gap_no_duplicate():
 
 
 @test
+def sigint_stops_between_pages_and_the_next_run_resumes():
+    db = Tmp.path('sigint.db')
+    lst = simple_list(6, list_id='7400')
+
+    def slow(req):
+        r = lst.handler()(req)
+        r.delay = 0.6
+        return r
+    SERVER.reset(slow)
+    env = dict(os.environ)
+    env.update(FAST)
+    p = subprocess.Popen([BIN, 'harvest', 'arxiv', '--db', db, '--from', '2026-11-01',
+                          '--base-url', SERVER.url + '/oai'],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    time.sleep(1.5)
+    t0 = time.monotonic()
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=30)
+    out, err = out.decode(), err.decode()
+    check(time.monotonic() - t0 < 3, 'stops within a few seconds')
+    eq(p.returncode, 130, err)
+    check('interrupted: run again to resume' in out, out)
+    a, u, n, r = summary(out)
+    got = export_ids(db)
+    eq(len(got), a)
+    check(0 < a < 18, a)
+    SERVER.reset(lst.handler())
+    rc, out, err = harvest(db, 'arxiv', '--base-url', SERVER.url + '/oai')
+    eq(rc, 0, err)
+    eq(summary(out)[0], 18 - a)
+    eq(SERVER.log[0]['query'], {'verb': 'ListRecords', 'resumptionToken': '7400|%d' % a})
+    eq(sorted(export_ids(db)), ids('2611', 1, 19))
+
+
+@test
 def default_delay_measured():
     """No delay override: arXiv's 3 s between requests. 3 requests take
     at least 6 s."""

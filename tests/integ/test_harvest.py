@@ -12,6 +12,12 @@ from urllib.parse import urlsplit, parse_qs
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pbtest import *
 
+# never through a proxy: every request of these tests goes to 127.0.0.1
+for _k in list(os.environ):
+    if _k.lower() in ('http_proxy', 'https_proxy', 'all_proxy'):
+        del os.environ[_k]
+os.environ['NO_PROXY'] = os.environ['no_proxy'] = '*'
+
 FAST = {'PAPERBOY_HARVEST_DELAY_MS': '0', 'PAPERBOY_CONTACT': 'harvest-test@example.org'}
 
 # --- the fixture server ------------------------------------------------------

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "harvest/harvest.h"
+#include "harvest/harvest_schedule.h"
 #include "harvest/harvest_url.h"
 #include "store/store.h"
 
@@ -567,6 +568,25 @@ static void t_oai_resume_and_bad_token(void)
     drop_store(st, path);
 }
 
+/* Expected values from Python's zoneinfo (America/New_York). */
+static void t_schedule(void)
+{
+    /* Friday noon UTC: next is Sunday 20:00 EST, last was Thursday's */
+    CHECK_EQ(pb_harvest_next_run(1795780800, 0), 1796000400);
+    CHECK_EQ(pb_harvest_last_announcement(1795780800), 1795741200);
+    /* a summer Wednesday: 20:00 EDT is 00:00 UTC the next day */
+    CHECK_EQ(pb_harvest_next_run(1782907200, 0), 1782950400);
+    CHECK_EQ(pb_harvest_last_announcement(1782950400), 1782950400);
+    CHECK_EQ(pb_harvest_last_announcement(1782950399), 1782864000);
+    /* the days the clocks change */
+    CHECK_EQ(pb_harvest_next_run(1772971200, 0), 1773014400);
+    CHECK_EQ(pb_harvest_next_run(1793534400, 0), 1793581200);
+    /* half an hour after an announcement: with an hour's margin it is
+     * still ahead; without, the next day's */
+    CHECK_EQ(pb_harvest_next_run(1782952200, 3600), 1782950400 + 3600);
+    CHECK_EQ(pb_harvest_next_run(1782952200, 0), 1783036800);
+}
+
 int main(void)
 {
     static const struct pb_test T[] = {
@@ -584,6 +604,7 @@ int main(void)
         {"user_agent", t_user_agent},
         {"page_all_or_nothing", t_page_all_or_nothing},
         {"oai_resume_and_bad_token", t_oai_resume_and_bad_token},
+        {"schedule", t_schedule},
         {0},
     };
     return pb_test_run(T);

@@ -58,21 +58,6 @@ static void usage(FILE *f)
         DEFAULT_MAX_BYTES);
 }
 
-/* Whether url's host is this machine: only then may the gap shrink. */
-static int is_loopback(const char *url)
-{
-    const char *s = strstr(url, "://");
-    s = s ? s + 3 : url;
-    static const char *const hosts[] = {"127.0.0.1", "localhost", "[::1]"};
-    for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
-        size_t k = strlen(hosts[i]);
-        if (!strncmp(s, hosts[i], k) &&
-            (s[k] == '\0' || s[k] == ':' || s[k] == '/'))
-            return 1;
-    }
-    return 0;
-}
-
 static int parse_num(const char *s, long long lo, long long hi,
                      long long *out)
 {
@@ -167,12 +152,12 @@ static int delay_ms(const struct args *a, long long dflt, const char *base,
                 s);
         return PB_EINVAL;
     }
-    if (v < dflt && !(base && is_loopback(base))) {
+    int refused;
+    v = pb_polite_interval(v, dflt, base, &refused);
+    if (refused)
         fprintf(stderr, "paperboy harvest: a delay under %lld ms is only for "
                         "a server on this machine; using %lld\n",
                 dflt, dflt);
-        return PB_OK;
-    }
     *out = v;
     return PB_OK;
 }

@@ -13,6 +13,40 @@ void pb_polite_opts_default(struct pb_polite_opts *o, int64_t interval_ms)
     o->retry_after_max_ms = 10 * 60 * 1000;
 }
 
+int pb_url_is_loopback(const char *url)
+{
+    const char *s = strstr(url, "://");
+    if (!s)
+        return 0;
+    s += 3;
+    size_t n = strcspn(s, "/?#");
+    /* "http://localhost:80@example.org/" goes to example.org */
+    if (memchr(s, '@', n))
+        return 0;
+    static const char *const hosts[] = {"127.0.0.1", "localhost", "[::1]"};
+    for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+        size_t k = strlen(hosts[i]);
+        if (n >= k && !strncmp(s, hosts[i], k) && (n == k || s[k] == ':'))
+            return 1;
+    }
+    return 0;
+}
+
+int64_t pb_polite_interval(int64_t requested, int64_t dflt, const char *url,
+                           int *out_refused)
+{
+    if (out_refused)
+        *out_refused = 0;
+    if (requested < 0)
+        return dflt;
+    if (requested < dflt && !(url && pb_url_is_loopback(url))) {
+        if (out_refused)
+            *out_refused = 1;
+        return dflt;
+    }
+    return requested;
+}
+
 enum pb_polite_outcome pb_polite_classify(int rc,
                                           const struct pb_http_response *r)
 {

@@ -35,6 +35,19 @@ struct pb_polite_opts {
  * Retry-After up to 10 min. */
 void pb_polite_opts_default(struct pb_polite_opts *o, int64_t interval_ms);
 
+/*
+ * The gap to use: requested (ms; < 0 = not given) where allowed, else dflt.
+ * A gap under dflt is allowed only when url's host is this machine
+ * (127.0.0.1, localhost, [::1]; no user info): the override exists for
+ * tests, never to hurry a real server. *out_refused (may be NULL) is set
+ * when a lower value was refused.
+ */
+int64_t pb_polite_interval(int64_t requested, int64_t dflt, const char *url,
+                           int *out_refused);
+
+/* Whether url (scheme://authority/...) names this machine, as above. */
+int pb_url_is_loopback(const char *url);
+
 /* What one attempt came to. */
 enum pb_polite_outcome {
     PB_POLITE_OK,          /* a 2xx that the caller accepted */

@@ -374,6 +374,33 @@ static void t_stop_flag(void)
     pb_polite_clear(&r.pl);
 }
 
+static void t_interval_lowered_only_on_loopback(void)
+{
+    int refused;
+    CHECK_EQ(pb_polite_interval(-1, 3000, "https://oaipmh.arxiv.org/oai",
+                                &refused), 3000);
+    CHECK_EQ(refused, 0);
+    CHECK_EQ(pb_polite_interval(0, 3000, "https://oaipmh.arxiv.org/oai",
+                                &refused), 3000);
+    CHECK_EQ(refused, 1);
+    CHECK_EQ(pb_polite_interval(5000, 3000, "https://oaipmh.arxiv.org/oai",
+                                &refused), 5000); /* slower is fine */
+    CHECK_EQ(refused, 0);
+    CHECK_EQ(pb_polite_interval(0, 3000, "http://127.0.0.1:8080/oai", &refused),
+             0);
+    CHECK_EQ(pb_polite_interval(10, 3000, "http://localhost/x", &refused), 10);
+    CHECK_EQ(pb_polite_interval(10, 3000, "http://[::1]:99", &refused), 10);
+    static const char *const not_local[] = {
+        "http://localhost.example.org/", "http://127.0.0.1.nip.io/",
+        "http://localhost:80@example.org/", "http://127.0.0.1@example.org",
+        "http://example.org/?http://127.0.0.1/", "127.0.0.1", "http://127.0.0.10/",
+    };
+    for (size_t i = 0; i < sizeof not_local / sizeof not_local[0]; i++) {
+        CHECK_EQ(pb_polite_interval(0, 3000, not_local[i], &refused), 3000);
+        CHECK_EQ(refused, 1);
+    }
+}
+
 /* --- URLs and the User-Agent --------------------------------------------- */
 
 static void t_url(void)
@@ -600,6 +627,8 @@ int main(void)
         {"fatal_and_unreachable", t_fatal_and_unreachable},
         {"bad_body_is_retried", t_bad_body_is_retried},
         {"stop_flag", t_stop_flag},
+        {"interval_lowered_only_on_loopback",
+         t_interval_lowered_only_on_loopback},
         {"url", t_url},
         {"user_agent", t_user_agent},
         {"page_all_or_nothing", t_page_all_or_nothing},

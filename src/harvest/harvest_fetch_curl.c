@@ -84,6 +84,16 @@ static int curl_get(void *ctx, const char *url, struct pb_http_response *out,
     case CURLE_COULDNT_CONNECT:
         out->unreachable = 1;
         break;
+    case CURLE_OPERATION_TIMEDOUT: {
+        /* no connection at all before the timeout (a resolver or a
+         * firewall that never answers): as good as no network */
+        curl_off_t ct = 0;
+        if (curl_easy_getinfo(f->h, CURLINFO_CONNECT_TIME_T, &ct) ==
+                CURLE_OK &&
+            ct == 0)
+            out->unreachable = 1;
+        break;
+    }
     default:
         break;
     }

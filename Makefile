@@ -7,7 +7,7 @@
 #   make fuzz     build libFuzzer targets with clang into build/fuzz
 #   make bench    run the benchmarks in bench/ (whole corpus; slow)
 
-PKGS     := sqlite3 jansson expat liblzma zlib libutf8proc libmicrohttpd libcurl
+PKGS     := sqlite3 jansson expat liblzma zlib libutf8proc libmicrohttpd libcurl libsodium libcmark
 CC       ?= cc
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Werror
 BASEFLAGS:= -std=gnu17 -g -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -109,7 +109,7 @@ DEMO_PORT ?= 8080
 demo: deps paperboy
 	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB).idx
 	./paperboy import --db $(DEMO_DB) data/sample/
-	@if [ -x scripts/demo-harvest.sh ]; then scripts/demo-harvest.sh $(DEMO_DB); fi
+	@DEMO_DB=$(DEMO_DB) scripts/demo-harvest.sh
 	./paperboy reindex --db $(DEMO_DB)
 	./paperboy stats --db $(DEMO_DB)
 	@echo "paperboy: open http://127.0.0.1:$(DEMO_PORT)/ (Ctrl-C stops the server)"

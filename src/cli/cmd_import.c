@@ -97,10 +97,15 @@ int pb_cli_import(int argc, char **argv)
                (long long)sum.deleted, (long long)sum.files, sum.seconds,
                sum.interrupted ? "true" : "false");
     else
-        printf("added %lld, updated %lld, unchanged %lld, rejected %lld%s\n",
+    {
+        printf("added %lld, updated %lld, unchanged %lld, rejected %lld",
                (long long)sum.added, (long long)sum.updated,
-               (long long)sum.unchanged, (long long)sum.rejected,
-               sum.interrupted ? " (interrupted: run again to finish)" : "");
+               (long long)sum.unchanged, (long long)sum.rejected);
+        if (sum.deleted)
+            printf(", deleted %lld", (long long)sum.deleted);
+        printf("%s\n", sum.interrupted ? " (interrupted: run again to finish)"
+                                        : "");
+    }
     if (sum.interrupted)
         return 130;
     return sum.rejected ? 3 : 0;

@@ -18,14 +18,17 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: paperboy search \"QUERY\" [--db PATH] [--limit N] [--json] "
             "[--explain]\n"
-            "       paperboy search --batch FILE [--db PATH] [--limit N]\n\n"
+            "       paperboy search --batch FILE [--db PATH] [--limit N] "
+            "[--ids OUT]\n\n"
             "Searches the index beside the database (PATH.idx; make it with "
             "paperboy reindex).\nQuery language: words, \"a phrase\", +must, "
             "-not, title: author: abstract: keyword:,\ncat:cs.CL, id:ARXIVID, "
             "after:YYYY-MM-DD before:YYYY-MM-DD year:YYYY,\n"
             "sort:relevance|date|upvotes.\n"
             "--batch runs one query a line (warm-up pass, then a timed pass) "
-            "and prints\nlatency percentiles and how many queries had hits.\n");
+            "and prints\nlatency percentiles and how many queries had hits; "
+            "--ids writes each query's\nhit ids, one line per query (for "
+            "overlap with other engines).\n");
 }
 
 static double now_ms(void)
@@ -41,7 +44,8 @@ static int cmp_d(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int batch(struct pb_searcher *s, const char *file, size_t limit)
+static int batch(struct pb_searcher *s, const char *file, size_t limit,
+                 const char *ids_file)
 {
     FILE *f = fopen(file, "r");
     if (!f) {
@@ -68,6 +72,11 @@ static int batch(struct pb_searcher *s, const char *file, size_t limit)
     }
     free(line);
     fclose(f);
+    FILE *ids = NULL;
+    if (ids_file && !(ids = fopen(ids_file, "w"))) {
+        perror(ids_file);
+        ids_file = NULL;
+    }
     double *lat = calloc(n ? n : 1, sizeof *lat);
     size_t with_hits = 0;
     struct pb_search_opts o = {limit, 0, 0};
@@ -80,6 +89,14 @@ static int batch(struct pb_searcher *s, const char *file, size_t limit)
             lat[i] = now_ms() - t0;
             if (!rc && r.n_hits)
                 with_hits++;
+            if (getenv("PB_SEARCH_TRACE") && pass == 1)
+                fprintf(stderr, "%.3f\t%llu\t%s\n", lat[i],
+                        (unsigned long long)r.total, qs[i]);
+            if (ids && pass == 1) {
+                for (size_t k = 0; !rc && k < r.n_hits; k++)
+                    fprintf(ids, "%s%s", k ? " " : "", r.hits[k].id);
+                fputc('\n', ids);
+            }
             pb_results_clear(&r);
         }
     }
@@ -96,6 +113,8 @@ static int batch(struct pb_searcher *s, const char *file, size_t limit)
         free(qs[i]);
     free(qs);
     free(lat);
+    if (ids && fclose(ids) != 0)
+        perror(ids_file);
     return 0;
 }
 
@@ -214,7 +233,7 @@ static void print_json(struct pb_searcher *s, struct pb_store *st,
 
 int pb_cli_search(int argc, char **argv)
 {
-    const char *db = NULL, *query = NULL, *batch_file = NULL;
+    const char *db = NULL, *query = NULL, *batch_file = NULL, *ids_file = NULL;
     size_t limit = 10;
     int json = 0, expl = 0;
     for (int i = 1; i < argc; i++) {
@@ -237,6 +256,8 @@ int pb_cli_search(int argc, char **argv)
             expl = 1;
         } else if (!strcmp(argv[i], "--batch") && i + 1 < argc) {
             batch_file = argv[++i];
+        } else if (!strcmp(argv[i], "--ids") && i + 1 < argc) {
+            ids_file = argv[++i];
         } else if (argv[i][0] == '-' && argv[i][1] == '-') {
             fprintf(stderr, "search: unknown option %s\n", argv[i]);
             usage(stderr);
@@ -270,7 +291,7 @@ int pb_cli_search(int argc, char **argv)
     struct pb_searcher *s = pb_searcher_new(ix);
     int ret = 0;
     if (batch_file) {
-        ret = batch(s, batch_file, limit);
+        ret = batch(s, batch_file, limit, ids_file);
     } else {
         struct pb_results r;
         struct pb_search_opts o = {limit, 0,

@@ -28,24 +28,46 @@ void pb_bitpack(const uint32_t *v, size_t n, unsigned w, uint32_t *out)
     }
 }
 
-/* Reads whole u32 words with memcpy: the mapped file is only 4-aligned by
- * construction, and UBSan checks alignment. */
+/* n values of a constant width w from 4-aligned words: groups of 32
+ * values fill exactly w words, so with w a constant every shift below is
+ * one too (the switch in pb_bitunpack instantiates one copy per width). */
+static inline __attribute__((always_inline)) void
+unpack_w(const uint8_t *in, size_t n, const unsigned w, uint32_t *out)
+{
+    const uint32_t mask = w == 32 ? UINT32_MAX : (1u << w) - 1;
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32, in += 4 * w) {
+        uint32_t x[32];
+        memcpy(x, in, 4 * w);
+#pragma GCC unroll 32
+        for (unsigned j = 0; j < 32; j++) {
+            unsigned bit = j * w, k = bit >> 5, sh = bit & 31;
+            uint32_t v = x[k] >> sh;
+            if (sh + w > 32)
+                v |= x[k + 1] << (32 - sh);
+            out[i + j] = v & mask;
+        }
+    }
+    for (size_t j = 0; i < n; i++, j++)
+        out[i] = pb_bitget(in, (uint32_t)j, w);
+}
+
 void pb_bitunpack(const uint8_t *in, size_t n, unsigned w, uint32_t *out)
 {
-    if (!w) {
+    switch (w) {
+    case 0:
         memset(out, 0, n * sizeof *out);
         return;
-    }
-    uint32_t words[BLK + 1];
-    size_t nw = pb_bitpack_words(n, w);
-    memcpy(words, in, nw * 4);
-    words[nw] = 0;
-    uint32_t mask = w == 32 ? UINT32_MAX : (1u << w) - 1;
-    for (size_t i = 0; i < n; i++) {
-        size_t bit = i * w, k = bit >> 5;
-        unsigned sh = bit & 31;
-        uint64_t two = (uint64_t)words[k] | ((uint64_t)words[k + 1] << 32);
-        out[i] = (uint32_t)(two >> sh) & mask;
+#define W(k)                                                                 \
+    case k:                                                                  \
+        unpack_w(in, n, k, out);                                             \
+        return;
+        W(1) W(2) W(3) W(4) W(5) W(6) W(7) W(8) W(9) W(10) W(11) W(12) W(13)
+        W(14) W(15) W(16) W(17) W(18) W(19) W(20) W(21) W(22) W(23) W(24)
+        W(25) W(26) W(27) W(28) W(29) W(30) W(31) W(32)
+#undef W
+    default:
+        memset(out, 0, n * sizeof *out);
     }
 }
 

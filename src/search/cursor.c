@@ -7,12 +7,12 @@
 
 void pb_block_decode(const uint8_t *tbase, const struct blk_disk *b,
                      uint32_t prev_last, uint32_t *n, uint32_t *docs,
-                     uint32_t tf[PB_NFIELDS][BLK])
+                     const uint8_t *tfp[PB_NFIELDS], uint8_t wtf[PB_NFIELDS])
 {
     const uint8_t *p = tbase + b->off;
     uint32_t cnt = (uint32_t)p[0] + 1;
     unsigned wdoc = p[1];
-    unsigned wtf[PB_NFIELDS] = {p[2], p[3], p[4], p[5]};
+    memcpy(wtf, p + 2, PB_NFIELDS);
     p += 8;
     pb_bitunpack(p, cnt, wdoc, docs);
     p += pb_bitpack_words(cnt, wdoc) * 4;
@@ -22,7 +22,7 @@ void pb_block_decode(const uint8_t *tbase, const struct blk_disk *b,
         docs[i] = d;
     }
     for (int f = 0; f < PB_NFIELDS; f++) {
-        pb_bitunpack(p, cnt, wtf[f], tf[f]);
+        tfp[f] = p;
         p += pb_bitpack_words(cnt, wtf[f]) * 4;
     }
     *n = cnt;
@@ -32,11 +32,19 @@ static void load_block(struct cursor *c)
 {
     const struct blk_disk *b = &c->blks[c->bi];
     uint32_t prev = c->bi ? c->blks[c->bi - 1].last : UINT32_MAX;
-    pb_block_decode(c->tbase, b, prev, &c->n, c->docs, c->tf);
+    pb_block_decode(c->tbase, b, prev, &c->n, c->docs, c->tfp, c->wtf);
     c->i = 0;
+    c->tf_ready = 0;
     c->pp = c->tbase + b->pos_off;
     c->pi = 0;
     c->doc = c->docs[0];
+}
+
+void pb_cursor_load_tf(struct cursor *c)
+{
+    for (int f = 0; f < PB_NFIELDS; f++)
+        pb_bitunpack(c->tfp[f], c->n, c->wtf[f], c->tf[f]);
+    c->tf_ready = 1;
 }
 
 static void enter_delta(struct cursor *c)
@@ -47,7 +55,7 @@ static void enter_delta(struct cursor *c)
 }
 
 static void decode_delta(struct cursor *c, const struct dterm *td,
-                         const double *fnorm)
+                         const struct normtab *nt)
 {
     c->n_d = td->df;
     c->ddoc = pb_reallocarray(NULL, td->df, sizeof *c->ddoc);
@@ -65,7 +73,7 @@ static void decode_delta(struct cursor *c, const struct dterm *td,
         c->ddoc[k] = (uint32_t)last;
         uint8_t mask = *p++;
         c->dpoff[k] = (uint32_t)np;
-        double x = 0;
+        uint32_t tfs[PB_NFIELDS];
         for (int f = 0; f < PB_NFIELDS; f++) {
             uint32_t tf = 0;
             if (mask & (1u << f)) {
@@ -79,9 +87,9 @@ static void decode_delta(struct cursor *c, const struct dterm *td,
                 }
             }
             c->dtf[k][f] = (uint16_t)tf;
-            if (fnorm)
-                x += tf * fnorm[(size_t)last * PB_NFIELDS + f];
+            tfs[f] = tf;
         }
+        double x = nt ? pb_doc_pseudo_tf(nt, (uint32_t)last, tfs) : 0;
         if (x > best)
             best = x;
     }
@@ -91,7 +99,7 @@ static void decode_delta(struct cursor *c, const struct dterm *td,
 
 void pb_cursor_open(struct cursor *c, const struct pb_index *ix,
                     const struct term_disk *tm, const struct dterm *td,
-                    const double *fnorm)
+                    const struct normtab *nt)
 {
     memset(c, 0, offsetof(struct cursor, docs));
     c->ddoc = NULL;
@@ -105,7 +113,7 @@ void pb_cursor_open(struct cursor *c, const struct pb_index *ix,
     c->ix = ix;
     c->df = (tm ? tm->df : 0) + (td ? td->df : 0);
     if (td && td->df)
-        decode_delta(c, td, fnorm);
+        decode_delta(c, td, nt);
     if (tm && tm->nblk) {
         c->tbase = (const uint8_t *)ix->map + tm->off;
         c->blks = (const struct blk_disk *)c->tbase;
@@ -168,9 +176,25 @@ void pb_cursor_advance(struct cursor *c, uint32_t target)
                 c->sbi = j;
             load_block(c);
         }
-        while (c->docs[c->i] < target)
+        /* near targets are the common case (the next candidate); far
+         * ones get a branch-free lower bound in docs[i..n) (the last is
+         * >= target) */
+        for (int k = 0; k < 4; k++) {
+            if (c->docs[c->i] >= target) {
+                c->doc = c->docs[c->i];
+                return;
+            }
             c->i++;
-        c->doc = c->docs[c->i];
+        }
+        const uint32_t *b = c->docs + c->i;
+        uint32_t len = c->n - c->i;
+        while (len > 1) {
+            uint32_t half = len / 2;
+            b = b[half - 1] < target ? b + half : b;
+            len -= half;
+        }
+        c->i = (uint32_t)(b - c->docs);
+        c->doc = *b;
         return;
     }
 delta:
@@ -188,11 +212,6 @@ delta:
         c->di = lo;
         c->doc = lo < c->n_d ? c->ddoc[lo] : DOC_END;
     }
-}
-
-uint32_t pb_cursor_tf(const struct cursor *c, int f)
-{
-    return c->in_delta ? c->dtf[c->di][f] : c->tf[f][c->i];
 }
 
 static const uint8_t *skip_varints(const uint8_t *p, uint32_t n)
@@ -222,14 +241,14 @@ size_t pb_cursor_positions(struct cursor *c, int f, uint16_t *out, size_t cap)
     while (c->pi < c->i) {
         uint32_t tot = 0;
         for (int g = 0; g < PB_NFIELDS; g++)
-            tot += c->tf[g][c->pi];
+            tot += pb_cursor_btf(c, g, c->pi);
         c->pp = skip_varints(c->pp, tot);
         c->pi++;
     }
     const uint8_t *p = c->pp;
     for (int g = 0; g < f; g++)
-        p = skip_varints(p, c->tf[g][c->i]);
-    uint32_t n = c->tf[f][c->i], pos = 0;
+        p = skip_varints(p, pb_cursor_btf(c, g, c->i));
+    uint32_t n = pb_cursor_btf(c, f, c->i), pos = 0;
     size_t k = 0;
     for (uint32_t j = 0; j < n; j++) {
         uint32_t d;
@@ -254,6 +273,30 @@ double pb_cursor_block_maxtf(struct cursor *c, uint32_t target, double scale)
     if (c->n_d && c->ddoc[c->n_d - 1] >= target)
         return c->delta_maxtf;
     return -1;
+}
+
+double pb_cursor_range_maxtf(struct cursor *c, uint32_t lo, uint32_t hi,
+                             double scale)
+{
+    double m = -1;
+    if (!c->in_delta) {
+        uint32_t j = c->sbi > c->bi ? c->sbi : c->bi;
+        while (j < c->nblk && c->blks[j].last < lo)
+            j++;
+        c->sbi = j;
+        for (; j < c->nblk; j++) {
+            double x = c->blks[j].maxtf * scale;
+            if (x > m)
+                m = x;
+            if (c->blks[j].last >= hi)
+                return m;
+        }
+    }
+    /* delta docids follow the main segment's */
+    if (c->n_d && c->ddoc[c->n_d - 1] >= lo && c->ddoc[0] <= hi &&
+        c->delta_maxtf > m)
+        m = c->delta_maxtf;
+    return m;
 }
 
 double pb_cursor_term_maxtf(const struct cursor *c, double scale)

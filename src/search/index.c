@@ -340,6 +340,8 @@ static void doc_delete(struct pb_index *ix, uint32_t doc)
         return;
     ix->d.deleted[doc] = 1;
     ix->n_live--;
+    ix->n_deleted++;
+    ix->del_gen++;
     for (int f = 0; f < PB_NFIELDS; f++)
         ix->flen_sum[f] -= ix->d.flen[doc][f];
     ix->gen++;
@@ -516,6 +518,9 @@ int pb_index_add(struct pb_index *ix, struct pb_analyzer *az,
                  : doc->upvotes > INT32_MAX ? INT32_MAX
                                             : (int32_t)doc->upvotes;
     memcpy(d->flen[id], flen, sizeof flen);
+    for (int f = 0; f < PB_NFIELDS; f++)
+        if (flen[f] > ix->flen_max[f])
+            ix->flen_max[f] = flen[f];
     d->deleted[id] = 0;
     const char *c = doc->categories ? doc->categories : "";
     while (*c) {

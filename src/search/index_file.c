@@ -466,8 +466,11 @@ int pb_index_map(struct pb_index *ix, const char *path, struct pb_err *err)
     d->n = n;
     ix->n_live = n;
     for (uint64_t i = 0; i < n; i++)
-        for (int f = 0; f < PB_NFIELDS; f++)
+        for (int f = 0; f < PB_NFIELDS; f++) {
             ix->flen_sum[f] += d->flen[i][f];
+            if (d->flen[i][f] > ix->flen_max[f])
+                ix->flen_max[f] = d->flen[i][f];
+        }
     return rc;
 }
 

@@ -1,6 +1,7 @@
 /* query.c - parse the query language (see query.h). */
 #include "search/query.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -167,28 +168,45 @@ static int parse_day(const char *s, size_t len, int end, int32_t *out)
     return 1;
 }
 
-static void filter(struct pb_query *q, int kind, const char *v, size_t len)
+static void not_days(struct pb_query *q, int32_t lo, int32_t hi)
+{
+    if (q->n_not_days == 8) {
+        notice(q, "too many negated date filters; extra ones ignored");
+        return;
+    }
+    q->not_day_lo[q->n_not_days] = lo;
+    q->not_day_hi[q->n_not_days++] = hi;
+}
+
+/* A filter; neg for its negation (-cat: and the like). */
+static void filter(struct pb_query *q, int kind, const char *v, size_t len,
+                   int neg)
 {
     char tmp[64];
     int32_t day;
     switch (kind) {
-    case 10:
+    case 10: {
+        char(*cats)[32] = neg ? q->not_cats : q->cats;
+        size_t *n = neg ? &q->n_not_cats : &q->n_cats;
         if (len == 0 || len >= sizeof q->cats[0]) {
             notice(q, "bad category ignored");
-        } else if (q->n_cats < 8) {
-            memcpy(q->cats[q->n_cats], v, len);
-            q->cats[q->n_cats++][len] = 0;
+        } else if (*n < 8) {
+            memcpy(cats[*n], v, len);
+            cats[(*n)++][len] = 0;
         }
         return;
+    }
     case 11: {
         int version;
         char id[PB_MAX_ID];
-        if (len && len < sizeof tmp && q->n_ids < 8) {
+        char(*ids)[64] = neg ? q->not_ids : q->ids;
+        size_t *n = neg ? &q->n_not_ids : &q->n_ids;
+        if (len && len < sizeof tmp && *n < 8) {
             if (pb_arxiv_id_parse(v, len, id, &version) == PB_OK) {
-                snprintf(q->ids[q->n_ids++], sizeof q->ids[0], "%s", id);
+                snprintf(ids[(*n)++], sizeof q->ids[0], "%s", id);
             } else {
-                memcpy(q->ids[q->n_ids], v, len);
-                q->ids[q->n_ids++][len] = 0;
+                memcpy(ids[*n], v, len);
+                ids[(*n)++][len] = 0;
             }
         } else {
             notice(q, "bad id ignored");
@@ -197,7 +215,13 @@ static void filter(struct pb_query *q, int kind, const char *v, size_t len)
     }
     case 12:
     case 13:
-        if (parse_day(v, len, kind == 13, &day)) {
+        if (neg && parse_day(v, len, kind == 13, &day)) {
+            /* -after:D is "before D", -before:D "after D" */
+            if (kind == 12)
+                not_days(q, day, INT32_MAX);
+            else
+                not_days(q, INT32_MIN + 1, day);
+        } else if (parse_day(v, len, kind == 13, &day)) {
             if (kind == 12 && day > q->after_day)
                 q->after_day = day;
             if (kind == 13 && day < q->before_day)
@@ -209,7 +233,11 @@ static void filter(struct pb_query *q, int kind, const char *v, size_t len)
         return;
     case 14: {
         int32_t a, b;
-        if (len == 4 && parse_day(v, 4, 0, &a) && parse_day(v, 4, 1, &b)) {
+        if (len == 4 && parse_day(v, 4, 0, &a) && parse_day(v, 4, 1, &b) &&
+            neg) {
+            not_days(q, a, b);
+        } else if (len == 4 && parse_day(v, 4, 0, &a) &&
+                   parse_day(v, 4, 1, &b)) {
             if (a > q->after_day)
                 q->after_day = a;
             if (b < q->before_day)
@@ -220,6 +248,8 @@ static void filter(struct pb_query *q, int kind, const char *v, size_t len)
         return;
     }
     case 15:
+        if (neg)
+            notice(q, "-sort: means nothing; used as sort:");
         if ((len == 9 && !strncasecmp(v, "relevance", 9)) ||
             (len == 9 && !strncasecmp(v, "relevancy", 9)))
             q->sort = PB_SORT_RELEVANCE;
@@ -281,7 +311,9 @@ int pb_query_parse(struct pb_analyzer *az, const char *qs, size_t qlen,
                    struct pb_query *q)
 {
     char buf[PB_QUERY_MAX_BYTES + 1];
-    memset(q, 0, sizeof *q);
+    /* everything but the clause array (73 kB; clauses are written whole
+     * before n_cl counts them) */
+    memset(&q->n_cl, 0, sizeof *q - offsetof(struct pb_query, n_cl));
     q->after_day = INT32_MIN;
     q->before_day = INT32_MAX;
     size_t len = sanitise(q, qs, qlen, buf);
@@ -340,9 +372,7 @@ int pb_query_parse(struct pb_analyzer *az, const char *qs, size_t qlen,
             ve = i;
         }
         if (kind >= 10) {
-            if (occur == PB_MUST_NOT)
-                notice(q, "-filter: not supported; used as a filter");
-            filter(q, kind, buf + vs, ve - vs);
+            filter(q, kind, buf + vs, ve - vs, occur == PB_MUST_NOT);
             continue;
         }
         if (ve > vs)
@@ -364,5 +394,6 @@ int pb_query_parse(struct pb_analyzer *az, const char *qs, size_t qlen,
 int pb_query_empty(const struct pb_query *q)
 {
     return q->n_cl == 0 && q->n_cats == 0 && q->n_ids == 0 &&
+           q->n_not_cats == 0 && q->n_not_ids == 0 && q->n_not_days == 0 &&
            q->after_day == INT32_MIN && q->before_day == INT32_MAX;
 }

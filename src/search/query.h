@@ -9,6 +9,8 @@
  *   cat:cs.CL                   category (any listed; several: any of them)
  *   id:2504.08385  arXiv:...    this paper
  *   after:2019-01-01 before:2019-06-30 year:2019   (days inclusive, UTC)
+ *   -cat:x -id:x -after:x -before:x -year:x   the negation of each filter
+ *                               (papers without a date pass -after: etc.)
  *   sort:relevance | sort:date | sort:upvotes
  *
  * Parsing never fails: an unbalanced quote, an unknown field, a bad date, a
@@ -46,13 +48,19 @@ struct pb_qclause {
 };
 
 struct pb_query {
-    struct pb_qclause cl[PB_QUERY_MAX_CLAUSES];
-    size_t n_cl;
+    struct pb_qclause cl[PB_QUERY_MAX_CLAUSES]; /* only cl[0..n_cl) set */
+    size_t n_cl; /* pb_query_parse() clears from here on */
     int32_t after_day, before_day; /* days since 1970; INT32_MIN/MAX: none */
     char cats[8][32];
     size_t n_cats;
     char ids[8][64];
     size_t n_ids;
+    char not_cats[8][32]; /* -cat: */
+    size_t n_not_cats;
+    char not_ids[8][64]; /* -id: */
+    size_t n_not_ids;
+    int32_t not_day_lo[8], not_day_hi[8]; /* -after: -before: -year: */
+    size_t n_not_days;
     enum pb_sort sort;
     char notice[512]; /* "" or notices separated by "; " */
 };

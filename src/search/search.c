@@ -18,8 +18,10 @@ struct cclause {
     const struct pb_qclause *qc;
     struct cursor *c[PB_QUERY_MAX_PHRASE];
     size_t n;
+    unsigned idx; /* position in the query: scores are summed in this order */
     unsigned fields;
     double idf, ub;
+    double wub; /* bound on the current window (run_should) */
     uint32_t doc;
     uint32_t ptf[PB_NFIELDS]; /* phrase frequency per field at doc */
 };
@@ -29,33 +31,55 @@ struct hent {
     uint32_t doc;
 };
 
+/* Deleted documents a term's postings still hold, per (term, deletions). */
+struct dfent {
+    const void *tm, *td;
+    uint64_t del_gen;
+    uint32_t ndel;
+};
+#define DFCACHE 1024
+
 struct pb_searcher {
     struct pb_index *ix;
     struct pb_analyzer *az;
     struct pb_bm25 p;
     int own_params;
-    double *fnorm;
-    size_t fnorm_cap;
-    uint64_t fnorm_gen;
-    int fnorm_valid;
+    /* length norms by field length (struct normtab) */
+    double *ntab;
+    size_t ntab_cap;
+    uint64_t ntab_gen;
+    int ntab_valid;
+    struct normtab nt;
     struct pb_query q;
     struct cursor *cur; /* PB_QUERY_MAX_CLAUSES * PB_QUERY_MAX_PHRASE */
     struct cclause cl[PB_QUERY_MAX_CLAUSES];
     struct cclause *should[PB_QUERY_MAX_CLAUSES], *must[PB_QUERY_MAX_CLAUSES],
         *mustnot[PB_QUERY_MAX_CLAUSES];
     size_t n_should, n_must, n_mustnot, n_cur;
+    double part[PB_QUERY_MAX_CLAUSES];
     struct hent *heap;
     size_t heap_n, heap_k;
     /* filters, resolved */
     int32_t after, before;
-    int n_qcats;
-    int qcats[8];
-    uint32_t *iddocs;
-    size_t n_iddocs;
+    int n_qcats, n_notcats;
+    int qcats[8], notcats[8];
+    uint32_t *iddocs, *notiddocs;
+    size_t n_iddocs, n_notiddocs;
+    size_t n_notdays;
+    int32_t notday_lo[8], notday_hi[8];
     int empty;
+    struct cclause *excl; /* documents already scored (run_lead) */
+    int filters;          /* anything for accept_slow() to check */
     double scale; /* block bound scale; 0 = no bounds */
     enum pb_sort sort;
     uint64_t scored;
+    /* deleted docids, ascending, as of dels_gen; df corrections */
+    uint32_t *dels;
+    size_t n_dels;
+    uint64_t dels_gen;
+    int dels_valid;
+    struct dfent *dfc;
+    struct cursor *tmpcur;
 };
 
 struct pb_searcher *pb_searcher_new(struct pb_index *ix)
@@ -65,6 +89,8 @@ struct pb_searcher *pb_searcher_new(struct pb_index *ix)
     s->az = pb_analyzer_new();
     s->cur = pb_calloc(PB_QUERY_MAX_CLAUSES * PB_QUERY_MAX_PHRASE,
                        sizeof *s->cur);
+    s->dfc = pb_calloc(DFCACHE, sizeof *s->dfc);
+    s->tmpcur = pb_calloc(1, sizeof *s->tmpcur);
     return s;
 }
 
@@ -74,9 +100,13 @@ void pb_searcher_free(struct pb_searcher *s)
         return;
     pb_analyzer_free(s->az);
     free(s->cur);
-    free(s->fnorm);
+    free(s->ntab);
     free(s->heap);
     free(s->iddocs);
+    free(s->notiddocs);
+    free(s->dels);
+    free(s->dfc);
+    free(s->tmpcur);
     free(s);
 }
 
@@ -85,7 +115,7 @@ void pb_searcher_set_params(struct pb_searcher *s, const struct pb_bm25 *p)
     s->own_params = p != NULL;
     if (p)
         s->p = *p;
-    s->fnorm_valid = 0;
+    s->ntab_valid = 0;
 }
 
 const struct pb_query *pb_searcher_query(const struct pb_searcher *s)
@@ -100,31 +130,36 @@ void pb_results_clear(struct pb_results *r)
     memset(r, 0, sizeof *r);
 }
 
-static void update_fnorm(struct pb_searcher *s)
+/* The norm tables for the current averages: one entry per field length up
+ * to the longest (an array the size of the length range instead of one
+ * entry per document keeps scoring's random reads to the 8-byte flen). */
+static void update_norms(struct pb_searcher *s)
 {
     struct pb_index *ix = s->ix;
     if (!s->own_params)
         s->p = ix->params;
-    size_t n = ix->d.n;
-    if (s->fnorm_valid && s->fnorm_gen == ix->gen && n * PB_NFIELDS <= s->fnorm_cap)
+    s->nt.flen = (const uint16_t(*)[PB_NFIELDS])ix->d.flen;
+    if (s->ntab_valid && s->ntab_gen == ix->gen)
         return;
-    if (n * PB_NFIELDS > s->fnorm_cap) {
-        s->fnorm_cap = (n + n / 4 + 1024) * PB_NFIELDS;
-        free(s->fnorm);
-        s->fnorm = pb_reallocarray(NULL, s->fnorm_cap, sizeof *s->fnorm);
+    size_t need = 0;
+    for (int f = 0; f < PB_NFIELDS; f++)
+        need += (size_t)ix->flen_max[f] + 1;
+    if (need > s->ntab_cap) {
+        s->ntab_cap = need + need / 4 + 256;
+        free(s->ntab);
+        s->ntab = pb_reallocarray(NULL, s->ntab_cap, sizeof *s->ntab);
     }
-    double avg[PB_NFIELDS], c0[PB_NFIELDS], c1[PB_NFIELDS];
+    double *t = s->ntab;
     for (int f = 0; f < PB_NFIELDS; f++) {
-        avg[f] = ix->n_live ? ix->flen_sum[f] / (double)ix->n_live : 0;
-        c0[f] = 1 - s->p.b[f];
-        c1[f] = avg[f] > 0 ? s->p.b[f] / avg[f] : 0;
+        double avg = ix->n_live ? ix->flen_sum[f] / (double)ix->n_live : 0;
+        double c0 = 1 - s->p.b[f], c1 = avg > 0 ? s->p.b[f] / avg : 0;
+        for (size_t len = 0; len <= ix->flen_max[f]; len++)
+            t[len] = s->p.w[f] / (c0 + c1 * (double)len);
+        s->nt.t[f] = t;
+        t += (size_t)ix->flen_max[f] + 1;
     }
-    for (size_t d = 0; d < n; d++)
-        for (int f = 0; f < PB_NFIELDS; f++)
-            s->fnorm[d * PB_NFIELDS + f] =
-                s->p.w[f] / (c0[f] + c1[f] * ix->d.flen[d][f]);
-    s->fnorm_gen = ix->gen;
-    s->fnorm_valid = 1;
+    s->ntab_gen = ix->gen;
+    s->ntab_valid = 1;
 }
 
 static inline double sat(const struct pb_searcher *s, double x)
@@ -182,9 +217,31 @@ static int fields_have(const struct cclause *cl)
     return 0;
 }
 
+static void cl_advance_slow(struct pb_searcher *s, struct cclause *cl,
+                            uint32_t target);
+
 /* Move cl to its first match >= target. */
-static void cl_advance(struct pb_searcher *s, struct cclause *cl,
-                       uint32_t target)
+static inline void cl_advance(struct pb_searcher *s, struct cclause *cl,
+                              uint32_t target)
+{
+    if (cl->n == 1 && cl->fields == PB_F_ALL) {
+        struct cursor *c = cl->c[0];
+        if (c->doc < target) {
+            if (!c->in_delta && c->i + 1 < c->n &&
+                c->docs[c->i + 1] >= target) {
+                c->doc = c->docs[++c->i];
+            } else {
+                pb_cursor_advance(c, target);
+            }
+        }
+        cl->doc = c->doc;
+        return;
+    }
+    cl_advance_slow(s, cl, target);
+}
+
+static void cl_advance_slow(struct pb_searcher *s, struct cclause *cl,
+                            uint32_t target)
 {
     if (cl->doc != DOC_END && cl->doc >= target && target != 0)
         return;
@@ -224,44 +281,49 @@ static void cl_advance(struct pb_searcher *s, struct cclause *cl,
 static double cl_score(const struct pb_searcher *s, const struct cclause *cl,
                        uint32_t doc)
 {
-    const double *fn = s->fnorm + (size_t)doc * PB_NFIELDS;
-    double x = 0;
+    double x;
     if (cl->n == 1) {
-        const struct cursor *c = cl->c[0];
-        if (cl->fields == PB_F_ALL) {
-            if (c->in_delta) {
-                for (int f = 0; f < PB_NFIELDS; f++)
-                    x += c->dtf[c->di][f] * fn[f];
-            } else {
-                x = c->tf[0][c->i] * fn[0] + c->tf[1][c->i] * fn[1] +
-                    c->tf[2][c->i] * fn[2] + c->tf[3][c->i] * fn[3];
-            }
-        } else {
+        struct cursor *c = cl->c[0];
+        uint32_t tf[PB_NFIELDS];
+        if (c->in_delta)
             for (int f = 0; f < PB_NFIELDS; f++)
-                if (cl->fields & (1u << f))
-                    x += pb_cursor_tf(c, f) * fn[f];
+                tf[f] = c->dtf[c->di][f];
+        else
+        {
+            if (!c->tf_ready)
+                pb_cursor_load_tf(c);
+            for (int f = 0; f < PB_NFIELDS; f++)
+                tf[f] = c->tf[f][c->i];
         }
+        if (cl->fields != PB_F_ALL)
+            for (int f = 0; f < PB_NFIELDS; f++)
+                if (!(cl->fields & (1u << f)))
+                    tf[f] = 0;
+        x = pb_doc_pseudo_tf(&s->nt, doc, tf);
     } else {
-        for (int f = 0; f < PB_NFIELDS; f++)
-            x += cl->ptf[f] * fn[f];
+        x = pb_doc_pseudo_tf(&s->nt, doc, cl->ptf);
     }
     return cl->idf * sat(s, x);
 }
 
-/* Upper bound of cl's score on the block holding target (0 when cl has no
- * posting >= target). */
-static double cl_block_ub(struct pb_searcher *s, struct cclause *cl,
-                          uint32_t target)
+/* Upper bound of cl's score on docs in [lo, hi] (0 when it has no posting
+ * there). */
+static double cl_window_ub(struct pb_searcher *s, struct cclause *cl,
+                           uint32_t lo, uint32_t hi)
 {
+    if (cl->doc == DOC_END || cl->doc > hi)
+        return 0;
     if (cl->n != 1)
         return cl->ub;
-    double m = pb_cursor_block_maxtf(cl->c[0], target, s->scale);
+    if (cl->doc > lo)
+        lo = cl->doc;
+    double m = pb_cursor_range_maxtf(cl->c[0], lo, hi, s->scale);
     return m < 0 ? 0 : cl->idf * sat(s, m) * (1 + 1e-9);
 }
 
 /* ---- filters -------------------------------------------------------------- */
 
-static int accept(struct pb_searcher *s, uint32_t d)
+static int accept_slow(struct pb_searcher *s, uint32_t d)
 {
     const struct pb_index *ix = s->ix;
     if (ix->d.deleted[d])
@@ -287,6 +349,25 @@ static int accept(struct pb_searcher *s, uint32_t d)
         if (!ok)
             return 0;
     }
+    if (s->n_notdays) {
+        int32_t day = ix->d.day[d];
+        for (size_t k = 0; k < s->n_notdays && day != DAY_NONE; k++)
+            if (day >= s->notday_lo[k] && day <= s->notday_hi[k])
+                return 0;
+    }
+    if (s->n_notcats)
+        for (uint32_t k = ix->d.cat_off[d]; k < ix->d.cat_off[d + 1]; k++)
+            for (int j = 0; j < s->n_notcats; j++)
+                if (ix->d.cats[k] == s->notcats[j])
+                    return 0;
+    for (size_t k = 0; k < s->n_notiddocs; k++)
+        if (s->notiddocs[k] == d)
+            return 0;
+    if (s->excl) {
+        cl_advance(s, s->excl, d);
+        if (s->excl->doc == d)
+            return 0;
+    }
     for (size_t k = 0; k < s->n_mustnot; k++) {
         struct cclause *cl = s->mustnot[k];
         if (cl->doc != DOC_END && cl->doc < d)
@@ -295,6 +376,14 @@ static int accept(struct pb_searcher *s, uint32_t d)
             return 0;
     }
     return 1;
+}
+
+/* Without filters only deletions count. */
+static inline int accept(struct pb_searcher *s, uint32_t d)
+{
+    if (!s->filters)
+        return !s->ix->n_deleted || !s->ix->d.deleted[d];
+    return accept_slow(s, d);
 }
 
 /* ---- top-k heap (min-heap on (key, -doc)) ---------------------------------- */
@@ -374,82 +463,218 @@ static int cmp_df_asc(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Only SHOULD clauses: MaxScore (Turtle & Flood) with block bounds on the
- * non-essential lists; with prune 0 a plain union. */
+/* Clauses by window bound, ascending (few: insertion sort). */
+static void sort_wub(struct cclause **cl, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        struct cclause *x = cl[i];
+        size_t j = i;
+        for (; j > 0 && cl[j - 1]->wub > x->wub; j--)
+            cl[j] = cl[j - 1];
+        cl[j] = x;
+    }
+}
+
+/* The score of a document from the clause parts in mask, summed in query
+ * order so that the pruned and the exhaustive passes (which meet clauses
+ * in different orders) give bit-identical scores and so the same ties. */
+static double sum_parts(const struct pb_searcher *s, uint64_t mask)
+{
+    double x = 0;
+    while (mask) {
+        unsigned i = (unsigned)__builtin_ctzll(mask);
+        x += s->part[i];
+        mask &= mask - 1;
+    }
+    return x;
+}
+
+/*
+ * Only SHOULD clauses: block-max MaxScore over windows of docids (as in
+ * Lucene's MaxScoreBulkScorer). A window ends at the nearest block end of
+ * the clauses that were essential in the last window; on it each clause is
+ * bounded by the maxima of its blocks there, the clauses are split into
+ * non-essential ones (whose bounds together cannot beat the threshold) and
+ * essential ones, and only documents of the essential ones are candidates;
+ * the others are looked up, best bound first, while the candidate can still
+ * make the top-k. A window where no clause set can beat the threshold is
+ * skipped without decoding anything. With prune 0 a plain union.
+ */
 static void run_should(struct pb_searcher *s, int prune)
 {
     size_t n = s->n_should;
     struct cclause **cl = s->should;
     double cum[PB_QUERY_MAX_CLAUSES];
-    qsort(cl, n, sizeof *cl, cmp_ub_asc);
-    for (size_t i = 0; i < n; i++)
-        cum[i] = (i ? cum[i - 1] : 0) + cl[i]->ub;
-    size_t fe = 0;
+    size_t fe = 0; /* cl[fe..n) essential */
+    uint32_t d0 = 0;
     for (;;) {
-        uint32_t d = DOC_END;
-        for (size_t i = fe; i < n; i++)
-            if (cl[i]->doc < d)
-                d = cl[i]->doc;
-        if (d == DOC_END)
-            break;
-        double th = threshold(s);
+        /* the window [d0, wend] */
+        uint32_t wend = DOC_END - 1;
+        size_t ness = 0;
+        for (size_t i = fe; i < n; i++) {
+            if (cl[i]->doc == DOC_END)
+                continue;
+            ness++;
+            if (cl[i]->n != 1)
+                continue;
+            uint32_t t = cl[i]->doc > d0 ? cl[i]->doc : d0;
+            uint32_t e = pb_cursor_block_last(cl[i]->c[0], t);
+            if (e < wend)
+                wend = e;
+        }
+        if (!ness) {
+            /* the essential clauses are done: look at the others */
+            int left = 0;
+            for (size_t i = 0; i < fe; i++)
+                left |= cl[i]->doc != DOC_END;
+            if (!left)
+                break;
+            fe = 0;
+            continue;
+        }
         if (prune && s->heap_n == s->heap_k) {
-            /* Block-max skip: no document up to the nearest block end of
-             * the essential lists can beat the threshold. */
-            double b = fe ? cum[fe - 1] : 0;
-            uint32_t end = DOC_END - 1;
-            for (size_t i = fe; i < n; i++) {
-                if (cl[i]->doc == DOC_END)
-                    continue;
-                b += cl_block_ub(s, cl[i], d);
-                uint32_t e = cl[i]->n == 1
-                                 ? pb_cursor_block_last(cl[i]->c[0], d)
-                                 : DOC_END - 1;
-                if (e < end)
-                    end = e;
-            }
-            if (b <= th) {
+            double all = 0;
+            for (size_t i = 0; i < n; i++)
+                if (cl[i]->doc != DOC_END)
+                    all += cl[i]->ub;
+            if (all <= threshold(s))
+                break;
+        }
+        if (ness > 1 && wend - d0 < 32 * ness && wend < DOC_END - 1)
+            wend = d0 + 32 * (uint32_t)ness;
+        double th = prune && s->heap_n == s->heap_k ? threshold(s) : -INFINITY;
+        for (size_t i = 0; i < n; i++)
+            cl[i]->wub = cl_window_ub(s, cl[i], d0, wend);
+        sort_wub(cl, n);
+        for (size_t i = 0; i < n; i++)
+            cum[i] = (i ? cum[i - 1] : 0) + cl[i]->wub;
+        fe = 0;
+        while (fe < n && cum[fe] <= th)
+            fe++;
+        for (size_t i = fe; i < n; i++)
+            if (cl[i]->doc < d0)
+                cl_advance(s, cl[i], d0);
+        while (fe < n) {
+            uint32_t d = DOC_END;
+            for (size_t i = fe; i < n; i++)
+                if (cl[i]->doc < d)
+                    d = cl[i]->doc;
+            if (d > wend)
+                break;
+            if (!accept(s, d)) {
                 for (size_t i = fe; i < n; i++)
-                    if (cl[i]->doc <= end)
-                        cl_advance(s, cl[i], end + 1);
+                    if (cl[i]->doc == d)
+                        cl_advance(s, cl[i], d + 1);
                 continue;
             }
-        }
-        int skip = !accept(s, d);
-        double score = 0;
-        if (!skip) {
-            for (size_t i = fe; i < n; i++)
-                if (cl[i]->doc == d)
-                    score += cl_score(s, cl[i], d);
-            if (prune && fe > 0 && s->heap_n == s->heap_k) {
-                double b = score;
-                for (size_t i = 0; i < fe; i++)
-                    b += cl_block_ub(s, cl[i], d);
-                if (b <= th)
-                    skip = 1;
+            double score = 0;
+            uint64_t mask = 0;
+            for (size_t i = fe; i < n; i++) {
+                if (cl[i]->doc != d)
+                    continue;
+                double x = cl_score(s, cl[i], d);
+                s->part[cl[i]->idx] = x;
+                mask |= 1ull << cl[i]->idx;
+                score += x;
+                cl_advance(s, cl[i], d + 1);
             }
-            for (size_t i = fe; i-- > 0 && !skip;) {
-                if (prune && s->heap_n == s->heap_k && score + cum[i] <= th) {
+            int skip = 0;
+            for (size_t i = fe; i-- > 0;) {
+                if (score + cum[i] <= th) {
                     skip = 1;
                     break;
                 }
                 cl_advance(s, cl[i], d);
-                if (cl[i]->doc == d)
-                    score += cl_score(s, cl[i], d);
+                if (cl[i]->doc == d) {
+                    double x = cl_score(s, cl[i], d);
+                    s->part[cl[i]->idx] = x;
+                    mask |= 1ull << cl[i]->idx;
+                    score += x;
+                }
+            }
+            if (skip)
+                continue;
+            score = sum_parts(s, mask);
+            s->scored++;
+            heap_push(s, sort_key(s, d, score), score, d);
+            if (prune && s->heap_n == s->heap_k) {
+                th = threshold(s);
+                while (fe < n && cum[fe] <= th)
+                    fe++;
             }
         }
-        for (size_t i = fe; i < n; i++)
-            if (cl[i]->doc == d)
-                cl_advance(s, cl[i], d + 1);
+        if (wend >= DOC_END - 1)
+            break;
+        d0 = wend + 1;
+    }
+}
+
+/*
+ * The clause to score first (run_lead): the one with the highest bound when
+ * its postings are few beside the others' (a rare word among common ones).
+ * Its documents usually make the top-k, so the threshold starts high and
+ * the common words' lists are then mostly skipped. NULL when not worth it.
+ */
+static struct cclause *pick_lead(struct pb_searcher *s)
+{
+    struct cclause *lead = NULL;
+    uint64_t total = 0;
+    for (size_t i = 0; i < s->n_should; i++) {
+        struct cclause *cl = s->should[i];
+        if (cl->doc == DOC_END)
+            continue;
+        total += cl->c[0]->df;
+        if (!lead || cl->ub > lead->ub)
+            lead = cl;
+    }
+    if (!lead || s->n_should < 2 || lead->c[0]->df * 4 > total - lead->c[0]->df)
+        return NULL;
+    return lead;
+}
+
+/* Score every document of lead exactly (the other clauses looked up, best
+ * bound first, while the document can still make the top-k). */
+static void run_lead(struct pb_searcher *s, struct cclause *lead)
+{
+    struct cclause *o[PB_QUERY_MAX_CLAUSES];
+    double cum[PB_QUERY_MAX_CLAUSES];
+    size_t no = 0;
+    for (size_t i = 0; i < s->n_should; i++)
+        if (s->should[i] != lead && s->should[i]->doc != DOC_END)
+            o[no++] = s->should[i];
+    qsort(o, no, sizeof *o, cmp_ub_asc);
+    for (size_t i = 0; i < no; i++)
+        cum[i] = (i ? cum[i - 1] : 0) + o[i]->ub;
+    while (lead->doc != DOC_END) {
+        uint32_t d = lead->doc;
+        if (!accept(s, d)) {
+            cl_advance(s, lead, d + 1);
+            continue;
+        }
+        double th = s->heap_n == s->heap_k ? threshold(s) : -INFINITY;
+        double score = cl_score(s, lead, d);
+        s->part[lead->idx] = score;
+        uint64_t mask = 1ull << lead->idx;
+        cl_advance(s, lead, d + 1);
+        int skip = 0;
+        for (size_t i = no; i-- > 0;) {
+            if (score + cum[i] <= th) {
+                skip = 1;
+                break;
+            }
+            cl_advance(s, o[i], d);
+            if (o[i]->doc == d) {
+                double x = cl_score(s, o[i], d);
+                s->part[o[i]->idx] = x;
+                mask |= 1ull << o[i]->idx;
+                score += x;
+            }
+        }
         if (skip)
             continue;
+        score = sum_parts(s, mask);
         s->scored++;
-        heap_push(s, sort_key(s, d, score), score, d);
-        if (prune && s->heap_n == s->heap_k) {
-            th = threshold(s);
-            while (fe < n && cum[fe] <= th)
-                fe++;
-        }
+        heap_push(s, score, score, d);
     }
 }
 
@@ -539,7 +764,78 @@ static void reset_clauses(struct pb_searcher *s)
     }
 }
 
+/* How many deleted documents the postings of (tm, td) still hold: df
+ * counts them until the next compaction, and idf should not. Probes the
+ * postings at each deleted docid (blocks without one are not decoded);
+ * cached per term until the next deletion. */
+static uint32_t deleted_postings(struct pb_searcher *s,
+                                 const struct term_disk *tm,
+                                 const struct dterm *td)
+{
+    struct pb_index *ix = s->ix;
+    if (!s->dels_valid || s->dels_gen != ix->del_gen) {
+        s->n_dels = 0;
+        free(s->dels);
+        s->dels = pb_reallocarray(NULL, ix->n_deleted ? ix->n_deleted : 1,
+                                  sizeof *s->dels);
+        for (size_t d = 0; d < ix->d.n && s->n_dels < ix->n_deleted; d++)
+            if (ix->d.deleted[d])
+                s->dels[s->n_dels++] = (uint32_t)d;
+        s->dels_gen = ix->del_gen;
+        s->dels_valid = 1;
+    }
+    uintptr_t h = ((uintptr_t)tm * 31 + (uintptr_t)td) * 0x9E3779B97F4A7C15ull;
+    struct dfent *e = &s->dfc[(h >> 40) % DFCACHE];
+    if (e->tm == tm && e->td == td && e->del_gen == ix->del_gen)
+        return e->ndel;
+    struct cursor *c = s->tmpcur;
+    pb_cursor_open(c, ix, tm, td, NULL);
+    uint32_t n = 0;
+    for (size_t k = 0; k < s->n_dels && c->doc != DOC_END; k++) {
+        pb_cursor_advance(c, s->dels[k]);
+        n += c->doc == s->dels[k];
+    }
+    pb_cursor_close(c);
+    e->tm = tm;
+    e->td = td;
+    e->del_gen = ix->del_gen;
+    e->ndel = n;
+    return n;
+}
+
+/* Docids with one of the ids (at most cap), live ones only. */
+static size_t find_ids(const struct pb_index *ix, const char (*ids)[64],
+                       size_t n_ids, uint32_t *out, size_t cap)
+{
+    size_t n = 0;
+    for (size_t d = 0; d < ix->d.n && n < cap; d++) {
+        size_t len;
+        const char *id = pb_index_doc_id(ix, (uint32_t)d, &len);
+        for (size_t k = 0; k < n_ids; k++)
+            if (strlen(ids[k]) == len && memcmp(ids[k], id, len) == 0 &&
+                !ix->d.deleted[d])
+                out[n++] = (uint32_t)d;
+    }
+    return n;
+}
+
+static int cat_lookup(const struct pb_index *ix, const char *name)
+{
+    int c = pb_index_cat_find(ix, name);
+    for (size_t k = 0; c < 0 && k < ix->n_cat_names; k++)
+        if (strcasecmp(ix->cat_names[k], name) == 0)
+            c = (int)k;
+    return c;
+}
+
 /* Bind the parsed query to the index: cursors, idf, bounds, filters. */
+static void set_filters(struct pb_searcher *s)
+{
+    s->filters = s->after != INT32_MIN || s->before != INT32_MAX ||
+                 s->n_qcats || s->n_iddocs || s->n_notdays || s->n_notcats ||
+                 s->n_notiddocs || s->n_mustnot || s->excl;
+}
+
 static void compile(struct pb_searcher *s)
 {
     struct pb_index *ix = s->ix;
@@ -551,6 +847,7 @@ static void compile(struct pb_searcher *s)
         const struct pb_qclause *qc = &q->cl[i];
         struct cclause *cl = &s->cl[i];
         cl->qc = qc;
+        cl->idx = (unsigned)i;
         cl->n = qc->n_terms;
         cl->fields = qc->fields;
         cl->idf = 0;
@@ -561,7 +858,9 @@ static void compile(struct pb_searcher *s)
             const struct dterm *td;
             pb_index_lookup(ix, qc->terms[k].t, qc->terms[k].len, &tm, &td);
             cl->c[k] = &s->cur[ci++];
-            pb_cursor_open(cl->c[k], ix, tm, td, s->fnorm);
+            pb_cursor_open(cl->c[k], ix, tm, td, &s->nt);
+            if (ix->n_deleted && cl->c[k]->df)
+                cl->c[k]->df -= deleted_postings(s, tm, td);
             if (!cl->c[k]->df)
                 missing = 1;
             cl->idf += pb_idf(ix, cl->c[k]->df, s->p.fts5_idf);
@@ -589,30 +888,38 @@ static void compile(struct pb_searcher *s)
     s->before = q->before_day;
     s->n_qcats = 0;
     for (size_t i = 0; i < q->n_cats; i++) {
-        int c = pb_index_cat_find(ix, q->cats[i]);
-        for (size_t k = 0; c < 0 && k < ix->n_cat_names; k++)
-            if (strcasecmp(ix->cat_names[k], q->cats[i]) == 0)
-                c = (int)k;
+        int c = cat_lookup(ix, q->cats[i]);
         if (c >= 0)
             s->qcats[s->n_qcats++] = c;
     }
     if (q->n_cats && !s->n_qcats)
         s->empty = 1;
-    s->n_iddocs = 0;
+    s->n_notcats = 0;
+    for (size_t i = 0; i < q->n_not_cats; i++) {
+        int c = cat_lookup(ix, q->not_cats[i]);
+        if (c >= 0)
+            s->notcats[s->n_notcats++] = c;
+    }
+    s->n_notdays = q->n_not_days;
+    for (size_t i = 0; i < q->n_not_days; i++) {
+        s->notday_lo[i] = q->not_day_lo[i];
+        s->notday_hi[i] = q->not_day_hi[i];
+    }
+    s->n_iddocs = s->n_notiddocs = 0;
     if (q->n_ids) {
         free(s->iddocs);
         s->iddocs = pb_reallocarray(NULL, 64, sizeof *s->iddocs);
-        for (size_t d = 0; d < ix->d.n && s->n_iddocs < 64; d++) {
-            size_t len;
-            const char *id = pb_index_doc_id(ix, (uint32_t)d, &len);
-            for (size_t k = 0; k < q->n_ids; k++)
-                if (strlen(q->ids[k]) == len && memcmp(q->ids[k], id, len) == 0 &&
-                    !ix->d.deleted[d])
-                    s->iddocs[s->n_iddocs++] = (uint32_t)d;
-        }
+        s->n_iddocs = find_ids(ix, q->ids, q->n_ids, s->iddocs, 64);
         if (!s->n_iddocs)
             s->empty = 1;
     }
+    if (q->n_not_ids) {
+        free(s->notiddocs);
+        s->notiddocs = pb_reallocarray(NULL, 64, sizeof *s->notiddocs);
+        s->n_notiddocs = find_ids(ix, q->not_ids, q->n_not_ids,
+                                  s->notiddocs, 64);
+    }
+    set_filters(s);
 }
 
 /* ---- counting and facets --------------------------------------------------- */
@@ -761,7 +1068,7 @@ int pb_search_query(struct pb_searcher *s, const struct pb_query *q,
     snprintf(out->notice, sizeof out->notice, "%s", q->notice);
     struct pb_index *ix = s->ix;
     pthread_rwlock_rdlock(&ix->lock);
-    update_fnorm(s);
+    update_norms(s);
     s->scale = pb_index_bound_scale(ix, &s->p);
     size_t limit = o->limit ? o->limit : 10, off = o->offset;
     if (limit > 1000)
@@ -784,7 +1091,24 @@ int pb_search_query(struct pb_searcher *s, const struct pb_query *q,
     } else if (s->n_must) {
         run_must(s, prune);
     } else if (s->n_should) {
+        struct cclause *lead = prune ? pick_lead(s) : NULL;
+        if (lead) {
+            /* then the rest without lead's documents, on fresh cursors */
+            run_lead(s, lead);
+            size_t li = (size_t)(lead - s->cl);
+            reset_clauses(s);
+            compile(s);
+            size_t k = 0;
+            for (size_t i = 0; i < s->n_should; i++)
+                if (s->should[i] != &s->cl[li])
+                    s->should[k++] = s->should[i];
+            s->n_should = k;
+            s->excl = &s->cl[li];
+            set_filters(s);
+        }
         run_should(s, prune);
+        s->excl = NULL;
+        set_filters(s);
     } else {
         run_filter_only(s);
     }

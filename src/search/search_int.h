@@ -23,6 +23,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "search/index.h"
 
@@ -116,7 +117,10 @@ struct pb_index {
     char **cat_names;
     size_t n_cat_names;
     uint32_t cat_slots[1024];
-    uint64_t gen; /* bumped by every change */
+    uint64_t gen;     /* bumped by every change */
+    uint64_t del_gen; /* bumped by every deletion */
+    uint64_t n_deleted;
+    uint16_t flen_max[PB_NFIELDS]; /* longest field lengths (all docs) */
     /* per-doc token scratch while adding */
     uint32_t *tok_term, *tok_pos, *tok_next;
     uint8_t *tok_field;
@@ -174,6 +178,22 @@ double pb_idf(const struct pb_index *ix, uint64_t df, int fts5);
 double pb_index_bound_scale(const struct pb_index *ix,
                             const struct pb_bm25 *q);
 
+/* Per-field length normalisations w_f / (1 - b_f + b_f len / avglen_f),
+ * tabulated by field length: document d's norm of field f is
+ * t[f][flen[d][f]]. Both pointers borrowed from the searcher / index. */
+struct normtab {
+    const double *t[PB_NFIELDS];
+    const uint16_t (*flen)[PB_NFIELDS];
+};
+
+static inline double pb_doc_pseudo_tf(const struct normtab *nt, uint32_t doc,
+                                      const uint32_t tf[PB_NFIELDS])
+{
+    const uint16_t *fl = nt->flen[doc];
+    return tf[0] * nt->t[0][fl[0]] + tf[1] * nt->t[1][fl[1]] +
+           tf[2] * nt->t[2][fl[2]] + tf[3] * nt->t[3][fl[3]];
+}
+
 /* A decoded posting: fields tf and the positions per field. */
 struct posting {
     uint32_t doc;
@@ -189,6 +209,11 @@ struct cursor {
     uint32_t nblk, bi, sbi;
     uint32_t n, i;
     uint32_t docs[BLK];
+    /* the block's packed tfs, read on demand (most postings a cursor
+     * passes are never scored) */
+    const uint8_t *tfp[PB_NFIELDS];
+    uint8_t wtf[PB_NFIELDS];
+    int tf_ready; /* tf[][] holds this block's tfs */
     uint32_t tf[PB_NFIELDS][BLK];
     const uint8_t *pp; /* positions of posting pi */
     uint32_t pi;
@@ -205,20 +230,52 @@ struct cursor {
     double main_maxtf;
 };
 
+/* nt (may be NULL) gives the delta part's exact bound. */
 void pb_cursor_open(struct cursor *c, const struct pb_index *ix,
                     const struct term_disk *tm, const struct dterm *td,
-                    const double *fnorm);
+                    const struct normtab *nt);
 void pb_cursor_close(struct cursor *c);
 void pb_cursor_next(struct cursor *c);
+/* Value i of n-bit values packed into 32-bit words at p (4-aligned). */
+static inline uint32_t pb_bitget(const uint8_t *p, uint32_t i, unsigned w)
+{
+    if (!w)
+        return 0;
+    uint32_t bit = i * w, lo, hi;
+    unsigned sh = bit & 31;
+    memcpy(&lo, p + (bit >> 5) * 4, 4);
+    uint32_t v = lo >> sh;
+    if (sh + w > 32) {
+        memcpy(&hi, p + (bit >> 5) * 4 + 4, 4);
+        v |= hi << (32 - sh);
+    }
+    return w == 32 ? v : v & ((1u << w) - 1);
+}
+/* Unpack the current block's tfs (on the first call in a block). */
+void pb_cursor_load_tf(struct cursor *c);
+/* tf of field f at main-block posting j of c. */
+static inline uint32_t pb_cursor_btf(struct cursor *c, int f, uint32_t j)
+{
+    if (!c->tf_ready)
+        pb_cursor_load_tf(c);
+    return c->tf[f][j];
+}
 void pb_cursor_advance(struct cursor *c, uint32_t target);
 /* tf of field f at the current posting. */
-uint32_t pb_cursor_tf(const struct cursor *c, int f);
+static inline uint32_t pb_cursor_tf(struct cursor *c, int f)
+{
+    return c->in_delta ? c->dtf[c->di][f] : pb_cursor_btf(c, f, c->i);
+}
 /* Positions of field f at the current posting into out (cap); count. */
 size_t pb_cursor_positions(struct cursor *c, int f, uint16_t *out,
                            size_t cap);
 /* Max pseudo-tf (file params, unscaled for main) of the block holding
  * target, without moving; -1 if no posting >= target. delta: exact. */
 double pb_cursor_block_maxtf(struct cursor *c, uint32_t target, double scale);
+/* Max pseudo-tf over the blocks that may hold postings in [lo, hi]; -1
+ * when none can. */
+double pb_cursor_range_maxtf(struct cursor *c, uint32_t lo, uint32_t hi,
+                             double scale);
 /* Last docid of the block holding target (DOC_END - 1 past the end). */
 uint32_t pb_cursor_block_last(struct cursor *c, uint32_t target);
 double pb_cursor_term_maxtf(const struct cursor *c, double scale);
@@ -228,9 +285,10 @@ void pb_index_pmap_rebuild(struct pb_index *ix);
 
 /* index_file.c */
 int pb_index_map(struct pb_index *ix, const char *path, struct pb_err *err);
-/* Decode a main-segment block fully (for the writer and cursors). */
+/* Decode a main-segment block's docids; where its packed tfs start
+ * (tfp) and their bit widths (wtf). */
 void pb_block_decode(const uint8_t *tbase, const struct blk_disk *b,
                      uint32_t prev_last, uint32_t *n, uint32_t *docs,
-                     uint32_t tf[PB_NFIELDS][BLK]);
+                     const uint8_t *tfp[PB_NFIELDS], uint8_t wtf[PB_NFIELDS]);
 
 #endif

@@ -378,6 +378,20 @@ static void t_incremental(void)
     CHECK_EQ(hits(s, "+transformer graph", NULL), 1);
     CHECK_EQ(hits(s, "title:views", NULL), 0);
     CHECK_EQ(hits(s, "abstract:views", NULL), 1);
+    /* negated filters exclude (live: 1 cs.CL 2019-01-01, 3 cs.LG 2020) */
+    CHECK_EQ(hits(s, "-cat:cs.LG", &first), 1);
+    CHECK_EQ(first, 1);
+    CHECK_EQ(hits(s, "transformer graph -cat:cs.lg", &first), 1);
+    CHECK_EQ(first, 1);
+    CHECK_EQ(hits(s, "transformer graph -cat:cs.CL -cat:cs.LG", NULL), 0);
+    CHECK_EQ(hits(s, "-year:2019", &first), 1);
+    CHECK_EQ(first, 3);
+    CHECK_EQ(hits(s, "graph -after:2019-06-01", NULL), 0);
+    CHECK_EQ(hits(s, "transformer graph -before:2019-06-01", &first), 1);
+    CHECK_EQ(first, 3);
+    CHECK_EQ(hits(s, "transformer graph -id:p3", &first), 1);
+    CHECK_EQ(first, 1);
+    CHECK_EQ(hits(s, "transformer graph -cat:nonesuch", NULL), 2);
     /* the compacted file drops the deleted doc */
     CHECK_EQ(pb_index_write(ix, path, &err), PB_OK);
     pb_searcher_free(s);
@@ -393,6 +407,63 @@ static void t_incremental(void)
     pb_index_free(ix);
     unlink(path);
     CHECK_EQ(pb_index_open(path, &ix, &err), PB_ENOTFOUND);
+}
+
+static double top_score(struct pb_searcher *s, const char *q)
+{
+    struct pb_results r;
+    struct pb_search_opts o = {10, 0, 0};
+    if (pb_search(s, q, strlen(q), &o, &r) != PB_OK || !r.n_hits)
+        return -1;
+    double x = r.hits[0].score;
+    pb_results_clear(&r);
+    return x;
+}
+
+/* A deleted document no longer counts in df (idf), in the delta and in the
+ * main segment: scores equal those of an index that never had it. */
+static void t_deleted_df(void)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/del.idx", tmpdir);
+    struct pb_index *ref = pb_index_new(NULL), *ix = pb_index_new(NULL);
+    add(ref, 1, "alpha beta", "gamma delta epsilon", "cs.LG", 1546300800);
+    add(ref, 3, "zeta", "eta theta alpha", "cs.LG", 1546300800);
+    add(ref, 4, "iota", "kappa lambda", "cs.LG", 1546300800);
+    add(ix, 1, "alpha beta", "gamma delta epsilon", "cs.LG", 1546300800);
+    add(ix, 2, "alpha alpha", "alpha beta gamma", "cs.LG", 1546300800);
+    add(ix, 3, "zeta", "eta theta alpha", "cs.LG", 1546300800);
+    struct pb_err err;
+    CHECK_EQ(pb_index_write(ix, path, &err), PB_OK);
+    pb_index_free(ix);
+    CHECK_EQ(pb_index_open(path, &ix, &err), PB_OK);
+    add(ix, 4, "iota", "kappa lambda", "cs.LG", 1546300800);
+    add(ix, 5, "alpha", "beta", "cs.LG", 1546300800);
+    CHECK_EQ(pb_index_delete(ix, 2), PB_OK); /* main */
+    CHECK_EQ(pb_index_delete(ix, 5), PB_OK); /* delta */
+    struct pb_searcher *a = pb_searcher_new(ref), *b = pb_searcher_new(ix);
+    static const char *qs[] = {"alpha", "beta", "gamma", "alpha beta",
+                               "alpha zeta kappa"};
+    for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+        double x = top_score(a, qs[i]), y = top_score(b, qs[i]);
+        if (fabs(x - y) > 1e-9)
+            fprintf(stderr, "  \"%s\": %.9f vs %.9f\n", qs[i], x, y);
+        CHECK(fabs(x - y) <= 1e-9);
+    }
+    /* and again after one more deletion (the per-term cache must see it) */
+    CHECK_EQ(pb_index_delete(ix, 3), PB_OK);
+    pb_searcher_free(a);
+    pb_index_free(ref);
+    ref = pb_index_new(NULL);
+    add(ref, 1, "alpha beta", "gamma delta epsilon", "cs.LG", 1546300800);
+    add(ref, 4, "iota", "kappa lambda", "cs.LG", 1546300800);
+    a = pb_searcher_new(ref);
+    CHECK(fabs(top_score(a, "alpha") - top_score(b, "alpha")) <= 1e-9);
+    pb_searcher_free(a);
+    pb_searcher_free(b);
+    pb_index_free(ref);
+    pb_index_free(ix);
+    unlink(path);
 }
 
 static void t_phrases_and_facets(void)
@@ -468,6 +539,22 @@ static void t_query_language(void)
     CHECK_EQ(pb_query_parse(az, "year:2019", 9, &q), PB_OK);
     CHECK_EQ(q.after_day, 17897);
     CHECK_EQ(q.before_day, 18261);
+    /* negated filters are filters of their own, not positive ones */
+    s = "x -cat:cs.CL -id:2504.08385 -year:2019 -after:2020-01-01";
+    CHECK_EQ(pb_query_parse(az, s, strlen(s), &q), PB_OK);
+    CHECK_STR(q.notice, "");
+    CHECK_EQ(q.n_cats, 0);
+    CHECK_EQ(q.n_not_cats, 1);
+    CHECK_STR(q.not_cats[0], "cs.CL");
+    CHECK_EQ(q.n_ids, 0);
+    CHECK_EQ(q.n_not_ids, 1);
+    CHECK_EQ(q.after_day, INT32_MIN);
+    CHECK_EQ(q.n_not_days, 2);
+    CHECK_EQ(q.not_day_lo[0], 17897);
+    CHECK_EQ(q.not_day_hi[0], 18261);
+    CHECK_EQ(q.not_day_lo[1], 18262);
+    CHECK_EQ(pb_query_parse(az, "-cat:cs.CL", 10, &q), PB_OK);
+    CHECK(!pb_query_empty(&q));
 }
 
 static void t_snippet(void)
@@ -510,6 +597,7 @@ int main(void)
         {"bm25_fts5_oracle", t_bm25_fts5},
         {"pruning_exact", t_pruning_exact},
         {"incremental", t_incremental},
+        {"deleted_df", t_deleted_df},
         {"phrases_and_facets", t_phrases_and_facets},
         {"query_language", t_query_language},
         {"snippet", t_snippet},

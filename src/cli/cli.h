@@ -18,6 +18,14 @@ int pb_cli_search(int argc, char **argv);
 int pb_cli_reindex(int argc, char **argv);
 int pb_cli_eval(int argc, char **argv);
 int pb_cli_harvest(int argc, char **argv);
+int pb_cli_user(int argc, char **argv);
+int pb_cli_veval(int argc, char **argv);      /* cmd_veval.c */
+int pb_cli_embed(int argc, char **argv);      /* cmd_vectors.c */
+int pb_cli_vsearch(int argc, char **argv);    /* cmd_vectors.c */
+int pb_cli_similar(int argc, char **argv);    /* cmd_vectors.c */
+int pb_cli_vbench(int argc, char **argv);     /* cmd_vbench.c */
+int pb_cli_train_vectors(int argc, char **argv); /* cmd_train_vectors.c */
+int pb_cli_recommend(int argc, char **argv);  /* cmd_recommend.c */
 
 /* The database path: --db PATH wins, then $PAPERBOY_DB, then "paperboy.db".
  * Borrowed (argv or the environment or a literal). */

@@ -39,6 +39,80 @@ static const char *const migrations[] = {
     " format TEXT NOT NULL,"
     " added INTEGER NOT NULL, updated INTEGER NOT NULL,"
     " unchanged INTEGER NOT NULL, rejected INTEGER NOT NULL);",
+
+    /* 3: the community: members, sessions, votes, comments, submissions,
+     * collections, follows, moderation (docs/COMMUNITY.md) */
+    "CREATE TABLE members("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    " email TEXT NOT NULL,"
+    " pwhash TEXT NOT NULL,"
+    " role INTEGER NOT NULL DEFAULT 0,"      /* 0 user, 1 moderator, 2 admin */
+    " disabled INTEGER NOT NULL DEFAULT 0,"  /* 1 disabled or suspended */
+    " created INTEGER NOT NULL);"
+    "CREATE TABLE sessions("
+    " hash BLOB PRIMARY KEY,"                /* generichash of the token */
+    " member INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,"
+    " created INTEGER NOT NULL, expires INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE INDEX sessions_member ON sessions(member);"
+    "CREATE TABLE votes("
+    " member INTEGER NOT NULL REFERENCES members(id),"
+    " pid INTEGER NOT NULL REFERENCES papers(pid),"
+    " at INTEGER NOT NULL,"
+    " UNIQUE(member, pid));"
+    "CREATE INDEX votes_pid ON votes(pid);"
+    /* local counts kept in step with votes and comments, in the same
+     * transactions; imported counts stay in papers */
+    "CREATE TABLE paper_stats("
+    " pid INTEGER PRIMARY KEY REFERENCES papers(pid),"
+    " votes INTEGER NOT NULL DEFAULT 0,"
+    " comments INTEGER NOT NULL DEFAULT 0,"
+    " hidden INTEGER NOT NULL DEFAULT 0,"
+    " submitted_by INTEGER REFERENCES members(id),"
+    " submitted_at INTEGER);"
+    "CREATE INDEX paper_stats_hidden ON paper_stats(pid) WHERE hidden = 1;"
+    "CREATE TABLE comments("
+    " id INTEGER PRIMARY KEY,"
+    " pid INTEGER NOT NULL REFERENCES papers(pid),"
+    " member INTEGER NOT NULL REFERENCES members(id),"
+    " body TEXT NOT NULL,"
+    " created INTEGER NOT NULL, edited INTEGER,"
+    " hidden INTEGER NOT NULL DEFAULT 0,"
+    " deleted INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX comments_pid ON comments(pid, id);"
+    "CREATE INDEX comments_member ON comments(member, created);"
+    "CREATE TABLE submissions("
+    " pid INTEGER PRIMARY KEY REFERENCES papers(pid),"
+    " member INTEGER NOT NULL REFERENCES members(id),"
+    " at INTEGER NOT NULL, day TEXT NOT NULL);"
+    "CREATE INDEX submissions_member ON submissions(member, at);"
+    "CREATE TABLE collections("
+    " id INTEGER PRIMARY KEY,"
+    " member INTEGER NOT NULL REFERENCES members(id),"
+    " name TEXT NOT NULL,"
+    " public INTEGER NOT NULL DEFAULT 0,"
+    " created INTEGER NOT NULL,"
+    " UNIQUE(member, name));"
+    "CREATE TABLE collection_items("
+    " coll INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,"
+    " pid INTEGER NOT NULL REFERENCES papers(pid),"
+    " added INTEGER NOT NULL,"
+    " PRIMARY KEY(coll, pid)) WITHOUT ROWID;"
+    "CREATE TABLE follows("
+    " member INTEGER NOT NULL REFERENCES members(id),"
+    " kind INTEGER NOT NULL,"                /* 0 author, 1 category */
+    " target TEXT NOT NULL,"
+    " PRIMARY KEY(member, kind, target)) WITHOUT ROWID;"
+    "CREATE TABLE modlog("
+    " id INTEGER PRIMARY KEY,"
+    " at INTEGER NOT NULL,"
+    " actor TEXT NOT NULL,"                  /* member name, or "cli" */
+    " action TEXT NOT NULL,"
+    " target TEXT NOT NULL);"
+    /* bumped by every community change so page caches know */
+    "CREATE TABLE community_gen(id INTEGER PRIMARY KEY CHECK(id = 1),"
+    " n INTEGER NOT NULL);"
+    "INSERT INTO community_gen VALUES(1, 0);",
 };
 
 int pb_store_schema_version(void)

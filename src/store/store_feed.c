@@ -21,9 +21,14 @@ struct pb_feed {
     " AND (?4 IS NULL OR instr(char(10) || authors || char(10),"             \
     "  char(10) || ?4 || char(10)) > 0)"                                     \
     " AND (?5 IS NULL OR instr(' ' || coalesce(categories, '') || ' ',"      \
-    "  ' ' || ?5 || ' ') > 0)"
+    "  ' ' || ?5 || ' ') > 0)"                                               \
+    " AND NOT EXISTS (SELECT 1 FROM paper_stats h"                           \
+    "  WHERE h.pid = papers.pid AND h.hidden = 1)"
+/* displayed upvotes = imported + local (paper_stats, store_community.c) */
 #define BY_UP                                                                \
-    " ORDER BY coalesce(upvotes, 0) DESC, listed_day DESC,"                  \
+    " ORDER BY coalesce(upvotes, 0) + coalesce((SELECT v.votes"              \
+    "  FROM paper_stats v WHERE v.pid = papers.pid), 0) DESC,"               \
+    " listed_day DESC,"                                                      \
     " coalesce(published, 0) DESC, pid DESC"
 #define BY_PUB                                                               \
     " ORDER BY coalesce(published, 0) DESC, coalesce(upvotes, 0) DESC,"     \

@@ -133,6 +133,7 @@ int pb_web_api_daily(struct pb_web_req *rq, const char *rest,
                *p = pb_web_arg(rq, "p"), *limit = pb_web_arg(rq, "limit"),
                *sub = pb_web_arg(rq, "submitter");
     int64_t page = 0, lim = 50;
+    int trending = sort && !strcmp(sort, "trending");
     struct pb_period per;
     struct pb_feed_query q = {.order = PB_FEED_BY_UPVOTES, .listed_only = 1};
     if (!!date + !!week + !!month > 1)
@@ -179,7 +180,24 @@ int pb_web_api_daily(struct pb_web_req *rq, const char *rest,
     q.offset = page * lim;
     struct pb_feed_list l;
     pb_feed_list_init(&l);
-    rc = pb_store_feed_list(rq->th->feed, &q, &l);
+    struct pb_cmdb *db = pb_web_cmdb(rq);
+    if (trending && db && rq->site->cm && !q.submitter) {
+        /* the score of docs/TRENDING.md over the period, ages measured to
+         * now or to the end of the period when it is over */
+        int64_t end = 0, now = pb_web_now(rq);
+        if ((rc = pb_day_parse(q.to, 10, &end)))
+            return rc;
+        end += 86400;
+        struct pb_trend_params tp = {
+            .ref = now < end ? now : end,
+            .gravity = rq->site->cm->gravity,
+            .comment_weight = rq->site->cm->comment_weight};
+        rc = pb_cmdb_trending(db, q.from, q.to, &tp, q.offset, q.limit, &l);
+    } else {
+        rc = pb_store_feed_list(rq->th->feed, &q, &l);
+        if (!rc)
+            pb_web_fill_counts(rq, &l);
+    }
     if (!rc) {
         json_t *a = json_array();
         for (size_t i = 0; i < l.n; i++)

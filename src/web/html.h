@@ -29,6 +29,12 @@ int pb_web_html_card(struct pb_buf *b, const struct pb_paper *p,
 int pb_web_html_cards(struct pb_buf *b, const struct pb_feed_list *l,
                       char **snips, const char *empty) PB_WUR;
 
+/* As pb_web_html_cards, for a request: a member also sees an upvote
+ * button on each card. */
+int pb_web_html_cards_rq(struct pb_buf *b, struct pb_web_req *rq,
+                         const struct pb_feed_list *l,
+                         const char *empty) PB_WUR;
+
 /* An author link: <a href="/authors/NAME">NAME</a>. */
 int pb_web_html_author(struct pb_buf *b, const char *name) PB_WUR;
 

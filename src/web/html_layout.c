@@ -15,6 +15,31 @@
             goto out;                                                        \
     } while (0)
 
+/* Log in / sign up, or the member's links and a log-out button (a form:
+ * logging out changes state, so it is a POST with the CSRF token). */
+static int account_nav(struct pb_buf *b, const struct pb_web_req *rq)
+{
+    int rc = PB_OK;
+    if (!rq->me.id)
+        return pb_buf_puts(b, "<nav class=\"account\" aria-label=\"Account\">"
+                              "<a href=\"/login\">Log in</a>"
+                              "<a href=\"/signup\">Sign up</a></nav>");
+    TRY(pb_buf_puts(b, "<nav class=\"account\" aria-label=\"Account\">"
+                       "<a href=\"/submit\">Submit</a>"
+                       "<a href=\"/collections\">Collections</a>"
+                       "<a href=\"/following\">Following</a>"));
+    if (rq->me.role >= PB_ROLE_MOD)
+        TRY(pb_buf_puts(b, "<a href=\"/mod/log\">Moderation</a>"));
+    TRY(pb_buf_puts(b, "<form class=\"inline\" method=\"post\" "
+                       "action=\"/logout\">"));
+    TRY(pb_web_csrf_input(b, rq));
+    TRY(pb_buf_puts(b, "<button type=\"submit\">Log out <span class=\"me\">"));
+    TRY(pb_web_html_s(b, rq->me.name));
+    TRY(pb_buf_puts(b, "</span></button></form></nav>"));
+out:
+    return rc;
+}
+
 int pb_web_html_head(struct pb_buf *b, const struct pb_web_req *rq,
                      const char *title, const char *q, const char *feed)
 {
@@ -48,8 +73,9 @@ int pb_web_html_head(struct pb_buf *b, const struct pb_web_req *rq,
            "<input id=\"q\" name=\"q\" type=\"search\" "
            "placeholder=\"Search papers\" value=\""));
     TRY(pb_web_html_s(b, q));
-    TRY(pb_buf_puts(b, "\"><button type=\"submit\">Search</button></form>"
-                       "</div></header><main id=\"main\">"));
+    TRY(pb_buf_puts(b, "\"><button type=\"submit\">Search</button></form>"));
+    TRY(account_nav(b, rq));
+    TRY(pb_buf_puts(b, "</div></header><main id=\"main\">"));
 out:
     return rc;
 }
@@ -103,8 +129,40 @@ static int plural(struct pb_buf *b, int64_t n, const char *one,
     return pb_buf_printf(b, "%" PRId64 " %s", n, n == 1 ? one : many);
 }
 
+/* The upvote button of a card, for a member (a form, so it works
+ * without JavaScript; back brings them to the page they were on). */
+static int vote_form(struct pb_buf *b, struct pb_web_req *rq,
+                     const struct pb_paper *p, int64_t pid)
+{
+    int rc = PB_OK, on = 0;
+    struct pb_cmdb *db = pb_web_cmdb(rq);
+    if (!db || pb_cmdb_voted(db, rq->me.id, pid, &on))
+        on = 0;
+    TRY(pb_buf_puts(b, "<li><form class=\"vote\" method=\"post\" "
+                       "action=\"/vote/"));
+    TRY(pb_web_url_s(b, p->id));
+    TRY(pb_buf_puts(b, "\">"));
+    TRY(pb_web_csrf_input(b, rq));
+    TRY(pb_buf_puts(b, "<input type=\"hidden\" name=\"back\" value=\""));
+    TRY(pb_web_html_s(b, rq->path));
+    TRY(pb_buf_printf(b, "\"><button type=\"submit\" aria-pressed=\"%s\">"
+                         "%s</button></form></li>",
+                      on ? "true" : "false", on ? "Upvoted" : "Upvote"));
+out:
+    return rc;
+}
+
+static int card(struct pb_buf *b, struct pb_web_req *rq,
+                const struct pb_paper *p, int64_t pid, const char *snippet);
+
 int pb_web_html_card(struct pb_buf *b, const struct pb_paper *p,
                      const char *snippet)
+{
+    return card(b, NULL, p, 0, snippet);
+}
+
+static int card(struct pb_buf *b, struct pb_web_req *rq,
+                const struct pb_paper *p, int64_t pid, const char *snippet)
 {
     int rc = PB_OK;
     struct pb_buf tmp;
@@ -155,6 +213,13 @@ int pb_web_html_card(struct pb_buf *b, const struct pb_paper *p,
     TRY(plural(b, p->n_comments > 0 ? p->n_comments : 0, "comment",
                "comments"));
     TRY(pb_buf_puts(b, "</li>"));
+    if (rq && rq->me.id)
+        TRY(vote_form(b, rq, p, pid));
+    if (p->submitter && p->submitter[0]) {
+        TRY(pb_buf_puts(b, "<li class=\"by\">submitted by "));
+        TRY(pb_web_html_s(b, p->submitter));
+        TRY(pb_buf_puts(b, "</li>"));
+    }
     if (pb_web_url_is_safe(p->github_repo)) {
         TRY(pb_buf_puts(b, "<li><a href=\""));
         TRY(pb_web_html_s(b, p->github_repo));
@@ -204,6 +269,23 @@ int pb_web_html_cards(struct pb_buf *b, const struct pb_feed_list *l,
     TRY(pb_buf_puts(b, "<ol class=\"cards\">"));
     for (size_t i = 0; i < l->n; i++)
         TRY(pb_web_html_card(b, &l->v[i], snips ? snips[i] : NULL));
+    TRY(pb_buf_puts(b, "</ol>"));
+out:
+    return rc;
+}
+
+int pb_web_html_cards_rq(struct pb_buf *b, struct pb_web_req *rq,
+                         const struct pb_feed_list *l, const char *empty)
+{
+    int rc = PB_OK;
+    if (!l->n) {
+        TRY(pb_buf_puts(b, "<p class=\"empty\">"));
+        TRY(pb_web_html_s(b, empty));
+        return pb_buf_puts(b, "</p>");
+    }
+    TRY(pb_buf_puts(b, "<ol class=\"cards\">"));
+    for (size_t i = 0; i < l->n; i++)
+        TRY(card(b, rq, &l->v[i], l->pid[i], NULL));
     TRY(pb_buf_puts(b, "</ol>"));
 out:
     return rc;

@@ -49,7 +49,7 @@ out:
 }
 
 static int html_paper(struct pb_web_req *rq, struct pb_web_resp *rs,
-                      const struct pb_paper *p)
+                      const struct pb_paper *p, int64_t pid)
 {
     int rc = PB_OK;
     struct pb_buf *b = &rs->body;
@@ -152,6 +152,7 @@ static int html_paper(struct pb_web_req *rq, struct pb_web_resp *rs,
         }
         TRY(pb_buf_puts(b, "</ul></section>"));
     }
+    TRY(pb_web_paper_community(rq, b, p, pid));
     TRY(pb_buf_puts(b, "</article>"));
     TRY(pb_web_html_foot(b));
 out:
@@ -244,19 +245,22 @@ int pb_web_page_paper(struct pb_web_req *rq, const char *rest,
                            id);
     struct pb_paper p;
     pb_paper_init(&p);
-    rc = pb_store_feed_paper(rq->th->feed, id, &p, NULL);
+    int64_t pid = 0;
+    rc = pb_store_feed_paper(rq->th->feed, id, &p, &pid);
     if (rc == PB_ENOTFOUND) {
         rc = pb_web_fail(rs, 404, "there is no paper %s here", id);
         goto out;
     }
     if (rc)
         goto out;
+    struct pb_feed_list one = {.v = &p, .pid = &pid, .n = 1};
+    pb_web_fill_counts(rq, &one); /* imported + local */
     if (md) {
         rs->type = "text/markdown; charset=utf-8";
         rs->fmt = PB_FMT_TEXT;
         rc = md_paper(rq, rs, &p);
     } else {
-        rc = html_paper(rq, rs, &p);
+        rc = html_paper(rq, rs, &p, pid);
     }
 out:
     pb_paper_clear(&p);

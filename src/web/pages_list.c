@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/date.h"
 #include "web/escape.h"
 #include "web/html.h"
 #include "web/period.h"
@@ -48,7 +49,20 @@ int pb_web_trending(struct pb_web_req *rq, int limit, struct pb_feed_list *out)
     }
     memcpy(q.from, from, 11);
     memcpy(q.to, last, 11);
-    return pb_store_feed_list(rq->th->feed, &q, out);
+    struct pb_cmdb *db = pb_web_cmdb(rq);
+    if (!db || !rq->site->cm) /* no community store: plain upvotes */
+        return pb_store_feed_list(rq->th->feed, &q, out);
+    /* ages run to now, or to the end of the latest listed day when the
+     * archive stops earlier (docs/TRENDING.md) */
+    int64_t end = 0, now = pb_web_now(rq);
+    if ((rc = pb_day_parse(last, 10, &end)))
+        return rc;
+    end += 86400;
+    struct pb_trend_params tp = {.ref = now < end ? now : end,
+                                 .gravity = rq->site->cm->gravity,
+                                 .comment_weight =
+                                     rq->site->cm->comment_weight};
+    return pb_cmdb_trending(db, from, last, &tp, 0, limit, out);
 }
 
 /* ?p=N (0-based page); -1 when bad. */
@@ -85,7 +99,7 @@ struct listing {
 };
 
 static int render(struct pb_web_req *rq, struct pb_web_resp *rs,
-                  const struct listing *ls, const struct pb_feed_list *l,
+                  const struct listing *ls, struct pb_feed_list *l,
                   int64_t page)
 {
     int rc = PB_OK;
@@ -105,7 +119,8 @@ static int render(struct pb_web_req *rq, struct pb_web_resp *rs,
     TRY(pb_web_html_prevnext(b, ls->prev_href, ls->prev_label, ls->next_href,
                              ls->next_label));
     TRY(pb_buf_puts(b, "</div>"));
-    TRY(pb_web_html_cards(b, l, NULL, ls->empty));
+    pb_web_fill_counts(rq, l);
+    TRY(pb_web_html_cards_rq(b, rq, l, ls->empty));
     snprintf(prev, sizeof prev, "%s?p=%lld", ls->base, (long long)page - 1);
     snprintf(next, sizeof next, "%s?p=%lld", ls->base, (long long)page + 1);
     if (page == 1)
@@ -289,7 +304,8 @@ int pb_web_page_trending(struct pb_web_req *rq, const char *rest,
         l.more = 0;
         struct listing ls = {
             .title = "Trending papers",
-            .sub = "Most upvoted in the last 7 days of listings",
+            .sub = "Upvotes and comments of the last 7 days of listings, "
+                   "newer counting more",
             .base = "/trending",
             .feed = "/atom/trending.xml",
             .empty = "Nothing is trending yet.",

@@ -11,31 +11,45 @@ struct route {
     const char *prefix; /* exact path, or a prefix when it ends with '/' */
     pb_web_handler fn;
     enum pb_web_fmt fmt;
+    int post; /* 1: also answers POST (after the CSRF check) */
 };
 
 static const struct route routes[] = {
-    {"/", pb_web_page_home, PB_FMT_HTML},
-    {"/trending", pb_web_page_trending, PB_FMT_HTML},
-    {"/search", pb_web_page_search, PB_FMT_HTML},
-    {"/subscribe", pb_web_page_subscribe, PB_FMT_HTML},
-    {"/date/", pb_web_page_date, PB_FMT_HTML},
-    {"/week/", pb_web_page_week, PB_FMT_HTML},
-    {"/month/", pb_web_page_month, PB_FMT_HTML},
-    {"/papers/", pb_web_page_paper, PB_FMT_HTML},
-    {"/authors/", pb_web_page_author, PB_FMT_HTML},
-    {"/cat/", pb_web_page_category, PB_FMT_HTML},
-    {"/api/daily_papers", pb_web_api_daily, PB_FMT_JSON},
-    {"/api/papers/search", pb_web_api_search, PB_FMT_JSON},
-    {"/api/papers", pb_web_api_papers, PB_FMT_JSON},
-    {"/api/papers/", pb_web_api_paper, PB_FMT_JSON},
-    {"/rss/daily.xml", pb_web_feed_rss_daily, PB_FMT_TEXT},
-    {"/atom/daily.xml", pb_web_feed_atom_daily, PB_FMT_TEXT},
-    {"/atom/trending.xml", pb_web_feed_atom_trending, PB_FMT_TEXT},
-    {"/atom/search.xml", pb_web_feed_atom_search, PB_FMT_TEXT},
-    {"/atom/cat/", pb_web_feed_atom_cat, PB_FMT_TEXT},
-    {"/static/", pb_web_asset, PB_FMT_TEXT},
-    {"/favicon.ico", pb_web_asset, PB_FMT_TEXT},
-    {NULL, NULL, PB_FMT_HTML},
+    {"/", pb_web_page_home, PB_FMT_HTML, 0},
+    {"/trending", pb_web_page_trending, PB_FMT_HTML, 0},
+    {"/search", pb_web_page_search, PB_FMT_HTML, 0},
+    {"/subscribe", pb_web_page_subscribe, PB_FMT_HTML, 0},
+    {"/date/", pb_web_page_date, PB_FMT_HTML, 0},
+    {"/week/", pb_web_page_week, PB_FMT_HTML, 0},
+    {"/month/", pb_web_page_month, PB_FMT_HTML, 0},
+    {"/papers/", pb_web_page_paper, PB_FMT_HTML, 0},
+    {"/authors/", pb_web_page_author, PB_FMT_HTML, 0},
+    {"/cat/", pb_web_page_category, PB_FMT_HTML, 0},
+    {"/api/daily_papers", pb_web_api_daily, PB_FMT_JSON, 0},
+    {"/api/papers/search", pb_web_api_search, PB_FMT_JSON, 0},
+    {"/api/papers", pb_web_api_papers, PB_FMT_JSON, 0},
+    {"/api/papers/", pb_web_api_paper, PB_FMT_JSON, 0},
+    {"/rss/daily.xml", pb_web_feed_rss_daily, PB_FMT_TEXT, 0},
+    {"/atom/daily.xml", pb_web_feed_atom_daily, PB_FMT_TEXT, 0},
+    {"/atom/trending.xml", pb_web_feed_atom_trending, PB_FMT_TEXT, 0},
+    {"/atom/search.xml", pb_web_feed_atom_search, PB_FMT_TEXT, 0},
+    {"/atom/cat/", pb_web_feed_atom_cat, PB_FMT_TEXT, 0},
+    {"/static/", pb_web_asset, PB_FMT_TEXT, 0},
+    {"/favicon.ico", pb_web_asset, PB_FMT_TEXT, 0},
+    /* the community: every POST below passes the CSRF check first */
+    {"/signup", pb_web_page_signup, PB_FMT_HTML, 1},
+    {"/login", pb_web_page_login, PB_FMT_HTML, 1},
+    {"/logout", pb_web_page_logout, PB_FMT_HTML, 1},
+    {"/following", pb_web_page_following, PB_FMT_HTML, 1},
+    {"/submit", pb_web_page_submit, PB_FMT_HTML, 1},
+    {"/vote/", pb_web_page_vote, PB_FMT_HTML, 1},
+    {"/comments/", pb_web_page_comment, PB_FMT_HTML, 1},
+    {"/mod/", pb_web_page_mod, PB_FMT_HTML, 1},
+    {"/collections", pb_web_page_collections, PB_FMT_HTML, 1},
+    {"/collections/", pb_web_page_collections, PB_FMT_HTML, 1},
+    {"/api/vote/", pb_web_api_vote, PB_FMT_JSON, 1},
+    {"/api/me", pb_web_api_me, PB_FMT_JSON, 0},
+    {NULL, NULL, PB_FMT_HTML, 0},
 };
 
 const char *pb_web_arg(const struct pb_web_req *rq, const char *key)
@@ -73,7 +87,12 @@ static const char *reason(int status)
     switch (status) {
     case 400: return "Bad request";
     case 404: return "Not found";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
     case 405: return "Method not allowed";
+    case 409: return "Conflict";
+    case 415: return "Unsupported media type";
+    case 429: return "Too many requests";
     case 413: return "Request too large";
     case 431: return "Request header fields too large";
     case 503: return "Service unavailable";
@@ -163,13 +182,27 @@ void pb_web_route(struct pb_web_req *rq, struct pb_web_resp *rs)
     rs->type = hit->fmt == PB_FMT_JSON ? "application/json"
                                        : "text/html; charset=utf-8";
     rs->cache = "public, max-age=60";
-    int rc = hit->fn(rq, rest, rs);
+    int rc = PB_OK;
+    if (rq->post && !hit->post) {
+        pb_web_fail(rs, 405, "this address only answers GET and HEAD");
+    } else if (rq->post && !pb_web_csrf_check(rq)) {
+        /* no token, a wrong one, or one from before the last log-in */
+        pb_web_fail(rs, 403, "this form has expired or did not come from "
+                             "this site: reload the page and try again");
+    } else {
+        rc = hit->fn(rq, rest, rs);
+    }
     if (rc) {
-        rs->status = rc == PB_ENOTFOUND ? 404 : rc == PB_EINVAL ? 400 : 500;
+        rs->status = rc == PB_ENOTFOUND ? 404
+                     : rc == PB_EINVAL  ? 400
+                     : rc == PB_EPERM   ? 403
+                                        : 500;
         if (rs->status == 500)
             snprintf(rs->msg, sizeof rs->msg,
                      "something went wrong on our side (%s)", pb_strerror(rc));
     }
-    if (rs->status >= 400)
+    if (rs->status >= 400) {
+        rs->private_ |= rq->post;
         pb_web_render_error(rq, rs);
+    }
 }

@@ -13,10 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "community/community.h"
 #include "core/mem.h"
 #include "core/utf8.h"
 #include "web/access_log.h"
@@ -74,6 +76,8 @@ static void close_threads(void)
     for (size_t i = 0; i < n_threads; i++) {
         struct pb_web_thread *t = all_threads[i];
         pb_web_searcher_free(t->searcher);
+        pb_cmdb_free(t->cmdb);
+        pb_store_close(t->rw);
         pb_store_feed_free(t->feed);
         pb_store_close(t->st);
         free(t);
@@ -135,8 +139,16 @@ static void check_generation(struct pb_web_thread *t)
     if (now == was ||
         !atomic_compare_exchange_strong(&cache.checked_at, &was, now))
         return;
-    int64_t gen;
-    if (pb_store_feed_generation(t->feed, &gen) || gen == atomic_load(&cache.gen))
+    int64_t gen, cgen = 0;
+    struct pb_web_req rq = {.site = g_site, .th = t};
+    struct pb_cmdb *db = pb_web_cmdb(&rq);
+    if (pb_store_feed_generation(t->feed, &gen) ||
+        (db && pb_cmdb_generation(db, &cgen)))
+        return;
+    /* votes, comments and moderation change pages too; both counters
+     * only grow, so their sum changes whenever either does */
+    gen += cgen;
+    if (gen == atomic_load(&cache.gen))
         return;
     pb_web_search_sync(g_site->search, t->st);
     pthread_rwlock_wrlock(&cache.lock);
@@ -254,6 +266,7 @@ static char first_call; /* marks a GET/HEAD request seen once */
 
 struct upload {
     size_t bytes;
+    struct pb_buf body; /* a POST's body, up to MAX_UPLOAD */
 };
 
 struct argctx {
@@ -305,7 +318,12 @@ static struct MHD_Response *make_response(struct pb_web_resp *rs,
         MHD_add_response_header(r, "ETag", etag);
     }
     if (rs->status == 405)
-        MHD_add_response_header(r, "Allow", "GET, HEAD");
+        MHD_add_response_header(r, "Allow", "GET, HEAD, POST");
+    if (rs->location[0])
+        MHD_add_response_header(r, "Location", rs->location);
+    for (size_t i = 0; i < sizeof rs->cookies / sizeof rs->cookies[0]; i++)
+        if (rs->cookies[i][0])
+            MHD_add_response_header(r, "Set-Cookie", rs->cookies[i]);
     return r;
 }
 
@@ -329,22 +347,28 @@ static enum MHD_Result simple_error(struct MHD_Connection *c,
     return ok;
 }
 
-static void log_request(struct MHD_Connection *c, const char *method,
-                        const char *url, const char *query,
-                        const char *version, int status, size_t bytes)
+static void client_ip(struct MHD_Connection *c, char ip[INET6_ADDRSTRLEN])
 {
-    char ip[INET6_ADDRSTRLEN] = "-";
+    snprintf(ip, INET6_ADDRSTRLEN, "-");
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (ci && ci->client_addr) {
         const struct sockaddr *sa = ci->client_addr;
         if (sa->sa_family == AF_INET)
             inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
-                      ip, sizeof ip);
+                      ip, INET6_ADDRSTRLEN);
         else if (sa->sa_family == AF_INET6)
             inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr,
-                      ip, sizeof ip);
+                      ip, INET6_ADDRSTRLEN);
     }
+}
+
+static void log_request(struct MHD_Connection *c, const char *method,
+                        const char *url, const char *query,
+                        const char *version, int status, size_t bytes)
+{
+    char ip[INET6_ADDRSTRLEN];
+    client_ip(c, ip);
     pb_web_log(ip, method, url, query, version, status, bytes,
                MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Referer"),
                MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent"));
@@ -356,19 +380,28 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   size_t *upload_size, void **con_cls)
 {
     (void)cls;
-    (void)upload;
-    int get = !strcmp(method, "GET"), head = !strcmp(method, "HEAD");
+    int get = !strcmp(method, "GET"), head = !strcmp(method, "HEAD"),
+        post = !strcmp(method, "POST");
     /* Queue nothing on the first call: MHD would close a keep-alive
      * connection when a response comes before it has read the headers. */
     if (!*con_cls) {
-        *con_cls = get || head ? (void *)&first_call
-                               : pb_calloc(1, sizeof(struct upload));
+        if (get || head) {
+            *con_cls = (void *)&first_call;
+        } else {
+            struct upload *u = pb_calloc(1, sizeof *u);
+            pb_buf_init(&u->body, MAX_UPLOAD);
+            *con_cls = u;
+        }
         return MHD_YES;
     }
     if (*upload_size) {
         struct upload *u = *con_cls != &first_call ? *con_cls : NULL;
-        if (u)
+        if (u) {
             u->bytes += *upload_size;
+            if (post && u->bytes <= MAX_UPLOAD &&
+                pb_buf_append(&u->body, upload, *upload_size))
+                u->bytes = MAX_UPLOAD + 1;
+        }
         *upload_size = 0;
         if (!u || u->bytes > MAX_UPLOAD)
             return MHD_NO; /* a body on GET, or too big: drop the connection */
@@ -377,11 +410,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     enum MHD_Result ok = MHD_YES;
     int status = 200;
     size_t bytes = 0;
-    struct pb_web_req rq = {.path = url, .site = g_site};
+    struct pb_web_req rq = {.path = url, .site = g_site, .post = post};
     struct pb_buf key;
     pb_buf_init(&key, MEMORY_LIMIT * 4);
-    if (!get && !head) {
-        ok = simple_error(c, &rq, 405, "only GET and HEAD are served here",
+    if (!get && !head && !post) {
+        ok = simple_error(c, &rq, 405, "only GET, HEAD and POST are served "
+                                       "here",
                           &status, &bytes);
         goto out;
     }
@@ -405,6 +439,36 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                           &status, &bytes);
         goto out;
     }
+    char ip[INET6_ADDRSTRLEN];
+    client_ip(c, ip);
+    rq.ip = ip;
+    rq.cookie_session =
+        MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "pb_session");
+    rq.cookie_pre = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "pb_pre");
+    rq.csrf_header =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
+    if (post) {
+        struct upload *u = *con_cls;
+        const char *ct =
+            MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+        int form = ct && !strncasecmp(ct, "application/x-www-form-urlencoded",
+                                      33);
+        if (u->body.len && !form) {
+            ok = simple_error(c, &rq, 415, "send forms as application/"
+                                           "x-www-form-urlencoded",
+                              &status, &bytes);
+            goto out;
+        }
+        if (u->body.len &&
+            pb_web_form_parse(u->body.p, u->body.len, rq.form,
+                              PB_WEB_MAX_ARGS, &rq.n_form)) {
+            ok = simple_error(c, &rq, 400, "the form could not be read",
+                              &status, &bytes);
+            goto out;
+        }
+    }
+    /* per-member pages and every POST bypass the response cache */
+    int personal = post || rq.cookie_session;
     /* the cache key: path, NUL, the canonical query */
     size_t qlen = key.len;
     char *k = NULL;
@@ -413,7 +477,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     if (!pb_buf_puts(&full, url) && !pb_buf_putc(&full, '\0') &&
         !pb_buf_append(&full, key.p ? key.p : "", qlen))
         k = full.p;
-    if (cache.on && k) {
+    if (cache.on && k && !personal) {
         struct pb_web_thread *t = thread_handles();
         if (t)
             check_generation(t);
@@ -432,7 +496,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     struct pb_web_resp rs;
     char etag[24];
     pb_web_resp_init(&rs);
+    if (rq.cookie_session || rq.cookie_pre)
+        pb_web_session_load(&rq);
     pb_web_route(&rq, &rs);
+    if (rq.me.id || rs.private_ || rs.cookies[0][0]) {
+        rs.private_ = 1;
+        rs.cache = "private, no-store";
+    }
     status = rs.status;
     bytes = rs.body.len;
     const char *cc = rs.cache;
@@ -445,7 +515,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     } else {
         ok = MHD_queue_response(c, (unsigned)status, r);
     }
-    if (status == 200 && cache.on && k)
+    if (status == 200 && cache.on && k && !personal && !rs.private_)
         cache_put(k, full.len, r, etag, bytes);
     else
         MHD_destroy_response(r);
@@ -463,8 +533,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)cls;
     (void)c;
     (void)toe;
-    if (*con_cls && *con_cls != &first_call)
-        free(*con_cls);
+    if (*con_cls && *con_cls != &first_call) {
+        struct upload *u = *con_cls;
+        pb_buf_clear(&u->body);
+        free(u);
+    }
     *con_cls = NULL;
 }
 
@@ -499,6 +572,10 @@ int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
     }
     if (port > 65535)
         return pb_err_set(err, PB_EINVAL, "--port %u: out of range", port);
+    struct pb_cm_config cm_default;
+    pb_cm_config_default(&cm_default);
+    if (pb_cm_init())
+        return pb_err_set(err, PB_EIO, "cannot initialise libsodium");
     /* open read-write once: creates and migrates; workers then read */
     if ((rc = pb_store_open(cfg->db_path, 0, &st, err)))
         return rc;
@@ -515,6 +592,7 @@ int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
     site.db_path = cfg->db_path;
     pb_web_assets_init(&site);
     site.search = pb_web_search_open(cfg->db_path, st);
+    site.cm = cfg->cm ? cfg->cm : &cm_default;
     g_site = &site;
 
     cache.on = !cfg->no_cache;

@@ -5,7 +5,8 @@
  *
  * Limits: request headers and URL within 32 KiB in all (MHD answers 431 or
  * 414 beyond), at most 64 header fields (431), request bodies at most
- * 16 KiB (only GET and HEAD are served: others get 405), idle connections
+ * 16 KiB (GET, HEAD, and POST with a form body; others get 405), idle
+ * connections
  * closed after timeout_s. Responses to GET carry an ETag (If-None-Match
  * answers 304) and Cache-Control; static assets are fingerprinted and
  * cached for a year. Every response has the security headers (CSP without
@@ -18,6 +19,8 @@
 
 #include "core/error.h"
 
+struct pb_cm_config;
+
 struct pb_web_config {
     const char *bind;       /* IPv4 or IPv6 address; "127.0.0.1" default */
     unsigned port;          /* 8080 default */
@@ -28,6 +31,7 @@ struct pb_web_config {
     int no_cache;           /* 1: render every request (no response cache) */
     unsigned timeout_s;     /* idle connection timeout; 0 = 15 s */
     unsigned max_conns;     /* 0 = 4096 */
+    const struct pb_cm_config *cm; /* community settings; NULL = defaults */
 };
 
 /*

@@ -13,8 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "community/community.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "store/store_community.h"
 #include "store/store_feed.h"
 
 #define PB_WEB_MAX_ARGS 32
@@ -29,6 +31,7 @@ struct pb_web_site {
     char css_path[64];      /* "/static/style.<hash>.css" */
     char icon_path[64];     /* "/static/icon.<hash>.svg" */
     struct pb_web_search *search; /* NULL when search is unavailable */
+    const struct pb_cm_config *cm; /* community settings (borrowed) */
 };
 
 /* One worker thread's handles; opened on first use. */
@@ -36,6 +39,8 @@ struct pb_web_thread {
     struct pb_store *st;
     struct pb_feed *feed;
     struct pb_searcher *searcher; /* made on first search */
+    struct pb_store *rw;          /* read-write, for the community */
+    struct pb_cmdb *cmdb;         /* statements on rw */
 };
 
 struct pb_web_arg {
@@ -50,6 +55,15 @@ struct pb_web_req {
     size_t n_args;
     const struct pb_web_site *site;
     struct pb_web_thread *th;
+    /* the community's part (web_session.c); all borrowed for the call */
+    int post;                  /* 1 for POST (form fields in form[]) */
+    struct pb_web_arg form[PB_WEB_MAX_ARGS];
+    size_t n_form;
+    const char *ip;            /* client address, "-" when unknown */
+    const char *cookie_session, *cookie_pre; /* cookie values or NULL */
+    const char *csrf_header;   /* X-CSRF-Token or NULL */
+    struct pb_member me;       /* the member logged in, when me.id != 0 */
+    char csrf[65];             /* the CSRF token forms carry, "" = none */
 };
 
 struct pb_web_resp {
@@ -59,6 +73,9 @@ struct pb_web_resp {
     struct pb_buf body;
     enum pb_web_fmt fmt; /* the format errors take */
     char msg[256];       /* error text for people, when status >= 400 */
+    int private_;        /* 1: per-member; never cached, no-store */
+    char location[512];  /* Location header when not empty */
+    char cookies[3][160];/* Set-Cookie values, "" = unused */
 };
 
 /* First value of query argument key, or NULL when absent. */
@@ -104,6 +121,68 @@ int pb_web_feed_atom_trending(struct pb_web_req *, const char *, struct pb_web_r
 int pb_web_feed_atom_search(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
 int pb_web_feed_atom_cat(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
 int pb_web_asset(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+
+/* Community pages and API (page_account.c, page_community.c,
+ * page_collections.c, api_community.c). */
+int pb_web_page_signup(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_page_login(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_page_logout(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_page_following(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_page_vote(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_page_submit(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_page_comment(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_page_mod(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_page_collections(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_api_vote(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_api_me(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+
+/* The community part of a paper's page: upvote, add to a collection,
+ * moderation, comments and the comment form (page_community.c). */
+int pb_web_paper_community(struct pb_web_req *rq, struct pb_buf *b,
+                           const struct pb_paper *p, int64_t pid) PB_WUR;
+
+/* Sessions (web_session.c). pb_web_session_load: who is logged in (fills
+ * rq->me and rq->csrf from the session cookie). pb_web_csrf_check: 1 when
+ * a POST carries the right token (form field "csrf" or X-CSRF-Token): the
+ * session's, or for a visitor the pre-session cookie's. */
+void pb_web_session_load(struct pb_web_req *rq);
+int pb_web_csrf_check(const struct pb_web_req *rq);
+/* The thread's community statements (a read-write store opened on first
+ * use); NULL when the store cannot be opened. */
+struct pb_cmdb *pb_web_cmdb(struct pb_web_req *rq);
+/* First value of form field key (POST), or NULL. */
+const char *pb_web_form(const struct pb_web_req *rq, const char *key);
+/* Add a Set-Cookie value to rs. */
+void pb_web_set_cookie(struct pb_web_resp *rs, const char *value);
+/* 303 See Other to path (a local path; anything else goes to "/"). */
+int pb_web_redirect(struct pb_web_resp *rs, const char *path);
+/* Now, from the community clock. */
+int64_t pb_web_now(const struct pb_web_req *rq);
+/* Local counts added to a listing's imported ones (no-op without the
+ * community store). */
+void pb_web_fill_counts(struct pb_web_req *rq, struct pb_feed_list *l);
+/* The hidden csrf input of a form (empty when rq has no token). */
+int pb_web_csrf_input(struct pb_buf *b, const struct pb_web_req *rq) PB_WUR;
+
+/* A simple page: head, <h1>title</h1>, an open <div class="prose">;
+ * pb_web_page_end closes it and adds the foot. */
+int pb_web_page_start(struct pb_web_req *rq, struct pb_web_resp *rs,
+                      const char *title) PB_WUR;
+int pb_web_page_end(struct pb_web_resp *rs) PB_WUR;
+/* 1 when rq has no member: rs then says so (a GET goes to /login). */
+int pb_web_need_member(struct pb_web_req *rq, struct pb_web_resp *rs);
+/* Set cookie name=value (value NULL: delete it) with HttpOnly,
+ * SameSite=Lax, Path=/, and Secure behind TLS. */
+void pb_web_cookie(struct pb_web_req *rq, struct pb_web_resp *rs,
+                   const char *name, const char *value, int max_age);
+
+/* Parse an application/x-www-form-urlencoded body p[0..len) in place
+ * (p is modified, p[len] too, so p needs len + 1 bytes, and must stay
+ * alive while args are used): at most max
+ * fields into args, each key and value percent-decoded and checked as
+ * UTF-8. PB_ETOOBIG for more fields, PB_EPARSE for bad escapes or UTF-8. */
+int pb_web_form_parse(char *p, size_t len, struct pb_web_arg *args,
+                      size_t max, size_t *n) PB_WUR;
 
 /* Assets: compute fingerprinted paths into site (at start-up). */
 void pb_web_assets_init(struct pb_web_site *site);

@@ -297,62 +297,97 @@ static void take_list(struct pb_strlist *dst, const struct pb_strlist *src)
 
 static int64_t max64(int64_t a, int64_t b) { return a > b ? a : b; }
 
-static void fill_str(char **dst, const char *src)
+/* How a source ranks against what is stored: by arXiv version, then by
+ * the date of the record (`updated`). 1 newer, -1 older, 0 equal. */
+static int freshness(const struct pb_paper *in, const struct pb_paper *m)
 {
-    if (!*dst)
+    if (in->version != m->version)
+        return in->version > m->version ? 1 : -1;
+    if (in->updated != m->updated)
+        return in->updated > m->updated ? 1 : -1;
+    return 0;
+}
+
+static int list_cmp(const struct pb_strlist *a, const struct pb_strlist *b)
+{
+    for (size_t i = 0; i < a->n && i < b->n; i++) {
+        int c = strcmp(a->v[i], b->v[i]);
+        if (c)
+            return c;
+    }
+    return (a->n > b->n) - (a->n < b->n);
+}
+
+/* One text field: newer replaces, older fills, and between equals the
+ * greater value wins, so the outcome is the same in any order. */
+static void merge_str(int fresh, char **dst, const char *src)
+{
+    if (!src)
+        return;
+    if (fresh > 0 || !*dst || (fresh == 0 && strcmp(src, *dst) > 0))
         take_str(dst, src);
 }
 
-static void fill_list(struct pb_strlist *dst, const struct pb_strlist *src)
+static void merge_list(int fresh, struct pb_strlist *dst,
+                       const struct pb_strlist *src)
 {
-    if (!dst->n)
+    if (!src->n)
+        return;
+    if (fresh > 0 || !dst->n || (fresh == 0 && list_cmp(src, dst) > 0))
         take_list(dst, src);
 }
 
 /*
- * Merge what `in` says into m (a copy of the stored paper). The result must
+ * Merge what `in` says into m (a copy of the stored paper). The result does
  * not depend on the order in which sources arrive, so that importing
- * anything twice changes nothing (docs/STORE.md):
- * - a newer arXiv version replaces what it says; otherwise a source only
- *   fills what is missing (first writer wins among equals);
+ * anything twice, or two sources in either order, gives one answer
+ * (docs/STORE.md):
+ * - a source with a newer arXiv version, or the same version and a later
+ *   record date, replaces what it says; an older one only fills what is
+ *   missing; between equals the greater value wins;
  * - counts (upvotes, comments, stars) and `updated` take the maximum,
  *   `published` and `listed_day` the minimum, sources are or-ed;
- * - the daily list's submitter replaces arXiv's uploader once.
+ * - the daily list's submitter replaces arXiv's uploader.
  */
 static void merge(struct pb_paper *m, const struct pb_paper *in)
 {
-    int newer = in->version > m->version;
-    if (newer)
+    int fresh = freshness(in, m);
+    if (in->version > m->version)
         m->version = in->version;
-    void (*str)(char **, const char *) = newer ? take_str : fill_str;
-    void (*list)(struct pb_strlist *, const struct pb_strlist *) =
-        newer ? take_list : fill_list;
-    str(&m->title, in->title);
-    if (in->abstract && in->abstract[0] && (newer || !m->abstract ||
-                                            !m->abstract[0]))
-        take_str(&m->abstract, in->abstract);
-    list(&m->authors, &in->authors);
-    str(&m->categories, in->categories);
-    str(&m->comments, in->comments);
-    str(&m->journal_ref, in->journal_ref);
-    str(&m->doi, in->doi);
-    str(&m->license, in->license);
-    str(&m->github_repo, in->github_repo);
-    str(&m->project_page, in->project_page);
-    str(&m->summary, in->summary);
-    list(&m->keywords, &in->keywords);
-    list(&m->links, &in->links);
+    /* an empty abstract says nothing, on either side */
+    const char *abs = in->abstract && in->abstract[0] ? in->abstract : NULL;
+    if (!m->abstract || !m->abstract[0])
+        take_str(&m->abstract, abs);
+    else
+        merge_str(fresh, &m->abstract, abs);
+    merge_str(fresh, &m->title, in->title);
+    merge_list(fresh, &m->authors, &in->authors);
+    merge_str(fresh, &m->categories, in->categories);
+    merge_str(fresh, &m->comments, in->comments);
+    merge_str(fresh, &m->journal_ref, in->journal_ref);
+    merge_str(fresh, &m->doi, in->doi);
+    merge_str(fresh, &m->license, in->license);
+    merge_str(fresh, &m->github_repo, in->github_repo);
+    merge_str(fresh, &m->project_page, in->project_page);
+    merge_str(fresh, &m->summary, in->summary);
+    merge_list(fresh, &m->keywords, &in->keywords);
+    merge_list(fresh, &m->links, &in->links);
     if (in->published && (!m->published || in->published < m->published))
         m->published = in->published;
     m->updated = max64(m->updated, in->updated);
     if (in->listed_day[0] &&
         (!m->listed_day[0] || strcmp(in->listed_day, m->listed_day) < 0))
         memcpy(m->listed_day, in->listed_day, sizeof m->listed_day);
+    /* the daily list's submitter (who put it on the list) beats arXiv's
+     * uploader; among daily lists, the usual rule */
     unsigned daily = PB_SRC_HF_DAILY | PB_SRC_LOCAL;
-    if (in->submitter && (in->sources & daily) && !(m->sources & daily))
+    int in_daily = (in->sources & daily) != 0, m_daily = (m->sources & daily) != 0;
+    if (in->submitter && in_daily && !m_daily)
         take_str(&m->submitter, in->submitter);
-    else
-        fill_str(&m->submitter, in->submitter);
+    else if (in_daily == m_daily)
+        merge_str(fresh, &m->submitter, in->submitter);
+    else if (!m->submitter)
+        take_str(&m->submitter, in->submitter);
     m->upvotes = max64(m->upvotes, in->upvotes);
     m->n_comments = max64(m->n_comments, in->n_comments);
     m->github_stars = max64(m->github_stars, in->github_stars);

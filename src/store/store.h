@@ -55,11 +55,13 @@ enum pb_upsert { PB_UPSERT_ADDED, PB_UPSERT_UPDATED, PB_UPSERT_UNCHANGED };
 
 /*
  * Insert p, or merge it into the stored paper with the same id. Merge rules
- * (docs/STORE.md) do not depend on the order sources arrive in: a newer
- * arXiv version replaces what it says, otherwise a source only fills what
- * is missing; counts and `updated` take the maximum, `published` and
- * listed_day the minimum; sources are or-ed. *out tells whether the row was
- * added, changed, or already held exactly this. p is borrowed.
+ * (docs/STORE.md) do not depend on the order sources arrive in: a fresher
+ * source (higher arXiv version, or same version and later `updated`)
+ * replaces what it says, a staler one only fills what is missing, between
+ * equals the greater value wins; counts and `updated` take the maximum,
+ * `published` and listed_day the minimum; sources are or-ed. *out tells
+ * whether the row was added, changed, or already held exactly this. p is
+ * borrowed.
  * Call inside a transaction for speed. out_pid may be NULL.
  */
 int pb_store_paper_upsert(struct pb_store *st, const struct pb_paper *p,

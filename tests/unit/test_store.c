@@ -127,6 +127,55 @@ static void t_merge_sources(void)
     pb_store_close(st);
 }
 
+/* Three records about one paper, in all six orders: one outcome. */
+static void t_order_free(void)
+{
+    static const int orders[6][3] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2},
+                                     {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+    char first_title[64] = "", first_kw[64] = "";
+    for (int o = 0; o < 6; o++) {
+        struct pb_store *st = fresh();
+        for (int k = 0; k < 3; k++) {
+            struct pb_paper p;
+            int which = orders[o][k];
+            if (which == 0) { /* the 2019 harvest */
+                mk(&p, "1210.0870", 1, "Faster imputations");
+                p.updated = 1000;
+                pb_str_set(&p.categories, "stat.CO", 7);
+            } else if (which == 1) { /* the 2020 harvest: revised title */
+                mk(&p, "1210.0870", 1, "Faster, more efficient imputations");
+                p.updated = 2000;
+            } else { /* a daily listing: no version, no date */
+                mk(&p, "1210.0870", 0, "faster imputations (listing)");
+                pb_strlist_push(&p.keywords, "imputation", 10);
+                p.upvotes = 3;
+                p.sources = PB_SRC_HF_DAILY;
+            }
+            enum pb_upsert u;
+            CHECK_EQ(pb_store_paper_upsert(st, &p, &u, NULL), PB_OK);
+            /* and again: nothing changes */
+            CHECK_EQ(pb_store_paper_upsert(st, &p, &u, NULL), PB_OK);
+            CHECK_EQ(u, PB_UPSERT_UNCHANGED);
+            pb_paper_clear(&p);
+        }
+        struct pb_paper q;
+        pb_paper_init(&q);
+        CHECK_EQ(pb_store_paper_get(st, "1210.0870", &q, NULL), PB_OK);
+        CHECK_STR(q.title, "Faster, more efficient imputations");
+        CHECK_STR(q.categories, "stat.CO");
+        CHECK_EQ(q.upvotes, 3);
+        CHECK_EQ(q.updated, 2000);
+        CHECK_EQ(q.keywords.n, 1);
+        if (o == 0) {
+            snprintf(first_title, sizeof first_title, "%s", q.title);
+            snprintf(first_kw, sizeof first_kw, "%s", q.keywords.v[0]);
+        }
+        CHECK_STR(q.title, first_title);
+        pb_paper_clear(&q);
+        pb_store_close(st);
+    }
+}
+
 static int count_cb(void *ctx, int64_t pid, int64_t seq, int deleted,
                     const struct pb_paper *p)
 {
@@ -283,6 +332,7 @@ int main(void)
         {"idempotent", t_idempotent},
         {"versions", t_versions},
         {"merge_sources", t_merge_sources},
+        {"order_free", t_order_free},
         {"delete_and_changes", t_delete_and_changes},
         {"stats_authors", t_stats_authors},
         {"migrate_v1", t_migrate_v1},

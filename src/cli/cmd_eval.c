@@ -107,6 +107,9 @@ int pb_cli_eval(int argc, char **argv)
     const char *dir = NULL, *split = "test";
     struct pb_bm25 p;
     pb_bm25_defaults(&p);
+    for (int i = 1; i < argc; i++) /* semantic and hybrid: cmd_veval.c */
+        if (!strcmp(argv[i], "--mode"))
+            return pb_cli_veval(argc, argv);
     for (int i = 1; i < argc; i++) {
         if (pb_cli_is_help(argv[i])) {
             printf("usage: paperboy eval DIR [--split test] [--k1 X] [--b X] "

@@ -24,6 +24,7 @@ static const struct command commands[] = {
     {"serve", pb_cli_serve, "serve the daily papers site, JSON API and RSS/Atom feeds over HTTP"},
     {"embed", pb_cli_embed, "paper vectors and their nearest-neighbour graph (DB.vec, DB.hnsw)"},
     {"vsearch", pb_cli_vsearch, "search by meaning: --mode keyword|semantic|hybrid"},
+    {"train-vectors", pb_cli_train_vectors, "train word vectors (skip-gram) on the store's papers"},
     {"similar", pb_cli_similar, "papers similar to one paper, by meaning"},
     {NULL, NULL, NULL},
 };

@@ -1,0 +1,287 @@
+/* cmd_vectors.c - paperboy embed | vsearch | similar: the semantic index
+ * beside the store (DB.wv, DB.vec, DB.hnsw; src/vector/vindex.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "core/mem.h"
+#include "rank/fusion.h"
+#include "search/index_store.h"
+#include "search/search.h"
+#include "store/store.h"
+#include "text/latex_plain.h"
+#include "vector/vindex.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int uint_arg(const char *s, unsigned long max, unsigned long *out)
+{
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    if (*end || !v || v > max)
+        return 1;
+    *out = v;
+    return 0;
+}
+
+int pb_cli_embed(int argc, char **argv)
+{
+    const char *db = NULL, *words = NULL;
+    unsigned long M = PB_VINDEX_M, efc = PB_VINDEX_EFC;
+    int rebuild = 0;
+    for (int i = 1; i < argc; i++) {
+        if (pb_cli_is_help(argv[i])) {
+            printf("usage: paperboy embed [--db PATH] [--words FILE.wv] "
+                   "[--rebuild] [--M 16] [--efc 100]\n\nPaper vectors (SIF "
+                   "over word vectors) and their HNSW graph: PATH.vec and\n"
+                   "PATH.hnsw. --words links PATH.wv to a word-vector file "
+                   "(paperboy\ntrain-vectors writes PATH.wv itself; "
+                   "scripts/fetch-glove.sh makes the GloVe one).\nWithout "
+                   "--rebuild an existing index only takes the store's new "
+                   "changes.\n");
+            return 0;
+        } else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
+            db = argv[++i];
+        } else if (!strcmp(argv[i], "--words") && i + 1 < argc) {
+            words = argv[++i];
+            rebuild = 1;
+        } else if (!strcmp(argv[i], "--rebuild")) {
+            rebuild = 1;
+        } else if (!strcmp(argv[i], "--M") && i + 1 < argc) {
+            if (uint_arg(argv[++i], 64, &M))
+                return 2;
+        } else if (!strcmp(argv[i], "--efc") && i + 1 < argc) {
+            if (uint_arg(argv[++i], 2000, &efc))
+                return 2;
+        } else {
+            fprintf(stderr, "embed: unknown argument %s\n", argv[i]);
+            return 2;
+        }
+    }
+    db = pb_cli_db_path(db);
+    struct pb_err err = {0};
+    struct pb_store *st = NULL;
+    struct pb_vindex *vi = NULL;
+    int ret = 1;
+    double t0 = now_s();
+    if (pb_store_open(db, PB_STORE_READONLY, &st, &err)) {
+        fprintf(stderr, "embed: %s\n", err.msg);
+        return 1;
+    }
+    int rc = rebuild ? PB_ENOTFOUND : pb_vindex_open(db, &vi, &err);
+    if (rc == PB_OK) {
+        size_t n = 0;
+        if (pb_vindex_sync(vi, st, &n)) {
+            fprintf(stderr, "embed: sync: %s\n", pb_store_errmsg(st));
+            goto out;
+        }
+        printf("embed: %zu changed papers added (%u vectors)\n", n,
+               pb_vecset_live(vi->vs));
+    } else if (rc == PB_ENOTFOUND) {
+        if (pb_vindex_build(db, words, st, (uint32_t)M, (uint32_t)efc, stderr,
+                            &vi, &err)) {
+            fprintf(stderr, "embed: %s\n", err.msg);
+            goto out;
+        }
+        printf("embed: %u papers, dim %u, %u bytes/vector + %.0f bytes/node "
+               "of graph, %.1f s\n",
+               pb_vecset_live(vi->vs), pb_vecset_dim(vi->vs),
+               pb_vecset_dim_pad(vi->vs) + 4 + 8,
+               pb_hnsw_bytes_per_node(vi->g), now_s() - t0);
+    } else {
+        fprintf(stderr, "embed: %s\n", err.msg);
+        goto out;
+    }
+    if (pb_vindex_save(vi, db, &err)) {
+        fprintf(stderr, "embed: %s\n", err.msg);
+        goto out;
+    }
+    ret = 0;
+out:
+    pb_vindex_free(vi);
+    pb_store_close(st);
+    return ret;
+}
+
+static void print_hit(struct pb_store *st, size_t rank, int64_t pid,
+                      double score)
+{
+    struct pb_paper p;
+    pb_paper_init(&p);
+    if (pb_store_paper_get_pid(st, pid, &p) == PB_OK) {
+        char *t = pb_text_latex_plain(p.title ? p.title : "",
+                                      p.title ? strlen(p.title) : 0);
+        printf("%2zu. %-16s %.3f  %s\n", rank, p.id, score, t);
+        free(t);
+    }
+    pb_paper_clear(&p);
+}
+
+#define MAXK 100
+
+int pb_cli_vsearch(int argc, char **argv)
+{
+    const char *db = NULL, *query = NULL, *mode = "hybrid";
+    unsigned long limit = 10, ef = 0;
+    int exact = 0;
+    double alpha = 0.7;
+    for (int i = 1; i < argc; i++) {
+        if (pb_cli_is_help(argv[i])) {
+            printf("usage: paperboy vsearch \"QUERY\" [--db PATH] [--mode "
+                   "keyword|semantic|hybrid]\n       [--limit N] [--ef N] "
+                   "[--exact] [--alpha X]\n\nSearch by meaning (semantic), "
+                   "by words (keyword) or both fused (hybrid,\nalpha * "
+                   "keyword + (1 - alpha) * semantic, min-max scaled). Needs "
+                   "paperboy\nembed (and reindex for keyword/hybrid).\n");
+            return 0;
+        } else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
+            db = argv[++i];
+        } else if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
+            mode = argv[++i];
+        } else if (!strcmp(argv[i], "--limit") && i + 1 < argc) {
+            if (uint_arg(argv[++i], MAXK, &limit))
+                return 2;
+        } else if (!strcmp(argv[i], "--ef") && i + 1 < argc) {
+            if (uint_arg(argv[++i], 4096, &ef))
+                return 2;
+        } else if (!strcmp(argv[i], "--alpha") && i + 1 < argc) {
+            alpha = strtod(argv[++i], NULL);
+        } else if (!strcmp(argv[i], "--exact")) {
+            exact = 1;
+        } else if (argv[i][0] != '-' && !query) {
+            query = argv[i];
+        } else {
+            fprintf(stderr, "vsearch: unknown argument %s\n", argv[i]);
+            return 2;
+        }
+    }
+    int kw = !strcmp(mode, "keyword") || !strcmp(mode, "hybrid");
+    int sem = !strcmp(mode, "semantic") || !strcmp(mode, "hybrid");
+    if (!query || !(kw || sem)) {
+        fprintf(stderr, "usage: paperboy vsearch \"QUERY\" [--mode "
+                        "keyword|semantic|hybrid]\n");
+        return 2;
+    }
+    db = pb_cli_db_path(db);
+    struct pb_err err = {0};
+    struct pb_store *st = NULL;
+    struct pb_vindex *vi = NULL;
+    struct pb_index *ix = NULL;
+    struct pb_ranked a[MAXK], b[MAXK], f[MAXK];
+    size_t na = 0, nb = 0, nf;
+    int ret = 1;
+    if (pb_store_open(db, PB_STORE_READONLY, &st, &err)) {
+        fprintf(stderr, "vsearch: %s\n", err.msg);
+        return 1;
+    }
+    if (kw) {
+        if (pb_index_open_synced(db, st, &ix, &err)) {
+            fprintf(stderr, "vsearch: %s\n", err.msg);
+            goto out;
+        }
+        struct pb_searcher *s = pb_searcher_new(ix);
+        struct pb_results r;
+        struct pb_search_opts o = {MAXK, 0, 0};
+        if (pb_search(s, query, strlen(query), &o, &r) == PB_OK) {
+            for (size_t i = 0; i < r.n_hits; i++)
+                a[na++] = (struct pb_ranked){r.hits[i].pid, r.hits[i].score};
+            pb_results_clear(&r);
+        }
+        pb_searcher_free(s);
+    }
+    if (sem) {
+        if (pb_vindex_open(db, &vi, &err)) {
+            fprintf(stderr, "vsearch: %s (run paperboy embed)\n", err.msg);
+            goto out;
+        }
+        struct pb_vquery *vq = pb_vquery_new(vi);
+        struct pb_vhit h[MAXK];
+        if (pb_vquery_text(vq, query, strlen(query), MAXK, (uint32_t)ef,
+                           exact, h, &nb) == PB_OK)
+            for (size_t i = 0; i < nb; i++)
+                b[i] = (struct pb_ranked){h[i].pid, h[i].score};
+        pb_vquery_free(vq);
+    }
+    nf = pb_fuse_linear(a, na, b, nb, kw && sem ? alpha : kw ? 1.0 : 0.0, f,
+                        limit);
+    printf("mode %s: %zu hit%s\n", mode, nf, nf == 1 ? "" : "s");
+    for (size_t i = 0; i < nf; i++)
+        print_hit(st, i + 1, f[i].key, f[i].score);
+    ret = 0;
+out:
+    pb_index_free(ix);
+    pb_vindex_free(vi);
+    pb_store_close(st);
+    return ret;
+}
+
+int pb_cli_similar(int argc, char **argv)
+{
+    const char *db = NULL, *id = NULL;
+    unsigned long limit = 10;
+    for (int i = 1; i < argc; i++) {
+        if (pb_cli_is_help(argv[i])) {
+            printf("usage: paperboy similar ID [--db PATH] [--limit N]\n\n"
+                   "The papers nearest to paper ID by meaning (paperboy "
+                   "embed first).\n");
+            return 0;
+        } else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
+            db = argv[++i];
+        } else if (!strcmp(argv[i], "--limit") && i + 1 < argc) {
+            if (uint_arg(argv[++i], MAXK, &limit))
+                return 2;
+        } else if (argv[i][0] != '-' && !id) {
+            id = argv[i];
+        } else {
+            fprintf(stderr, "similar: unknown argument %s\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!id) {
+        fprintf(stderr, "usage: paperboy similar ID [--db PATH]\n");
+        return 2;
+    }
+    db = pb_cli_db_path(db);
+    struct pb_err err = {0};
+    struct pb_store *st = NULL;
+    struct pb_vindex *vi = NULL;
+    int ret = 1;
+    if (pb_store_open(db, PB_STORE_READONLY, &st, &err) ||
+        pb_vindex_open(db, &vi, &err)) {
+        fprintf(stderr, "similar: %s\n", err.msg);
+        goto out;
+    }
+    struct pb_paper p;
+    int64_t pid;
+    pb_paper_init(&p);
+    int rc = pb_store_paper_get(st, id, &p, &pid);
+    pb_paper_clear(&p);
+    if (rc) {
+        fprintf(stderr, "similar: no paper %s\n", id);
+        goto out;
+    }
+    struct pb_vquery *vq = pb_vquery_new(vi);
+    struct pb_vhit h[MAXK];
+    size_t n = 0;
+    rc = pb_vquery_similar(vq, pid, limit, 0, h, &n);
+    pb_vquery_free(vq);
+    if (rc) {
+        fprintf(stderr, "similar: %s has no vector (run paperboy embed)\n",
+                id);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++)
+        print_hit(st, i + 1, h[i].pid, h[i].score);
+    ret = 0;
+out:
+    pb_vindex_free(vi);
+    pb_store_close(st);
+    return ret;
+}

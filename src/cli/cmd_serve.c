@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "community/community.h"
 #include "web/server.h"
 
 static int parse_uint(const char *s, unsigned max, unsigned *out)
@@ -25,13 +26,20 @@ static void usage(FILE *f)
             "usage: paperboy serve [--port 8080] [--bind 127.0.0.1] "
             "[--db PATH]\n"
             "                      [--threads N] [--base-url URL] "
-            "[--access-log FILE|-] [--no-cache]\n\n"
+            "[--access-log FILE|-] [--no-cache]\n"
+            "                      [--behind-tls] [--submit-max-age DAYS] "
+            "[--submit-cap N]\n"
+            "                      [--trending-gravity G]\n\n"
             "Serves the daily papers site, the JSON API (/api/daily_papers, "
             "/api/papers/ID,\n/api/papers/search, /api/papers) and the "
             "RSS/Atom feeds until SIGTERM or SIGINT.\n"
             "The access log (combined format) goes to stderr unless "
             "--access-log says otherwise\n(\"-\" is stdout, \"off\" is "
-            "none). --base-url is the absolute address feeds link to.\n");
+            "none). --base-url is the absolute address feeds link to.\n"
+            "--behind-tls marks cookies Secure (a TLS proxy in front). "
+            "Members may submit\npapers up to --submit-max-age days old "
+            "(14), --submit-cap a day (5).\n--trending-gravity is the "
+            "decay of docs/TRENDING.md (1.8).\n");
 }
 
 int pb_cli_serve(int argc, char **argv)
@@ -39,10 +47,17 @@ int pb_cli_serve(int argc, char **argv)
     struct pb_web_config cfg = {.bind = "127.0.0.1", .port = 8080,
                                 .access_log = stderr};
     const char *db = NULL, *log = NULL;
+    struct pb_cm_config cm;
+    pb_cm_config_default(&cm);
+    cfg.cm = &cm;
+    struct pb_cli_sched *sched = pb_cli_sched_new(); /* digests, harvests */
+    int k;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (pb_cli_is_help(a)) {
             usage(stdout);
+            fputs(pb_cli_sched_usage(), stdout);
+            pb_cli_sched_free(sched);
             return 0;
         } else if (!strcmp(a, "--port") && v) {
             if (parse_uint(v, 65535, &cfg.port) || !cfg.port) {
@@ -68,7 +83,39 @@ int pb_cli_serve(int argc, char **argv)
             log = v, i++;
         } else if (!strcmp(a, "--no-cache")) {
             cfg.no_cache = 1;
+        } else if (!strcmp(a, "--behind-tls")) {
+            cm.behind_tls = 1;
+        } else if ((!strcmp(a, "--submit-max-age") ||
+                    !strcmp(a, "--submit-cap")) && v) {
+            unsigned n = 0;
+            if (parse_uint(v, 3650, &n) || !n) {
+                fprintf(stderr, "paperboy serve: %s %s: give 1..3650\n", a,
+                        v);
+                return 2;
+            }
+            if (a[9] == 'm')
+                cm.submit_max_age_days = (int)n;
+            else
+                cm.submit_daily_cap = (int)n;
+            i++;
+        } else if (!strcmp(a, "--trending-gravity") && v) {
+            char *end = NULL;
+            double g = strtod(v, &end);
+            if (*end || !(g > 0 && g <= 10)) {
+                fprintf(stderr, "paperboy serve: --trending-gravity %s: give "
+                                "a number in (0, 10]\n",
+                        v);
+                return 2;
+            }
+            cm.gravity = g;
+            i++;
+        } else if ((k = pb_cli_sched_arg(sched, argc, argv, &i)) != 0) {
+            if (k < 0) {
+                pb_cli_sched_free(sched);
+                return 2;
+            }
         } else {
+            pb_cli_sched_free(sched);
             fprintf(stderr, "paperboy serve: unknown argument '%s'\n", a);
             usage(stderr);
             return 2;
@@ -92,7 +139,23 @@ int pb_cli_serve(int argc, char **argv)
     cfg.db_path = pb_cli_db_path(db);
     struct pb_err err;
     pb_err_clear(&err);
+    /* the scheduler's links point where the server's do */
+    char base[300];
+    if (cfg.base_url)
+        snprintf(base, sizeof base, "%s", cfg.base_url);
+    else if (strchr(cfg.bind, ':'))
+        snprintf(base, sizeof base, "http://[%s]:%u", cfg.bind, cfg.port);
+    else
+        snprintf(base, sizeof base, "http://%s:%u", cfg.bind, cfg.port);
+    /* its thread blocks the signals pb_web_serve() waits for */
+    if (pb_cli_sched_start(sched, cfg.db_path, base)) {
+        pb_cli_sched_free(sched);
+        if (lf)
+            fclose(lf);
+        return 2;
+    }
     int rc = pb_web_serve(&cfg, &err);
+    pb_cli_sched_free(sched);
     if (lf)
         fclose(lf);
     if (rc) {

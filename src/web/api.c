@@ -214,11 +214,14 @@ int pb_web_api_paper(struct pb_web_req *rq, const char *rest,
     if (!pb_web_id_ok(rest))
         return pb_web_fail(rs, 400, "not a paper id");
     struct pb_paper p;
+    int64_t pid = 0;
     pb_paper_init(&p);
-    int rc = pb_store_feed_paper(rq->th->feed, rest, &p, NULL);
+    int rc = pb_store_feed_paper(rq->th->feed, rest, &p, &pid);
     if (rc == PB_ENOTFOUND)
         rc = pb_web_fail(rs, 404, "paper not found");
     else if (!rc) {
+        struct pb_feed_list one = {.v = &p, .pid = &pid, .n = 1};
+        pb_web_fill_counts(rq, &one); /* imported + local */
         json_t *o = paper_json(&p);
         json_object_set_new(o, "numComments",
                             json_integer(p.n_comments > 0 ? p.n_comments : 0));

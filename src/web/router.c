@@ -11,14 +11,18 @@ struct route {
     const char *prefix; /* exact path, or a prefix when it ends with '/' */
     pb_web_handler fn;
     enum pb_web_fmt fmt;
-    int post; /* 1: also answers POST (after the CSRF check) */
+    int post; /* 1: also answers POST (after the CSRF check); 2: POST
+               * without it: the signed token in the link is the authority
+               * (mail links; RFC 8058 one-click POSTs carry no cookie) */
 };
 
 static const struct route routes[] = {
     {"/", pb_web_page_home, PB_FMT_HTML, 0},
     {"/trending", pb_web_page_trending, PB_FMT_HTML, 0},
     {"/search", pb_web_page_search, PB_FMT_HTML, 0},
-    {"/subscribe", pb_web_page_subscribe, PB_FMT_HTML, 0},
+    {"/subscribe", pb_web_page_subscribe, PB_FMT_HTML, 2},
+    {"/mail/confirm", pb_web_mail_confirm, PB_FMT_HTML, 2},
+    {"/mail/unsubscribe", pb_web_mail_unsubscribe, PB_FMT_HTML, 2},
     {"/date/", pb_web_page_date, PB_FMT_HTML, 0},
     {"/week/", pb_web_page_week, PB_FMT_HTML, 0},
     {"/month/", pb_web_page_month, PB_FMT_HTML, 0},
@@ -185,7 +189,7 @@ void pb_web_route(struct pb_web_req *rq, struct pb_web_resp *rs)
     int rc = PB_OK;
     if (rq->post && !hit->post) {
         pb_web_fail(rs, 405, "this address only answers GET and HEAD");
-    } else if (rq->post && !pb_web_csrf_check(rq)) {
+    } else if (rq->post && hit->post == 1 && !pb_web_csrf_check(rq)) {
         /* no token, a wrong one, or one from before the last log-in */
         pb_web_fail(rs, 403, "this form has expired or did not come from "
                              "this site: reload the page and try again");
@@ -201,7 +205,8 @@ void pb_web_route(struct pb_web_req *rq, struct pb_web_resp *rs)
             snprintf(rs->msg, sizeof rs->msg,
                      "something went wrong on our side (%s)", pb_strerror(rc));
     }
-    if (rs->status >= 400) {
+    /* a form page answering 4xx with its own body keeps it */
+    if (rs->status >= 400 && (rc || !rs->body.len)) {
         rs->private_ |= rq->post;
         pb_web_render_error(rq, rs);
     }

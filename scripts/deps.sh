@@ -8,7 +8,7 @@ PKGS=(
   libsqlite3-dev sqlite3 libjansson-dev libexpat1-dev liblzma-dev zlib1g-dev
   libutf8proc-dev libstemmer-dev xz-utils gzip python3
   libmicrohttpd-dev python3-feedparser chromium wrk nginx-light
-  libcurl4-openssl-dev libsodium-dev libcmark-dev
+  libcurl4-openssl-dev libsodium-dev libcmark-dev python3-aiosmtpd
 )
 missing=()
 for p in "${PKGS[@]}"; do

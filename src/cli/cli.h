@@ -18,6 +18,7 @@ int pb_cli_search(int argc, char **argv);
 int pb_cli_reindex(int argc, char **argv);
 int pb_cli_eval(int argc, char **argv);
 int pb_cli_harvest(int argc, char **argv);
+int pb_cli_digest(int argc, char **argv);
 int pb_cli_user(int argc, char **argv);
 int pb_cli_veval(int argc, char **argv);      /* cmd_veval.c */
 int pb_cli_embed(int argc, char **argv);      /* cmd_vectors.c */
@@ -26,6 +27,18 @@ int pb_cli_similar(int argc, char **argv);    /* cmd_vectors.c */
 int pb_cli_vbench(int argc, char **argv);     /* cmd_vbench.c */
 int pb_cli_train_vectors(int argc, char **argv); /* cmd_train_vectors.c */
 int pb_cli_recommend(int argc, char **argv);  /* cmd_recommend.c */
+
+/* serve's timetable (serve_sched.c): new, then each argument that
+ * pb_cli_sched_arg() takes (1 taken, advancing *i past a value; 0 not
+ * ours; -1 bad, after a message), start once the server's address is
+ * known (-1 on errors, after a message), free (stops the thread). */
+struct pb_cli_sched;
+struct pb_cli_sched *pb_cli_sched_new(void);
+const char *pb_cli_sched_usage(void);
+int pb_cli_sched_arg(struct pb_cli_sched *c, int argc, char **argv, int *i);
+int pb_cli_sched_start(struct pb_cli_sched *c, const char *db_path,
+                       const char *base_url);
+void pb_cli_sched_free(struct pb_cli_sched *c);
 
 /* The database path: --db PATH wins, then $PAPERBOY_DB, then "paperboy.db".
  * Borrowed (argv or the environment or a literal). */

@@ -21,6 +21,7 @@ static const struct command commands[] = {
     {"eval", pb_cli_eval, "search relevance on a BEIR dataset: nDCG@10, recall@100, MRR@10"},
     {"harvest", pb_cli_harvest, "pull new papers live: arXiv (OAI-PMH, API) and Daily Papers, politely"},
     {"user", pb_cli_user, "members of the site: add, list, role, disable"},
+    {"digest", pb_cli_digest, "e-mail digests of trending papers to confirmed subscribers (send, subscribers)"},
     {"serve", pb_cli_serve, "serve the daily papers site, JSON API and RSS/Atom feeds over HTTP"},
     {"embed", pb_cli_embed, "paper vectors and their nearest-neighbour graph (DB.vec, DB.hnsw)"},
     {"vsearch", pb_cli_vsearch, "search by meaning: --mode keyword|semantic|hybrid"},

@@ -1,4 +1,5 @@
 /* index.c - documents, the delta segment, add and delete (see index.h). */
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,6 @@ void pb_index_free(struct pb_index *ix)
     if (!ix)
         return;
     for (size_t i = 0; i < ix->n_dterms; i++) {
-        free(ix->dterms[i]->s);
         free(ix->dterms[i]->buf);
         free(ix->dterms[i]);
     }
@@ -142,10 +142,12 @@ void pb_index_lookup(const struct pb_index *ix, const char *t, size_t len,
     }
     size_t mask = ix->n_dslots - 1;
     for (size_t i = h & mask;; i = (i + 1) & mask) {
-        uint32_t s = ix->dslots[i];
+        uint64_t s = ix->dslots[i];
         if (!s)
             break;
-        const struct dterm *dt = ix->dterms[s - 1];
+        if ((uint32_t)(s >> 32) != h)
+            continue;
+        const struct dterm *dt = ix->dterms[(uint32_t)s - 1];
         if (dt->len == len && memcmp(dt->s, t, len) == 0) {
             *out_delta = dt;
             break;
@@ -153,20 +155,26 @@ void pb_index_lookup(const struct pb_index *ix, const char *t, size_t len,
     }
 }
 
+/* The delta term t (created empty if new). Slots carry the hash so that
+ * probes rarely touch a term that is not the one sought: building the
+ * index is bound by these cache misses. */
 static uint32_t intern(struct pb_index *ix, const char *t, size_t len)
 {
     uint32_t h = pb_term_hash(t, len);
     size_t mask = ix->n_dslots - 1, i;
     for (i = h & mask;; i = (i + 1) & mask) {
-        uint32_t s = ix->dslots[i];
+        uint64_t s = ix->dslots[i];
         if (!s)
             break;
-        const struct dterm *dt = ix->dterms[s - 1];
+        if ((uint32_t)(s >> 32) != h)
+            continue;
+        const struct dterm *dt = ix->dterms[(uint32_t)s - 1];
         if (dt->len == len && memcmp(dt->s, t, len) == 0)
-            return s - 1;
+            return (uint32_t)s - 1;
     }
-    struct dterm *dt = pb_calloc(1, sizeof *dt);
-    dt->s = pb_strndup(t, len);
+    struct dterm *dt = pb_calloc(1, sizeof *dt + len + 1);
+    dt->s = (char *)(dt + 1);
+    memcpy(dt->s, t, len);
     dt->len = (uint32_t)len;
     dt->last = -1;
     dt->cur_doc = DOC_END;
@@ -177,16 +185,18 @@ static uint32_t intern(struct pb_index *ix, const char *t, size_t len)
     }
     uint32_t idx = (uint32_t)ix->n_dterms++;
     ix->dterms[idx] = dt;
-    ix->dslots[i] = idx + 1;
+    ix->dslots[i] = (uint64_t)h << 32 | (idx + 1);
     if (ix->n_dterms * 2 > ix->n_dslots) {
         size_t n = ix->n_dslots * 2;
-        uint32_t *slots = pb_calloc(n, sizeof *slots);
-        for (size_t k = 0; k < ix->n_dterms; k++) {
-            const struct dterm *e = ix->dterms[k];
-            size_t j = pb_term_hash(e->s, e->len) & (n - 1);
+        uint64_t *slots = pb_calloc(n, sizeof *slots);
+        for (size_t k = 0; k < ix->n_dslots; k++) {
+            uint64_t e = ix->dslots[k];
+            if (!e)
+                continue;
+            size_t j = (e >> 32) & (n - 1);
             while (slots[j])
                 j = (j + 1) & (n - 1);
-            slots[j] = (uint32_t)k + 1;
+            slots[j] = e;
         }
         free(ix->dslots);
         ix->dslots = slots;
@@ -594,4 +604,80 @@ void pb_index_pmap_rebuild(struct pb_index *ix)
 {
     for (size_t i = 0; i < ix->d.n; i++)
         pmap_put(ix, ix->d.pid[i], (uint32_t)i);
+}
+
+void pb_index_append(struct pb_index *dst, struct pb_index *src)
+{
+    assert(!dst->hdr && !src->hdr);
+    uint32_t n0 = (uint32_t)dst->d.n;
+    for (size_t k = 0; k < src->n_dterms; k++) {
+        struct dterm *st = src->dterms[k];
+        if (!st->df)
+            continue;
+        uint32_t t = intern(dst, st->s, st->len); /* may move dterms */
+        struct dterm *dt = dst->dterms[t];
+        /* the stream is relative but for its first docid (from -1) */
+        uint32_t first;
+        const uint8_t *rest = pb_varint_get(st->buf, &first);
+        size_t nrest = st->n - (size_t)(rest - st->buf);
+        uint32_t v = (uint32_t)((int64_t)n0 + first - (dt->last + 1));
+        size_t need = (size_t)dt->n + 5 + nrest;
+        if (need > dt->cap) {
+            size_t cap = dt->cap ? dt->cap : 8;
+            while (cap < need)
+                cap *= 2;
+            dt->buf = pb_realloc(dt->buf, cap);
+            dt->cap = (uint32_t)cap;
+        }
+        uint8_t *p = pb_varint_put(dt->buf + dt->n, v);
+        memcpy(p, rest, nrest);
+        dt->n = (uint32_t)(p + nrest - dt->buf);
+        dt->df += st->df;
+        dt->last = (int64_t)n0 + st->last;
+        free(st->buf);
+        st->buf = NULL;
+        st->n = st->cap = st->df = 0;
+        st->last = -1;
+    }
+    struct docs *d = &dst->d, *s = &src->d;
+    pb_docs_reserve(d, d->n + s->n + 1);
+    int cmap[1024];
+    for (size_t c = 0; c < src->n_cat_names && c < 1024; c++)
+        cmap[c] = cat_intern(dst, src->cat_names[c], strlen(src->cat_names[c]));
+    for (size_t i = 0; i < s->n; i++) {
+        uint32_t id = (uint32_t)d->n;
+        d->pid[id] = s->pid[i];
+        d->day[id] = s->day[i];
+        d->upv[id] = s->upv[i];
+        memcpy(d->flen[id], s->flen[i], sizeof d->flen[id]);
+        d->deleted[id] = s->deleted[i];
+        for (uint32_t k = s->cat_off[i]; k < s->cat_off[i + 1]; k++) {
+            int c = s->cats[k] < 1024 ? cmap[s->cats[k]] : -1;
+            if (c < 0)
+                continue;
+            if (d->n_cats_used == d->cap_cats) {
+                d->cap_cats = d->cap_cats ? d->cap_cats * 2 : 4096;
+                d->cats = pb_reallocarray(d->cats, d->cap_cats, 2);
+            }
+            d->cats[d->n_cats_used++] = (uint16_t)c;
+        }
+        d->cat_off[id + 1] = (uint32_t)d->n_cats_used;
+        docs_add_bytes(&d->ids, &d->ids_len, &d->ids_cap,
+                       s->ids + s->id_off[i], s->id_off[i + 1] - s->id_off[i]);
+        d->id_off[id + 1] = (uint32_t)d->ids_len;
+        d->n++;
+        if (!s->deleted[i])
+            pmap_put(dst, s->pid[i], id);
+    }
+    dst->n_live += src->n_live;
+    dst->n_deleted += src->n_deleted;
+    for (int f = 0; f < PB_NFIELDS; f++) {
+        dst->flen_sum[f] += src->flen_sum[f];
+        if (src->flen_max[f] > dst->flen_max[f])
+            dst->flen_max[f] = src->flen_max[f];
+    }
+    dst->gen++;
+    dst->del_gen++;
+    src->d.n = 0;
+    src->n_live = 0;
 }

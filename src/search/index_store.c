@@ -1,8 +1,13 @@
 /* index_store.c - the index beside the store (see index_store.h). */
 #include "search/index_store.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
+#include "core/mem.h"
 #include "search/search_int.h"
 
 int pb_index_path(const char *db_path, char *out, size_t cap)
@@ -69,15 +74,205 @@ int pb_index_open_synced(const char *db_path, struct pb_store *st,
     return rc;
 }
 
+/* ---- rebuild: one reader, two indexing threads ---------------------------
+ *
+ * The store is read on the calling thread (SQLite is a small part of the
+ * time); papers are copied into batches that go round-robin to NWORK
+ * threads, each with its own analyser (libstemmer is not thread-safe) and
+ * its own in-memory index. The partitions are then appended in worker
+ * order (postings streams concatenate: only their first docid changes)
+ * and written. Docids follow (worker, batch, store order): deterministic. */
+
+#define NWORK 2
+#define RB_DOCS 512
+#define RB_QUEUE 4
+#define RB_NONE UINT32_MAX
+
+struct rb_doc {
+    int64_t pid, date, upvotes;
+    uint32_t id, title, abstract, cats; /* arena offsets or RB_NONE */
+    uint32_t authors, n_authors, keywords, n_keywords; /* into strs */
+};
+
+struct rbatch {
+    char *arena;
+    size_t len, cap;
+    uint32_t *strs;
+    size_t n_strs, cap_strs;
+    struct rb_doc doc[RB_DOCS];
+    size_t n;
+};
+
+struct rworker {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct rbatch *q[RB_QUEUE];
+    size_t head, count;
+    int done;
+    int rc;
+    struct pb_index *ix;
+    struct pb_analyzer *az;
+};
+
+static uint32_t rb_str(struct rbatch *b, const char *s)
+{
+    if (!s)
+        return RB_NONE;
+    size_t n = strlen(s) + 1;
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 1 << 20;
+        while (cap < b->len + n)
+            cap *= 2;
+        b->arena = pb_realloc(b->arena, cap);
+        b->cap = cap;
+    }
+    memcpy(b->arena + b->len, s, n);
+    b->len += n;
+    return (uint32_t)(b->len - n);
+}
+
+static uint32_t rb_list(struct rbatch *b, char *const *v, size_t n)
+{
+    size_t at = b->n_strs;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t off = rb_str(b, v[i]);
+        if (b->n_strs == b->cap_strs) {
+            b->cap_strs = b->cap_strs ? b->cap_strs * 2 : 4096;
+            b->strs = pb_reallocarray(b->strs, b->cap_strs, sizeof *b->strs);
+        }
+        b->strs[b->n_strs++] = off;
+    }
+    return (uint32_t)at;
+}
+
+static void rb_free(struct rbatch *b)
+{
+    if (!b)
+        return;
+    free(b->arena);
+    free(b->strs);
+    free(b);
+}
+
+static const char *rb_at(const struct rbatch *b, uint32_t off)
+{
+    return off == RB_NONE ? NULL : b->arena + off;
+}
+
+static int rb_index(struct rworker *w, const struct rbatch *b,
+                    const char ***vec, size_t *cap)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        const struct rb_doc *r = &b->doc[i];
+        size_t need = (size_t)r->n_authors + r->n_keywords + 1;
+        if (need > *cap) {
+            *cap = need * 2;
+            *vec = pb_reallocarray(*vec, *cap, sizeof **vec);
+        }
+        const char **au = *vec, **kw = *vec + r->n_authors;
+        for (uint32_t k = 0; k < r->n_authors; k++)
+            au[k] = rb_at(b, b->strs[r->authors + k]);
+        for (uint32_t k = 0; k < r->n_keywords; k++)
+            kw[k] = rb_at(b, b->strs[r->keywords + k]);
+        struct pb_index_doc d = {
+            .pid = r->pid,
+            .id = rb_at(b, r->id),
+            .title = rb_at(b, r->title),
+            .abstract = rb_at(b, r->abstract),
+            .authors = au,
+            .n_authors = r->n_authors,
+            .keywords = kw,
+            .n_keywords = r->n_keywords,
+            .categories = rb_at(b, r->cats),
+            .date = r->date,
+            .upvotes = r->upvotes,
+        };
+        int rc = pb_index_add(w->ix, w->az, &d);
+        if (rc)
+            return rc;
+    }
+    return PB_OK;
+}
+
+static void *rb_main(void *arg)
+{
+    struct rworker *w = arg;
+    const char **vec = NULL;
+    size_t cap = 0;
+    for (;;) {
+        pthread_mutex_lock(&w->mu);
+        while (!w->count && !w->done)
+            pthread_cond_wait(&w->cv, &w->mu);
+        if (!w->count) {
+            pthread_mutex_unlock(&w->mu);
+            break;
+        }
+        struct rbatch *b = w->q[w->head];
+        w->head = (w->head + 1) % RB_QUEUE;
+        w->count--;
+        pthread_cond_broadcast(&w->cv);
+        pthread_mutex_unlock(&w->mu);
+        if (!w->rc)
+            w->rc = rb_index(w, b, &vec, &cap);
+        rb_free(b);
+    }
+    free(vec);
+    return NULL;
+}
+
+static void rb_push(struct rworker *w, struct rbatch *b)
+{
+    pthread_mutex_lock(&w->mu);
+    while (w->count == RB_QUEUE)
+        pthread_cond_wait(&w->cv, &w->mu);
+    w->q[(w->head + w->count) % RB_QUEUE] = b;
+    w->count++;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+struct rbctx {
+    struct rworker *w;
+    struct rbatch *cur;
+    size_t n_batches, n;
+};
+
 static int on_paper(void *ctx, int64_t pid, int64_t seq, int deleted,
                     const struct pb_paper *p)
 {
     (void)seq;
     if (deleted)
         return PB_OK;
-    struct syncctx *c = ctx;
+    struct rbctx *c = ctx;
+    if (!c->cur)
+        c->cur = pb_calloc(1, sizeof *c->cur);
+    struct rbatch *b = c->cur;
+    struct rb_doc *r = &b->doc[b->n++];
+    r->pid = pid;
+    r->date = p->published ? p->published : p->updated;
+    r->upvotes = p->upvotes;
+    r->id = rb_str(b, p->id);
+    r->title = rb_str(b, p->title);
+    r->abstract = rb_str(b, p->abstract);
+    r->cats = rb_str(b, p->categories);
+    r->n_authors = (uint32_t)p->authors.n;
+    r->authors = rb_list(b, p->authors.v, p->authors.n);
+    r->n_keywords = (uint32_t)p->keywords.n;
+    r->keywords = rb_list(b, p->keywords.v, p->keywords.n);
     c->n++;
-    return pb_index_add_paper(c->ix, c->az, pid, p);
+    if (b->n == RB_DOCS) {
+        rb_push(&c->w[c->n_batches++ % NWORK], b);
+        c->cur = NULL;
+    }
+    return PB_OK;
+}
+
+static double phase_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 int pb_index_rebuild(const char *db_path, struct pb_store *st,
@@ -92,18 +287,66 @@ int pb_index_rebuild(const char *db_path, struct pb_store *st,
     rc = pb_store_max_seq(st, &seq);
     if (rc)
         return pb_err_set(err, rc, "%s: %s", db_path, pb_store_errmsg(st));
-    struct pb_index *ix = pb_index_new(params);
-    struct syncctx c = {ix, pb_analyzer_new(), 0, seq};
-    rc = pb_store_paper_each(st, 0, on_paper, &c);
-    if (rc)
-        pb_err_set(err, rc, "%s: reading papers: %s", db_path,
-                   pb_store_errmsg(st));
+    double t0 = phase_s();
+    struct rworker w[NWORK];
+    memset(w, 0, sizeof w);
+    int started = 0;
+    for (int k = 0; k < NWORK; k++) {
+        pthread_mutex_init(&w[k].mu, NULL);
+        pthread_cond_init(&w[k].cv, NULL);
+        w[k].ix = pb_index_new(params);
+        w[k].az = pb_analyzer_new();
+        if (pthread_create(&w[k].th, NULL, rb_main, &w[k]) != 0)
+            break;
+        started++;
+    }
+    struct rbctx c = {w, NULL, 0, 0};
+    if (started < NWORK) {
+        rc = pb_err_set(err, PB_ENOMEM, "cannot start indexing threads");
+    } else {
+        rc = pb_store_paper_each(st, 0, on_paper, &c);
+        if (rc)
+            pb_err_set(err, rc, "%s: reading papers: %s", db_path,
+                       pb_store_errmsg(st));
+        else if (c.cur && c.cur->n)
+            rb_push(&w[c.n_batches++ % NWORK], c.cur);
+        else
+            rb_free(c.cur);
+        if (rc)
+            rb_free(c.cur);
+    }
+    for (int k = 0; k < started; k++) {
+        pthread_mutex_lock(&w[k].mu);
+        w[k].done = 1;
+        pthread_cond_broadcast(&w[k].cv);
+        pthread_mutex_unlock(&w[k].mu);
+        pthread_join(w[k].th, NULL);
+        if (!rc && w[k].rc)
+            rc = pb_err_set(err, w[k].rc, "%s: indexing: %s", db_path,
+                            pb_strerror(w[k].rc));
+    }
+    double t_read = phase_s();
+    struct pb_index *ix = w[0].ix;
+    for (int k = 1; k < NWORK; k++) {
+        if (!rc)
+            pb_index_append(ix, w[k].ix);
+        pb_index_free(w[k].ix);
+    }
+    double t_merge = phase_s();
     pb_index_set_seq(ix, seq);
     if (!rc)
         rc = pb_index_write(ix, path, err);
+    if (getenv("PB_REINDEX_TIMES"))
+        fprintf(stderr, "reindex: read+analyse %.1f s, merge %.1f s, "
+                "write %.1f s\n", t_read - t0, t_merge - t_read,
+                phase_s() - t_merge);
     if (out_docs)
         *out_docs = c.n;
-    pb_analyzer_free(c.az);
+    for (int k = 0; k < NWORK; k++) {
+        pb_analyzer_free(w[k].az);
+        pthread_mutex_destroy(&w[k].mu);
+        pthread_cond_destroy(&w[k].cv);
+    }
     pb_index_free(ix);
     return rc;
 }

@@ -386,11 +386,17 @@ static inline int accept(struct pb_searcher *s, uint32_t d)
     return accept_slow(s, d);
 }
 
-/* ---- top-k heap (min-heap on (key, -doc)) ---------------------------------- */
+/* ---- top-k heap (min-heap on (key, -pid)) ---------------------------------- */
 
-static inline int worse(const struct hent *a, const struct hent *b)
+/* Ties go to the smaller pid (the older paper): the same order whatever
+ * docids a rebuild gave (it indexes on several threads). */
+static inline int worse(const struct pb_searcher *s, const struct hent *a,
+                        const struct hent *b)
 {
-    return a->key < b->key || (a->key == b->key && a->doc > b->doc);
+    if (a->key != b->key)
+        return a->key < b->key;
+    return a->doc != b->doc &&
+           s->ix->d.pid[a->doc] > s->ix->d.pid[b->doc];
 }
 
 static void heap_push(struct pb_searcher *s, double key, double score,
@@ -402,7 +408,7 @@ static void heap_push(struct pb_searcher *s, double key, double score,
         size_t i = s->heap_n++;
         while (i > 0) {
             size_t p = (i - 1) / 2;
-            if (!worse(&e, &h[p]))
+            if (!worse(s, &e, &h[p]))
                 break;
             h[i] = h[p];
             i = p;
@@ -410,17 +416,17 @@ static void heap_push(struct pb_searcher *s, double key, double score,
         h[i] = e;
         return;
     }
-    if (!worse(&h[0], &e))
+    if (!worse(s, &h[0], &e))
         return;
     size_t i = 0, n = s->heap_n;
     for (;;) {
         size_t l = 2 * i + 1, r = l + 1, m = i;
         const struct hent *best = &e;
-        if (l < n && worse(&h[l], best)) {
+        if (l < n && worse(s, &h[l], best)) {
             m = l;
             best = &h[l];
         }
-        if (r < n && worse(&h[r], best))
+        if (r < n && worse(s, &h[r], best))
             m = r;
         if (m == i)
             break;
@@ -1122,9 +1128,9 @@ int pb_search_query(struct pb_searcher *s, const struct pb_query *q,
         size_t k = 0, m = s->heap_n;
         for (;;) {
             size_t l = 2 * k + 1, r = l + 1, w = k;
-            if (l < m && worse(&s->heap[l], &s->heap[w]))
+            if (l < m && worse(s, &s->heap[l], &s->heap[w]))
                 w = l;
-            if (r < m && worse(&s->heap[r], &s->heap[w]))
+            if (r < m && worse(s, &s->heap[r], &s->heap[w]))
                 w = r;
             if (w == k)
                 break;

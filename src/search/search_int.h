@@ -63,7 +63,7 @@ struct file_hdr {
 
 /* A term of the delta segment. */
 struct dterm {
-    char *s; /* owned, NUL-terminated */
+    char *s; /* NUL-terminated, stored right after the struct */
     uint32_t len;
     uint32_t df;
     int64_t last; /* last docid with a posting, -1 */
@@ -103,7 +103,7 @@ struct pb_index {
     /* delta terms: hash of dterm pointers */
     struct dterm **dterms; /* by insertion order */
     size_t n_dterms, cap_dterms;
-    uint32_t *dslots; /* 1 + index into dterms */
+    uint64_t *dslots; /* hash << 32 | (1 + index into dterms); 0 empty */
     size_t n_dslots;
     /* documents */
     struct docs d;
@@ -281,6 +281,10 @@ uint32_t pb_cursor_block_last(struct cursor *c, uint32_t target);
 double pb_cursor_term_maxtf(const struct cursor *c, double scale);
 
 void pb_docs_reserve(struct docs *d, size_t n);
+/* Move src's documents and postings after dst's (docids n(dst)..): both
+ * must be delta-only (built in memory, never mapped). src is left empty
+ * but must still be freed. For building partitions on several threads. */
+void pb_index_append(struct pb_index *dst, struct pb_index *src);
 void pb_index_pmap_rebuild(struct pb_index *ix);
 
 /* index_file.c */

@@ -113,6 +113,40 @@ static const char *const migrations[] = {
     "CREATE TABLE community_gen(id INTEGER PRIMARY KEY CHECK(id = 1),"
     " n INTEGER NOT NULL);"
     "INSERT INTO community_gen VALUES(1, 0);",
+
+    /* 4: e-mail digests: subscribers, and the sent-log per (subscriber,
+     * period) and per (subscriber, paper) (store_mail.h, docs/MAIL.md) */
+    "CREATE TABLE subscribers("
+    " id INTEGER PRIMARY KEY,"
+    " email TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    " state INTEGER NOT NULL DEFAULT 0,"     /* enum pb_sub_state */
+    " freq INTEGER NOT NULL DEFAULT 0,"      /* 0 daily, 1 weekly */
+    " top_n INTEGER NOT NULL DEFAULT 10,"
+    " max_papers INTEGER NOT NULL DEFAULT 20,"
+    " categories TEXT NOT NULL DEFAULT '',"  /* space-separated */
+    " authors TEXT NOT NULL DEFAULT '',"     /* newline-separated */
+    " keywords TEXT NOT NULL DEFAULT '',"    /* newline-separated */
+    " created INTEGER NOT NULL,"
+    " confirmed INTEGER, confirm_sent INTEGER,"
+    " refusals INTEGER NOT NULL DEFAULT 0,"
+    " last_error TEXT);"
+    "CREATE TABLE mail_digests("
+    " sub INTEGER NOT NULL REFERENCES subscribers(id),"
+    " period TEXT NOT NULL,"                 /* D2024-06-03, W2024-W23 */
+    " state INTEGER NOT NULL,"               /* enum pb_digest_state */
+    " message_id TEXT NOT NULL,"
+    " attempts INTEGER NOT NULL DEFAULT 0,"
+    " next_try INTEGER NOT NULL DEFAULT 0,"
+    " created INTEGER NOT NULL, sent_at INTEGER,"
+    " PRIMARY KEY(sub, period)) WITHOUT ROWID;"
+    "CREATE INDEX mail_digests_due ON mail_digests(next_try) WHERE state = 0;"
+    "CREATE TABLE mail_papers("
+    " sub INTEGER NOT NULL REFERENCES subscribers(id),"
+    " pid INTEGER NOT NULL,"
+    " period TEXT NOT NULL,"
+    " pos INTEGER NOT NULL,"
+    " PRIMARY KEY(sub, pid)) WITHOUT ROWID;"
+    "CREATE INDEX mail_papers_period ON mail_papers(sub, period, pos);",
 };
 
 int pb_store_schema_version(void)

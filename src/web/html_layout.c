@@ -82,8 +82,13 @@ out:
 
 int pb_web_html_foot(struct pb_buf *b)
 {
+    int rc = pb_buf_puts(b, "</main><footer class=\"site\">");
+    if (!rc) /* the e-mail box on every page (page_mail.c) */
+        rc = pb_web_mail_box(b);
+    if (rc)
+        return rc;
     return pb_buf_puts(
-        b, "</main><footer class=\"site\"><p>paperboy \xC2\xB7 papers link to "
+        b, "<p>paperboy \xC2\xB7 papers link to "
            "<a href=\"https://arxiv.org/\">arXiv</a> \xC2\xB7 "
            "<a href=\"/subscribe\">RSS and Atom feeds</a> \xC2\xB7 "
            "<a href=\"/api/daily_papers\">JSON API</a></p></footer>"

@@ -392,12 +392,15 @@ int pb_web_page_category(struct pb_web_req *rq, const char *rest,
 int pb_web_page_subscribe(struct pb_web_req *rq, const char *rest,
                           struct pb_web_resp *rs)
 {
-    (void)rest;
     int rc = PB_OK;
     struct pb_buf *b = &rs->body;
+    if (rq->post) /* the e-mail form (page_mail.c) */
+        return pb_web_mail_subscribe(rq, rest, rs);
     TRY(pb_web_html_head(b, rq, "Subscribe", NULL, "/atom/daily.xml"));
+    TRY(pb_buf_puts(b, "<div class=\"head\"><h1>Subscribe</h1></div>"));
+    TRY(pb_web_mail_form(b, NULL));
     TRY(pb_buf_puts(
-        b, "<div class=\"head\"><h1>Subscribe</h1></div><div class=\"prose\">"
+        b, "<div class=\"prose\"><h2>Feeds</h2>"
            "<p>Follow the daily papers in any feed reader:</p><ul>"
            "<li><a href=\"/rss/daily.xml\">Daily papers (RSS 2.0)</a></li>"
            "<li><a href=\"/atom/daily.xml\">Daily papers (Atom)</a></li>"

@@ -141,6 +141,16 @@ int pb_web_api_me(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WU
 int pb_web_paper_community(struct pb_web_req *rq, struct pb_buf *b,
                            const struct pb_paper *p, int64_t pid) PB_WUR;
 
+/* E-mail digests (page_mail.c): the subscribe handler (POST /subscribe),
+ * confirm and one-click unsubscribe by signed token; the box on every page
+ * and the full form of /subscribe (msg, when not NULL, an error shown
+ * above it). */
+int pb_web_mail_subscribe(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_mail_confirm(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_mail_unsubscribe(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_mail_box(struct pb_buf *b) PB_WUR;
+int pb_web_mail_form(struct pb_buf *b, const char *msg) PB_WUR;
+
 /* Sessions (web_session.c). pb_web_session_load: who is logged in (fills
  * rq->me and rq->csrf from the session cookie). pb_web_csrf_check: 1 when
  * a POST carries the right token (form field "csrf" or X-CSRF-Token): the

@@ -10,6 +10,7 @@
 #include "harness.h"
 #include "search/index.h"
 #include "search/search.h"
+#include "search/search_int.h" /* pb_index_append */
 
 static struct pb_analyzer *az;
 static char tmpdir[256];
@@ -466,6 +467,48 @@ static void t_deleted_df(void)
     unlink(path);
 }
 
+/* Partitions built apart and appended (as the threaded rebuild does) give
+ * the same index as one built in one go. */
+static void t_append_partitions(void)
+{
+    struct pb_index *one = pb_index_new(NULL), *a = pb_index_new(NULL),
+                    *b = pb_index_new(NULL);
+    uint64_t seed = rng;
+    build_random(one, 1, 2000);
+    rng = seed;
+    build_random(a, 1, 1200);
+    build_random(b, 1201, 800);
+    pb_index_append(a, b);
+    pb_index_free(b);
+    struct pb_index_info i1, i2;
+    pb_index_info(one, &i1);
+    pb_index_info(a, &i2);
+    CHECK_EQ(i1.docs, i2.docs);
+    CHECK_EQ(i1.terms_delta, i2.terms_delta);
+    struct pb_searcher *s1 = pb_searcher_new(one), *s2 = pb_searcher_new(a);
+    char q[128];
+    for (int i = 0; i < 100; i++) {
+        snprintf(q, sizeof q, "w%d w%d%s", zipf(300), zipf(2000),
+                 i % 4 ? "" : " cat:math.CO");
+        struct pb_results r1, r2;
+        struct pb_search_opts o = {20, 0, PB_SEARCH_COUNT};
+        CHECK_EQ(pb_search(s1, q, strlen(q), &o, &r1), PB_OK);
+        CHECK_EQ(pb_search(s2, q, strlen(q), &o, &r2), PB_OK);
+        CHECK_EQ(r1.n_hits, r2.n_hits);
+        CHECK_EQ(r1.total, r2.total);
+        for (size_t k = 0; k < r1.n_hits && k < r2.n_hits; k++) {
+            CHECK_EQ(r1.hits[k].pid, r2.hits[k].pid);
+            CHECK(fabs(r1.hits[k].score - r2.hits[k].score) < 1e-9);
+        }
+        pb_results_clear(&r1);
+        pb_results_clear(&r2);
+    }
+    pb_searcher_free(s1);
+    pb_searcher_free(s2);
+    pb_index_free(one);
+    pb_index_free(a);
+}
+
 static void t_phrases_and_facets(void)
 {
     struct pb_index *ix = pb_index_new(NULL);
@@ -598,6 +641,7 @@ int main(void)
         {"pruning_exact", t_pruning_exact},
         {"incremental", t_incremental},
         {"deleted_df", t_deleted_df},
+        {"append_partitions", t_append_partitions},
         {"phrases_and_facets", t_phrases_and_facets},
         {"query_language", t_query_language},
         {"snippet", t_snippet},

@@ -1,0 +1,317 @@
+/* sched.c - the scheduler thread of serve (sched.h). */
+#include "sched/sched.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/date.h"
+#include "core/mem.h"
+#include "harvest/harvest.h"
+#include "harvest/harvest_fetch.h"
+#include "harvest/harvest_schedule.h"
+#include "store/store.h"
+
+struct pb_sched {
+    struct pb_sched_opts o;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    volatile sig_atomic_t stop;
+    struct pb_clock clock; /* the system clock, with sleeps that stop ends */
+};
+
+int pb_sched_parse_time(const char *s, int *out)
+{
+    int v[3] = {0, 0, 0}, n = 0;
+    const char *p = s;
+    if (!s)
+        return PB_EINVAL;
+    for (;;) {
+        if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9')
+            return PB_EINVAL;
+        v[n++] = (p[0] - '0') * 10 + (p[1] - '0');
+        p += 2;
+        if (!*p)
+            break;
+        if (*p != ':' || n == 3)
+            return PB_EINVAL;
+        p++;
+    }
+    if (n < 2 || v[0] > 23 || v[1] > 59 || v[2] > 59)
+        return PB_EINVAL;
+    *out = v[0] * 3600 + v[1] * 60 + v[2];
+    return PB_OK;
+}
+
+int64_t pb_sched_next_local(int64_t now, int at)
+{
+    time_t t = (time_t)now;
+    struct tm tm;
+    localtime_r(&t, &tm);
+    for (int d = 0; d < 3; d++) {
+        struct tm c = tm;
+        c.tm_mday += d;
+        c.tm_hour = at / 3600;
+        c.tm_min = at / 60 % 60;
+        c.tm_sec = at % 60;
+        c.tm_isdst = -1;
+        time_t x = mktime(&c);
+        if (x != (time_t)-1 && (int64_t)x > now)
+            return (int64_t)x;
+    }
+    return now + 86400;
+}
+
+static void logf_(struct pb_sched *s, const char *fmt, ...) PB_PRINTF(2, 3);
+static void logf_(struct pb_sched *s, const char *fmt, ...)
+{
+    if (!s->o.log)
+        return;
+    char when[21];
+    pb_time_format((int64_t)time(NULL), when);
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(s->o.log, "paperboy serve: %s ", when);
+    vfprintf(s->o.log, fmt, ap);
+    fputc('\n', s->o.log);
+    fflush(s->o.log);
+    va_end(ap);
+}
+
+/* --- the clock: real time, sleeps that pb_sched_stop() cuts short ------- */
+
+static int64_t clock_ms(void *ctx)
+{
+    (void)ctx;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t clock_unix(void *ctx)
+{
+    (void)ctx;
+    return (int64_t)time(NULL);
+}
+
+static void clock_sleep(void *ctx, int64_t ms)
+{
+    struct pb_sched *s = ctx;
+    if (ms <= 0)
+        return;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += (time_t)(ms / 1000);
+    ts.tv_nsec += (long)(ms % 1000) * 1000000;
+    if (ts.tv_nsec >= 1000000000) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&s->mu);
+    while (!s->stop &&
+           pthread_cond_timedwait(&s->cv, &s->mu, &ts) != ETIMEDOUT) {
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* --- jobs ---------------------------------------------------------------- */
+
+static void harvest(struct pb_sched *s, struct pb_store *st, int arxiv)
+{
+    struct pb_err err;
+    pb_err_clear(&err);
+    const char *base = arxiv ? s->o.arxiv_url : s->o.daily_url;
+    const char *eff = base ? base : arxiv ? PB_HARVEST_OAI_BASE
+                                          : PB_HARVEST_HF_BASE;
+    int64_t dflt = arxiv ? PB_POLITE_ARXIV_MS : PB_POLITE_HF_MS;
+    const char *env = getenv("PAPERBOY_HARVEST_DELAY_MS");
+    int refused = 0;
+    int64_t gap = env && *env ? pb_polite_interval(strtoll(env, NULL, 10),
+                                                   dflt, eff, &refused)
+                              : dflt;
+    struct pb_fetch_opts fo = {.user_agent = s->o.user_agent,
+                               .stop = &s->stop};
+    struct pb_fetcher fetcher;
+    struct pb_fetcher_curl *fc = NULL;
+    if (pb_fetcher_curl_new(&fo, &fc, &fetcher, &err)) {
+        logf_(s, "harvest %s: %s", arxiv ? "arxiv" : "daily", err.msg);
+        return;
+    }
+    struct pb_polite_opts po;
+    pb_polite_opts_default(&po, gap);
+    struct pb_polite pl;
+    pb_polite_init(&pl, &po, &s->clock, &fetcher, 64u << 20);
+    pl.stop = &s->stop;
+    pl.label = arxiv ? "arxiv" : "daily";
+    struct pb_harvest_env env_ = {.st = st, .pl = &pl, .clock = &s->clock,
+                                  .report = s->o.log, .stop = &s->stop};
+    struct pb_harvest_counts c;
+    memset(&c, 0, sizeof c);
+    int rc;
+    if (arxiv) {
+        struct pb_harvest_oai_opts o = {base, s->o.arxiv_set, NULL, NULL,
+                                        NULL};
+        rc = pb_harvest_oai(&env_, &o, &c, &err);
+    } else {
+        struct pb_harvest_daily_opts o = {base, NULL, 2};
+        rc = pb_harvest_daily(&env_, &o, &c, &err);
+    }
+    if (c.added || c.updated || c.unchanged || c.rejected || c.deleted) {
+        char what[300];
+        snprintf(what, sizeof what, "scheduled harvest %s %.200s",
+                 arxiv ? "arxiv" : "daily", eff);
+        if (pb_store_import_log(st, what, arxiv ? "oai" : "hf-daily",
+                                c.added, c.updated, c.unchanged, c.rejected))
+            logf_(s, "harvest: cannot write the import log");
+    }
+    logf_(s, "harvest %s: added %lld, updated %lld, unchanged %lld, "
+             "rejected %lld%s%s",
+          arxiv ? "arxiv" : "daily", (long long)c.added, (long long)c.updated,
+          (long long)c.unchanged, (long long)c.rejected, rc ? ": " : "",
+          rc ? (rc == PB_EINTR ? "interrupted" : err.msg) : "");
+    pb_polite_clear(&pl);
+    pb_fetcher_curl_free(fc);
+}
+
+static void mail_job(struct pb_sched *s, struct pb_store *st,
+                     const struct pb_mail_config *mc, int digests)
+{
+    struct pb_mail_counts n;
+    struct pb_err err;
+    memset(&n, 0, sizeof n);
+    pb_err_clear(&err);
+    int rc = pb_mail_send_confirmations(st, mc, &n, &err);
+    if (!rc)
+        rc = digests ? pb_mail_send_digests(st, mc, NULL, &n, &err)
+                     : pb_mail_retry_due(st, mc, &n, &err);
+    if (digests || rc || n.sent || n.confirmations || n.refused)
+        logf_(s, "mail: %d digests sent, %d confirmations, %d already sent, "
+                 "%d deferred, %d refused, %d paused%s%s",
+              n.sent, n.confirmations, n.already, n.deferred, n.refused,
+              n.paused, rc && rc != PB_EINTR ? ": " : "",
+              rc && rc != PB_EINTR ? err.msg : "");
+}
+
+static void *run(void *arg)
+{
+    struct pb_sched *s = arg;
+    struct pb_store *st = NULL;
+    struct pb_smtp_curl *sc = NULL;
+    struct pb_smtp tr;
+    struct pb_mail_config mc = s->o.mail;
+    struct pb_err err;
+    pb_err_clear(&err);
+    if (pb_store_open(s->o.db_path, 0, &st, &err)) {
+        logf_(s, "scheduler: %s", err.msg);
+        return NULL;
+    }
+    int mail = s->o.smtp.url != NULL;
+    if (mail && pb_smtp_curl_new(&s->o.smtp, &sc, &tr, &err)) {
+        logf_(s, "scheduler: %s", err.msg);
+        mail = 0;
+    }
+    mc.smtp = &tr;
+    mc.clock = &s->clock;
+    mc.stop = &s->stop;
+    mc.out = NULL;
+    int64_t now = (int64_t)time(NULL);
+    int every = s->o.confirm_every_s > 0 ? s->o.confirm_every_s : 5;
+    int64_t margin = s->o.arxiv_margin_s > 0 ? s->o.arxiv_margin_s : 1800;
+    int64_t t_mail = now, t_digest = 0, t_arxiv = 0, t_daily = 0;
+    if (mail && s->o.digest_at >= 0)
+        t_digest = pb_sched_next_local(now, s->o.digest_at);
+    if (s->o.harvest_arxiv)
+        t_arxiv = pb_harvest_next_run(now, margin);
+    if (s->o.harvest_daily)
+        t_daily = pb_sched_next_local(now, s->o.daily_at);
+    char buf[3][21];
+    pb_time_format(t_digest, buf[0]);
+    pb_time_format(t_arxiv, buf[1]);
+    pb_time_format(t_daily, buf[2]);
+    logf_(s, "scheduler: digests %s, arxiv harvest %s, daily harvest %s",
+          t_digest ? buf[0] : "off", t_arxiv ? buf[1] : "off",
+          t_daily ? buf[2] : "off");
+    while (!s->stop) {
+        now = (int64_t)time(NULL);
+        if (t_arxiv && now >= t_arxiv) {
+            harvest(s, st, 1);
+            t_arxiv = pb_harvest_next_run((int64_t)time(NULL), margin);
+        }
+        if (!s->stop && t_daily && now >= t_daily) {
+            harvest(s, st, 0);
+            t_daily = pb_sched_next_local((int64_t)time(NULL),
+                                          s->o.daily_at);
+        }
+        if (!s->stop && mail && t_digest && now >= t_digest) {
+            mail_job(s, st, &mc, 1);
+            t_digest = pb_sched_next_local((int64_t)time(NULL),
+                                           s->o.digest_at);
+            t_mail = (int64_t)time(NULL) + every;
+        }
+        if (!s->stop && mail && now >= t_mail) {
+            mail_job(s, st, &mc, 0);
+            t_mail = (int64_t)time(NULL) + every;
+        }
+        int64_t next = mail ? t_mail : now + 60;
+        if (t_digest && t_digest < next)
+            next = t_digest;
+        if (t_arxiv && t_arxiv < next)
+            next = t_arxiv;
+        if (t_daily && t_daily < next)
+            next = t_daily;
+        now = (int64_t)time(NULL);
+        if (next > now)
+            clock_sleep(s, (next - now) * 1000);
+    }
+    pb_smtp_curl_free(sc);
+    pb_store_close(st);
+    return NULL;
+}
+
+int pb_sched_start(const struct pb_sched_opts *o, struct pb_sched **out,
+                   struct pb_err *err)
+{
+    *out = NULL;
+    if ((o->harvest_arxiv || o->harvest_daily) && !o->user_agent)
+        return pb_err_set(err, PB_EINVAL, "harvests need a User-Agent");
+    struct pb_sched *s = pb_calloc(1, sizeof *s);
+    s->o = *o;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    s->clock = (struct pb_clock){clock_ms, clock_sleep, clock_unix, s};
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &set, &old);
+    int r = pthread_create(&s->th, NULL, run, s);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (r) {
+        pthread_cond_destroy(&s->cv);
+        pthread_mutex_destroy(&s->mu);
+        free(s);
+        return pb_err_set(err, PB_EIO, "cannot start the scheduler thread");
+    }
+    *out = s;
+    return PB_OK;
+}
+
+void pb_sched_stop(struct pb_sched *s)
+{
+    if (!s)
+        return;
+    pthread_mutex_lock(&s->mu);
+    s->stop = 1;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    pthread_join(s->th, NULL);
+    pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->mu);
+    free(s);
+}

@@ -1,0 +1,132 @@
+/*
+ * store_mail.h - the SQL of the digests (src/mail/): subscribers and their
+ * preferences, the server's mail secret, and the sent-log that makes
+ * sending idempotent. Tables: schema.c, migration 4 (docs/MAIL.md).
+ *
+ * The sent-log has one row per (subscriber, period) - "D2024-06-03" for a
+ * daily digest, "W2024-W23" for a weekly one - written with the papers of
+ * that digest (one row per (subscriber, paper), so no paper goes to one
+ * subscriber twice) in one transaction before anything is sent, and
+ * marked sent when the server has accepted the message. A rerun finds the
+ * row: sent is skipped, prepared is sent again with the same papers and
+ * Message-ID.
+ *
+ * Functions take a store opened read-write, prepare their statements per
+ * call (a few per mail) and use it from one thread. Strings are borrowed
+ * for the call; times are Unix seconds from the caller's clock.
+ */
+#ifndef PB_STORE_STORE_MAIL_H
+#define PB_STORE_STORE_MAIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "store/store.h"
+
+enum pb_sub_state {
+    PB_SUB_PENDING = 0,      /* waiting for the confirmation click */
+    PB_SUB_ACTIVE = 1,
+    PB_SUB_UNSUBSCRIBED = 2,
+    PB_SUB_PAUSED = 3,       /* the server refused the address repeatedly */
+};
+enum pb_sub_freq { PB_SUB_DAILY = 0, PB_SUB_WEEKLY = 1 };
+
+#define PB_SUB_EMAIL_MAX 254
+#define PB_SUB_LIST_MAX 1000 /* bytes of each followed list */
+
+struct pb_sub {
+    int64_t id;
+    char email[PB_SUB_EMAIL_MAX + 1];
+    int state;      /* enum pb_sub_state */
+    int freq;       /* enum pb_sub_freq */
+    int top_n;      /* trending papers per mail, 0..50 */
+    int max_papers; /* cap per mail, 1..100 */
+    char categories[PB_SUB_LIST_MAX + 1]; /* space-separated */
+    char authors[PB_SUB_LIST_MAX + 1];    /* newline-separated */
+    char keywords[PB_SUB_LIST_MAX + 1];   /* newline-separated */
+    int64_t created, confirmed, confirm_sent; /* 0 = not yet */
+    int refusals;   /* refusals in a row */
+    char last_error[256];
+};
+
+/* The server's secret for mail tokens (meta "mail.secret"), made on first
+ * use; two processes racing make one. */
+int pb_store_mail_key(struct pb_store *st, unsigned char key[32]) PB_WUR;
+
+/*
+ * Subscribe s->email with s's preferences. A new address, or one that had
+ * unsubscribed or was paused, becomes pending and gets a confirmation mail
+ * (confirm_sent cleared) unless one went out in the last resend_s seconds;
+ * a pending one takes the new preferences. An active subscription is left
+ * as it is (its owner changes it from a mail). *out_id: the subscriber.
+ */
+int pb_store_sub_add(struct pb_store *st, const struct pb_sub *s,
+                     int64_t now, int64_t resend_s, int64_t *out_id) PB_WUR;
+/* PB_ENOTFOUND when there is no such subscriber. */
+int pb_store_sub_get(struct pb_store *st, int64_t id,
+                     struct pb_sub *out) PB_WUR;
+int pb_store_sub_get_email(struct pb_store *st, const char *email,
+                           struct pb_sub *out) PB_WUR;
+/* pending -> active (the click); active stays. PB_EPERM when the
+ * subscriber unsubscribed since. */
+int pb_store_sub_confirm(struct pb_store *st, int64_t id, int64_t now) PB_WUR;
+int pb_store_sub_set_state(struct pb_store *st, int64_t id, int state) PB_WUR;
+int pb_store_sub_confirm_sent(struct pb_store *st, int64_t id,
+                              int64_t now) PB_WUR;
+/* The server refused the address: count it, and pause the subscription
+ * when it reaches pause_after (*out_paused = 1). delivered: reset. */
+int pb_store_sub_refused(struct pb_store *st, int64_t id, const char *why,
+                         int pause_after, int *out_paused) PB_WUR;
+int pb_store_sub_delivered(struct pb_store *st, int64_t id) PB_WUR;
+
+/* Each subscriber in state (or, with state < 0, pending ones whose
+ * confirmation is still to send), by id. s borrowed for the call; return
+ * non-zero to stop. */
+typedef int (*pb_store_sub_fn)(void *ctx, const struct pb_sub *s);
+int pb_store_sub_each(struct pb_store *st, int state, pb_store_sub_fn fn,
+                      void *ctx) PB_WUR;
+#define PB_SUB_EACH_TO_CONFIRM (-1)
+
+/* The sent-log. */
+enum pb_digest_state {
+    PB_DIGEST_PREPARED = 0,
+    PB_DIGEST_SENT = 1,
+    PB_DIGEST_REFUSED = 2, /* the server refused it for good */
+};
+struct pb_digest_rec {
+    int state;
+    char message_id[128];
+    int attempts;
+    int64_t next_try, sent_at;
+};
+int pb_store_digest_get(struct pb_store *st, int64_t sub, const char *period,
+                        struct pb_digest_rec *out) PB_WUR;
+/* Record a digest about to be sent with its papers, in one transaction.
+ * PB_EEXIST when (sub, period) is logged already (another run won). */
+int pb_store_digest_prepare(struct pb_store *st, int64_t sub,
+                            const char *period, const char *message_id,
+                            const int64_t *pids, size_t n,
+                            int64_t now) PB_WUR;
+/* The papers of a logged digest in the order they were chosen; *out is
+ * a heap array the caller frees. */
+int pb_store_digest_papers(struct pb_store *st, int64_t sub,
+                           const char *period, int64_t **out,
+                           size_t *out_n) PB_WUR;
+/* Mark the outcome of an attempt. */
+int pb_store_digest_mark(struct pb_store *st, int64_t sub, const char *period,
+                         int state, int attempts, int64_t next_try,
+                         int64_t now) PB_WUR;
+/* Prepared digests whose next_try has come, oldest first. */
+typedef int (*pb_store_digest_fn)(void *ctx, int64_t sub, const char *period);
+int pb_store_digest_due(struct pb_store *st, int64_t now,
+                        pb_store_digest_fn fn, void *ctx) PB_WUR;
+
+/* Live papers listed in [from, to] that sub has not been sent, by upvotes
+ * (imported and local), at most limit; *out a heap array the caller
+ * frees. */
+int pb_store_mail_candidates(struct pb_store *st, int64_t sub,
+                             const char *from, const char *to, int limit,
+                             int64_t **out, size_t *out_n) PB_WUR;
+
+#endif

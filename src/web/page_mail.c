@@ -1,0 +1,255 @@
+/* page_mail.c - the e-mail digest pages: subscribing (the box on every
+ * page and /subscribe), confirming (double opt-in) and unsubscribing (one
+ * click, RFC 8058). The links carry signed tokens (mail/mail_token.h), so
+ * these POSTs need no session or CSRF token: the token is the authority,
+ * and a one-click POST comes from a mail provider without cookies. */
+#include <stdio.h>
+#include <string.h>
+
+#include "community/community.h"
+#include "mail/mail_prefs.h"
+#include "mail/mail_token.h"
+#include "store/store_mail.h"
+#include "web/escape.h"
+#include "web/html.h"
+#include "web/web_int.h"
+
+#define TRY(x)                                                               \
+    do {                                                                     \
+        if ((rc = (x)))                                                      \
+            goto out;                                                        \
+    } while (0)
+
+#define SUB_PER_ADDR_HOUR 10 /* subscribe requests per client address */
+#define RESEND_S 600         /* a new confirmation at most every 10 min */
+
+int pb_web_mail_box(struct pb_buf *b)
+{
+    return pb_buf_puts(
+        b, "<form class=\"mailbox\" method=\"post\" action=\"/subscribe\">"
+           "<label for=\"mailbox-email\">Get trending papers in your email "
+           "inbox</label> <input id=\"mailbox-email\" name=\"email\" "
+           "type=\"email\" required autocomplete=\"email\" "
+           "placeholder=\"you@example.org\" maxlength=\"254\"> "
+           "<button type=\"submit\">Subscribe</button></form>");
+}
+
+int pb_web_mail_form(struct pb_buf *b, const char *msg)
+{
+    int rc = PB_OK;
+    TRY(pb_buf_puts(b, "<section class=\"prose\" id=\"email\"><h2>Get "
+                       "trending papers in your email inbox</h2>"));
+    if (msg) {
+        TRY(pb_buf_puts(b, "<p class=\"error\" role=\"alert\">"));
+        TRY(pb_web_html_s(b, msg));
+        TRY(pb_buf_puts(b, "</p>"));
+    }
+    TRY(pb_buf_puts(
+        b, "<form method=\"post\" action=\"/subscribe\" class=\"stack\">"
+           "<p><label for=\"sub-email\">E-mail address</label><br>"
+           "<input id=\"sub-email\" name=\"email\" type=\"email\" required "
+           "maxlength=\"254\" autocomplete=\"email\"></p>"
+           "<fieldset><legend>How often</legend>"
+           "<label><input type=\"radio\" name=\"freq\" value=\"daily\" "
+           "checked> Daily</label> <label><input type=\"radio\" "
+           "name=\"freq\" value=\"weekly\"> Weekly</label></fieldset>"
+           "<p><label for=\"sub-top\">Top trending papers</label> "
+           "<input id=\"sub-top\" name=\"top\" type=\"number\" min=\"0\" "
+           "max=\"50\" value=\"10\"> <label for=\"sub-max\">At most, per "
+           "mail</label> <input id=\"sub-max\" name=\"max\" type=\"number\" "
+           "min=\"1\" max=\"100\" value=\"20\"></p>"
+           "<p><label for=\"sub-cats\">Also papers in these categories "
+           "(e.g. cs.CL cs.LG)</label><br><input id=\"sub-cats\" "
+           "name=\"categories\" maxlength=\"1000\"></p>"
+           "<p><label for=\"sub-authors\">by these authors (one per "
+           "line)</label><br><textarea id=\"sub-authors\" name=\"authors\" "
+           "rows=\"2\" maxlength=\"1000\"></textarea></p>"
+           "<p><label for=\"sub-kw\">or with these keywords (one per "
+           "line)</label><br><textarea id=\"sub-kw\" name=\"keywords\" "
+           "rows=\"2\" maxlength=\"1000\"></textarea></p>"
+           "<p><button type=\"submit\">Subscribe</button></p>"
+           "<p class=\"sub\">We send one mail to confirm the address; "
+           "nothing else until you click its link. Every mail has a "
+           "one-click unsubscribe link.</p></form></section>"));
+out:
+    return rc;
+}
+
+/* A small page: heading, text, and optionally a form with one button
+ * posting token t to action. */
+static int page(struct pb_web_req *rq, struct pb_web_resp *rs,
+                const char *title, const char *text, const char *action,
+                const char *t, const char *button)
+{
+    int rc = PB_OK;
+    struct pb_buf *b = &rs->body;
+    rs->private_ = 1;
+    rs->cache = "private, no-store";
+    pb_buf_reset(b);
+    TRY(pb_web_html_head(b, rq, title, NULL, NULL));
+    TRY(pb_buf_puts(b, "<div class=\"head\"><h1>"));
+    TRY(pb_web_html_s(b, title));
+    TRY(pb_buf_puts(b, "</h1></div><div class=\"prose\"><p>"));
+    TRY(pb_web_html_s(b, text));
+    TRY(pb_buf_puts(b, "</p>"));
+    if (action) {
+        TRY(pb_buf_puts(b, "<form method=\"post\" action=\""));
+        TRY(pb_web_html_s(b, action));
+        TRY(pb_buf_puts(b, "?t="));
+        TRY(pb_web_url_s(b, t));
+        TRY(pb_buf_puts(b, "\"><input type=\"hidden\" name=\"t\" value=\""));
+        TRY(pb_web_html_s(b, t));
+        TRY(pb_buf_puts(b, "\"><button type=\"submit\">"));
+        TRY(pb_web_html_s(b, button));
+        TRY(pb_buf_puts(b, "</button></form>"));
+    }
+    TRY(pb_buf_puts(b, "</div>"));
+    TRY(pb_web_html_foot(b));
+out:
+    return rc;
+}
+
+/* The read-write store of this thread (opened by the community's code). */
+static struct pb_store *rw_store(struct pb_web_req *rq)
+{
+    return pb_web_cmdb(rq) ? rq->th->rw : NULL;
+}
+
+int pb_web_mail_subscribe(struct pb_web_req *rq, const char *rest,
+                          struct pb_web_resp *rs)
+{
+    (void)rest;
+    char why[256], key[96];
+    struct pb_sub s;
+    struct pb_mail_form f = {
+        pb_web_form(rq, "email"), pb_web_form(rq, "freq"),
+        pb_web_form(rq, "top"), pb_web_form(rq, "max"),
+        pb_web_form(rq, "categories"), pb_web_form(rq, "authors"),
+        pb_web_form(rq, "keywords"),
+    };
+    rs->private_ = 1;
+    if (pb_mail_prefs_parse(&f, &s, why, sizeof why)) {
+        int rc = PB_OK;
+        rs->status = 400;
+        TRY(pb_web_html_head(&rs->body, rq, "Subscribe", NULL, NULL));
+        TRY(pb_web_mail_form(&rs->body, why));
+        TRY(pb_web_html_foot(&rs->body));
+    out:
+        return rc;
+    }
+    int64_t now = pb_web_now(rq);
+    snprintf(key, sizeof key, "mailsub:%s", rq->ip ? rq->ip : "-");
+    if (!pb_cm_rl_check(key, now, SUB_PER_ADDR_HOUR, 3600))
+        return pb_web_fail(rs, 429, "too many subscriptions from your "
+                                    "address: try again in an hour");
+    pb_cm_rl_add(key, now, 3600);
+    struct pb_store *st = rw_store(rq);
+    int64_t id;
+    if (!st || pb_store_sub_add(st, &s, now, RESEND_S, &id))
+        return pb_web_fail(rs, 503, "subscriptions are not available right "
+                                    "now: try again later");
+    /* the same answer whatever the address's state, so the page tells no
+     * one who subscribes here */
+    return page(rq, rs, "Check your inbox",
+                "We sent a mail to confirm the address (if it is not "
+                "subscribed already). Click its link within 48 hours to "
+                "start your digest; until then nothing else is sent.",
+                NULL, NULL, NULL);
+}
+
+/* The token of a confirm or unsubscribe request (query or form), checked;
+ * on success *sub is its subscriber. Fills rs with the error otherwise
+ * and returns 0. */
+static int token_ok(struct pb_web_req *rq, struct pb_web_resp *rs, int kind,
+                    const char **t, struct pb_sub *sub)
+{
+    int k;
+    int64_t id, exp;
+    unsigned char key[PB_MAIL_KEY_BYTES];
+    *t = pb_web_arg(rq, "t");
+    if (!*t)
+        *t = pb_web_form(rq, "t");
+    struct pb_store *st = rw_store(rq);
+    if (!*t || pb_mail_token_parse(*t, &k, &id, &exp) || k != kind) {
+        pb_web_fail(rs, 400, "this link is incomplete: copy the whole link "
+                             "from the mail");
+        return 0;
+    }
+    if (!st || pb_store_mail_key(st, key)) {
+        pb_web_fail(rs, 503, "try again later");
+        return 0;
+    }
+    int rc = pb_store_sub_get(st, id, sub);
+    if (!rc)
+        rc = pb_mail_token_check(key, *t, kind, sub->email, pb_web_now(rq));
+    if (rc == PB_EPERM) {
+        pb_web_fail(rs, 410, "this link has expired: subscribe again to get "
+                             "a new one");
+        return 0;
+    }
+    if (rc) {
+        pb_web_fail(rs, 400, "this link is not valid");
+        return 0;
+    }
+    return 1;
+}
+
+int pb_web_mail_confirm(struct pb_web_req *rq, const char *rest,
+                        struct pb_web_resp *rs)
+{
+    (void)rest;
+    const char *t;
+    struct pb_sub s;
+    rs->private_ = 1;
+    if (!token_ok(rq, rs, PB_MAIL_TOKEN_CONFIRM, &t, &s))
+        return PB_OK;
+    /* GET only shows a button: link scanners in mail systems fetch links
+     * but do not post forms */
+    if (!rq->post)
+        return page(rq, rs, "Confirm your subscription",
+                    s.state == PB_SUB_ACTIVE
+                        ? "This address is subscribed already."
+                        : "One more click and your digest starts.",
+                    s.state == PB_SUB_ACTIVE ? NULL : "/mail/confirm", t,
+                    "Confirm my subscription");
+    int rc = pb_store_sub_confirm(rq->th->rw, s.id, pb_web_now(rq));
+    if (rc == PB_EPERM)
+        return page(rq, rs, "Not subscribed",
+                    "This address unsubscribed after this link was sent: "
+                    "subscribe again to start anew.",
+                    NULL, NULL, NULL);
+    if (rc)
+        return pb_web_fail(rs, 503, "try again later");
+    return page(rq, rs, "You are subscribed",
+                s.freq == PB_SUB_WEEKLY
+                    ? "Your weekly digest of trending papers starts with the "
+                      "next one. Every mail has a one-click unsubscribe link."
+                    : "Your daily digest of trending papers starts with the "
+                      "next one. Every mail has a one-click unsubscribe link.",
+                NULL, NULL, NULL);
+}
+
+int pb_web_mail_unsubscribe(struct pb_web_req *rq, const char *rest,
+                            struct pb_web_resp *rs)
+{
+    (void)rest;
+    const char *t;
+    struct pb_sub s;
+    rs->private_ = 1;
+    if (!token_ok(rq, rs, PB_MAIL_TOKEN_UNSUB, &t, &s))
+        return PB_OK;
+    if (!rq->post)
+        return page(rq, rs, "Unsubscribe",
+                    s.state == PB_SUB_UNSUBSCRIBED
+                        ? "This address is unsubscribed already."
+                        : "Stop the paperboy digests to this address?",
+                    s.state == PB_SUB_UNSUBSCRIBED ? NULL
+                                                   : "/mail/unsubscribe",
+                    t, "Unsubscribe");
+    if (pb_store_sub_set_state(rq->th->rw, s.id, PB_SUB_UNSUBSCRIBED))
+        return pb_web_fail(rs, 503, "try again later");
+    return page(rq, rs, "Unsubscribed",
+                "You will get no more digests. You can subscribe again at "
+                "any time from any page.",
+                NULL, NULL, NULL);
+}

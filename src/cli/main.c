@@ -26,6 +26,8 @@ static const struct command commands[] = {
     {"embed", pb_cli_embed, "paper vectors and their nearest-neighbour graph (DB.vec, DB.hnsw)"},
     {"vsearch", pb_cli_vsearch, "search by meaning: --mode keyword|semantic|hybrid"},
     {"train-vectors", pb_cli_train_vectors, "train word vectors (skip-gram) on the store's papers"},
+    {"vbench", pb_cli_vbench, "nearest-neighbour graph: recall@10 against exact search, queries/s"},
+    {"recommend", pb_cli_recommend, "papers for one reader: a linear model over paper vectors (liblinear)"},
     {"similar", pb_cli_similar, "papers similar to one paper, by meaning"},
     {NULL, NULL, NULL},
 };

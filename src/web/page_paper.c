@@ -9,6 +9,7 @@
 #include "web/escape.h"
 #include "web/html.h"
 #include "web/web_int.h"
+#include "web/web_similar.h"
 
 #define TRY(x)                                                               \
     do {                                                                     \
@@ -154,6 +155,7 @@ static int html_paper(struct pb_web_req *rq, struct pb_web_resp *rs,
     }
     TRY(pb_web_paper_community(rq, b, p, pid));
     TRY(pb_buf_puts(b, "</article>"));
+    TRY(pb_web_similar_section(rq, b, pid));
     TRY(pb_web_html_foot(b));
 out:
     free(title);

@@ -6,6 +6,7 @@
 #include "web/escape.h"
 #include "web/html.h"
 #include "web/web_int.h"
+#include "web/web_similar.h"
 
 struct route {
     const char *prefix; /* exact path, or a prefix when it ends with '/' */
@@ -32,6 +33,7 @@ static const struct route routes[] = {
     {"/api/daily_papers", pb_web_api_daily, PB_FMT_JSON, 0},
     {"/api/papers/search", pb_web_api_search, PB_FMT_JSON, 0},
     {"/api/papers", pb_web_api_papers, PB_FMT_JSON, 0},
+    {"/api/papers/", pb_web_api_papers_sub, PB_FMT_JSON, 0}, /* + /similar */
     {"/api/papers/", pb_web_api_paper, PB_FMT_JSON, 0},
     {"/rss/daily.xml", pb_web_feed_rss_daily, PB_FMT_TEXT, 0},
     {"/atom/daily.xml", pb_web_feed_atom_daily, PB_FMT_TEXT, 0},

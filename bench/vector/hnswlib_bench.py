@@ -1,0 +1,76 @@
+#!/usr/bin/python3
+"""Debian's hnswlib beside paperboy's HNSW on the same vectors.
+
+    paperboy vbench --db DB --queries FILE --dump DIR   (writes DIR/*)
+    /usr/bin/python3 bench/vector/hnswlib_bench.py DIR [--M 16] [--efc 100]
+
+Ground truth: exact inner product over the very vectors both indexes hold
+(paperboy's int8 vectors turned back into float32), by numpy. hnswlib gets
+those float32 vectors (400 bytes each) and runs on one thread, like
+paperboy's queries; paperboy's result ids come from vbench's dump.
+"""
+import glob
+import os
+import sys
+import time
+
+import hnswlib
+import numpy as np
+
+
+def main():
+    d = sys.argv[1]
+    M = int(sys.argv[sys.argv.index("--M") + 1]) if "--M" in sys.argv else 16
+    efc = int(sys.argv[sys.argv.index("--efc") + 1]) if "--efc" in sys.argv else 100
+    q = np.fromfile(os.path.join(d, "query.f32"), dtype=np.float32)
+    base = np.fromfile(os.path.join(d, "base.f32"), dtype=np.float32)
+    nq = len(np.fromfile(os.path.join(d, "exact.ids"), dtype=np.uint32)) // 10
+    dim = len(q) // nq
+    q = q.reshape(nq, dim)
+    base = base.reshape(-1, dim)
+    n = len(base)
+    live = np.abs(base).sum(axis=1) > 0
+    truth = np.zeros((nq, 10), dtype=np.int64)
+    for i in range(0, nq, 100):
+        s = q[i:i + 100] @ base.T
+        s[:, ~live] = -np.inf
+        top = np.argpartition(-s, 10, axis=1)[:, :10]
+        truth[i:i + 100] = top
+    tsets = [set(t) for t in truth]
+
+    def recall(ids):
+        return sum(len(tsets[i] & set(ids[i])) for i in range(nq)) / (10.0 * nq)
+
+    print("vectors=%d dim=%d queries=%d" % (n, dim, nq))
+    ex = np.fromfile(os.path.join(d, "exact.ids"), dtype=np.uint32).reshape(nq, 10)
+    print("paperboy exact int8 vs float truth: recall@10=%.4f" % recall(ex))
+    for f in sorted(glob.glob(os.path.join(d, "ours_ef*.ids")),
+                    key=lambda p: int(p.split("_ef")[1].split(".")[0])):
+        ids = np.fromfile(f, dtype=np.uint32).reshape(nq, 10)
+        print("paperboy %s: recall@10=%.4f (float truth)" %
+              (os.path.basename(f)[5:-4], recall(ids)))
+    p = hnswlib.Index(space="ip", dim=dim)
+    p.init_index(max_elements=n, ef_construction=efc, M=M, random_seed=42)
+    p.set_num_threads(1)
+    t = time.time()
+    p.add_items(base, np.arange(n), num_threads=1)
+    print("hnswlib build: M=%d efc=%d %.1f s (one thread), %d bytes/vector "
+          "(float32)" % (M, efc, time.time() - t, dim * 4))
+    for ef in (10, 16, 24, 32, 48, 64, 96, 128):
+        p.set_ef(ef)
+        p.knn_query(q, k=10, num_threads=1)  # warm-up
+        t = time.time()
+        labels, _ = p.knn_query(q, k=10, num_threads=1)
+        dt = time.time() - t
+        print("hnswlib ef=%d: recall@10=%.4f qps=%.0f (one thread, batch)" %
+              (ef, recall(labels), nq / dt))
+        t = time.time()
+        for i in range(nq):
+            p.knn_query(q[i:i + 1], k=10, num_threads=1)
+        dt = time.time() - t
+        print("hnswlib ef=%d: qps=%.0f (one thread, one query a call)" %
+              (ef, nq / dt))
+
+
+if __name__ == "__main__":
+    main()

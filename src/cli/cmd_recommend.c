@@ -1,0 +1,170 @@
+/* cmd_recommend.c - paperboy recommend (--user NAME | --like ID,ID
+ * [--dislike ID,ID]) [--db PATH] [--limit N]: papers for one reader from a
+ * linear model over paper vectors (src/rank/recommend.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "core/mem.h"
+#include "rank/recommend.h"
+#include "store/store.h"
+#include "store/store_community.h"
+#include "text/latex_plain.h"
+#include "vector/vindex.h"
+
+struct ids {
+    int64_t *v;
+    size_t n, cap;
+};
+
+static void push(struct ids *l, int64_t pid)
+{
+    if (l->n == l->cap) {
+        l->cap = l->cap ? l->cap * 2 : 16;
+        l->v = pb_reallocarray(l->v, l->cap, sizeof *l->v);
+    }
+    l->v[l->n++] = pid;
+}
+
+/* "ID,ID,..." into pids; unknown ids are reported and skipped */
+static void parse_ids(struct pb_store *st, const char *s, struct ids *out)
+{
+    while (s && *s) {
+        const char *e = strchr(s, ',');
+        size_t n = e ? (size_t)(e - s) : strlen(s);
+        char id[PB_MAX_ID];
+        if (n && n < sizeof id) {
+            memcpy(id, s, n);
+            id[n] = 0;
+            struct pb_paper p;
+            int64_t pid;
+            pb_paper_init(&p);
+            if (pb_store_paper_get(st, id, &p, &pid) == PB_OK)
+                push(out, pid);
+            else
+                fprintf(stderr, "recommend: no paper %s\n", id);
+            pb_paper_clear(&p);
+        }
+        s = e ? e + 1 : NULL;
+    }
+}
+
+struct coll_ctx {
+    struct pb_cmdb *db;
+    struct ids *like;
+};
+
+static int on_coll(void *ctx, const struct pb_collection *c)
+{
+    struct coll_ctx *cc = ctx;
+    struct pb_feed_list l;
+    pb_feed_list_init(&l);
+    int rc = pb_cmdb_coll_papers(cc->db, c->id, &l);
+    for (size_t i = 0; !rc && i < l.n; i++)
+        push(cc->like, l.pid[i]);
+    pb_feed_list_clear(&l);
+    return rc;
+}
+
+int pb_cli_recommend(int argc, char **argv)
+{
+    const char *db = NULL, *like_s = NULL, *dislike_s = NULL, *user = NULL;
+    unsigned long limit = 10;
+    for (int i = 1; i < argc; i++) {
+        if (pb_cli_is_help(argv[i])) {
+            printf("usage: paperboy recommend (--user NAME | --like ID,ID "
+                   "[--dislike ID,ID]) [--db PATH]\n       [--limit N]\n\n"
+                   "Papers for one reader: a linear SVM (liblinear) over "
+                   "paper vectors, trained\non the papers they liked (--user:"
+                   " the papers in their collections) against\nthose they "
+                   "disliked and a sample of others. Needs paperboy embed.\n");
+            return 0;
+        } else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
+            db = argv[++i];
+        } else if (!strcmp(argv[i], "--like") && i + 1 < argc) {
+            like_s = argv[++i];
+        } else if (!strcmp(argv[i], "--dislike") && i + 1 < argc) {
+            dislike_s = argv[++i];
+        } else if (!strcmp(argv[i], "--user") && i + 1 < argc) {
+            user = argv[++i];
+        } else if (!strcmp(argv[i], "--limit") && i + 1 < argc) {
+            char *end;
+            limit = strtoul(argv[++i], &end, 10);
+            if (*end || !limit || limit > 1000)
+                return 2;
+        } else {
+            fprintf(stderr, "recommend: unknown argument %s\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!like_s && !user) {
+        fprintf(stderr, "usage: paperboy recommend (--user NAME | --like "
+                        "ID,ID) [--dislike ID,ID]\n");
+        return 2;
+    }
+    db = pb_cli_db_path(db);
+    struct pb_err err = {0};
+    struct pb_store *st = NULL;
+    struct pb_vindex *vi = NULL;
+    struct ids like = {0}, dislike = {0};
+    struct pb_ranked *out = pb_calloc(limit, sizeof *out);
+    int ret = 1;
+    if (pb_store_open(db, PB_STORE_READONLY, &st, &err) ||
+        pb_vindex_open(db, &vi, &err)) {
+        fprintf(stderr, "recommend: %s\n", err.msg);
+        goto out;
+    }
+    parse_ids(st, like_s, &like);
+    parse_ids(st, dislike_s, &dislike);
+    if (user) {
+        struct pb_cmdb *cm = pb_cmdb_new(st);
+        struct pb_member m;
+        int rc = pb_cmdb_member_get(cm, user, &m, NULL);
+        if (!rc) {
+            struct coll_ctx cc = {cm, &like};
+            rc = pb_cmdb_coll_each(cm, m.id, 1, on_coll, &cc);
+        }
+        pb_cmdb_free(cm);
+        if (rc) {
+            fprintf(stderr, "recommend: member %s: %s\n", user,
+                    pb_strerror(rc));
+            goto out;
+        }
+    }
+    struct pb_rec_opts o;
+    pb_rec_defaults(&o);
+    size_t n = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = pb_recommend(vi->vs, like.v, like.n, dislike.v, dislike.n, &o,
+                          limit, out, &n);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (rc) {
+        fprintf(stderr, "recommend: nothing liked has a vector yet\n");
+        goto out;
+    }
+    printf("recommend: %zu liked, %zu disliked; %.1f ms\n", like.n,
+           dislike.n,
+           (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+    for (size_t i = 0; i < n; i++) {
+        struct pb_paper p;
+        pb_paper_init(&p);
+        if (pb_store_paper_get_pid(st, out[i].key, &p) == PB_OK) {
+            char *t = pb_text_latex_plain(p.title ? p.title : "",
+                                          p.title ? strlen(p.title) : 0);
+            printf("%2zu. %-16s %.3f  %s\n", i + 1, p.id, out[i].score, t);
+            free(t);
+        }
+        pb_paper_clear(&p);
+    }
+    ret = 0;
+out:
+    free(like.v);
+    free(dislike.v);
+    free(out);
+    pb_vindex_free(vi);
+    pb_store_close(st);
+    return ret;
+}

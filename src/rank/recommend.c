@@ -1,0 +1,121 @@
+/* recommend.c - per-member linear model with liblinear (recommend.h). */
+#include "rank/recommend.h"
+
+#include <linear.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+
+void pb_rec_defaults(struct pb_rec_opts *o)
+{
+    *o = (struct pb_rec_opts){.C = 0.1, .n_random_neg = 500,
+                              .dislike_weight = 3, .seed = 1};
+}
+
+static void quiet(const char *s) { (void)s; }
+
+static int in(const int64_t *v, size_t n, int64_t x)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i] == x)
+            return 1;
+    return 0;
+}
+
+int pb_recommend(const struct pb_vecset *vs, const int64_t *like,
+                 size_t n_like, const int64_t *dislike, size_t n_dislike,
+                 const struct pb_rec_opts *o, size_t k, struct pb_ranked *out,
+                 size_t *out_n)
+{
+    uint32_t dim = pb_vecset_dim(vs), N = pb_vecset_size(vs);
+    size_t reps = o->dislike_weight >= 1 ? (size_t)(o->dislike_weight + 0.5) : 1;
+    if (reps > 100)
+        reps = 100;
+    size_t cap = n_like + n_dislike * reps + o->n_random_neg, l = 0, n_pos = 0;
+    int rc = PB_OK;
+    *out_n = 0;
+    double *y = pb_calloc(cap + 1, sizeof *y), *wt = pb_calloc(cap + 1, 8);
+    struct feature_node **x = pb_calloc(cap + 1, sizeof *x);
+    struct feature_node *nodes = pb_calloc((cap + 1) * (dim + 2), sizeof *nodes);
+    float v[1024];
+    /* one row: the vector, then the bias feature, then the end mark */
+    #define ROW(slot, label, weight)                                          \
+        do {                                                                  \
+            struct feature_node *f = nodes + l * (dim + 2);                   \
+            pb_vecset_get(vs, (slot), v);                                     \
+            for (uint32_t d = 0; d < dim; d++)                                \
+                f[d] = (struct feature_node){(int)d + 1, v[d]};               \
+            f[dim] = (struct feature_node){(int)dim + 1, 1.0};                \
+            f[dim + 1] = (struct feature_node){-1, 0};                        \
+            x[l] = f, y[l] = (label), wt[l] = (weight);                       \
+            l++;                                                              \
+        } while (0)
+    for (size_t i = 0; i < n_like; i++) {
+        int64_t s = pb_vecset_slot(vs, like[i]);
+        if (s >= 0) {
+            ROW((uint32_t)s, 1, 1);
+            n_pos++;
+        }
+    }
+    if (!n_pos) {
+        rc = PB_EINVAL;
+        goto out;
+    }
+    for (size_t i = 0; i < n_dislike; i++) {
+        int64_t s = pb_vecset_slot(vs, dislike[i]);
+        /* liblinear has no per-row weights: a dislike is repeated */
+        for (size_t rep = 0; s >= 0 && rep < reps; rep++)
+            ROW((uint32_t)s, -1, 1);
+    }
+    uint64_t r = o->seed ? o->seed : 1;
+    for (size_t i = 0; i < o->n_random_neg && N > 0; i++) {
+        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+        uint32_t s = (uint32_t)(r % N);
+        int64_t pid = pb_vecset_pid(vs, s);
+        if (pid < 0 || in(like, n_like, pid))
+            continue;
+        ROW(s, -1, 1);
+    }
+    #undef ROW
+    /* balance the classes: positives weigh as much as all negatives */
+    double neg = 0;
+    for (size_t i = 0; i < l; i++)
+        if (y[i] < 0)
+            neg += wt[i];
+    struct problem prob = {.l = (int)l, .n = (int)dim + 1, .y = y, .x = x,
+                           .bias = -1};
+    int labels[2] = {1, -1};
+    double weights[2] = {neg > 0 ? neg / (double)n_pos : 1, 1};
+    struct parameter par = {.solver_type = L2R_L2LOSS_SVC_DUAL, .eps = 0.1,
+                            .C = o->C, .nr_weight = 2, .weight_label = labels,
+                            .weight = weights};
+    set_print_string_function(quiet);
+    if (check_parameter(&prob, &par)) {
+        rc = PB_EINVAL;
+        goto out;
+    }
+    struct model *m = train(&prob, &par);
+    /* w for label +1 (liblinear stores the first label's side) */
+    float w[1024];
+    double sign = m->label[0] == 1 ? 1 : -1;
+    for (uint32_t d = 0; d < dim; d++)
+        w[d] = (float)(sign * m->w[d]);
+    free_and_destroy_model(&m);
+    int8_t q[1024];
+    float qs;
+    pb_vec_quantize(w, dim, pb_vecset_dim_pad(vs), q, &qs);
+    size_t want = k + n_like + n_dislike, n = 0;
+    struct pb_vhit *h = pb_calloc(want + 1, sizeof *h);
+    pb_vecset_exact(vs, q, qs, want, h, &n);
+    for (size_t i = 0; i < n && *out_n < k; i++)
+        if (!in(like, n_like, h[i].pid) && !in(dislike, n_dislike, h[i].pid))
+            out[(*out_n)++] = (struct pb_ranked){h[i].pid, h[i].score};
+    free(h);
+out:
+    free(y);
+    free(wt);
+    free(x);
+    free(nodes);
+    return rc;
+}

@@ -1,0 +1,27 @@
+/*
+ * web_similar.h - similar papers on the site (api_similar.c): the "Similar
+ * papers" section of /papers/ID and GET /api/papers/ID/similar, from the
+ * semantic index beside the database (DB.vec, DB.hnsw; paperboy embed).
+ *
+ * The index is opened on first use, once per process, and shared by the
+ * worker threads (each keeps its own query handle). Without an index the
+ * section is left out and the API answers 404.
+ */
+#ifndef PB_WEB_WEB_SIMILAR_H
+#define PB_WEB_WEB_SIMILAR_H
+
+#include "core/buf.h"
+#include "web/web_int.h"
+
+#define PB_WEB_SIMILAR_N 6 /* papers in the section */
+
+/* Append the section for paper pid to b (nothing without an index). */
+int pb_web_similar_section(struct pb_web_req *rq, struct pb_buf *b,
+                           int64_t pid) PB_WUR;
+
+/* /api/papers/REST: "ID/similar[?limit=N]" here, anything else on to
+ * pb_web_api_paper(). */
+int pb_web_api_papers_sub(struct pb_web_req *rq, const char *rest,
+                          struct pb_web_resp *rs) PB_WUR;
+
+#endif

@@ -540,6 +540,7 @@ static int send_logged(struct run *r, const struct pb_sub *s,
     struct pb_smtp_result res;
     rc = deliver(r, s->email, &msg, &res);
     int attempts = rec->attempts + 1;
+    now = now_s(r); /* after the retries' waits */
     if (rc == PB_OK) {
         r->n->sent++;
         say(r, "sent %s to %s (%zu papers)", period, s->email, n);

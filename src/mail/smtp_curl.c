@@ -77,7 +77,7 @@ static int send_one(void *ctx, const char *from, const char *to,
         snprintf(res->msg, sizeof res->msg, "accepted (%ld)", code);
         return PB_OK;
     }
-    snprintf(res->msg, sizeof res->msg, "%s (%ld)",
+    snprintf(res->msg, sizeof res->msg, "%.200s (%ld)",
              ebuf[0] ? ebuf : curl_easy_strerror(cc), code);
     /* a 5xx is the server's final word; no reply at all (connection,
      * TLS, timeout) or a 4xx may pass later */

@@ -19,16 +19,17 @@ static void usage(FILE *f)
             "usage: paperboy search \"QUERY\" [--db PATH] [--limit N] [--json] "
             "[--explain]\n"
             "       paperboy search --batch FILE [--db PATH] [--limit N] "
-            "[--ids OUT]\n\n"
+            "[--repeat R] [--ids OUT]\n\n"
             "Searches the index beside the database (PATH.idx; make it with "
             "paperboy reindex).\nQuery language: words, \"a phrase\", +must, "
             "-not, title: author: abstract: keyword:,\ncat:cs.CL, id:ARXIVID, "
             "after:YYYY-MM-DD before:YYYY-MM-DD year:YYYY,\n"
             "sort:relevance|date|upvotes.\n"
-            "--batch runs one query a line (warm-up pass, then a timed pass) "
-            "and prints\nlatency percentiles and how many queries had hits; "
-            "--ids writes each query's\nhit ids, one line per query (for "
-            "overlap with other engines).\n");
+            "--batch runs one query a line (a warm-up pass, then R timed "
+            "passes, default 1;\na query's latency is its fastest pass) and "
+            "prints latency percentiles and how\nmany queries had hits; --ids "
+            "writes each query's hit ids, one line per query\n(for overlap "
+            "with other engines).\n");
 }
 
 static double now_ms(void)
@@ -45,7 +46,7 @@ static int cmp_d(const void *a, const void *b)
 }
 
 static int batch(struct pb_searcher *s, const char *file, size_t limit,
-                 const char *ids_file)
+                 int repeat, const char *ids_file)
 {
     FILE *f = fopen(file, "r");
     if (!f) {
@@ -80,19 +81,23 @@ static int batch(struct pb_searcher *s, const char *file, size_t limit,
     double *lat = calloc(n ? n : 1, sizeof *lat);
     size_t with_hits = 0;
     struct pb_search_opts o = {limit, 0, 0};
-    for (int pass = 0; pass < 2; pass++) {
+    /* pass 0 warms up; a query's latency is its fastest timed pass (on a
+     * shared machine the minimum drops other processes' noise) */
+    for (int pass = 0; pass <= repeat; pass++) {
         with_hits = 0;
         for (size_t i = 0; i < n; i++) {
             struct pb_results r;
             double t0 = now_ms();
             int rc = pb_search(s, qs[i], strlen(qs[i]), &o, &r);
-            lat[i] = now_ms() - t0;
+            double t = now_ms() - t0;
+            if (pass == 1 || (pass > 1 && t < lat[i]))
+                lat[i] = t;
             if (!rc && r.n_hits)
                 with_hits++;
-            if (getenv("PB_SEARCH_TRACE") && pass == 1)
+            if (getenv("PB_SEARCH_TRACE") && pass == repeat)
                 fprintf(stderr, "%.3f\t%llu\t%s\n", lat[i],
                         (unsigned long long)r.total, qs[i]);
-            if (ids && pass == 1) {
+            if (ids && pass == repeat) {
                 for (size_t k = 0; !rc && k < r.n_hits; k++)
                     fprintf(ids, "%s%s", k ? " " : "", r.hits[k].id);
                 fputc('\n', ids);
@@ -235,7 +240,7 @@ int pb_cli_search(int argc, char **argv)
 {
     const char *db = NULL, *query = NULL, *batch_file = NULL, *ids_file = NULL;
     size_t limit = 10;
-    int json = 0, expl = 0;
+    int json = 0, expl = 0, repeat = 1;
     for (int i = 1; i < argc; i++) {
         if (pb_cli_is_help(argv[i])) {
             usage(stdout);
@@ -256,6 +261,14 @@ int pb_cli_search(int argc, char **argv)
             expl = 1;
         } else if (!strcmp(argv[i], "--batch") && i + 1 < argc) {
             batch_file = argv[++i];
+        } else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) {
+            char *end;
+            unsigned long v = strtoul(argv[++i], &end, 10);
+            if (*end || !v || v > 100) {
+                fprintf(stderr, "search: --repeat wants 1..100\n");
+                return 2;
+            }
+            repeat = (int)v;
         } else if (!strcmp(argv[i], "--ids") && i + 1 < argc) {
             ids_file = argv[++i];
         } else if (argv[i][0] == '-' && argv[i][1] == '-') {
@@ -291,7 +304,7 @@ int pb_cli_search(int argc, char **argv)
     struct pb_searcher *s = pb_searcher_new(ix);
     int ret = 0;
     if (batch_file) {
-        ret = batch(s, batch_file, limit, ids_file);
+        ret = batch(s, batch_file, limit, repeat, ids_file);
     } else {
         struct pb_results r;
         struct pb_search_opts o = {limit, 0,

@@ -621,6 +621,8 @@ static void run_should(struct pb_searcher *s, int prune)
  * Its documents usually make the top-k, so the threshold starts high and
  * the common words' lists are then mostly skipped. NULL when not worth it.
  */
+#define LEAD_MAX_DF 4096
+
 static struct cclause *pick_lead(struct pb_searcher *s)
 {
     struct cclause *lead = NULL;
@@ -633,7 +635,9 @@ static struct cclause *pick_lead(struct pb_searcher *s)
         if (!lead || cl->ub > lead->ub)
             lead = cl;
     }
-    if (!lead || s->n_should < 2 || lead->c[0]->df * 4 > total - lead->c[0]->df)
+    /* a long lead list is scored whole, without skipping: cap it */
+    if (!lead || s->n_should < 2 || lead->c[0]->df > LEAD_MAX_DF ||
+        lead->c[0]->df * 4 > total - lead->c[0]->df)
         return NULL;
     return lead;
 }

@@ -10,6 +10,7 @@ PKGS=(
   libmicrohttpd-dev python3-feedparser chromium wrk nginx-light
   libcurl4-openssl-dev libsodium-dev libcmark-dev python3-aiosmtpd
   liblinear-dev python3-hnswlib
+  python3-xapian
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -32,14 +32,31 @@ static int write_all(const char *dir, const char *name, const void *p,
     return fclose(f) != 0;
 }
 
+/* With paper queries, drop the hit whose vector is the query itself. */
+static void drop_self(struct pb_vhit *h, size_t *n, int papers,
+                      const int8_t *q, const struct pb_vecset *vs)
+{
+    if (!papers)
+        return;
+    for (size_t i = 0; i < *n; i++)
+        if (!memcmp(pb_vecset_q(vs, h[i].slot), q, pb_vecset_dim_pad(vs))) {
+            memmove(h + i, h + i + 1, (*n - i - 1) * sizeof *h);
+            (*n)--;
+            return;
+        }
+    if (*n > 10)
+        *n = 10;
+}
+
 int pb_cli_vbench(int argc, char **argv)
 {
     const char *db = NULL, *qfile = NULL, *dump = NULL;
     size_t nq_max = 1000;
+    int papers = 0; /* queries: papers' own vectors (similar papers) */
     for (int i = 1; i < argc; i++) {
         if (pb_cli_is_help(argv[i])) {
-            printf("usage: paperboy vbench --queries FILE [--db PATH] [--n "
-                   "1000] [--dump DIR]\n\nEmbeds the first N lines of FILE, "
+            printf("usage: paperboy vbench (--queries FILE | --paper-queries) "
+                   "[--db PATH] [--n 1000]\n       [--dump DIR]\n\nEmbeds the first N lines of FILE, "
                    "finds each one's 10 nearest papers by\nexact search and "
                    "by the graph at several beam widths, and prints recall@10"
                    "\nand queries/s (one thread). --dump writes base.f32, "
@@ -52,6 +69,8 @@ int pb_cli_vbench(int argc, char **argv)
             qfile = argv[++i];
         } else if (!strcmp(argv[i], "--dump") && i + 1 < argc) {
             dump = argv[++i];
+        } else if (!strcmp(argv[i], "--paper-queries")) {
+            papers = 1;
         } else if (!strcmp(argv[i], "--n") && i + 1 < argc) {
             nq_max = strtoul(argv[++i], NULL, 10);
         } else {
@@ -59,7 +78,7 @@ int pb_cli_vbench(int argc, char **argv)
             return 2;
         }
     }
-    if (!qfile || !nq_max || nq_max > 100000) {
+    if ((!qfile && !papers) || !nq_max || nq_max > 100000) {
         fprintf(stderr, "usage: paperboy vbench --queries FILE [--db PATH]\n");
         return 2;
     }
@@ -74,8 +93,8 @@ int pb_cli_vbench(int argc, char **argv)
     printf("open: %.3f s (mapped)\n", now_s() - t0);
     const struct pb_vecset *vs = vi->vs;
     uint32_t dim = pb_vecset_dim(vs), dp = pb_vecset_dim_pad(vs);
-    FILE *f = fopen(qfile, "r");
-    if (!f) {
+    FILE *f = papers ? NULL : fopen(qfile, "r");
+    if (!papers && !f) {
         perror(qfile);
         pb_vindex_free(vi);
         return 1;
@@ -86,7 +105,20 @@ int pb_cli_vbench(int argc, char **argv)
     char line[4096];
     struct pb_analyzer *az = pb_analyzer_new();
     float v[PB_WV_MAX_DIM];
-    while (nq < nq_max && fgets(line, sizeof line, f)) {
+    /* paper queries: evenly spaced live slots, the vector as stored; the
+     * paper itself is the first hit of both searches, which is fair to
+     * neither, so both ask for 11 and drop it (see below) */
+    uint32_t *self = pb_calloc(nq_max, sizeof *self);
+    for (uint32_t s = 0, N = pb_vecset_size(vs); papers && nq < nq_max &&
+                                                 s < N;
+         s += N / (uint32_t)nq_max + 1) {
+        if (pb_vecset_pid(vs, s) < 0)
+            continue;
+        memcpy(q + nq * dp, pb_vecset_q(vs, s), dp);
+        self[nq] = s;
+        qs[nq++] = pb_vecset_scale(vs, s);
+    }
+    while (f && nq < nq_max && fgets(line, sizeof line, f)) {
         line[strcspn(line, "\r\n")] = 0;
         if (!pb_sif_embed_raw(vi->sif, az, line, NULL, v))
             continue;
@@ -94,14 +126,17 @@ int pb_cli_vbench(int argc, char **argv)
         pb_vec_quantize(v, dim, dp, q + nq * dp, &qs[nq]);
         nq++;
     }
-    fclose(f);
+    if (f)
+        fclose(f);
     pb_analyzer_free(az);
+    size_t K = 10 + (size_t)papers;
     uint32_t *truth = pb_calloc(nq * 10 + 1, sizeof *truth);
     struct pb_vhit h[64];
     size_t n;
     t0 = now_s();
     for (size_t i = 0; i < nq; i++) {
-        pb_vecset_exact(vs, q + i * dp, qs[i], 10, h, &n);
+        pb_vecset_exact(vs, q + i * dp, qs[i], K, h, &n);
+        drop_self(h, &n, papers, q + i * dp, vs);
         for (size_t k = 0; k < 10; k++)
             truth[i * 10 + k] = k < n ? h[k].slot : UINT32_MAX;
     }
@@ -119,8 +154,9 @@ int pb_cli_vbench(int argc, char **argv)
         for (int pass = 0; pass < 2; pass++) {
             t0 = now_s();
             for (size_t i = 0; i < nq; i++) {
-                pb_hnsw_search(vi->g, sc, q + i * dp, qs[i], 10, efs[e], h,
+                pb_hnsw_search(vi->g, sc, q + i * dp, qs[i], K, efs[e], h,
                                &n);
+                drop_self(h, &n, papers, q + i * dp, vs);
                 for (size_t k = 0; k < 10; k++)
                     ids[i * 10 + k] = k < n ? h[k].slot : UINT32_MAX;
             }
@@ -151,7 +187,8 @@ int pb_cli_vbench(int argc, char **argv)
                 qf[i * dim + d] = q[i * dp + d] * qs[i];
         if (!write_all(dump, "base.f32", base, (size_t)N * dim * 4) &&
             !write_all(dump, "query.f32", qf, nq * dim * 4) &&
-            !write_all(dump, "exact.ids", truth, nq * 10 * 4))
+            !write_all(dump, "exact.ids", truth, nq * 10 * 4) &&
+            (!papers || !write_all(dump, "self.ids", self, nq * 4)))
             printf("dump: %s/base.f32 (%u x %u), query.f32 (%zu)\n", dump, N,
                    dim, nq);
         free(base);
@@ -160,6 +197,7 @@ int pb_cli_vbench(int argc, char **argv)
     pb_hnsw_scratch_free(sc);
     free(ids);
     free(truth);
+    free(self);
     free(q);
     free(qs);
     pb_vindex_free(vi);

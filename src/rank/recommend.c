@@ -2,6 +2,7 @@
 #include "rank/recommend.h"
 
 #include <linear.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,7 +96,13 @@ int pb_recommend(const struct pb_vecset *vs, const int64_t *like,
         rc = PB_EINVAL;
         goto out;
     }
+    /* liblinear shuffles with rand(): seed it, one training at a time, so
+     * that the same likes give the same model */
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&mu);
+    srand((unsigned)(o->seed ? o->seed : 1));
     struct model *m = train(&prob, &par);
+    pthread_mutex_unlock(&mu);
     /* w for label +1 (liblinear stores the first label's side) */
     float w[1024];
     double sign = m->label[0] == 1 ? 1 : -1;

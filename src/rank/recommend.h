@@ -11,8 +11,10 @@
  * weight vector is quantised like a query and ranked by exact search, so
  * it costs what a brute-force vector search costs (~0.1 s for 600k papers).
  *
- * Pure function of its inputs (the negative sample is seeded): the same
- * likes give the same list. Thread-safe: the vector set is only read.
+ * Pure function of its inputs (the negative sample is seeded, and so is
+ * liblinear's rand(), under a lock: trainings run one at a time, and a
+ * caller's own use of rand() is reseeded): the same likes give the same
+ * list. Thread-safe: the vector set is only read.
  */
 #ifndef PB_RANK_RECOMMEND_H
 #define PB_RANK_RECOMMEND_H

@@ -368,7 +368,7 @@ static int render_paper(struct run *r, const struct pb_sub *s,
     int followed = follows(s, p, &why);
     /* text */
     TRY(pb_buf_printf(text, "%zu. ", i + 1));
-    TRY(pb_mail_plain_line(text, title));
+    TRY(pb_mail_wrap(text, title, 3, 72));
     TRY(pb_buf_puts(text, "\n   "));
     for (size_t a = 0; a < p->authors.n && a < 3; a++) {
         TRY(pb_buf_puts(text, a ? ", " : ""));
@@ -376,8 +376,9 @@ static int render_paper(struct run *r, const struct pb_sub *s,
     }
     if (p->authors.n > 3)
         TRY(pb_buf_puts(text, " et al."));
-    TRY(pb_buf_printf(text, "\n   %" PRId64 " upvotes",
-                      p->upvotes > 0 ? p->upvotes : 0));
+    int64_t up = p->upvotes > 0 ? p->upvotes : 0;
+    TRY(pb_buf_printf(text, "\n   %" PRId64 " %s", up,
+                      up == 1 ? "upvote" : "upvotes"));
     if (followed) {
         TRY(pb_buf_puts(text, " - you follow "));
         TRY(pb_mail_plain_line(text, pb_buf_cstr(&why)));
@@ -386,7 +387,7 @@ static int render_paper(struct run *r, const struct pb_sub *s,
     if (abs[0]) {
         TRY(pb_web_trunc(&tmp, abs, 300));
         TRY(pb_buf_puts(text, "   "));
-        TRY(pb_mail_plain_line(text, pb_buf_cstr(&tmp)));
+        TRY(pb_mail_wrap(text, pb_buf_cstr(&tmp), 3, 72));
         TRY(pb_buf_puts(text, "\n"));
     }
     TRY(pb_buf_puts(text, "\n"));
@@ -405,8 +406,7 @@ static int render_paper(struct run *r, const struct pb_sub *s,
     }
     if (p->authors.n > 3)
         TRY(pb_buf_puts(html, " et al."));
-    TRY(pb_buf_printf(html, " &middot; &#9650; %" PRId64,
-                      p->upvotes > 0 ? p->upvotes : 0));
+    TRY(pb_buf_printf(html, " &middot; &#9650; %" PRId64, up));
     if (followed) {
         TRY(pb_buf_puts(html, " &middot; you follow "));
         TRY(pb_web_html_s(html, pb_buf_cstr(&why)));
@@ -489,11 +489,22 @@ static int render_digest(struct run *r, const struct pb_sub *s,
         goto out;
     if (n > 1)
         TRY(pb_buf_printf(subject, " and %zu more", n - 1));
-    TRY(pb_buf_puts(text, "-- \nYou get this mail because "));
-    TRY(pb_mail_plain_line(text, s->email));
-    TRY(pb_buf_printf(text, " subscribed to paperboy's %s digest at %s.\n"
-                            "Unsubscribe (one click, no login): %s\n",
-                      weekly ? "weekly" : "daily", r->c->base_url, unsub));
+    TRY(pb_buf_puts(text, "-- \n"));
+    {
+        struct pb_buf foot;
+        pb_buf_init(&foot, 4096);
+        rc = pb_buf_printf(&foot, "You get this mail because %s subscribed "
+                                  "to paperboy's %s digest at %s.",
+                           s->email, weekly ? "weekly" : "daily",
+                           r->c->base_url);
+        if (!rc)
+            rc = pb_mail_wrap(text, pb_buf_cstr(&foot), 0, 72);
+        pb_buf_clear(&foot);
+        if (rc)
+            goto out;
+    }
+    TRY(pb_buf_printf(text, "\nUnsubscribe (one click, no login):\n%s\n",
+                      unsub));
     TRY(pb_buf_puts(html, "<tr><td style=\"padding:16px 0 24px;color:#666;"
                           "font-size:12px;line-height:1.5\">You get this mail "
                           "because "));

@@ -80,6 +80,40 @@ int pb_mail_plain_line(struct pb_buf *b, const char *s)
     return s ? clean(b, s, 1) : PB_OK;
 }
 
+int pb_mail_wrap(struct pb_buf *b, const char *s, size_t indent,
+                 size_t width)
+{
+    if (!s)
+        return PB_OK;
+    struct pb_buf t;
+    pb_buf_init(&t, 1u << 20);
+    int rc = clean(&t, s, 1);
+    size_t col = indent;
+    for (size_t i = 0; i < t.len && !rc;) {
+        size_t e = i, chars = 0;
+        while (e < t.len && t.p[e] != ' ') {
+            if (((unsigned char)t.p[e] & 0xC0) != 0x80)
+                chars++;
+            e++;
+        }
+        if (col > indent && col + 1 + chars > width) {
+            if (!(rc = pb_buf_putc(b, '\n')))
+                for (size_t k = 0; k < indent && !rc; k++)
+                    rc = pb_buf_putc(b, ' ');
+            col = indent;
+        } else if (col > indent) {
+            rc = pb_buf_putc(b, ' ');
+            col++;
+        }
+        if (!rc)
+            rc = pb_buf_append(b, t.p + i, e - i);
+        col += chars;
+        i = e + (e < t.len);
+    }
+    pb_buf_clear(&t);
+    return rc;
+}
+
 static int is_atext(unsigned char c)
 {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||

@@ -54,6 +54,13 @@ int pb_mail_plain(struct pb_buf *b, const char *s) PB_WUR;
 /* As pb_mail_plain on one line: newlines and tabs become spaces too. */
 int pb_mail_plain_line(struct pb_buf *b, const char *s) PB_WUR;
 
+/* As pb_mail_plain_line, wrapped for reading: words are moved to a new
+ * line (starting with indent spaces) before a line passes width
+ * characters; a word longer than width (a URL) stays whole on its own
+ * line. The first line is assumed to start at column indent. */
+int pb_mail_wrap(struct pb_buf *b, const char *s, size_t indent,
+                 size_t width) PB_WUR;
+
 /*
  * Quoted-printable of s[0..len) (UTF-8 text with '\n' line ends): lines
  * end in CRLF, none longer than 76 characters (soft breaks "=" CRLF);

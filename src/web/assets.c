@@ -57,6 +57,22 @@ static const char css[] =
     ".facets{color:var(--muted);font-size:.92rem}\n"
     "footer.site{max-width:56rem;margin:2rem auto;padding:0 1rem;"
     "color:var(--muted);font-size:.9rem}\n"
+    /* the e-mail box in every footer and the /subscribe form */
+    "form.mailbox{display:flex;flex-wrap:wrap;gap:.4rem;align-items:center;"
+    "margin:1rem 0;padding:.8rem 1rem;border:1px solid var(--line);"
+    "border-radius:8px;background:var(--card)}\n"
+    "form.mailbox label{color:var(--fg);font-weight:600}\n"
+    "form.mailbox input,#email input,#email textarea{font:inherit;"
+    "color:var(--fg);background:var(--bg);border:1px solid var(--muted);"
+    "border-radius:4px;padding:.3rem .5rem}\n"
+    "form.mailbox input{flex:1 1 12rem;min-width:0}\n"
+    "#email input[type=email],#email input:not([type]),#email textarea"
+    "{width:100%;max-width:32rem}\n"
+    "form.mailbox button,#email button{font:inherit;padding:.3rem .9rem;"
+    "border-radius:4px;border:1px solid var(--accent);background:var(--bg);"
+    "color:var(--fg)}\n"
+    "#email fieldset{border:0;padding:0;margin:.5rem 0}\n"
+    "#email .error{color:var(--accent);font-weight:600}\n"
     "@media (max-width:600px){body{font-size:15px}main{padding:.6rem}"
     ".card{padding:.6rem .7rem}}\n";
 

@@ -193,6 +193,30 @@ static void t_qp(void)
     }
 }
 
+static void t_wrap(void)
+{
+    struct pb_buf b;
+    pb_buf_init(&b, 4096);
+    CHECK_EQ(pb_buf_puts(&b, "   "), PB_OK);
+    CHECK_EQ(pb_mail_wrap(&b, "one two three four five six seven eight nine "
+                              "ten eleven twelve thirteen fourteen\r\nBcc: x",
+                          3, 30),
+             PB_OK);
+    CHECK_STR(pb_buf_cstr(&b), "   one two three four five six\n"
+                               "   seven eight nine ten eleven\n"
+                               "   twelve thirteen fourteen\n   Bcc: x");
+    pb_buf_reset(&b);
+    /* a word longer than the width stays whole; columns count characters,
+     * not bytes */
+    CHECK_EQ(pb_mail_wrap(&b, "go https://example.org/a/very/long/url/that/"
+                              "does/not/fit ünïcödé ünïcödé",
+                          0, 20),
+             PB_OK);
+    CHECK_STR(pb_buf_cstr(&b), "go\nhttps://example.org/a/very/long/url/that/"
+                               "does/not/fit\nünïcödé ünïcödé");
+    pb_buf_clear(&b);
+}
+
 static void t_addr(void)
 {
     static const struct {
@@ -800,6 +824,7 @@ int main(void)
         {"rfc2047 utf-8 words and folding", t_header_utf8},
         {"rfc2047 phrases", t_header_phrase},
         {"quoted-printable line lengths", t_qp},
+        {"plain text wrapping", t_wrap},
         {"addresses", t_addr},
         {"date", t_date},
         {"tokens: signing and expiry on a fake clock", t_tokens},

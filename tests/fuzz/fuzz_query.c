@@ -21,8 +21,9 @@ static void setup(void)
         {"Vision-language models", "Contrastive \\emph{pretraining}.", "cs.CV"},
         {"GPT-4 technical report", "A large language model. arXiv:2303.08774",
          "cs.CL cs.AI"},
+        {"Deleted graph models", "Large graphs, removed again.", "cs.LG"},
     };
-    for (size_t i = 0; i < 3; i++) {
+    for (size_t i = 0; i < 4; i++) {
         const char *authors[] = {"Ada Lovelace", "Alan Turing"};
         struct pb_index_doc d = {.pid = (int64_t)i + 1, .id = "x",
                                  .title = docs[i][0], .abstract = docs[i][1],
@@ -33,6 +34,9 @@ static void setup(void)
         if (pb_index_add(ix, az, &d) != PB_OK)
             abort();
     }
+    /* a deleted document: df corrections and accept() see it */
+    if (pb_index_delete(ix, 4) != PB_OK)
+        abort();
     pb_analyzer_free(az);
     s = pb_searcher_new(ix);
 }

@@ -401,6 +401,68 @@ def test_scheduler_in_serve():
     T.eq(p.returncode, 0, log)
 
 
+@T.test
+def test_scheduled_harvest_then_digest():
+    # a fresh store, a Daily Papers stand-in on loopback, one subscriber;
+    # harvest and digest due at the same second: the harvest runs first,
+    # so the digest carries its papers
+    import http.server
+    day = open(os.path.join(T.DATA, "hf-daily", "2024-06-03.json"),
+               "rb").read()
+    asked = []
+
+    class H(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            asked.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(day)))
+            self.end_headers()
+            self.wfile.write(day)
+
+        def log_message(self, *a):
+            pass
+
+    hs = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=hs.serve_forever, daemon=True).start()
+    db = T.Tmp.path("sched.db")
+    rc, out, err = T.run("stats", "--db", db)  # creates the store
+    addr = "erin@example.org"
+    c = sqlite3.connect(db, timeout=10)
+    with c:
+        c.execute("INSERT INTO subscribers(email, state, created, confirmed,"
+                  " confirm_sent) VALUES(?, 1, 0, 0, 0)", (addr,))
+    c.close()
+    smtp.handler.take()
+    at = time.strftime("%H:%M:%S", time.gmtime(time.time() + 4))
+    port = wf.free_port()
+    log = open(T.Tmp.path("sched2.err"), "w+")
+    env = dict(os.environ, PAPERBOY_HARVEST_DELAY_MS="0")
+    p = subprocess.Popen(
+        [T.BIN, "serve", "--db", db, "--port", str(port), "--threads", "1",
+         "--access-log", "off", "--smtp", smtp.url, "--mail-from", FROM,
+         "--tz", "UTC", "--digest-at", at, "--harvest", "daily",
+         "--harvest-at", at, "--harvest-daily-url",
+         "http://127.0.0.1:%d" % hs.server_port],
+        stdout=subprocess.DEVNULL, stderr=log, env=env)
+    try:
+        got = [raw for r, raw in wait_mail(smtp, 1, timeout=40)
+               if r == [addr]]
+    finally:
+        p.terminate()
+        p.wait(timeout=20)
+        hs.shutdown()
+        log.seek(0)
+        text = log.read()
+    T.check(asked and asked[0].startswith("/api/daily_papers?date="), asked)
+    T.check("harvest daily: added 6" in text, text)
+    T.eq(len(got), 1, text)
+    body, _ = parts(parse(got[0]))
+    T.check("/papers/2405.21060" in body, body[:400])
+    T.check(text.index("harvest daily") < text.index("mail: 1 digests sent"),
+            text)
+
+
 try:
     T.main()
 finally:

@@ -11,7 +11,7 @@
 enum {
     Q_MEMBER_ADD, Q_MEMBER_GET, Q_MEMBER_GET_ID, Q_MEMBER_ROLE,
     Q_MEMBER_DISABLE, Q_MEMBER_KILL_SESSIONS, Q_MEMBER_EACH,
-    Q_SESSION_ADD, Q_SESSION_GET, Q_SESSION_DEL,
+    Q_SESSION_ADD, Q_SESSION_GET, Q_SESSION_DEL, Q_SESSION_GC,
     Q_GEN_BUMP, Q_GEN,
     Q_STATS, Q_STATS_ADD,
     Q_VOTE_INS, Q_VOTE_DEL, Q_VOTED, Q_LOCAL_VOTES,
@@ -50,6 +50,8 @@ static const char *const sql[Q_COUNT] = {
                       " ON m.id = s.member WHERE s.hash = ?1"
                       " AND s.expires > ?2 AND m.disabled = 0",
     [Q_SESSION_DEL] = "DELETE FROM sessions WHERE hash = ?1",
+    [Q_SESSION_GC] = "DELETE FROM sessions WHERE member = ?1"
+                     " AND expires <= ?2",
     [Q_GEN_BUMP] = "UPDATE community_gen SET n = n + 1 WHERE id = 1",
     [Q_GEN] = "SELECT n FROM community_gen WHERE id = 1",
     [Q_STATS] = "SELECT s.votes, s.comments, s.hidden, m.name"
@@ -343,8 +345,16 @@ int pb_cmdb_member_each(struct pb_cmdb *db, pb_cmdb_member_fn fn, void *ctx)
 int pb_cmdb_session_add(struct pb_cmdb *db, const unsigned char hash[32],
                         int64_t member, int64_t now, int64_t expires)
 {
-    sqlite3_stmt *s = q(db, Q_SESSION_ADD);
+    /* the member's expired sessions go when a new one comes */
+    sqlite3_stmt *s = q(db, Q_SESSION_GC);
     if (!s)
+        return PB_EDB;
+    sqlite3_bind_int64(s, 1, member);
+    sqlite3_bind_int64(s, 2, now);
+    int rc = exec(s);
+    if (rc)
+        return rc;
+    if (!(s = q(db, Q_SESSION_ADD)))
         return PB_EDB;
     sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
     sqlite3_bind_int64(s, 2, member);

@@ -96,6 +96,8 @@ struct listing {
     const char *prev_href, *prev_label, *next_href, *next_label;
     const char *periods; /* a raw HTML nav of day/week/month links, or NULL */
     const char *empty;
+    const char *follow;  /* "author" or "cat": members get a Follow button */
+    const char *follow_target;
 };
 
 static int render(struct pb_web_req *rq, struct pb_web_resp *rs,
@@ -116,6 +118,18 @@ static int render(struct pb_web_req *rq, struct pb_web_resp *rs,
     }
     if (ls->periods)
         TRY(pb_buf_puts(b, ls->periods));
+    if (ls->follow && rq->me.id) {
+        TRY(pb_buf_puts(b, "<form class=\"inline\" method=\"post\" "
+                           "action=\"/following\">"));
+        TRY(pb_web_csrf_input(b, rq));
+        TRY(pb_buf_printf(b, "<input type=\"hidden\" name=\"kind\" "
+                             "value=\"%s\"><input type=\"hidden\" "
+                             "name=\"target\" value=\"",
+                          !strcmp(ls->follow, "cat") ? "cat" : "author"));
+        TRY(pb_web_html_s(b, ls->follow_target));
+        TRY(pb_buf_puts(b, "\"><button type=\"submit\">Follow</button>"
+                           "</form>"));
+    }
     TRY(pb_web_html_prevnext(b, ls->prev_href, ls->prev_label, ls->next_href,
                              ls->next_label));
     TRY(pb_buf_puts(b, "</div>"));
@@ -366,6 +380,8 @@ static int filter_page(struct pb_web_req *rq, const char *rest,
         .base = pb_buf_cstr(&base),
         .feed = is_author ? NULL : pb_buf_cstr(&feed),
         .empty = "No more papers.",
+        .follow = is_author ? "author" : "cat",
+        .follow_target = rest,
     };
     if (!rc)
         rc = render(rq, rs, &ls, &l, page);

@@ -375,6 +375,9 @@ try:
     check("owner deletes", st == 303 and st2 == 404, (st, st2))
 
     # --- follows -----------------------------------------------------------
+    st, _, t, _ = a.get("/authors/Tri%20Dao")
+    check("Follow button on an author's page", 'name="target" value="Tri Dao"'
+          in t and ">Follow</button>" in t)
     a.post("/following", {"kind": "author", "target": "Tri Dao"})
     a.post("/following", {"kind": "cat", "target": "cs.CL"})
     st, _, t, _ = a.get("/following")

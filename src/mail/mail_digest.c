@@ -27,6 +27,9 @@
 
 #define MAX_MAIL (4u << 20)
 #define CANDIDATES 500
+/* How long a run holds a digest it sends (all attempts and waits fit);
+ * a run that dies leaves it to the next after this */
+#define LEASE_S 1800
 
 /* Everything one run needs. */
 struct run {
@@ -186,21 +189,29 @@ static int confirm_one(void *ctx, const struct pb_sub *s)
         goto out;
     }
     TRY(pb_mail_msg_render(&m, &msg));
+    /* claimed first: another run (serve and the CLI) skips it; a crash
+     * before the send loses this mail, and subscribing again sends one */
+    rc = pb_store_sub_confirm_claim(r->st, s->id, now);
+    if (rc == PB_EBUSY) {
+        rc = PB_OK;
+        goto out;
+    }
+    if (rc)
+        goto out;
     struct pb_smtp_result res;
     rc = deliver(r, sendto, &msg, &res);
     if (rc == PB_OK) {
         r->n->confirmations++;
         say(r, "confirmation sent to %s", s->email);
-        rc = pb_store_sub_confirm_sent(r->st, s->id, now);
     } else if (rc == PB_EPERM) {
         int paused;
         r->n->refused++;
         say(r, "refused: %s: %s", s->email, res.msg);
         /* nothing to pause yet: the address just never confirms */
-        if (!(rc = pb_store_sub_confirm_sent(r->st, s->id, now)))
-            rc = pb_store_sub_refused(r->st, s->id, res.msg, 1 << 30,
-                                      &paused);
+        rc = pb_store_sub_refused(r->st, s->id, res.msg, 1 << 30, &paused);
     } else {
+        if (pb_store_sub_confirm_unclaim(r->st, s->id))
+            say(r, "cannot release the confirmation to %s", s->email);
         r->n->deferred++;
         pb_err_set(r->err, PB_EIO, "confirmation to %s: %s", s->email,
                    res.msg);
@@ -534,8 +545,15 @@ static int send_logged(struct run *r, const struct pb_sub *s,
     pb_buf_init(&html, MAX_MAIL);
     pb_buf_init(&msg, MAX_MAIL);
     pb_buf_init(&unsub, 4096);
-    int rc = pb_store_digest_papers(r->st, s->id, period, &pids, &n);
-    if (rc)
+    /* one run at a time per digest; the lease covers every attempt */
+    int64_t t0 = now_s(r);
+    int rc = pb_store_digest_claim(r->st, s->id, period, t0, t0 + LEASE_S);
+    if (rc == PB_EBUSY) {
+        r->n->already++;
+        rc = PB_OK;
+        goto out;
+    }
+    if (rc || (rc = pb_store_digest_papers(r->st, s->id, period, &pids, &n)))
         goto out;
     mail_link(&unsub, r, "/mail/unsubscribe", PB_MAIL_TOKEN_UNSUB, s, 0);
     TRY(render_digest(r, s, period, pids, n, pb_buf_cstr(&unsub), &subject,
@@ -613,7 +631,8 @@ static int digest_one(void *ctx, const struct pb_sub *s)
         return pb_err_set(r->err, rc, "--date %s: not a day", r->day);
     rc = pb_store_digest_get(r->st, s->id, key, &rec);
     if (!rc) {
-        if (rec.state != PB_DIGEST_PREPARED) {
+        if (rec.state != PB_DIGEST_PREPARED &&
+            rec.state != PB_DIGEST_SENDING) {
             r->n->already++;
             return PB_OK;
         }

@@ -370,6 +370,41 @@ int pb_store_digest_papers(struct pb_store *st, int64_t sub,
     return collect(s, out, out_n);
 }
 
+/* Run an UPDATE bound by bind(); PB_OK when it changed one row, PB_EBUSY
+ * when none. */
+int pb_store_digest_claim(struct pb_store *st, int64_t sub,
+                          const char *period, int64_t now,
+                          int64_t lease_until)
+{
+    sqlite3_stmt *s = NULL;
+    if (prep(st, "UPDATE mail_digests SET state = 3, next_try = ?4"
+                 " WHERE sub = ?1 AND period = ?2"
+                 " AND (state = 0 OR (state = 3 AND next_try <= ?3))", &s))
+        return PB_EDB;
+    sqlite3_bind_int64(s, 1, sub);
+    sqlite3_bind_text(s, 2, period, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, now);
+    sqlite3_bind_int64(s, 4, lease_until);
+    int rc = exec1(s);
+    if (!rc && sqlite3_changes(st->db) != 1)
+        rc = PB_EBUSY;
+    return rc;
+}
+
+int pb_store_sub_confirm_claim(struct pb_store *st, int64_t id, int64_t now)
+{
+    int rc = update(st, "UPDATE subscribers SET confirm_sent = ?2"
+                        " WHERE id = ?1 AND state = 0"
+                        " AND confirm_sent IS NULL", id, now);
+    return rc == PB_ENOTFOUND ? PB_EBUSY : rc;
+}
+
+int pb_store_sub_confirm_unclaim(struct pb_store *st, int64_t id)
+{
+    return update(st, "UPDATE subscribers SET confirm_sent = NULL"
+                      " WHERE id = ?1 AND ?2 = 0", id, 0);
+}
+
 int pb_store_digest_mark(struct pb_store *st, int64_t sub, const char *period,
                          int state, int attempts, int64_t next_try,
                          int64_t now)
@@ -394,7 +429,7 @@ int pb_store_digest_due(struct pb_store *st, int64_t now,
 {
     sqlite3_stmt *s = NULL;
     if (prep(st, "SELECT sub, period FROM mail_digests"
-                 " WHERE state = 0 AND next_try <= ?1"
+                 " WHERE state IN (0, 3) AND next_try <= ?1"
                  " ORDER BY created, sub", &s))
         return PB_EDB;
     sqlite3_bind_int64(s, 1, now);

@@ -93,6 +93,7 @@ enum pb_digest_state {
     PB_DIGEST_PREPARED = 0,
     PB_DIGEST_SENT = 1,
     PB_DIGEST_REFUSED = 2, /* the server refused it for good */
+    PB_DIGEST_SENDING = 3, /* claimed by a run until next_try (a lease) */
 };
 struct pb_digest_rec {
     int state;
@@ -113,11 +114,25 @@ int pb_store_digest_prepare(struct pb_store *st, int64_t sub,
 int pb_store_digest_papers(struct pb_store *st, int64_t sub,
                            const char *period, int64_t **out,
                            size_t *out_n) PB_WUR;
+/* Claim a logged digest for one attempt, so two runs (serve's scheduler
+ * and `digest send`) never send it both: PB_OK when it was prepared, or
+ * claimed by a run whose lease ran out by now (it died); it is then
+ * SENDING until lease_until. PB_EBUSY when another run holds it or it is
+ * done. */
+int pb_store_digest_claim(struct pb_store *st, int64_t sub,
+                          const char *period, int64_t now,
+                          int64_t lease_until) PB_WUR;
+/* The same for a confirmation mail: PB_OK when s is pending with none
+ * sent (confirm_sent becomes now); unclaim after a failed attempt. */
+int pb_store_sub_confirm_claim(struct pb_store *st, int64_t id,
+                               int64_t now) PB_WUR;
+int pb_store_sub_confirm_unclaim(struct pb_store *st, int64_t id) PB_WUR;
 /* Mark the outcome of an attempt. */
 int pb_store_digest_mark(struct pb_store *st, int64_t sub, const char *period,
                          int state, int attempts, int64_t next_try,
                          int64_t now) PB_WUR;
-/* Prepared digests whose next_try has come, oldest first. */
+/* Prepared digests whose next_try has come, and claimed ones whose lease
+ * ran out, oldest first. */
 typedef int (*pb_store_digest_fn)(void *ctx, int64_t sub, const char *period);
 int pb_store_digest_due(struct pb_store *st, int64_t now,
                         pb_store_digest_fn fn, void *ctx) PB_WUR;

@@ -723,6 +723,27 @@ static void t_crash_after_log(void)
     CHECK_STR(f.mid[0], "pb.crash@x");
     CHECK_EQ(pb_mail_send_digests(st, &c, "2024-06-03", &n, &err), PB_OK);
     CHECK_EQ(f.n_sent, 1);
+    /* a run that claimed a digest and died in the middle of sending it:
+     * nobody else sends it while its lease lasts (it may be on the wire),
+     * then the next run does, once */
+    CHECK_EQ(pb_store_digest_prepare(st, a, "D2024-06-04", "pb.lease@x",
+                                     pid_list, 1, fc.now_s), PB_OK);
+    CHECK_EQ(pb_store_digest_claim(st, a, "D2024-06-04", fc.now_s,
+                                   fc.now_s + 1800), PB_OK);
+    CHECK_EQ(pb_store_digest_claim(st, a, "D2024-06-04", fc.now_s,
+                                   fc.now_s + 1800), PB_EBUSY);
+    memset(&n, 0, sizeof n);
+    CHECK_EQ(pb_mail_send_digests(st, &c, "2024-06-04", &n, &err), PB_OK);
+    CHECK_EQ(pb_mail_retry_due(st, &c, &n, &err), PB_OK);
+    CHECK_EQ(f.n_sent, 1);
+    CHECK_EQ(n.already, 1);
+    fc.now_s += 1801;
+    CHECK_EQ(pb_mail_retry_due(st, &c, &n, &err), PB_OK);
+    CHECK_EQ(f.n_sent, 2);
+    CHECK_STR(f.mid[1], "pb.lease@x");
+    CHECK_EQ(pb_mail_retry_due(st, &c, &n, &err), PB_OK);
+    CHECK_EQ(pb_mail_send_digests(st, &c, "2024-06-04", &n, &err), PB_OK);
+    CHECK_EQ(f.n_sent, 2);
     teardown_store();
 }
 
@@ -834,7 +855,7 @@ int main(void)
         {"digest periods", t_period},
         {"sent-log: reruns send nothing", t_idempotent},
         {"retries with backoff, deferred, due later", t_retry_backoff},
-        {"a crash after logging", t_crash_after_log},
+        {"a crash after logging; a run's lease", t_crash_after_log},
         {"refused addresses paused", t_refused_paused},
         {"confirmations: once, resend later", t_confirmations},
         {NULL, NULL},

@@ -26,7 +26,7 @@
 #include "web/web_int.h"
 
 #define MAX_HEADERS 64
-#define MAX_UPLOAD (16u << 10)
+#define MAX_UPLOAD (64u << 10) /* a 10,000-byte comment, percent-encoded */
 #define MEMORY_LIMIT (32u << 10)
 #define CACHE_BUCKETS 4096
 #define CACHE_MAX_ENTRIES 4096

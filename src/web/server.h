@@ -5,7 +5,7 @@
  *
  * Limits: request headers and URL within 32 KiB in all (MHD answers 431 or
  * 414 beyond), at most 64 header fields (431), request bodies at most
- * 16 KiB (GET, HEAD, and POST with a form body; others get 405), idle
+ * 64 KiB (GET, HEAD, and POST with a form body; others get 405), idle
  * connections
  * closed after timeout_s. Responses to GET carry an ETag (If-None-Match
  * answers 304) and Cache-Control; static assets are fingerprinted and

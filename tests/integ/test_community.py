@@ -430,6 +430,10 @@ try:
           html.unescape(t).replace(sbody, html.escape(sbody, quote=False))
           or sbody in html.unescape(t), t[t.find("Discussion"):][:400])
     check("member name shown verbatim", sname in html.unescape(t))
+    st, _, _, _ = q2.post("/comments/new", {"paper": "2401.00003",
+                                            "body": "\u00e9" * 5000})
+    check("a 10,000-byte comment (30 KB percent-encoded) accepted",
+          st == 303, st)
     scoll = "x' OR '1'='1\"; DROP TABLE collections; --"
     st, h, _, _ = q2.post("/collections", {"name": scoll, "public": "1"})
     sc_id = h.get("Location", "").rsplit("/", 1)[-1]

@@ -165,19 +165,27 @@ enum { M_KW, M_SEM, M_RRF, M_LIN, M_N };
 int pb_cli_veval(int argc, char **argv)
 {
     const char *dir = NULL, *split = "test", *mode = "all";
-    const char *words = "data/glove-100d.wv", *fuse = "linear";
-    double alpha = 0.7, rrf_k = PB_RRF_K, prf_beta = 0;
-    unsigned long prf_k = 0;
+    const char *words = NULL, *fuse = "linear";
+    /* defaults tuned on the train split (docs/SEMANTIC.md) */
+    double alpha = 0.6, rrf_k = PB_RRF_K, prf_beta = 1;
+    unsigned long prf_k = 3;
+    int fill = 1;
     for (int i = 1; i < argc; i++) {
         if (pb_cli_is_help(argv[i])) {
             printf("usage: paperboy eval DIR --mode keyword|semantic|hybrid|"
-                   "all [--words FILE.wv]\n       [--fuse rrf|linear] "
-                   "[--alpha X] [--rrf-k K] [--split test]\n\nSemantic: SIF "
-                   "vectors of DIR/corpus.jsonl from the word vectors\n"
-                   "(default data/glove-100d.wv, scripts/fetch-glove.sh), "
-                   "exact search. Hybrid:\nkeyword and semantic top %d fused "
-                   "(linear: alpha * keyword + (1-alpha) *\nsemantic, "
-                   "min-max scaled; rrf: reciprocal rank fusion).\n", DEPTH);
+                   "all --words FILE.wv\n       [--fuse linear|rrf] "
+                   "[--alpha 0.6] [--rrf-k 60] [--prf K BETA] [--no-fill]\n"
+                   "       [--split test]\n\nSemantic: SIF vectors of "
+                   "DIR/corpus.jsonl from the word vectors FILE.wv\n(e.g. "
+                   "paperboy train-vectors --corpus DIR/corpus.jsonl --stems "
+                   "--epochs 10\n--out FILE.wv, or scripts/fetch-glove.sh), "
+                   "exact search. Hybrid: keyword and\nsemantic top %d fused,"
+                   " linear: alpha * keyword + (1 - alpha) * semantic,\n"
+                   "each min-max scaled, keyword hits missing from the "
+                   "semantic list scored by\ntheir true similarity (unless "
+                   "--no-fill); rrf: reciprocal rank fusion. For\nhybrid "
+                   "the query vector moves toward its top K keyword hits by "
+                   "BETA (--prf 3 1;\n--prf 0 0: off).\n", DEPTH);
             return 0;
         } else if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
             mode = argv[++i];
@@ -190,6 +198,8 @@ int pb_cli_veval(int argc, char **argv)
         } else if (!strcmp(argv[i], "--prf") && i + 2 < argc) {
             prf_k = strtoul(argv[++i], NULL, 10);
             prf_beta = strtod(argv[++i], NULL);
+        } else if (!strcmp(argv[i], "--no-fill")) {
+            fill = 0;
         } else if (!strcmp(argv[i], "--rrf-k") && i + 1 < argc) {
             rrf_k = strtod(argv[++i], NULL);
         } else if (!strcmp(argv[i], "--split") && i + 1 < argc) {
@@ -245,6 +255,11 @@ int pb_cli_veval(int argc, char **argv)
             goto out;
     }
     if (want[M_SEM] | want[M_RRF] | want[M_LIN]) {
+        if (!words) {
+            fprintf(stderr, "eval: --mode %s needs --words FILE.wv (see "
+                            "--help)\n", mode);
+            goto out;
+        }
         if (pb_wordvec_load(words, &wv, &err)) {
             fprintf(stderr, "eval: %s\n", err.msg);
             goto out;
@@ -268,7 +283,9 @@ int pb_cli_veval(int argc, char **argv)
     struct pb_searcher *s = pb_searcher_new(ix);
     double ndcg[M_N] = {0}, rec[M_N] = {0};
     size_t nq = 0;
-    struct pb_ranked kw[DEPTH], sem[DEPTH], fused[DEPTH];
+    struct pb_ranked kw[DEPTH], sem[2 * DEPTH], pure[DEPTH], fused[DEPTH];
+    float qs = 0;
+    int8_t qq[PB_WV_MAX_DIM];
     struct pb_vhit hits[DEPTH];
     for (size_t i = 0; i < r.n; i++) {
         int seen = 0;
@@ -292,13 +309,19 @@ int pb_cli_veval(int argc, char **argv)
             pb_results_clear(&res);
         }
         free(qt);
+        size_t npure = 0;
         if (vs) {
-            float v[PB_WV_MAX_DIM], qs;
-            int8_t qq[PB_WV_MAX_DIM];
+            float v[PB_WV_MAX_DIM];
             if (pb_sif_embed_raw(sif, az, text, NULL, v)) {
                 pb_sif_finish(sif, v);
-                /* feedback: move the query toward the keyword top k */
-                uint32_t dim = pb_vecset_dim(vs);
+                uint32_t dim = pb_vecset_dim(vs), dp = pb_vecset_dim_pad(vs);
+                /* semantic alone: the query's own vector */
+                pb_vec_quantize(v, dim, dp, qq, &qs);
+                pb_vecset_exact(vs, qq, qs, DEPTH, hits, &npure);
+                for (size_t h = 0; h < npure; h++)
+                    pure[h] = (struct pb_ranked){hits[h].pid, hits[h].score};
+                /* for hybrid, feedback: the query moved toward the keyword
+                 * top prf_k (Rocchio in vector space) */
                 float dv[PB_WV_MAX_DIM];
                 for (size_t h = 0; h < prf_k && h < nkw; h++) {
                     pb_vecset_get(vs, (uint32_t)kw[h].key, dv);
@@ -307,17 +330,31 @@ int pb_cli_veval(int argc, char **argv)
                 }
                 if (prf_k && nkw)
                     unit(v, dim);
-                pb_vec_quantize(v, pb_vecset_dim(vs), pb_vecset_dim_pad(vs),
-                                qq, &qs);
+                pb_vec_quantize(v, dim, dp, qq, &qs);
                 pb_vecset_exact(vs, qq, qs, DEPTH, hits, &nsem);
             }
             for (size_t h = 0; h < nsem; h++)
                 sem[h] = (struct pb_ranked){hits[h].pid, hits[h].score};
+            /* the keyword hits the vector search did not return get their
+             * true similarity, not a zero */
+            for (size_t h = 0; fill && nsem && h < nkw && nsem < 2 * DEPTH;
+                 h++) {
+                size_t j = 0;
+                while (j < nsem && sem[j].key != kw[h].key)
+                    j++;
+                if (j < nsem)
+                    continue;
+                uint32_t sl = (uint32_t)kw[h].key;
+                float sc = qs * pb_vecset_scale(vs, sl) *
+                           (float)pb_vec_dot_i8(qq, pb_vecset_q(vs, sl),
+                                                pb_vecset_dim_pad(vs));
+                sem[nsem++] = (struct pb_ranked){kw[h].key, sc};
+            }
         }
         double n1, r1;
         score_list(&r, r.qid[i], &d, kw, nkw, &n1, &r1);
         ndcg[M_KW] += n1, rec[M_KW] += r1;
-        score_list(&r, r.qid[i], &d, sem, nsem, &n1, &r1);
+        score_list(&r, r.qid[i], &d, pure, npure, &n1, &r1);
         ndcg[M_SEM] += n1, rec[M_SEM] += r1;
         nf = pb_fuse_rrf(kw, nkw, sem, nsem, rrf_k, fused, DEPTH);
         score_list(&r, r.qid[i], &d, fused, nf, &n1, &r1);

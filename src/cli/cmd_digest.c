@@ -39,6 +39,7 @@ static void usage(FILE *f)
         "  --smtp-user U      and $PAPERBOY_SMTP_PASSWORD: authentication "
         "outside the URL\n"
         "  --starttls         refuse to send without STARTTLS on smtp://\n"
+        "  --smtp-ca FILE     PEM certificates to verify the server with\n"
         "  --from ADDR        the sender (else $PAPERBOY_MAIL_FROM)\n"
         "  --from-name NAME   its display name (paperboy)\n"
         "  --base-url URL     the site's address for links (else "
@@ -95,6 +96,7 @@ static int subscribers(const char *db)
 int pb_cli_digest(int argc, char **argv)
 {
     const char *db = NULL, *smtp = NULL, *user = NULL, *from = NULL,
+               *ca = NULL,
                *from_name = NULL, *base = NULL, *date = NULL;
     long tries = 0, backoff = 0;
     int dry = 0, starttls = 0;
@@ -121,6 +123,8 @@ int pb_cli_digest(int argc, char **argv)
             smtp = v, i++;
         } else if (!strcmp(a, "--smtp-user")) {
             user = v, i++;
+        } else if (!strcmp(a, "--smtp-ca")) {
+            ca = v, i++;
         } else if (!strcmp(a, "--from")) {
             from = v, i++;
         } else if (!strcmp(a, "--from-name")) {
@@ -190,7 +194,7 @@ int pb_cli_digest(int argc, char **argv)
         struct pb_smtp_curl_opts so = {
             .url = smtp, .user = user,
             .password = user ? getenv("PAPERBOY_SMTP_PASSWORD") : NULL,
-            .starttls = starttls};
+            .starttls = starttls, .ca_file = ca};
         if (pb_smtp_curl_new(&so, &sc, &tr, &err)) {
             fprintf(stderr, "paperboy digest: %s\n", err.msg);
             pb_store_close(st);

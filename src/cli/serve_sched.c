@@ -42,7 +42,9 @@ const char *pb_cli_sched_usage(void)
            "  --smtp URL          smtp://[user:pass@]host[:port] or "
            "smtps://... ($PAPERBOY_SMTP_URL)\n"
            "  --smtp-user U       with $PAPERBOY_SMTP_PASSWORD; "
-           "--starttls requires STARTTLS\n"
+           "--starttls requires STARTTLS;\n"
+           "                      --smtp-ca FILE verifies the server with "
+           "these certificates\n"
            "  --mail-from ADDR    sender ($PAPERBOY_MAIL_FROM); "
            "--mail-from-name NAME\n"
            "  --digest-at HH:MM   daily digest time (07:00), in --tz ZONE "
@@ -78,6 +80,8 @@ int pb_cli_sched_arg(struct pb_cli_sched *c, int argc, char **argv, int *i)
         c->o.smtp.url = v;
     else if (!strcmp(a, "--smtp-user"))
         c->o.smtp.user = v;
+    else if (!strcmp(a, "--smtp-ca"))
+        c->o.smtp.ca_file = v;
     else if (!strcmp(a, "--mail-from"))
         c->o.mail.from = v;
     else if (!strcmp(a, "--mail-from-name"))

@@ -36,6 +36,8 @@ struct pb_smtp_curl_opts {
     const char *password;
     int starttls;          /* 1: require STARTTLS on smtp:// (fail without) */
     int insecure;          /* 1: do not verify the server's certificate */
+    const char *ca_file;   /* PEM CA bundle to verify it with; NULL: the
+                              system's */
     long timeout_ms;       /* per message; 0 = 60 s */
 };
 

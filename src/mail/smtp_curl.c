@@ -9,7 +9,7 @@
 
 struct pb_smtp_curl {
     CURL *h;
-    char *url, *user, *password;
+    char *url, *user, *password, *ca_file;
     int starttls, insecure;
     long timeout_ms;
 };
@@ -50,6 +50,8 @@ static int send_one(void *ctx, const char *from, const char *to,
         curl_easy_setopt(h, CURLOPT_PASSWORD, c->password);
     curl_easy_setopt(h, CURLOPT_USE_SSL,
                      c->starttls ? (long)CURLUSESSL_ALL : (long)CURLUSESSL_TRY);
+    if (c->ca_file)
+        curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file);
     if (c->insecure) {
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
         curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -107,6 +109,7 @@ int pb_smtp_curl_new(const struct pb_smtp_curl_opts *o,
     c->url = pb_strdup(o->url);
     c->user = pb_strdup(o->user);
     c->password = pb_strdup(o->password);
+    c->ca_file = pb_strdup(o->ca_file);
     c->starttls = o->starttls;
     c->insecure = o->insecure;
     c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 60000;
@@ -123,6 +126,7 @@ void pb_smtp_curl_free(struct pb_smtp_curl *c)
     curl_easy_cleanup(c->h);
     free(c->url);
     free(c->user);
+    free(c->ca_file);
     if (c->password)
         memset(c->password, 0, strlen(c->password));
     free(c->password);

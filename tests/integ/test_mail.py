@@ -25,6 +25,9 @@ import pbtest as T  # noqa: E402
 import web_fixture as wf  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
 
+import logging  # noqa: E402
+logging.getLogger("mail.log").setLevel(logging.CRITICAL)  # expected TLS errors
+
 FROM = "digest@paperboy.test"
 EVIL_TITLE = "Evil\r\nBcc: victim@evil.test\r\nX-Injected: 1 Transformers"
 EVIL = [{"id": "2401.09999", "title": EVIL_TITLE,
@@ -461,6 +464,65 @@ def test_scheduled_harvest_then_digest():
     T.check("/papers/2405.21060" in body, body[:400])
     T.check(text.index("harvest daily") < text.index("mail: 1 digests sent"),
             text)
+
+
+@T.test
+def test_starttls_and_auth():
+    # a server that requires STARTTLS and then AUTH, with a certificate of
+    # its own for 127.0.0.1: the password from the URL, verified TLS
+    import ssl
+    from aiosmtpd.smtp import AuthResult
+    key, crt = T.Tmp.path("k.pem"), T.Tmp.path("c.pem")
+    r = subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048",
+                        "-nodes", "-keyout", key, "-out", crt, "-days", "2",
+                        "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1"],
+                       capture_output=True, text=True)
+    T.eq(r.returncode, 0, r.stderr)
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(crt, key)
+    logins = []
+
+    def auth(server, session, envelope, mechanism, data):
+        logins.append((mechanism, data.login, data.password))
+        ok = data.login == b"pb" and data.password == b"s3cret"
+        return AuthResult(success=ok)
+
+    h = Handler(T.Tmp.path("maildir-tls"))
+    port = wf.free_port()
+    ctl = Controller(h, hostname="127.0.0.1", port=port, tls_context=ctx,
+                     require_starttls=True, auth_required=True,
+                     auth_require_tls=True, authenticator=auth)
+    ctl.start()
+    try:
+        addr = "tls@example.org"
+        make_active(S, [addr])
+        base = ["digest", "send", "--db", S.db, "--from", FROM, "--base-url",
+                S.base, "--date", "2024-06-10", "--tries", "1",
+                "--starttls", "--smtp-ca", crt]
+        # a wrong password: deferred, nothing sent, nothing counted against
+        # the address
+        rc, out, err = T.run(*base, "--smtp",
+                             "smtp://pb:wrong@127.0.0.1:%d" % port)
+        T.eq(rc, 1, out + err)
+        T.eq(h.msgs, [])
+        rc, out, err = T.run(*base, "--smtp",
+                             "smtp://pb:s3cret@127.0.0.1:%d" % port)
+        T.eq(rc, 0, out + err)
+        got = [r for r, raw in h.take() if r == [addr]]
+        T.eq(len(got), 1, out)
+        T.check(logins and logins[-1][1:] == (b"pb", b"s3cret"), logins)
+        # without our CA the certificate is refused: nothing goes out
+        addr2 = "tls2@example.org"
+        make_active(S, [addr2])
+        rc, out, err = T.run("digest", "send", "--db", S.db, "--from", FROM,
+                             "--base-url", S.base, "--date", "2024-06-10",
+                             "--tries", "1", "--smtp",
+                             "smtp://pb:s3cret@127.0.0.1:%d" % port)
+        T.eq(rc, 1, out + err)
+        T.eq(h.take(), [])
+    finally:
+        ctl.stop()
 
 
 try:

@@ -67,6 +67,8 @@ void pb_index_free(struct pb_index *ix)
     for (size_t i = 0; i < ix->n_cat_names; i++)
         free(ix->cat_names[i]);
     free(ix->cat_names);
+    free(ix->rslots);
+    free(ix->rpool);
     free(ix->tok_term);
     free(ix->tok_pos);
     free(ix->tok_next);
@@ -368,8 +370,67 @@ int pb_index_delete(struct pb_index *ix, int64_t pid)
     return rc;
 }
 
+/* The delta term of word w (an unstemmed word the analyser flagged
+ * PB_TOK_STEM): cached word -> term, else stemmed and interned. */
+static uint32_t word_term(struct pb_index *ix, struct pb_analyzer *az,
+                          const char *w, size_t len)
+{
+    uint32_t h = pb_term_hash(w, len);
+    if (!ix->n_rslots) {
+        ix->n_rslots = 1 << 16;
+        ix->rslots = pb_calloc(ix->n_rslots, sizeof *ix->rslots);
+    }
+    size_t mask = ix->n_rslots - 1, i;
+    for (i = h & mask;; i = (i + 1) & mask) {
+        uint64_t s = ix->rslots[i];
+        if (!s)
+            break;
+        if ((uint32_t)(s >> 32) != h)
+            continue;
+        const uint8_t *e = ix->rpool + (uint32_t)s - 1;
+        if (e[4] == len && memcmp(e + 5, w, len) == 0) {
+            uint32_t t;
+            memcpy(&t, e, 4);
+            return t;
+        }
+    }
+    char st[PB_TERM_MAX];
+    size_t sl = pb_analyzer_stem(az, w, len, st);
+    uint32_t t = intern(ix, st, sl);
+    if (len > 255 || ix->rpool_len + 5 + len >= UINT32_MAX)
+        return t; /* not cached */
+    if (ix->rpool_len + 5 + len > ix->rpool_cap) {
+        ix->rpool_cap = ix->rpool_cap ? ix->rpool_cap * 2 : 1 << 20;
+        ix->rpool = pb_realloc(ix->rpool, ix->rpool_cap);
+    }
+    uint8_t *e = ix->rpool + ix->rpool_len;
+    memcpy(e, &t, 4);
+    e[4] = (uint8_t)len;
+    memcpy(e + 5, w, len);
+    ix->rslots[i] = (uint64_t)h << 32 | (ix->rpool_len + 1);
+    ix->rpool_len += 5 + len;
+    if (++ix->n_raw * 2 > ix->n_rslots) {
+        size_t n = ix->n_rslots * 2;
+        uint64_t *slots = pb_calloc(n, sizeof *slots);
+        for (size_t k = 0; k < ix->n_rslots; k++) {
+            uint64_t v = ix->rslots[k];
+            if (!v)
+                continue;
+            size_t j = (v >> 32) & (n - 1);
+            while (slots[j])
+                j = (j + 1) & (n - 1);
+            slots[j] = v;
+        }
+        free(ix->rslots);
+        ix->rslots = slots;
+        ix->n_rslots = n;
+    }
+    return t;
+}
+
 struct addctx {
     struct pb_index *ix;
+    struct pb_analyzer *az;
     uint32_t doc;
     uint8_t field;
     uint32_t count;  /* tokens of this field (joined forms not counted) */
@@ -381,7 +442,8 @@ static int on_token(void *ctx, const struct pb_token *t)
 {
     struct addctx *a = ctx;
     struct pb_index *ix = a->ix;
-    uint32_t term = intern(ix, t->p, t->len);
+    uint32_t term = t->flags & PB_TOK_STEM ? word_term(ix, a->az, t->p, t->len)
+                                           : intern(ix, t->p, t->len);
     struct dterm *dt = ix->dterms[term];
     if (ix->n_tok == ix->cap_tok) {
         ix->cap_tok = ix->cap_tok ? ix->cap_tok * 2 : 4096;
@@ -468,7 +530,8 @@ static int analyze_field(struct pb_analyzer *az, struct addctx *a, int field,
     for (size_t i = 0; i < n; i++) {
         if (!v[i])
             continue;
-        int rc = pb_analyze(az, v[i], strlen(v[i]), 0, pos, on_token, a, &pos);
+        int rc = pb_analyze(az, v[i], strlen(v[i]), PB_AN_NOSTEM, pos,
+                            on_token, a, &pos);
         if (rc)
             return rc;
         pos += (uint32_t)gap;
@@ -480,7 +543,7 @@ int pb_index_add(struct pb_index *ix, struct pb_analyzer *az,
                  const struct pb_index_doc *doc)
 {
     int rc = PB_OK;
-    struct addctx a = {.ix = ix};
+    struct addctx a = {.ix = ix, .az = az};
     pthread_rwlock_wrlock(&ix->lock);
     uint32_t old;
     if (pb_index_docid(ix, doc->pid, &old) == PB_OK)

@@ -121,6 +121,12 @@ struct pb_index {
     uint64_t del_gen; /* bumped by every deletion */
     uint64_t n_deleted;
     uint16_t flen_max[PB_NFIELDS]; /* longest field lengths (all docs) */
+    /* word -> delta term (the word's stem) while adding: one probe
+     * instead of the analyser's stem cache and then the term table */
+    uint64_t *rslots; /* hash << 32 | (1 + offset in rpool); 0 empty */
+    size_t n_rslots, n_raw;
+    uint8_t *rpool; /* entries: u32 term, u8 len, the word */
+    size_t rpool_len, rpool_cap;
     /* per-doc token scratch while adding */
     uint32_t *tok_term, *tok_pos, *tok_next;
     uint8_t *tok_field;

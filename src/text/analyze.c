@@ -227,6 +227,7 @@ struct emit {
     struct pb_analyzer *az;
     pb_token_fn fn;
     void *ctx;
+    int nostem;
 };
 
 static int digits_at(const struct ncp *c, size_t n, size_t i, size_t k)
@@ -364,7 +365,10 @@ static int emit_term(struct emit *em, const char *w, size_t len, int digit,
 {
     char st[PB_TERM_MAX];
     struct pb_token t = {w, len, pos, s, e, flags};
-    if (!digit) {
+    if (!digit && em->nostem) {
+        t.len = len > PB_TERM_MAX ? PB_TERM_MAX : len;
+        t.flags |= PB_TOK_STEM;
+    } else if (!digit) {
         t.len = pb_analyzer_stem(em->az, w, len, st);
         t.p = st;
     }
@@ -485,7 +489,7 @@ int pb_analyze(struct pb_analyzer *az, const char *s, size_t len,
         az->text_len = az->conv.len;
     }
     normalise(az, az->text, az->text_len);
-    struct emit em = {az, fn, ctx};
+    struct emit em = {az, fn, ctx, (flags & PB_AN_NOSTEM) != 0};
     rc = tokenise(&em, pos0, out_pos);
 out:
     if (rc && out_pos)

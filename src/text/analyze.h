@@ -35,6 +35,7 @@
 enum pb_tok_flags {
     PB_TOK_JOINED = 1, /* the joined form of a compound */
     PB_TOK_ID = 2,     /* an arXiv id or a DOI */
+    PB_TOK_STEM = 4,   /* with PB_AN_NOSTEM: a word left unstemmed */
 };
 
 struct pb_token {
@@ -50,6 +51,10 @@ typedef int (*pb_token_fn)(void *ctx, const struct pb_token *t);
 
 enum pb_analyze_flags {
     PB_AN_PLAIN = 1, /* text is plain (no LaTeX pass): offsets are into s */
+    /* Words that would be stemmed come unstemmed (lower case), flagged
+     * PB_TOK_STEM; the caller stems them with pb_analyzer_stem() (or
+     * keeps its own cache of word -> term: the indexer does). */
+    PB_AN_NOSTEM = 2,
 };
 
 struct pb_analyzer;

@@ -72,6 +72,34 @@ static void t_terms(void)
     }
 }
 
+/* collect(), stemming PB_TOK_STEM words as the indexer does. */
+static int collect_stem(void *ctx, const struct pb_token *t)
+{
+    if (!(t->flags & PB_TOK_STEM))
+        return collect(ctx, t);
+    char st[PB_TERM_MAX];
+    struct pb_token u = *t;
+    u.len = pb_analyzer_stem(az, t->p, t->len, st);
+    u.p = st;
+    return collect(ctx, &u);
+}
+
+/* PB_AN_NOSTEM then pb_analyzer_stem() gives the same terms. */
+static void t_nostem(void)
+{
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct pb_buf b;
+        pb_buf_init(&b, 1 << 20);
+        const char *in = cases[i].in;
+        CHECK_EQ(pb_analyze(az, in, strlen(in), PB_AN_NOSTEM, 0, collect_stem,
+                            &b, NULL),
+                 PB_OK);
+        char *got = pb_buf_steal(&b);
+        CHECK_STR(got, cases[i].want);
+        free(got);
+    }
+}
+
 struct posrec {
     uint32_t pos[16];
     size_t start[16], end[16];
@@ -158,6 +186,7 @@ int main(void)
     az = pb_analyzer_new();
     static const struct pb_test T[] = {
         {"terms", t_terms},
+        {"nostem", t_nostem},
         {"positions", t_positions},
         {"stop_and_stem", t_stop_and_stem},
         {"long_and_odd", t_long_and_odd},

@@ -184,6 +184,10 @@ static void search_level(const struct pb_hnsw *h, struct pb_hnsw_scratch *sc,
             break;
         const uint32_t *l = links(h, c.id, lev);
         uint32_t cnt = l[0];
+        /* the neighbours' vectors are scattered over the file: ask for all
+         * of them before the first distance (as hnswlib does) */
+        for (uint32_t i = 1; i <= cnt; i++)
+            __builtin_prefetch(pb_vecset_q(h->vs, l[i]));
         for (uint32_t i = 1; i <= cnt; i++) {
             uint32_t nb = l[i];
             if (sc->seen[nb] == sc->tag)

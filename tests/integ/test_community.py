@@ -625,6 +625,16 @@ try:
             codes.append(st)
         check("sign-ups per address limited (10 an hour)",
               codes[:10] == [303] * 10 and codes[10] == 429, codes)
+        # failed log-ins per address: 20 in 15 minutes, whatever the names
+        g = cf.Client(T)
+        g.get("/login")
+        codes = [g.post("/login", {"name": "nobody%02d" % i,
+                                   "password": "wrong password"})[0]
+                 for i in range(21)]
+        st, _, _, _ = g.post("/login", {"name": "s00", "password": PW})
+        check("failed log-ins per address limited (20)",
+              codes[:20] == [401] * 20 and codes[20] == 429 and st == 429,
+              (codes, st))
     finally:
         T.cleanup()
 except Exception as e:  # report, then clean up

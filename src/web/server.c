@@ -145,9 +145,11 @@ static void check_generation(struct pb_web_thread *t)
     if (pb_store_feed_generation(t->feed, &gen) ||
         (db && pb_cmdb_generation(db, &cgen)))
         return;
-    /* votes, comments and moderation change pages too; both counters
-     * only grow, so their sum changes whenever either does */
-    gen += cgen;
+    /* votes, comments and moderation change pages too, and trending
+     * scores move with the clock (docs/TRENDING.md): add the community
+     * counter and a 10-minute tick; all three only grow, so the sum
+     * changes whenever one does */
+    gen += cgen + now / 600;
     if (gen == atomic_load(&cache.gen))
         return;
     pb_web_search_sync(g_site->search, t->st);

@@ -1,4 +1,5 @@
 /* auth.c - passwords, tokens, CSRF, names (see community.h). */
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +9,31 @@
 #include "core/utf8.h"
 
 static const unsigned char csrf_key[32] = "paperboy csrf token v1 ........";
+
+/* Each argon2id run takes MEMLIMIT_INTERACTIVE (64 MiB): at most this many
+ * at once, so a flood of log-ins cannot take the server's memory with it
+ * (the rest wait their turn). */
+#define MAX_HASHING 4
+static pthread_mutex_t hash_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t hash_cond = PTHREAD_COND_INITIALIZER;
+static int hashing;
+
+static void hash_enter(void)
+{
+    pthread_mutex_lock(&hash_lock);
+    while (hashing >= MAX_HASHING)
+        pthread_cond_wait(&hash_cond, &hash_lock);
+    hashing++;
+    pthread_mutex_unlock(&hash_lock);
+}
+
+static void hash_leave(void)
+{
+    pthread_mutex_lock(&hash_lock);
+    hashing--;
+    pthread_cond_signal(&hash_cond);
+    pthread_mutex_unlock(&hash_lock);
+}
 
 int64_t pb_cm_now(const struct pb_cm_clock *c)
 {
@@ -53,32 +79,44 @@ int pb_cm_password_hash(const char *pw, char out[128])
     _Static_assert(crypto_pwhash_STRBYTES <= 128, "hash string fits");
     if (!pb_cm_password_ok(pw))
         return PB_EINVAL;
-    if (crypto_pwhash_str_alg(out, pw, strlen(pw),
-                              crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                              crypto_pwhash_MEMLIMIT_INTERACTIVE,
-                              crypto_pwhash_ALG_ARGON2ID13))
-        return PB_ENOMEM; /* libsodium could not get the memory */
-    return PB_OK;
+    hash_enter();
+    int r = crypto_pwhash_str_alg(out, pw, strlen(pw),
+                                  crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                  crypto_pwhash_MEMLIMIT_INTERACTIVE,
+                                  crypto_pwhash_ALG_ARGON2ID13);
+    hash_leave();
+    return r ? PB_ENOMEM : PB_OK; /* libsodium could not get the memory */
 }
+
+static int verify(const char *hash, const char *pw);
 
 int pb_cm_password_verify(const char *hash, const char *pw)
 {
-    static char dummy[crypto_pwhash_STRBYTES];
-    static int have_dummy;
+    hash_enter();
+    int ok = verify(hash, pw);
+    hash_leave();
+    return ok;
+}
+
+static char dummy[crypto_pwhash_STRBYTES];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void make_dummy(void)
+{
+    if (crypto_pwhash_str_alg(dummy, "not a password", 14,
+                              crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                              crypto_pwhash_MEMLIMIT_INTERACTIVE,
+                              crypto_pwhash_ALG_ARGON2ID13))
+        dummy[0] = '\0';
+}
+
+static int verify(const char *hash, const char *pw)
+{
     size_t n = pw ? strlen(pw) : 0;
     if (!hash) {
-        /* same work as a real check; racing threads write equal bytes */
-        if (!__atomic_load_n(&have_dummy, __ATOMIC_ACQUIRE)) {
-            char d[crypto_pwhash_STRBYTES];
-            if (!crypto_pwhash_str_alg(d, "not a password", 14,
-                                       crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                                       crypto_pwhash_MEMLIMIT_INTERACTIVE,
-                                       crypto_pwhash_ALG_ARGON2ID13)) {
-                memcpy(dummy, d, sizeof d);
-                __atomic_store_n(&have_dummy, 1, __ATOMIC_RELEASE);
-            }
-            return 0;
-        }
+        /* the same work as a real check (the first time, making the
+         * dummy costs as much) */
+        pthread_once(&dummy_once, make_dummy);
         int r = crypto_pwhash_str_verify(dummy, pw ? pw : "", n);
         (void)r; /* the time is the point, not the answer */
         return 0;

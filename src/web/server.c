@@ -479,10 +479,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     if (!pb_buf_puts(&full, url) && !pb_buf_putc(&full, '\0') &&
         !pb_buf_append(&full, key.p ? key.p : "", qlen))
         k = full.p;
-    if (cache.on && k && !personal) {
+    if (cache.on) {
+        /* members' requests too: they also bring the search index up to
+         * date with what was submitted */
         struct pb_web_thread *t = thread_handles();
         if (t)
             check_generation(t);
+    }
+    if (cache.on && k && !personal) {
         if (cache_serve(k, full.len, c, &ok, &status, &bytes)) {
             pb_buf_clear(&full);
             goto out;

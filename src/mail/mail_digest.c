@@ -441,7 +441,8 @@ out:
 
 static int render_digest(struct run *r, const struct pb_sub *s,
                          const char *period, const int64_t *pids, size_t n,
-                         const char *unsub, struct pb_buf *subject,
+                         const char *unsub, const char *prefs,
+                         struct pb_buf *subject,
                          struct pb_buf *text, struct pb_buf *html)
 {
     int rc = PB_OK;
@@ -514,8 +515,9 @@ static int render_digest(struct run *r, const struct pb_sub *s,
         if (rc)
             goto out;
     }
-    TRY(pb_buf_printf(text, "\nUnsubscribe (one click, no login):\n%s\n",
-                      unsub));
+    TRY(pb_buf_printf(text, "\nUnsubscribe (one click, no login):\n%s\n"
+                            "Change what you get:\n%s\n",
+                      unsub, prefs));
     TRY(pb_buf_puts(html, "<tr><td style=\"padding:16px 0 24px;color:#666;"
                           "font-size:12px;line-height:1.5\">You get this mail "
                           "because "));
@@ -524,7 +526,10 @@ static int render_digest(struct run *r, const struct pb_sub *s,
                       weekly ? "weekly" : "daily"));
     TRY(pb_web_html_s(html, unsub));
     TRY(pb_buf_puts(html, "\" style=\"color:#b3261e\">Unsubscribe</a> (one "
-                          "click, no login).</td></tr></table></td></tr>"
+                          "click, no login) &middot; <a href=\""));
+    TRY(pb_web_html_s(html, prefs));
+    TRY(pb_buf_puts(html, "\" style=\"color:#b3261e\">Change what you "
+                          "get</a></td></tr></table></td></tr>"
                           "</table></body></html>\n"));
 out:
     return rc;
@@ -539,7 +544,8 @@ static int send_logged(struct run *r, const struct pb_sub *s,
 {
     int64_t *pids = NULL;
     size_t n = 0;
-    struct pb_buf subject, text, html, msg, unsub;
+    struct pb_buf subject, text, html, msg, unsub, prefs;
+    pb_buf_init(&prefs, 4096);
     pb_buf_init(&subject, 4096);
     pb_buf_init(&text, MAX_MAIL);
     pb_buf_init(&html, MAX_MAIL);
@@ -556,8 +562,9 @@ static int send_logged(struct run *r, const struct pb_sub *s,
     if (rc || (rc = pb_store_digest_papers(r->st, s->id, period, &pids, &n)))
         goto out;
     mail_link(&unsub, r, "/mail/unsubscribe", PB_MAIL_TOKEN_UNSUB, s, 0);
-    TRY(render_digest(r, s, period, pids, n, pb_buf_cstr(&unsub), &subject,
-                      &text, &html));
+    mail_link(&prefs, r, "/mail/preferences", PB_MAIL_TOKEN_UNSUB, s, 0);
+    TRY(render_digest(r, s, period, pids, n, pb_buf_cstr(&unsub),
+                      pb_buf_cstr(&prefs), &subject, &text, &html));
     int64_t now = now_s(r);
     struct pb_mail_msg m = {
         .from = r->c->from, .from_name = r->c->from_name, .to = s->email,
@@ -612,6 +619,7 @@ out:
     pb_buf_clear(&html);
     pb_buf_clear(&msg);
     pb_buf_clear(&unsub);
+    pb_buf_clear(&prefs);
     return rc;
 }
 

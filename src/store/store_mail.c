@@ -61,6 +61,14 @@ int pb_store_mail_key(struct pb_store *st, unsigned char key[32])
     randombytes_buf(fresh, sizeof fresh);
     sodium_bin2hex(hex, sizeof hex, fresh, sizeof fresh);
     sodium_memzero(fresh, sizeof fresh);
+    char *have = NULL;
+    if (!pb_store_meta_get(st, "mail.secret", &have) && strlen(have) == 64 &&
+        !sodium_hex2bin(key, 32, have, 64, NULL, NULL, NULL)) {
+        sodium_memzero(have, 64);
+        free(have);
+        return PB_OK; /* the common case: no write */
+    }
+    free(have);
     /* insert-if-absent, then read: whoever inserted first wins */
     if (prep(st, "INSERT OR IGNORE INTO meta(key, value)"
                  " VALUES('mail.secret', ?1)", &s))
@@ -198,6 +206,27 @@ int pb_store_sub_set_state(struct pb_store *st, int64_t id, int state)
 {
     return update(st, "UPDATE subscribers SET state = ?2 WHERE id = ?1", id,
                   state);
+}
+
+int pb_store_sub_set_prefs(struct pb_store *st, int64_t id,
+                           const struct pb_sub *p)
+{
+    sqlite3_stmt *s = NULL;
+    if (prep(st, "UPDATE subscribers SET freq = ?2, top_n = ?3,"
+                 " max_papers = ?4, categories = ?5, authors = ?6,"
+                 " keywords = ?7 WHERE id = ?1", &s))
+        return PB_EDB;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int(s, 2, p->freq);
+    sqlite3_bind_int(s, 3, p->top_n);
+    sqlite3_bind_int(s, 4, p->max_papers);
+    sqlite3_bind_text(s, 5, p->categories, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, p->authors, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, p->keywords, -1, SQLITE_STATIC);
+    int rc = exec1(s);
+    if (!rc && !sqlite3_changes(st->db))
+        rc = PB_ENOTFOUND;
+    return rc;
 }
 
 int pb_store_sub_confirm_sent(struct pb_store *st, int64_t id, int64_t now)

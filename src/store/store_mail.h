@@ -72,6 +72,10 @@ int pb_store_sub_get_email(struct pb_store *st, const char *email,
  * subscriber unsubscribed since. */
 int pb_store_sub_confirm(struct pb_store *st, int64_t id, int64_t now) PB_WUR;
 int pb_store_sub_set_state(struct pb_store *st, int64_t id, int state) PB_WUR;
+/* Replace the preferences (freq, top_n, max_papers, the three lists) of
+ * subscriber id with p's. */
+int pb_store_sub_set_prefs(struct pb_store *st, int64_t id,
+                           const struct pb_sub *p) PB_WUR;
 int pb_store_sub_confirm_sent(struct pb_store *st, int64_t id,
                               int64_t now) PB_WUR;
 /* The server refused the address: count it, and pause the subscription

@@ -34,45 +34,78 @@ int pb_web_mail_box(struct pb_buf *b)
            "<button type=\"submit\">Subscribe</button></form>");
 }
 
-int pb_web_mail_form(struct pb_buf *b, const char *msg)
+/* The form of /subscribe (cur NULL) or of a subscriber's preferences
+ * (cur: the values shown; posted to /mail/preferences with token t). */
+static int prefs_form(struct pb_buf *b, const char *msg,
+                      const struct pb_sub *cur, const char *t)
 {
     int rc = PB_OK;
-    TRY(pb_buf_puts(b, "<section class=\"prose\" id=\"email\"><h2>Get "
-                       "trending papers in your email inbox</h2>"));
+    int weekly = cur && cur->freq == PB_SUB_WEEKLY;
+    TRY(pb_buf_puts(b, "<section class=\"prose\" id=\"email\"><h2>"));
+    TRY(pb_buf_puts(b, cur ? "What you get by e-mail"
+                           : "Get trending papers in your email inbox"));
+    TRY(pb_buf_puts(b, "</h2>"));
     if (msg) {
         TRY(pb_buf_puts(b, "<p class=\"error\" role=\"alert\">"));
         TRY(pb_web_html_s(b, msg));
         TRY(pb_buf_puts(b, "</p>"));
     }
-    TRY(pb_buf_puts(
-        b, "<form method=\"post\" action=\"/subscribe\" class=\"stack\">"
-           "<p><label for=\"sub-email\">E-mail address</label><br>"
-           "<input id=\"sub-email\" name=\"email\" type=\"email\" required "
-           "maxlength=\"254\" autocomplete=\"email\"></p>"
-           "<fieldset><legend>How often</legend>"
-           "<label><input type=\"radio\" name=\"freq\" value=\"daily\" "
-           "checked> Daily</label> <label><input type=\"radio\" "
-           "name=\"freq\" value=\"weekly\"> Weekly</label></fieldset>"
+    if (cur) {
+        TRY(pb_buf_puts(b, "<form method=\"post\" action=\"/mail/preferences"
+                           "?t="));
+        TRY(pb_web_url_s(b, t));
+        TRY(pb_buf_puts(b, "\" class=\"stack\"><p>For <b>"));
+        TRY(pb_web_html_s(b, cur->email));
+        TRY(pb_buf_puts(b, "</b></p>"));
+    } else {
+        TRY(pb_buf_puts(
+            b, "<form method=\"post\" action=\"/subscribe\" class=\"stack\">"
+               "<p><label for=\"sub-email\">E-mail address</label><br>"
+               "<input id=\"sub-email\" name=\"email\" type=\"email\" "
+               "required maxlength=\"254\" autocomplete=\"email\"></p>"));
+    }
+    TRY(pb_buf_printf(
+        b, "<fieldset><legend>How often</legend>"
+           "<label><input type=\"radio\" name=\"freq\" value=\"daily\"%s> "
+           "Daily</label> <label><input type=\"radio\" name=\"freq\" "
+           "value=\"weekly\"%s> Weekly</label></fieldset>"
            "<p><label for=\"sub-top\">Top trending papers</label> "
            "<input id=\"sub-top\" name=\"top\" type=\"number\" min=\"0\" "
-           "max=\"50\" value=\"10\"> <label for=\"sub-max\">At most, per "
+           "max=\"50\" value=\"%d\"> <label for=\"sub-max\">At most, per "
            "mail</label> <input id=\"sub-max\" name=\"max\" type=\"number\" "
-           "min=\"1\" max=\"100\" value=\"20\"></p>"
+           "min=\"1\" max=\"100\" value=\"%d\"></p>"
            "<p><label for=\"sub-cats\">Also papers in these categories "
            "(e.g. cs.CL cs.LG)</label><br><input id=\"sub-cats\" "
-           "name=\"categories\" maxlength=\"1000\"></p>"
-           "<p><label for=\"sub-authors\">by these authors (one per "
-           "line)</label><br><textarea id=\"sub-authors\" name=\"authors\" "
-           "rows=\"2\" maxlength=\"1000\"></textarea></p>"
-           "<p><label for=\"sub-kw\">or with these keywords (one per "
-           "line)</label><br><textarea id=\"sub-kw\" name=\"keywords\" "
-           "rows=\"2\" maxlength=\"1000\"></textarea></p>"
-           "<p><button type=\"submit\">Subscribe</button></p>"
-           "<p class=\"sub\">We send one mail to confirm the address; "
-           "nothing else until you click its link. Every mail has a "
-           "one-click unsubscribe link.</p></form></section>"));
+           "name=\"categories\" maxlength=\"1000\" value=\"",
+        weekly ? "" : " checked", weekly ? " checked" : "",
+        cur ? cur->top_n : 10, cur ? cur->max_papers : 20));
+    TRY(pb_web_html_s(b, cur ? cur->categories : ""));
+    TRY(pb_buf_puts(b, "\"></p><p><label for=\"sub-authors\">by these "
+                       "authors (one per line)</label><br><textarea "
+                       "id=\"sub-authors\" name=\"authors\" rows=\"2\" "
+                       "maxlength=\"1000\">"));
+    TRY(pb_web_html_s(b, cur ? cur->authors : ""));
+    TRY(pb_buf_puts(b, "</textarea></p><p><label for=\"sub-kw\">or with "
+                       "these keywords (one per line)</label><br><textarea "
+                       "id=\"sub-kw\" name=\"keywords\" rows=\"2\" "
+                       "maxlength=\"1000\">"));
+    TRY(pb_web_html_s(b, cur ? cur->keywords : ""));
+    TRY(pb_buf_puts(b, "</textarea></p><p><button type=\"submit\">"));
+    TRY(pb_buf_puts(b, cur ? "Save" : "Subscribe"));
+    TRY(pb_buf_puts(b, "</button></p>"));
+    if (!cur)
+        TRY(pb_buf_puts(b, "<p class=\"sub\">We send one mail to confirm "
+                           "the address; nothing else until you click its "
+                           "link. Every mail has a one-click unsubscribe "
+                           "link.</p>"));
+    TRY(pb_buf_puts(b, "</form></section>"));
 out:
     return rc;
+}
+
+int pb_web_mail_form(struct pb_buf *b, const char *msg)
+{
+    return prefs_form(b, msg, NULL, NULL);
 }
 
 /* A small page: heading, text, and optionally a form with one button
@@ -252,4 +285,43 @@ int pb_web_mail_unsubscribe(struct pb_web_req *rq, const char *rest,
                 "You will get no more digests. You can subscribe again at "
                 "any time from any page.",
                 NULL, NULL, NULL);
+}
+
+int pb_web_mail_preferences(struct pb_web_req *rq, const char *rest,
+                            struct pb_web_resp *rs)
+{
+    (void)rest;
+    const char *t;
+    struct pb_sub s, p;
+    char why[256];
+    int rc = PB_OK;
+    rs->private_ = 1;
+    /* the unsubscribe token of the mails stands for the subscriber */
+    if (!token_ok(rq, rs, PB_MAIL_TOKEN_UNSUB, &t, &s))
+        return PB_OK;
+    const char *msg = NULL;
+    if (rq->post) {
+        struct pb_mail_form f = {
+            s.email, pb_web_form(rq, "freq"), pb_web_form(rq, "top"),
+            pb_web_form(rq, "max"), pb_web_form(rq, "categories"),
+            pb_web_form(rq, "authors"), pb_web_form(rq, "keywords"),
+        };
+        if (pb_mail_prefs_parse(&f, &p, why, sizeof why)) {
+            rs->status = 400;
+            msg = why;
+        } else if (pb_store_sub_set_prefs(rq->th->rw, s.id, &p)) {
+            return pb_web_fail(rs, 503, "try again later");
+        } else {
+            return page(rq, rs, "Saved",
+                        "Your next digest follows the new preferences.",
+                        NULL, NULL, NULL);
+        }
+    }
+    pb_buf_reset(&rs->body);
+    rs->cache = "private, no-store";
+    TRY(pb_web_html_head(&rs->body, rq, "E-mail preferences", NULL, NULL));
+    TRY(prefs_form(&rs->body, msg, &s, t));
+    TRY(pb_web_html_foot(&rs->body));
+out:
+    return rc;
 }

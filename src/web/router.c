@@ -24,6 +24,7 @@ static const struct route routes[] = {
     {"/subscribe", pb_web_page_subscribe, PB_FMT_HTML, 2},
     {"/mail/confirm", pb_web_mail_confirm, PB_FMT_HTML, 2},
     {"/mail/unsubscribe", pb_web_mail_unsubscribe, PB_FMT_HTML, 2},
+    {"/mail/preferences", pb_web_mail_preferences, PB_FMT_HTML, 2},
     {"/date/", pb_web_page_date, PB_FMT_HTML, 0},
     {"/week/", pb_web_page_week, PB_FMT_HTML, 0},
     {"/month/", pb_web_page_month, PB_FMT_HTML, 0},

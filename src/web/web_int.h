@@ -142,12 +142,14 @@ int pb_web_paper_community(struct pb_web_req *rq, struct pb_buf *b,
                            const struct pb_paper *p, int64_t pid) PB_WUR;
 
 /* E-mail digests (page_mail.c): the subscribe handler (POST /subscribe),
- * confirm and one-click unsubscribe by signed token; the box on every page
+ * confirm, one-click unsubscribe and preferences by signed token; the box
+ * on every page
  * and the full form of /subscribe (msg, when not NULL, an error shown
  * above it). */
 int pb_web_mail_subscribe(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
 int pb_web_mail_confirm(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
 int pb_web_mail_unsubscribe(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_mail_preferences(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
 int pb_web_mail_box(struct pb_buf *b) PB_WUR;
 int pb_web_mail_form(struct pb_buf *b, const char *msg) PB_WUR;
 

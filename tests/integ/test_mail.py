@@ -237,6 +237,30 @@ def test_subscribe_confirm_digest_links():
     T.eq(rc, 0, err)
     T.check("1 already sent" in out, out)
     T.eq(wait_mail(smtp, timeout=1), [])
+    # preferences from the mail's link, no login
+    pu = link(text, "/mail/preferences")
+    T.check(pu in html.replace("&amp;", "&"))
+    st, page = get(pu)
+    T.eq(st, 200)
+    T.check('value="daily" checked' in page and addr in page, page[:2000])
+    st, page = post(pu, {"freq": "weekly", "top": "99"})
+    T.eq(st, 400)
+    T.check("from 0 to 50" in page)
+    st, page = post(pu, {"freq": "weekly", "top": "3", "max": "7",
+                         "categories": "cs.CL", "keywords": "mamba\nrlhf"})
+    T.eq(st, 200, page[:300])
+    T.check("Saved" in page)
+    c = sqlite3.connect(S.db)
+    row = c.execute("SELECT freq, top_n, max_papers, categories, keywords"
+                    " FROM subscribers WHERE email = ?", (addr,)).fetchone()
+    c.close()
+    T.eq(row, (1, 3, 7, "cs.CL", "mamba\nrlhf"))
+    st, page = get(pu)
+    T.check('value="weekly" checked' in page and "rlhf" in page)
+    st, _ = post(pu.replace("t=u", "t=c"), {"freq": "daily"})
+    T.eq(st, 400)
+    st, page = post(pu, {"freq": "daily"})   # as the other tests expect
+    T.eq(st, 200)
     with open(os.path.join(OUT, "mail-digest.eml"), "wb") as f:
         f.write(raw)
     hp = os.path.join(OUT, "mail-digest.html")

@@ -250,6 +250,7 @@ int pb_web_api_papers(struct pb_web_req *rq, const char *rest,
     pb_feed_list_init(&l);
     int rc = pb_store_feed_after(rq->th->feed, after, (int)lim, &l);
     if (!rc) {
+        pb_web_fill_counts(rq, &l); /* imported + local upvotes */
         json_t *a = json_array();
         for (size_t i = 0; i < l.n; i++)
             json_array_append_new(a, paper_json(&l.v[i]));
@@ -286,6 +287,7 @@ int pb_web_api_search(struct pb_web_req *rq, const char *rest,
     if (rc == PB_EUNSUP) {
         rc = pb_web_fail(rs, 503, "search is not available");
     } else if (!rc) {
+        pb_web_fill_counts(rq, &l); /* imported + local upvotes */
         /* Hugging Face answers a list of {paper, title, ...} */
         json_t *a = json_array();
         for (size_t i = 0; i < l.n; i++)

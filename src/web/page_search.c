@@ -108,6 +108,7 @@ int pb_web_page_search(struct pb_web_req *rq, const char *rest,
     }
     if (rc)
         goto out;
+    pb_web_fill_counts(rq, &l); /* imported + local upvotes */
     struct pb_buf title;
     pb_buf_init(&title, 4096);
     rc = pb_buf_printf(&title, "Search: %s", q);

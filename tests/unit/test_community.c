@@ -91,16 +91,15 @@ static int64_t member(const char *name, int role)
 static void order_is(const struct pb_trend_params *tp, const char *want)
 {
     struct pb_feed_list l;
-    char got[256] = "";
+    struct pb_buf got;
     pb_feed_list_init(&l);
+    pb_buf_init(&got, 4096);
     CHECK(pb_cmdb_trending(db, "2024-06-01", "2024-06-10", tp, 0, 50, &l) ==
           PB_OK);
-    for (size_t i = 0; i < l.n; i++) {
-        if (i)
-            strcat(got, " ");
-        strcat(got, l.v[i].id);
-    }
-    CHECK_STR(got, want);
+    for (size_t i = 0; i < l.n; i++)
+        CHECK(pb_buf_printf(&got, "%s%s", i ? " " : "", l.v[i].id) == PB_OK);
+    CHECK_STR(pb_buf_cstr(&got), want);
+    pb_buf_clear(&got);
     pb_feed_list_clear(&l);
 }
 

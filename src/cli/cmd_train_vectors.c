@@ -67,7 +67,7 @@ static int num(const char *s, unsigned long max, unsigned long *out)
 
 int pb_cli_train_vectors(int argc, char **argv)
 {
-    const char *db = NULL, *corpus = NULL, *outp = NULL;
+    const char *db = NULL, *corpus = NULL, *outp = NULL, *ctxp = NULL;
     struct pb_w2v_opts o;
     pb_w2v_defaults(&o);
     unsigned long v = 0, limit = 0;
@@ -97,6 +97,8 @@ int pb_cli_train_vectors(int argc, char **argv)
             corpus = argv[++i];
         else if (!strcmp(a, "--out"))
             outp = argv[++i];
+        else if (!strcmp(a, "--context-out"))
+            ctxp = argv[++i];
         else if (!strcmp(a, "--stems"))
             stems = 1;
         else if (!strcmp(a, "--dim"))
@@ -131,8 +133,10 @@ int pb_cli_train_vectors(int argc, char **argv)
         outp = path;
     }
     struct feed f = {pb_w2v_corpus_new(stems), pb_analyzer_new(), 0, limit};
-    struct pb_wordvec *wv = NULL;
+    struct pb_wordvec *wv = NULL, *ctxv = NULL;
     struct pb_err err = {0};
+    if (ctxp)
+        o.out_context = &ctxv;
     int ret = 1, rc;
     struct timespec t0, t1, t2;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -165,6 +169,10 @@ int pb_cli_train_vectors(int argc, char **argv)
         fprintf(stderr, "train-vectors: %s\n", err.msg);
         goto out;
     }
+    if (ctxv && pb_wordvec_save(ctxv, ctxp, &err)) {
+        fprintf(stderr, "train-vectors: %s\n", err.msg);
+        goto out;
+    }
     double rs = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
     double ts = (t2.tv_sec - t1.tv_sec) + (t2.tv_nsec - t1.tv_nsec) / 1e9;
     printf("train-vectors: %u words x %u dims to %s; read %.1f s, train "
@@ -175,6 +183,7 @@ int pb_cli_train_vectors(int argc, char **argv)
     ret = 0;
 out:
     pb_wordvec_free(wv);
+    pb_wordvec_free(ctxv);
     pb_w2v_corpus_free(f.c);
     pb_analyzer_free(f.az);
     return ret;

@@ -165,7 +165,7 @@ enum { M_KW, M_SEM, M_RRF, M_LIN, M_N };
 int pb_cli_veval(int argc, char **argv)
 {
     const char *dir = NULL, *split = "test", *mode = "all";
-    const char *words = NULL, *fuse = "linear";
+    const char *words = NULL, *doc_words = NULL, *fuse = "linear";
     /* defaults tuned on the train split (docs/SEMANTIC.md) */
     double alpha = 0.6, rrf_k = PB_RRF_K, prf_beta = 1;
     unsigned long prf_k = 3;
@@ -189,6 +189,8 @@ int pb_cli_veval(int argc, char **argv)
             return 0;
         } else if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
             mode = argv[++i];
+        } else if (!strcmp(argv[i], "--doc-words") && i + 1 < argc) {
+            doc_words = argv[++i];
         } else if (!strcmp(argv[i], "--words") && i + 1 < argc) {
             words = argv[++i];
         } else if (!strcmp(argv[i], "--fuse") && i + 1 < argc) {
@@ -230,7 +232,8 @@ int pb_cli_veval(int argc, char **argv)
     struct qrels r = {0};
     struct pb_err err = {0};
     struct pb_wordvec *wv = NULL;
-    struct pb_sif *sif = NULL;
+    struct pb_sif *sif = NULL, *sif_q = NULL;
+    struct pb_wordvec *wv_doc = NULL;
     struct pb_vecset *vs = NULL;
     struct pb_index *ix = NULL;
     struct pb_analyzer *az = pb_analyzer_new();
@@ -264,13 +267,33 @@ int pb_cli_veval(int argc, char **argv)
             fprintf(stderr, "eval: %s\n", err.msg);
             goto out;
         }
+        /* documents in the context ("OUT") space when --doc-words, the
+         * query always in the word ("IN") space */
+        if (doc_words && pb_wordvec_load(doc_words, &wv_doc, &err)) {
+            fprintf(stderr, "eval: %s\n", err.msg);
+            goto out;
+        }
+        if (wv_doc && pb_wordvec_dim(wv_doc) != pb_wordvec_dim(wv)) {
+            fprintf(stderr, "eval: --doc-words has another dimension\n");
+            goto out;
+        }
         uint32_t dim = pb_wordvec_dim(wv);
-        sif = pb_sif_new(wv, PB_SIF_A);
+        sif = pb_sif_new(wv_doc ? wv_doc : wv, PB_SIF_A);
+        sif_q = wv_doc ? pb_sif_new(wv, PB_SIF_A) : sif;
         for (size_t i = 0; i < d.n; i++)
             if (pb_sif_count(sif, az, d.title[i], strlen(d.title[i])) ||
-                pb_sif_count(sif, az, d.text[i], strlen(d.text[i])))
+                pb_sif_count(sif, az, d.text[i], strlen(d.text[i])) ||
+                (sif_q != sif &&
+                 (pb_sif_count(sif_q, az, d.title[i], strlen(d.title[i])) ||
+                  pb_sif_count(sif_q, az, d.text[i], strlen(d.text[i])))))
                 goto out;
         raw = pb_reallocarray(NULL, d.n + 1, dim * sizeof(float));
+        if (sif_q != sif) {
+            for (size_t i = 0; i < d.n; i++)
+                pb_sif_embed_raw(sif_q, az, d.title[i], d.text[i],
+                                 raw + i * dim);
+            pb_sif_fit_pc(sif_q, raw, d.n);
+        }
         for (size_t i = 0; i < d.n; i++)
             pb_sif_embed_raw(sif, az, d.title[i], d.text[i], raw + i * dim);
         pb_sif_fit_pc(sif, raw, d.n);
@@ -312,8 +335,8 @@ int pb_cli_veval(int argc, char **argv)
         size_t npure = 0;
         if (vs) {
             float v[PB_WV_MAX_DIM];
-            if (pb_sif_embed_raw(sif, az, text, NULL, v)) {
-                pb_sif_finish(sif, v);
+            if (pb_sif_embed_raw(sif_q, az, text, NULL, v)) {
+                pb_sif_finish(sif_q, v);
                 uint32_t dim = pb_vecset_dim(vs), dp = pb_vecset_dim_pad(vs);
                 /* semantic alone: the query's own vector */
                 pb_vec_quantize(v, dim, dp, qq, &qs);
@@ -396,7 +419,10 @@ out:
     free(r.qid), free(r.did), free(r.rel);
     free(raw);
     pb_vecset_free(vs);
+    if (sif_q != sif)
+        pb_sif_free(sif_q);
     pb_sif_free(sif);
+    pb_wordvec_free(wv_doc);
     pb_wordvec_free(wv);
     pb_index_free(ix);
     pb_analyzer_free(az);

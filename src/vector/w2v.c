@@ -450,12 +450,25 @@ int pb_w2v_train(struct pb_w2v_corpus *c, const struct pb_w2v_opts *o,
                     o->epochs);
     }
     struct pb_wordvec *wv = pb_wordvec_new(o->dim, c->stems ? PB_WV_STEMS : 0);
+    struct pb_wordvec *ctx = o->out_context
+                                 ? pb_wordvec_new(o->dim, c->stems ? PB_WV_STEMS : 0)
+                                 : NULL;
     int rc = PB_OK;
     for (uint32_t i = 0; i < V && !rc; i++) {
         const char *word = c->words[order[i]];
         uint64_t cnt = c->counts[order[i]];
+        uint32_t c32 = cnt > UINT32_MAX ? UINT32_MAX : (uint32_t)cnt;
         rc = pb_wordvec_add(wv, word, strlen(word), m.syn0 + (size_t)i * o->dim,
-                            cnt > UINT32_MAX ? UINT32_MAX : (uint32_t)cnt);
+                            c32);
+        if (!rc && ctx)
+            rc = pb_wordvec_add(ctx, word, strlen(word),
+                                m.syn1 + (size_t)i * o->dim, c32);
+    }
+    if (o->out_context) {
+        if (rc)
+            pb_wordvec_free(ctx);
+        else
+            *o->out_context = ctx;
     }
     for (uint32_t s = 0; s < o->shards; s++) {
         free(sh[s].l0), free(sh[s].l1), free(sh[s].st0), free(sh[s].st1);

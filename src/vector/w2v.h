@@ -42,6 +42,9 @@ struct pb_w2v_opts {
     size_t round_tokens;/* 200,000 */
     uint64_t seed;      /* 1 */
     FILE *log;          /* progress lines, or NULL */
+    /* when not NULL, also the output (context) vectors, same words in the
+     * same order (for IN-OUT similarity, Mitra et al.'s DESM) */
+    struct pb_wordvec **out_context;
 };
 
 void pb_w2v_defaults(struct pb_w2v_opts *o);

@@ -2,7 +2,9 @@
  * operator. Passwords come on standard input (one line), never in argv. */
 #include <stdio.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "community/community.h"
@@ -44,9 +46,24 @@ static int list_row(void *ctx, const struct pb_member *m)
     return 0;
 }
 
+/* The first line of standard input; at a terminal, asked for without
+ * echo. */
 static int read_password(char *pw, size_t cap)
 {
-    if (!fgets(pw, (int)cap, stdin))
+    struct termios old, quiet;
+    int tty = isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &old);
+    if (tty) {
+        fprintf(stderr, "password: ");
+        quiet = old;
+        quiet.c_lflag &= ~(tcflag_t)ECHO;
+        tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+    }
+    char *got = fgets(pw, (int)cap, stdin);
+    if (tty) {
+        tcsetattr(STDIN_FILENO, TCSANOW, &old);
+        fputc('\n', stderr);
+    }
+    if (!got)
         return -1;
     size_t n = strlen(pw);
     while (n && (pw[n - 1] == '\n' || pw[n - 1] == '\r'))

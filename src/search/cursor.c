@@ -14,13 +14,9 @@ void pb_block_decode(const uint8_t *tbase, const struct blk_disk *b,
     unsigned wdoc = p[1];
     memcpy(wtf, p + 2, PB_NFIELDS);
     p += 8;
-    pb_bitunpack(p, cnt, wdoc, docs);
+    /* prev_last is UINT32_MAX before block 0: the sums wrap to docids */
+    pb_bitunpack_gaps(p, cnt, wdoc, prev_last, docs);
     p += pb_bitpack_words(cnt, wdoc) * 4;
-    uint32_t d = prev_last;
-    for (uint32_t i = 0; i < cnt; i++) {
-        d = d + 1 + docs[i]; /* prev_last is UINT32_MAX before block 0 */
-        docs[i] = d;
-    }
     for (int f = 0; f < PB_NFIELDS; f++) {
         tfp[f] = p;
         p += pb_bitpack_words(cnt, wtf[f]) * 4;

@@ -136,6 +136,10 @@ struct pb_index {
 /* bitpack.c */
 void pb_bitpack(const uint32_t *v, size_t n, unsigned w, uint32_t *out);
 void pb_bitunpack(const uint8_t *in, size_t n, unsigned w, uint32_t *out);
+/* Unpack n gaps and make them docids: out[i] = out[i-1] + 1 + gap[i],
+ * starting from prev (UINT32_MAX before a term's first block). */
+void pb_bitunpack_gaps(const uint8_t *in, size_t n, unsigned w, uint32_t prev,
+                       uint32_t *out);
 size_t pb_bitpack_words(size_t n, unsigned w);
 unsigned pb_bitwidth(uint32_t max);
 

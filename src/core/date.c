@@ -106,39 +106,79 @@ static int parse_iso(const char *s, size_t len, int64_t *out)
     return PB_OK;
 }
 
+/* Digits at *p (at most max of them) as a number; -1 when there are none. */
+static int digits(const char **p, const char *end, int max)
+{
+    int v = 0, n = 0;
+    while (*p < end && n < max && isdigit((unsigned char)**p)) {
+        v = v * 10 + (**p - '0');
+        (*p)++;
+        n++;
+    }
+    return n ? v : -1;
+}
+
+static void spaces(const char **p, const char *end)
+{
+    while (*p < end && **p == ' ')
+        (*p)++;
+}
+
+/* "[Fri, ]30 Mar 2007[ 00:00:00[ GMT|+0200]]" */
 static int parse_rfc2822(const char *s, size_t len, int64_t *out)
 {
-    static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr",
-                                      "May", "Jun", "Jul", "Aug",
-                                      "Sep", "Oct", "Nov", "Dec"};
-    char buf[64];
-    if (len >= sizeof buf)
-        return PB_EINVAL;
-    memcpy(buf, s, len);
-    buf[len] = '\0';
-    const char *p = buf;
-    const char *comma = strchr(p, ',');
+    static const char mon[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    const char *p = s, *end = s + len;
+    const char *comma = memchr(s, ',', len);
     if (comma)
         p = comma + 1;
-    int d, y, hh = 0, mi = 0, ss = 0, n = 0;
-    char ms[4] = {0}, zone[8] = {0};
-    int got = sscanf(p, " %d %3s %d %d:%d:%d %7s%n", &d, ms, &y, &hh, &mi, &ss,
-                     zone, &n);
-    if (got < 3)
+    spaces(&p, end);
+    int d = digits(&p, end, 2);
+    spaces(&p, end);
+    if (d < 0 || end - p < 3)
         return PB_EINVAL;
     int m = 0;
     for (int i = 0; i < 12; i++)
-        if (strcasecmp(ms, mon[i]) == 0)
+        if (strncasecmp(p, mon + 3 * i, 3) == 0)
             m = i + 1;
+    p += 3;
+    spaces(&p, end);
+    int y = digits(&p, end, 4), hh = 0, mi = 0, ss = 0;
+    spaces(&p, end);
+    if (p < end) {
+        hh = digits(&p, end, 2);
+        if (p >= end || *p++ != ':')
+            return PB_EINVAL;
+        mi = digits(&p, end, 2);
+        if (p < end && *p == ':') {
+            p++;
+            ss = digits(&p, end, 2);
+        }
+        if (hh < 0 || mi < 0 || ss < 0)
+            return PB_EINVAL;
+        spaces(&p, end);
+    }
     if (!m || !valid_ymd(y, m, d) || hh > 23 || mi > 59 || ss > 60)
         return PB_EINVAL;
     int64_t off = 0;
-    if (got >= 7 && (zone[0] == '+' || zone[0] == '-') && strlen(zone) == 5) {
-        int z;
-        if (!num(zone + 1, 4, &z))
+    if (p < end && (*p == '+' || *p == '-')) {
+        int sign = *p++ == '+' ? 1 : -1;
+        const char *z0 = p;
+        int z = digits(&p, end, 4);
+        if (p - z0 != 4)
             return PB_EINVAL;
-        off = ((z / 100) * 3600 + (z % 100) * 60) * (zone[0] == '+' ? 1 : -1);
+        off = ((z / 100) * 3600 + (z % 100) * 60) * sign;
+    } else if (p < end) {
+        /* a zone name: GMT, UT, UTC, Z */
+        const char *z = p;
+        while (p < end && isalpha((unsigned char)*p))
+            p++;
+        if (p == z || p - z > 4)
+            return PB_EINVAL;
     }
+    spaces(&p, end);
+    if (p != end)
+        return PB_EINVAL;
     *out = pb_days_from_civil(y, (unsigned)m, (unsigned)d) * 86400 +
            hh * 3600 + mi * 60 + ss - off;
     return PB_OK;

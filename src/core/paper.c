@@ -9,6 +9,7 @@
 #include <utf8proc.h>
 
 #include "core/mem.h"
+#include "core/swar.h"
 #include "core/utf8.h"
 
 void pb_paper_init(struct pb_paper *p)
@@ -333,9 +334,15 @@ static int check_text(char **slot, const char *name, size_t cap, char *why,
         snprintf(why, why_cap, "%s is not valid UTF-8 (byte %zu)", name, bad);
         return PB_EINVAL;
     }
-    for (char *c = s; *c; c++)
-        if ((unsigned char)*c < 0x20 && *c != '\n' && *c != '\t')
-            *c = ' ';
+    for (size_t i = 0; i < len;) {
+        if (len - i >= 8 && !pb_swar_below(pb_swar_load(s + i), 0x20)) {
+            i += 8;
+            continue;
+        }
+        if ((unsigned char)s[i] < 0x20 && s[i] != '\n' && s[i] != '\t')
+            s[i] = ' ';
+        i++;
+    }
     return PB_OK;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "core/swar.h"
 
 static int is_ws(unsigned char c)
 {
@@ -17,40 +18,45 @@ void pb_ingest_set_clean(char **slot, const char *p, size_t len)
 {
     free(*slot);
     *slot = NULL;
-    /* fast path: nothing to collapse (most abstracts of the JSON dumps) */
-    size_t i = 0;
-    if (len && !is_ws((unsigned char)p[0]) && !is_ws((unsigned char)p[len - 1])) {
-        for (i = 1; i < len; i++) {
-            unsigned char c = (unsigned char)p[i];
-            if (c <= ' ' && (is_ws(c) && (c != ' ' || p[i - 1] == ' ')))
-                break;
-        }
-        if (i == len) {
-            *slot = pb_strndup(p, len);
-            return;
-        }
+    /* trim both ends: inside, every run of white space then lies between
+     * two other bytes and becomes exactly one space */
+    while (len && is_ws((unsigned char)p[0])) {
+        p++;
+        len--;
     }
+    while (len && is_ws((unsigned char)p[len - 1]))
+        len--;
+    if (!len)
+        return;
     char *out = pb_malloc(len + 1), *w = out;
-    int space = 0;
-    for (i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if (c > ' ') {
-            if (space) {
-                *w++ = ' ';
-                space = 0;
+    size_t i = 0;
+    int prev_space = 0;
+    while (i < len) {
+        /* eight bytes without control bytes or a second space in a row
+         * are copied as they are */
+        if (len - i >= 8) {
+            uint64_t b = pb_swar_load(p + i);
+            uint64_t sp = pb_swar_eq(b, ' ');
+            if (!pb_swar_below(b, 0x20) && !(sp & (sp << 8)) &&
+                !(prev_space && (sp & 0x80))) {
+                memcpy(w, p + i, 8);
+                w += 8;
+                i += 8;
+                prev_space = (sp >> 63) != 0;
+                continue;
             }
-            *w++ = (char)c;
-        } else if (is_ws(c)) {
-            space = w > out;
+        }
+        unsigned char c = (unsigned char)p[i++];
+        if (is_ws(c)) {
+            if (!prev_space)
+                *w++ = ' ';
+            prev_space = 1;
         } else {
             *w++ = (char)c; /* other controls: validation replaces them */
+            prev_space = 0;
         }
     }
     *w = '\0';
-    if (w == out) {
-        free(out);
-        return;
-    }
     *slot = out;
 }
 

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "core/swar.h"
 #include "core/utf8.h"
 
 void pb_jp_init(struct pb_jp *jp, const char *p, size_t len)
@@ -56,14 +57,26 @@ static int hex4(const char *p, unsigned *out)
     return 1;
 }
 
+/* The longest run from p holding no '"', no '\\' and no control byte. */
+static const char *span_plain(const char *p, const char *end)
+{
+    while (end - p >= 8) {
+        uint64_t w = pb_swar_load(p);
+        if (pb_swar_eq(w, '"') | pb_swar_eq(w, '\\') | pb_swar_below(w, 0x20))
+            break;
+        p += 8;
+    }
+    while (p < end && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20)
+        p++;
+    return p;
+}
+
 /* jp->p is just past the opening quote. */
 static enum pb_jt string(struct pb_jp *jp, enum pb_jt kind)
 {
     const char *s = jp->p;
     /* fast path: no escapes, ASCII or valid UTF-8 */
-    const char *q = s;
-    while (q < jp->end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
-        q++;
+    const char *q = span_plain(s, jp->end);
     if (q < jp->end && *q == '"') {
         if (pb_utf8_check(s, (size_t)(q - s)) != (size_t)(q - s))
             return fail(jp, "invalid UTF-8 in string");
@@ -85,10 +98,7 @@ static enum pb_jt string(struct pb_jp *jp, enum pb_jt kind)
         if (c < 0x20)
             return fail(jp, "control character in string");
         if (c != '\\') {
-            const char *r = p;
-            while (r < jp->end && *r != '"' && *r != '\\' &&
-                   (unsigned char)*r >= 0x20)
-                r++;
+            const char *r = span_plain(p, jp->end);
             if (pb_buf_append(&jp->scratch, p, (size_t)(r - p)))
                 return fail(jp, "string too long");
             p = r;

@@ -86,6 +86,9 @@ static void t_dates(void)
         {"Fri, 30 Mar 2007 00:00:00 GMT", 1175212800},
         {"Mon, 2 Apr 2007 19:18:42 GMT", 1175541522},
         {"2000-02-29", 951782400},
+        {"30 Mar 2007", 1175212800},
+        {"Mon, 2 Apr 2007 21:18:42 +0200", 1175541522},
+        {"Mon, 02 Apr 2007 19:18 UT", 1175541480},
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         int64_t t = -1;
@@ -95,7 +98,11 @@ static void t_dates(void)
     static const char *const bad[] = {"", "2024-13-01", "2024-02-30",
                                       "1900-02-29", "2024-05-32", "yesterday",
                                       "2024-05-27T25:00:00Z", "2024-5-27",
-                                      "Fri, 30 Foo 2007 00:00:00 GMT"};
+                                      "Fri, 30 Foo 2007 00:00:00 GMT",
+                                      "Fri, 30 Mar 2007 00:00:00 GMT junk",
+                                      "Fri, 30 Mar 2007 25:00:00 GMT",
+                                      "Fri, 30 Mar 2007 00:00:00 +02",
+                                      "Fri, 31 Apr 2007"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         int64_t t;
         CHECK_EQ(pb_date_parse(bad[i], strlen(bad[i]), &t), PB_EINVAL);

@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include "ingest/ingest.h"
+#include "ingest/fields.h"
 #include "ingest/json_pull.h"
 
 /* A sink that keeps papers and rejection reasons. */
@@ -338,6 +339,52 @@ static void t_long_line(void)
     free(doc);
 }
 
+/* The eight-bytes-at-a-time whitespace folding against a plain one. */
+static void ref_clean(const char *p, size_t len, char *out)
+{
+    size_t w = 0;
+    int space = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = p[i];
+        if (strchr(" \n\r\t\f\v", c) && c) {
+            space = w > 0;
+            continue;
+        }
+        if (space)
+            out[w++] = ' ';
+        space = 0;
+        out[w++] = c;
+    }
+    out[w] = '\0';
+}
+
+static void t_clean_random(void)
+{
+    static const char alphabet[] = "ab  \n\t\r\x01";
+    unsigned seed = 12345;
+    char in[80], want[90];
+    for (int t = 0; t < 20000; t++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t len = (seed >> 16) % 70;
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            in[i] = alphabet[(seed >> 16) % (sizeof alphabet - 1)];
+        }
+        ref_clean(in, len, want);
+        char *got = NULL;
+        pb_ingest_set_clean(&got, in, len);
+        const char *g = got ? got : "";
+        if (strcmp(g, want) != 0) {
+            fprintf(stderr, "  clean(%.*s): got [%s] want [%s]\n", (int)len, in,
+                    g, want);
+            CHECK(0);
+            free(got);
+            break;
+        }
+        free(got);
+    }
+}
+
 static void t_detect(void)
 {
     CHECK_EQ(pb_format_detect("  [{\"paper\"", 11), PB_FMT_HF_DAILY);
@@ -360,6 +407,7 @@ int main(void)
         {"compressed", t_compressed},
         {"long_line", t_long_line},
         {"detect", t_detect},
+        {"clean_random", t_clean_random},
         {0, 0},
     };
     return pb_test_run(tests);

@@ -244,7 +244,8 @@ static float sim_nodes(const struct pb_hnsw *h, uint32_t a, uint32_t b)
 static size_t select_nb(const struct pb_hnsw *h, struct cand *c, size_t n,
                         uint32_t m)
 {
-    size_t kept = 0;
+    size_t kept = 0, pruned = 0;
+    struct cand *rest = pb_reallocarray(NULL, n ? n : 1, sizeof *rest);
     for (size_t i = 0; i < n && kept < m; i++) {
         int good = 1;
         for (size_t j = 0; j < kept && good; j++)
@@ -252,7 +253,15 @@ static size_t select_nb(const struct pb_hnsw *h, struct cand *c, size_t n,
                 good = 0;
         if (good)
             c[kept++] = c[i];
+        else
+            rest[pruned++] = c[i];
     }
+    /* keep pruned connections (the paper's keepPrunedConnections): where
+     * points crowd together (near-duplicate papers, tight topics) the
+     * heuristic alone keeps one or two links and can cut a cluster off */
+    for (size_t i = 0; i < pruned && kept < m; i++)
+        c[kept++] = rest[i];
+    free(rest);
     return kept;
 }
 

@@ -7,7 +7,7 @@
 
 #include "cli/cli.h"
 #include "core/mem.h"
-#include "rank/fusion.h"
+#include "rank/hybrid.h"
 #include "search/index_store.h"
 #include "search/search.h"
 #include "store/store.h"
@@ -131,15 +131,16 @@ int pb_cli_vsearch(int argc, char **argv)
     const char *db = NULL, *query = NULL, *mode = "hybrid";
     unsigned long limit = 10, ef = 0;
     int exact = 0;
-    double alpha = 0.7;
+    double alpha = -1; /* PB_HYBRID_ALPHA */
     for (int i = 1; i < argc; i++) {
         if (pb_cli_is_help(argv[i])) {
             printf("usage: paperboy vsearch \"QUERY\" [--db PATH] [--mode "
                    "keyword|semantic|hybrid]\n       [--limit N] [--ef N] "
-                   "[--exact] [--alpha X]\n\nSearch by meaning (semantic), "
-                   "by words (keyword) or both fused (hybrid,\nalpha * "
-                   "keyword + (1 - alpha) * semantic, min-max scaled). Needs "
-                   "paperboy\nembed (and reindex for keyword/hybrid).\n");
+                   "[--exact] [--alpha 0.6]\n\nSearch by meaning (semantic), "
+                   "by words (keyword) or both fused (hybrid, the\n"
+                   "default: src/rank/hybrid.h). --ef and --exact query the "
+                   "vectors alone. Needs\npaperboy embed (and reindex for "
+                   "keyword/hybrid).\n");
             return 0;
         } else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
             db = argv[++i];
@@ -162,9 +163,8 @@ int pb_cli_vsearch(int argc, char **argv)
             return 2;
         }
     }
-    int kw = !strcmp(mode, "keyword") || !strcmp(mode, "hybrid");
-    int sem = !strcmp(mode, "semantic") || !strcmp(mode, "hybrid");
-    if (!query || !(kw || sem)) {
+    enum pb_search_mode m;
+    if (!query || pb_search_mode_parse(mode, &m)) {
         fprintf(stderr, "usage: paperboy vsearch \"QUERY\" [--mode "
                         "keyword|semantic|hybrid]\n");
         return 2;
@@ -174,48 +174,47 @@ int pb_cli_vsearch(int argc, char **argv)
     struct pb_store *st = NULL;
     struct pb_vindex *vi = NULL;
     struct pb_index *ix = NULL;
-    struct pb_ranked a[MAXK], b[MAXK], f[MAXK];
-    size_t na = 0, nb = 0, nf;
+    struct pb_searcher *s = NULL;
+    struct pb_vquery *vq = NULL;
+    struct pb_ranked f[MAXK];
+    size_t nf = 0;
     int ret = 1;
     if (pb_store_open(db, PB_STORE_READONLY, &st, &err)) {
         fprintf(stderr, "vsearch: %s\n", err.msg);
         return 1;
     }
-    if (kw) {
+    if (m != PB_MODE_SEMANTIC) {
         if (pb_index_open_synced(db, st, &ix, &err)) {
             fprintf(stderr, "vsearch: %s\n", err.msg);
             goto out;
         }
-        struct pb_searcher *s = pb_searcher_new(ix);
-        struct pb_results r;
-        struct pb_search_opts o = {MAXK, 0, 0};
-        if (pb_search(s, query, strlen(query), &o, &r) == PB_OK) {
-            for (size_t i = 0; i < r.n_hits; i++)
-                a[na++] = (struct pb_ranked){r.hits[i].pid, r.hits[i].score};
-            pb_results_clear(&r);
-        }
-        pb_searcher_free(s);
+        s = pb_searcher_new(ix);
     }
-    if (sem) {
+    if (m != PB_MODE_KEYWORD) {
         if (pb_vindex_open(db, &vi, &err)) {
             fprintf(stderr, "vsearch: %s (run paperboy embed)\n", err.msg);
             goto out;
         }
-        struct pb_vquery *vq = pb_vquery_new(vi);
-        struct pb_vhit h[MAXK];
-        if (pb_vquery_text(vq, query, strlen(query), MAXK, (uint32_t)ef,
-                           exact, h, &nb) == PB_OK)
-            for (size_t i = 0; i < nb; i++)
-                b[i] = (struct pb_ranked){h[i].pid, h[i].score};
-        pb_vquery_free(vq);
+        vq = pb_vquery_new(vi);
     }
-    nf = pb_fuse_linear(a, na, b, nb, kw && sem ? alpha : kw ? 1.0 : 0.0, f,
-                        limit);
+    if (vq && (exact || ef)) { /* the vectors alone, with their knobs */
+        struct pb_vhit h[MAXK];
+        if (pb_vquery_text(vq, query, strlen(query), limit, (uint32_t)ef,
+                           exact, h, &nf) == PB_OK)
+            for (size_t i = 0; i < nf; i++)
+                f[i] = (struct pb_ranked){h[i].pid, h[i].score};
+    } else if (pb_hybrid_search(s, vq, m, query, strlen(query), alpha, limit,
+                                f, &nf)) {
+        fprintf(stderr, "vsearch: search failed\n");
+        goto out;
+    }
     printf("mode %s: %zu hit%s\n", mode, nf, nf == 1 ? "" : "s");
     for (size_t i = 0; i < nf; i++)
         print_hit(st, i + 1, f[i].key, f[i].score);
     ret = 0;
 out:
+    pb_searcher_free(s);
+    pb_vquery_free(vq);
     pb_index_free(ix);
     pb_vindex_free(vi);
     pb_store_close(st);

@@ -2,6 +2,7 @@
 #include "vector/vindex.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -262,6 +263,7 @@ int pb_vindex_save(const struct pb_vindex *vi, const char *db_path,
 
 struct pb_vquery {
     const struct pb_vindex *vi;
+    float qscale; /* 0: no text query yet */
     struct pb_analyzer *az;
     struct pb_hnsw_scratch *sc;
     float v[PB_WV_MAX_DIM];
@@ -296,11 +298,13 @@ static void run(struct pb_vquery *vq, float qscale, size_t k, uint32_t ef,
                        ef ? ef : PB_VINDEX_EF, hits, out_n);
 }
 
-int pb_vquery_text(struct pb_vquery *vq, const char *text, size_t len,
-                   size_t k, uint32_t ef, int exact, struct pb_vhit *hits,
-                   size_t *out_n)
+int pb_vquery_text_fb(struct pb_vquery *vq, const char *text, size_t len,
+                      const int64_t *fb, size_t n_fb, double beta, size_t k,
+                      uint32_t ef, int exact, struct pb_vhit *hits,
+                      size_t *out_n)
 {
     *out_n = 0;
+    vq->qscale = 0;
     char *t = pb_strndup(text, len);
     size_t n = pb_sif_embed_raw(vq->vi->sif, vq->az, t, NULL, vq->v);
     free(t);
@@ -308,10 +312,49 @@ int pb_vquery_text(struct pb_vquery *vq, const char *text, size_t len,
         return PB_OK;
     pb_sif_finish(vq->vi->sif, vq->v);
     const struct pb_vecset *vs = vq->vi->vs;
+    uint32_t dim = pb_vecset_dim(vs);
+    float dv[PB_WV_MAX_DIM];
+    size_t used = 0;
+    for (size_t i = 0; i < n_fb; i++) {
+        int64_t s = pb_vecset_slot(vs, fb[i]);
+        if (s < 0)
+            continue;
+        pb_vecset_get(vs, (uint32_t)s, dv);
+        for (uint32_t d = 0; d < dim; d++)
+            vq->v[d] += (float)(beta / (double)n_fb) * dv[d];
+        used++;
+    }
+    if (used) { /* back to unit length */
+        double nn = 0;
+        for (uint32_t d = 0; d < dim; d++)
+            nn += (double)vq->v[d] * vq->v[d];
+        for (uint32_t d = 0; nn > 0 && d < dim; d++)
+            vq->v[d] = (float)(vq->v[d] / sqrt(nn));
+    }
     float qs;
-    pb_vec_quantize(vq->v, pb_vecset_dim(vs), pb_vecset_dim_pad(vs), vq->q,
-                    &qs);
+    pb_vec_quantize(vq->v, dim, pb_vecset_dim_pad(vs), vq->q, &qs);
+    vq->qscale = qs;
     run(vq, qs, k, ef, exact, hits, out_n);
+    return PB_OK;
+}
+
+int pb_vquery_text(struct pb_vquery *vq, const char *text, size_t len,
+                   size_t k, uint32_t ef, int exact, struct pb_vhit *hits,
+                   size_t *out_n)
+{
+    return pb_vquery_text_fb(vq, text, len, NULL, 0, 0, k, ef, exact, hits,
+                             out_n);
+}
+
+int pb_vquery_score(const struct pb_vquery *vq, int64_t pid, float *out)
+{
+    const struct pb_vecset *vs = vq->vi->vs;
+    int64_t s = pb_vecset_slot(vs, pid);
+    if (s < 0 || vq->qscale == 0)
+        return PB_ENOTFOUND;
+    *out = vq->qscale * pb_vecset_scale(vs, (uint32_t)s) *
+           (float)pb_vec_dot_i8(vq->q, pb_vecset_q(vs, (uint32_t)s),
+                                pb_vecset_dim_pad(vs));
     return PB_OK;
 }
 
@@ -324,6 +367,7 @@ int pb_vquery_similar(struct pb_vquery *vq, int64_t pid, size_t k,
     if (slot < 0)
         return PB_ENOTFOUND;
     memcpy(vq->q, pb_vecset_q(vs, (uint32_t)slot), pb_vecset_dim_pad(vs));
+    vq->qscale = 0;
     struct pb_vhit buf[101];
     size_t want = k + 1 > 101 ? 101 : k + 1, n = 0;
     run(vq, pb_vecset_scale(vs, (uint32_t)slot), want, ef, 0, buf, &n);

@@ -72,6 +72,18 @@ void pb_vquery_free(struct pb_vquery *vq);
 int pb_vquery_text(struct pb_vquery *vq, const char *text, size_t len,
                    size_t k, uint32_t ef, int exact, struct pb_vhit *hits,
                    size_t *out_n) PB_WUR;
+/* As pb_vquery_text, with the query vector moved toward the vectors of
+ * papers fb[0..n_fb) (pseudo-relevance feedback: the keyword top hits) by
+ * beta in all. The query vector stays for pb_vquery_score(). */
+int pb_vquery_text_fb(struct pb_vquery *vq, const char *text, size_t len,
+                      const int64_t *fb, size_t n_fb, double beta, size_t k,
+                      uint32_t ef, int exact, struct pb_vhit *hits,
+                      size_t *out_n) PB_WUR;
+/* Cosine similarity of the last text query to paper pid; PB_ENOTFOUND
+ * when pid has no vector or there was no query. */
+int pb_vquery_score(const struct pb_vquery *vq, int64_t pid,
+                    float *out) PB_WUR;
+
 /* Papers nearest to paper pid, itself left out. PB_ENOTFOUND when pid has
  * no vector. */
 int pb_vquery_similar(struct pb_vquery *vq, int64_t pid, size_t k,

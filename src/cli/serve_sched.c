@@ -37,7 +37,7 @@ struct pb_cli_sched *pb_cli_sched_new(void)
 
 const char *pb_cli_sched_usage(void)
 {
-    return "E-mail digests (docs/MAIL.md) need --smtp URL and --mail-from "
+    return "\nE-mail digests (docs/MAIL.md) need --smtp URL and --mail-from "
            "ADDR:\n"
            "  --smtp URL          smtp://[user:pass@]host[:port] or "
            "smtps://... ($PAPERBOY_SMTP_URL)\n"

@@ -218,7 +218,7 @@ static void *run(void *arg)
     mc.smtp = &tr;
     mc.clock = &s->clock;
     mc.stop = &s->stop;
-    mc.out = NULL;
+    mc.out = s->o.log; /* refusals and pauses are reported in the log */
     int64_t now = (int64_t)time(NULL);
     int every = s->o.confirm_every_s > 0 ? s->o.confirm_every_s : 5;
     int64_t margin = s->o.arxiv_margin_s > 0 ? s->o.arxiv_margin_s : 1800;

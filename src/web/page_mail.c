@@ -34,15 +34,16 @@ int pb_web_mail_box(struct pb_buf *b)
            "<button type=\"submit\">Subscribe</button></form>");
 }
 
-/* The form of /subscribe (cur NULL) or of a subscriber's preferences
- * (cur: the values shown; posted to /mail/preferences with token t). */
+/* The form of /subscribe (t NULL; cur, when not NULL, prefills it) or of
+ * a subscriber's preferences (cur: the values shown; posted to
+ * /mail/preferences with token t). */
 static int prefs_form(struct pb_buf *b, const char *msg,
                       const struct pb_sub *cur, const char *t)
 {
     int rc = PB_OK;
     int weekly = cur && cur->freq == PB_SUB_WEEKLY;
     TRY(pb_buf_puts(b, "<section class=\"prose\" id=\"email\"><h2>"));
-    TRY(pb_buf_puts(b, cur ? "What you get by e-mail"
+    TRY(pb_buf_puts(b, t ? "What you get by e-mail"
                            : "Get trending papers in your email inbox"));
     TRY(pb_buf_puts(b, "</h2>"));
     if (msg) {
@@ -50,7 +51,7 @@ static int prefs_form(struct pb_buf *b, const char *msg,
         TRY(pb_web_html_s(b, msg));
         TRY(pb_buf_puts(b, "</p>"));
     }
-    if (cur) {
+    if (t) {
         TRY(pb_buf_puts(b, "<form method=\"post\" action=\"/mail/preferences"
                            "?t="));
         TRY(pb_web_url_s(b, t));
@@ -62,7 +63,10 @@ static int prefs_form(struct pb_buf *b, const char *msg,
             b, "<form method=\"post\" action=\"/subscribe\" class=\"stack\">"
                "<p><label for=\"sub-email\">E-mail address</label><br>"
                "<input id=\"sub-email\" name=\"email\" type=\"email\" "
-               "required maxlength=\"254\" autocomplete=\"email\"></p>"));
+               "required maxlength=\"254\" autocomplete=\"email\" "
+               "value=\""));
+        TRY(pb_web_html_s(b, cur ? cur->email : ""));
+        TRY(pb_buf_puts(b, "\"></p>"));
     }
     TRY(pb_buf_printf(
         b, "<fieldset><legend>How often</legend>"
@@ -91,9 +95,9 @@ static int prefs_form(struct pb_buf *b, const char *msg,
                        "maxlength=\"1000\">"));
     TRY(pb_web_html_s(b, cur ? cur->keywords : ""));
     TRY(pb_buf_puts(b, "</textarea></p><p><button type=\"submit\">"));
-    TRY(pb_buf_puts(b, cur ? "Save" : "Subscribe"));
+    TRY(pb_buf_puts(b, t ? "Save" : "Subscribe"));
     TRY(pb_buf_puts(b, "</button></p>"));
-    if (!cur)
+    if (!t)
         TRY(pb_buf_puts(b, "<p class=\"sub\">We send one mail to confirm "
                            "the address; nothing else until you click its "
                            "link. Every mail has a one-click unsubscribe "
@@ -106,6 +110,38 @@ out:
 int pb_web_mail_form(struct pb_buf *b, const char *msg)
 {
     return prefs_form(b, msg, NULL, NULL);
+}
+
+/* A member's follows into the lists of a subscription (what fits). */
+static int add_follow(void *ctx, int kind, const char *target)
+{
+    struct pb_sub *s = ctx;
+    char *list = kind == 1 ? s->categories : s->authors;
+    char sep = kind == 1 ? ' ' : '\n';
+    size_t have = strlen(list), n = strlen(target);
+    if (strchr(target, sep) || have + 1 + n >= PB_SUB_LIST_MAX)
+        return PB_OK;
+    if (have)
+        list[have++] = sep;
+    memcpy(list + have, target, n + 1);
+    return PB_OK;
+}
+
+int pb_web_mail_form_rq(struct pb_buf *b, struct pb_web_req *rq)
+{
+    if (!rq->me.id)
+        return prefs_form(b, NULL, NULL, NULL);
+    /* a member: their address, and the authors and categories they
+     * follow on the site, as a start */
+    struct pb_sub s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.email, sizeof s.email, "%s", rq->me.email);
+    s.top_n = 10;
+    s.max_papers = 20;
+    struct pb_cmdb *db = pb_web_cmdb(rq);
+    if (db && pb_cmdb_follow_each(db, rq->me.id, add_follow, &s))
+        s.categories[0] = s.authors[0] = '\0';
+    return prefs_form(b, NULL, &s, NULL);
 }
 
 /* A small page: heading, text, and optionally a form with one button

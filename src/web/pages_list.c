@@ -414,7 +414,7 @@ int pb_web_page_subscribe(struct pb_web_req *rq, const char *rest,
         return pb_web_mail_subscribe(rq, rest, rs);
     TRY(pb_web_html_head(b, rq, "Subscribe", NULL, "/atom/daily.xml"));
     TRY(pb_buf_puts(b, "<div class=\"head\"><h1>Subscribe</h1></div>"));
-    TRY(pb_web_mail_form(b, NULL));
+    TRY(pb_web_mail_form_rq(b, rq));
     TRY(pb_buf_puts(
         b, "<div class=\"prose\"><h2>Feeds</h2>"
            "<p>Follow the daily papers in any feed reader:</p><ul>"

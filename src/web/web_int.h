@@ -152,6 +152,8 @@ int pb_web_mail_unsubscribe(struct pb_web_req *, const char *, struct pb_web_res
 int pb_web_mail_preferences(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
 int pb_web_mail_box(struct pb_buf *b) PB_WUR;
 int pb_web_mail_form(struct pb_buf *b, const char *msg) PB_WUR;
+/* The /subscribe form for rq: a member's address and follows filled in. */
+int pb_web_mail_form_rq(struct pb_buf *b, struct pb_web_req *rq) PB_WUR;
 
 /* Sessions (web_session.c). pb_web_session_load: who is logged in (fills
  * rq->me and rq->csrf from the session cookie). pb_web_csrf_check: 1 when

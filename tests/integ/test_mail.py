@@ -506,6 +506,29 @@ def test_scheduled_harvest_then_digest():
 
 
 @T.test
+def test_member_subscribe_form_prefilled():
+    # a member's /subscribe starts from their address and follows
+    import community_fixture as cf
+    rc, err = cf.user_add(S.db, "frank", "correct horse battery",
+                          email="frank@example.org")
+    T.eq(rc, 0, err)
+    a = cf.Client(S)
+    st, _, _, _ = a.login("frank", "correct horse battery")
+    T.check(st in (200, 303), st)
+    a.me()
+    a.post("/following", {"kind": "author", "target": "Tri Dao"})
+    a.post("/following", {"kind": "cat", "target": "cs.CL"})
+    st, _, page, _ = a.get("/subscribe")
+    T.eq(st, 200)
+    T.check('value="frank@example.org"' in page, page[:3000])
+    T.check(">Tri Dao</textarea>" in page and 'value="cs.CL"' in page)
+    # a visitor's form is empty
+    st, body = get(S.base + "/subscribe")
+    T.check('value="frank@example.org"' not in body)
+    T.check("Tri Dao" not in body)
+
+
+@T.test
 def test_starttls_and_auth():
     # a server that requires STARTTLS and then AUTH, with a certificate of
     # its own for 127.0.0.1: the password from the URL, verified TLS

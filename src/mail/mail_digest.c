@@ -104,8 +104,10 @@ static int deliver(struct run *r, const char *to, const struct pb_buf *msg,
                    struct pb_smtp_result *res)
 {
     const struct pb_mail_config *c = r->c;
-    int tries = c->tries > 0 ? c->tries : 3, rc = PB_EIO;
+    int tries = c->tries > 0 ? c->tries : 3, rc = PB_EINTR;
     int64_t wait = c->backoff_ms > 0 ? c->backoff_ms : 2000;
+    memset(res, 0, sizeof *res);
+    snprintf(res->msg, sizeof res->msg, "stopped");
     for (int i = 0; i < tries && !stopped(r); i++) {
         if (i) {
             say(r, "  retry %d in %" PRId64 " ms (%s)", i, wait, res->msg);
@@ -212,6 +214,8 @@ static int confirm_one(void *ctx, const struct pb_sub *s)
     } else {
         if (pb_store_sub_confirm_unclaim(r->st, s->id))
             say(r, "cannot release the confirmation to %s", s->email);
+        if (rc == PB_EINTR)
+            goto out;
         r->n->deferred++;
         pb_err_set(r->err, PB_EIO, "confirmation to %s: %s", s->email,
                    res.msg);
@@ -264,10 +268,23 @@ int pb_mail_period(const char *day, int weekly, char key[16], char from[11],
     return PB_OK;
 }
 
-/* ASCII case-insensitive substring. */
+static int word_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (c >= '0' && c <= '9') || (unsigned char)c >= 0x80;
+}
+
+/* needle in hay as whole words (ASCII case-insensitive): "rl" matches
+ * "RL for agents", not "world". */
 static int has_word(const char *hay, const char *needle)
 {
-    return hay && needle[0] && strcasestr(hay, needle) != NULL;
+    size_t n = strlen(needle);
+    if (!hay || !n)
+        return 0;
+    for (const char *p = hay; (p = strcasestr(p, needle)) != NULL; p++)
+        if ((p == hay || !word_char(p[-1])) && !word_char(p[n]))
+            return 1;
+    return 0;
 }
 
 /* Which of s's follows p matches, as "cs.CL, Tri Dao" into why; 0 none. */
@@ -598,6 +615,10 @@ static int send_logged(struct run *r, const struct pb_sub *s,
             say(r, "paused %s: refused %d times in a row", s->email,
                 s->refusals + 1);
         }
+    } else if (rc == PB_EINTR) { /* stopped before trying: release it */
+        if (pb_store_digest_mark(r->st, s->id, period, PB_DIGEST_PREPARED,
+                                 rec->attempts, 0, now))
+            rc = PB_EDB;
     } else if (rc == PB_EIO) {
         int64_t wait = r->c->retry_s > 0 ? r->c->retry_s : 300;
         for (int i = 0; i < rec->attempts && wait < 86400; i++)

@@ -823,6 +823,51 @@ static void t_confirmations(void)
     teardown_store();
 }
 
+static void t_keywords_and_stop(void)
+{
+    setup_store();
+    struct fake_smtp f = {0};
+    struct fake_clock fc = {1717459200, 0, 0};
+    struct pb_smtp tr;
+    struct pb_clock ck;
+    struct pb_mail_config c;
+    struct pb_mail_counts n = {0};
+    struct pb_err err;
+    config(&c, &tr, &f, &ck, &fc);
+    struct pb_sub s;
+    int64_t whole, part;
+    memset(&s, 0, sizeof s);
+    snprintf(s.email, sizeof s.email, "whole@example.org");
+    s.max_papers = 2;
+    snprintf(s.keywords, sizeof s.keywords, "MAMBA");
+    CHECK_EQ(pb_store_sub_add(st, &s, 1000, 600, &whole), PB_OK);
+    CHECK_EQ(pb_store_sub_confirm(st, whole, 1001), PB_OK);
+    snprintf(s.email, sizeof s.email, "part@example.org");
+    snprintf(s.keywords, sizeof s.keywords, "amba\nattent");
+    CHECK_EQ(pb_store_sub_add(st, &s, 1000, 600, &part), PB_OK);
+    CHECK_EQ(pb_store_sub_confirm(st, part, 1001), PB_OK);
+    /* stopped before anything goes: nothing sent, nothing held */
+    volatile sig_atomic_t stop = 1;
+    c.stop = &stop;
+    CHECK_EQ(pb_mail_send_digests(st, &c, "2024-06-03", &n, &err),
+             PB_EINTR);
+    CHECK_EQ(f.n_calls, 0);
+    stop = 0;
+    CHECK_EQ(pb_mail_send_digests(st, &c, "2024-06-03", &n, &err), PB_OK);
+    /* whole words only, case-insensitive; max 2 */
+    int64_t *pids = NULL;
+    size_t np = 0;
+    CHECK_EQ(pb_store_digest_papers(st, whole, "D2024-06-03", &pids, &np),
+             PB_OK);
+    CHECK_EQ(np, 2);
+    free(pids);
+    struct pb_digest_rec rec;
+    CHECK_EQ(pb_store_digest_get(st, part, "D2024-06-03", &rec),
+             PB_ENOTFOUND);
+    CHECK_EQ(f.n_sent, 1);
+    teardown_store();
+}
+
 static void t_period(void)
 {
     char key[16], from[11], to[11];
@@ -853,6 +898,7 @@ int main(void)
         {"messages: headers, parts, lines", t_message},
         {"scheduler times and time zones", t_sched_times},
         {"digest periods", t_period},
+        {"keywords as whole words; a stopped run", t_keywords_and_stop},
         {"sent-log: reruns send nothing", t_idempotent},
         {"retries with backoff, deferred, due later", t_retry_backoff},
         {"a crash after logging; a run's lease", t_crash_after_log},

@@ -20,9 +20,11 @@ struct pb_smtp_result {
 struct pb_smtp {
     /* Send data[0..len) (a whole message, CRLF lines) from the envelope
      * sender from to one recipient to. PB_OK when the server accepted it;
-     * PB_EPERM when it refused for good (a 5xx reply: a bad or unknown
-     * address, a rejected message); PB_EIO for anything that may work
-     * later (no connection, a 4xx, a timeout). All borrowed for the call.
+     * PB_EPERM when it refused the recipient or the message for good (a
+     * 5xx: a bad or unknown address, a rejected message); PB_EIO for
+     * anything that may work later or is not the address's fault (no
+     * connection, a 4xx, a timeout, authentication, our sender refused).
+     * All borrowed for the call.
      * res is filled in every case. */
     int (*send)(void *ctx, const char *from, const char *to,
                 const char *data, size_t len, struct pb_smtp_result *res);

@@ -81,9 +81,14 @@ static int send_one(void *ctx, const char *from, const char *to,
     }
     snprintf(res->msg, sizeof res->msg, "%.200s (%ld)",
              ebuf[0] ? ebuf : curl_easy_strerror(cc), code);
-    /* a 5xx is the server's final word; no reply at all (connection,
-     * TLS, timeout) or a 4xx may pass later */
-    if (code >= 500 && code < 600 && cc != CURLE_LOGIN_DENIED)
+    /* a 5xx to the recipient or the message is the server's final word
+     * on this address; a 5xx to our sender or to authentication is our
+     * configuration (never the subscriber's fault); no reply at all
+     * (connection, TLS, timeout) or a 4xx may pass later */
+    int ours = cc == CURLE_LOGIN_DENIED || code == 530 || code == 534 ||
+               code == 535 || code == 538 ||
+               !strncmp(ebuf, "MAIL failed", 11);
+    if (code >= 500 && code < 600 && !ours)
         return PB_EPERM;
     return PB_EIO;
 }

@@ -26,7 +26,9 @@ import web_fixture as wf  # noqa: E402
 from aiosmtpd.controller import Controller  # noqa: E402
 
 import logging  # noqa: E402
+import warnings  # noqa: E402
 logging.getLogger("mail.log").setLevel(logging.CRITICAL)  # expected TLS errors
+warnings.filterwarnings("ignore", message="Requiring AUTH")  # smtps: TLS
 
 FROM = "digest@paperboy.test"
 EVIL_TITLE = "Evil\r\nBcc: victim@evil.test\r\nX-Injected: 1 Transformers"
@@ -585,6 +587,34 @@ def test_starttls_and_auth():
         T.eq(h.take(), [])
     finally:
         ctl.stop()
+    # smtps://: TLS from the first byte, then AUTH
+    h2 = Handler(T.Tmp.path("maildir-smtps"))
+    port2 = wf.free_port()
+    ctl2 = Controller(h2, hostname="127.0.0.1", port=port2, ssl_context=ctx,
+                      auth_required=True, auth_require_tls=False,
+                      authenticator=auth)
+    ctl2.start()
+    try:
+        # no credentials: 530 at MAIL is our configuration, not the
+        # address's fault: deferred, no refusal counted
+        rc, out, err = T.run("digest", "send", "--db", S.db, "--from", FROM,
+                             "--base-url", S.base, "--date", "2024-06-10",
+                             "--tries", "1", "--smtp-ca", crt, "--smtp",
+                             "smtps://127.0.0.1:%d" % port2)
+        T.eq(rc, 1, out + err)
+        T.check("deferred" in out and "refused: " not in out, out)
+        c = sqlite3.connect(S.db)
+        T.eq(c.execute("SELECT refusals FROM subscribers WHERE email = ?",
+                       ("tls2@example.org",)).fetchone()[0], 0)
+        c.close()
+        rc, out, err = T.run("digest", "send", "--db", S.db, "--from", FROM,
+                             "--base-url", S.base, "--date", "2024-06-10",
+                             "--tries", "1", "--smtp-ca", crt, "--smtp",
+                             "smtps://pb:s3cret@127.0.0.1:%d" % port2)
+        T.eq(rc, 0, out + err)
+        T.eq([r for r, raw in h2.take()], [["tls2@example.org"]], out)
+    finally:
+        ctl2.stop()
 
 
 try:

@@ -12,7 +12,7 @@
 #     passes (a query's latency is its fastest pass); ratios at p50 and p99;
 #     top-10 overlap of paperboy with each
 # usage: bench/search/run.sh [WORKDIR]   (default /tmp/pb-search-bench)
-# Env: REPEAT (timed passes, default 2); SKIP_XAPIAN=1 / SKIP_FTS5=1 skip an
+# Env: REPEAT (timed passes, default 1); SKIP_XAPIAN=1 / SKIP_FTS5=1 skip an
 # engine (the Xapian build takes 10-20 minutes, FTS5's about 2).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -20,7 +20,7 @@ ROOT=$(pwd)
 DATA="$(cd .. && pwd)/shared/data"
 ANCHORS="$(cd .. && pwd)/shared/anchors"
 W="${1:-/tmp/pb-search-bench}"
-R="${REPEAT:-2}"
+R="${REPEAT:-1}"
 mkdir -p "$W"
 make -s paperboy
 cc -O2 -Wall -Wextra -o "$W/fts5_bench" bench/search/fts5_bench.c -lsqlite3

@@ -77,15 +77,17 @@ int pb_index_open_synced(const char *db_path, struct pb_store *st,
 /* ---- rebuild: one reader, two indexing threads ---------------------------
  *
  * The store is read on the calling thread (SQLite is a small part of the
- * time); papers are copied into batches that go round-robin to NWORK
- * threads, each with its own analyser (libstemmer is not thread-safe) and
+ * time); papers are copied into batches on one queue that NWORK threads
+ * take from, each with its own analyser (libstemmer is not thread-safe) and
  * its own in-memory index. The partitions are then appended in worker
  * order (postings streams concatenate: only their first docid changes)
- * and written. Docids follow (worker, batch, store order): deterministic. */
+ * and written. Docids depend on which thread took which batch (a thread
+ * that loses its core does not hold the others up); results do not, since
+ * ranking ties go by pid. */
 
 #define NWORK 2
 #define RB_DOCS 512
-#define RB_QUEUE 4
+#define RB_QUEUE 8
 #define RB_NONE UINT32_MAX
 
 struct rb_doc {
@@ -103,13 +105,17 @@ struct rbatch {
     size_t n;
 };
 
-struct rworker {
-    pthread_t th;
+struct rqueue {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     struct rbatch *q[RB_QUEUE];
     size_t head, count;
     int done;
+};
+
+struct rworker {
+    pthread_t th;
+    struct rqueue *qu;
     int rc;
     struct pb_index *ix;
     struct pb_analyzer *az;
@@ -198,21 +204,22 @@ static int rb_index(struct rworker *w, const struct rbatch *b,
 static void *rb_main(void *arg)
 {
     struct rworker *w = arg;
+    struct rqueue *qu = w->qu;
     const char **vec = NULL;
     size_t cap = 0;
     for (;;) {
-        pthread_mutex_lock(&w->mu);
-        while (!w->count && !w->done)
-            pthread_cond_wait(&w->cv, &w->mu);
-        if (!w->count) {
-            pthread_mutex_unlock(&w->mu);
+        pthread_mutex_lock(&qu->mu);
+        while (!qu->count && !qu->done)
+            pthread_cond_wait(&qu->cv, &qu->mu);
+        if (!qu->count) {
+            pthread_mutex_unlock(&qu->mu);
             break;
         }
-        struct rbatch *b = w->q[w->head];
-        w->head = (w->head + 1) % RB_QUEUE;
-        w->count--;
-        pthread_cond_broadcast(&w->cv);
-        pthread_mutex_unlock(&w->mu);
+        struct rbatch *b = qu->q[qu->head];
+        qu->head = (qu->head + 1) % RB_QUEUE;
+        qu->count--;
+        pthread_cond_broadcast(&qu->cv);
+        pthread_mutex_unlock(&qu->mu);
         if (!w->rc)
             w->rc = rb_index(w, b, &vec, &cap);
         rb_free(b);
@@ -221,19 +228,19 @@ static void *rb_main(void *arg)
     return NULL;
 }
 
-static void rb_push(struct rworker *w, struct rbatch *b)
+static void rb_push(struct rqueue *qu, struct rbatch *b)
 {
-    pthread_mutex_lock(&w->mu);
-    while (w->count == RB_QUEUE)
-        pthread_cond_wait(&w->cv, &w->mu);
-    w->q[(w->head + w->count) % RB_QUEUE] = b;
-    w->count++;
-    pthread_cond_broadcast(&w->cv);
-    pthread_mutex_unlock(&w->mu);
+    pthread_mutex_lock(&qu->mu);
+    while (qu->count == RB_QUEUE)
+        pthread_cond_wait(&qu->cv, &qu->mu);
+    qu->q[(qu->head + qu->count) % RB_QUEUE] = b;
+    qu->count++;
+    pthread_cond_broadcast(&qu->cv);
+    pthread_mutex_unlock(&qu->mu);
 }
 
 struct rbctx {
-    struct rworker *w;
+    struct rqueue *qu;
     struct rbatch *cur;
     size_t n_batches, n;
 };
@@ -262,7 +269,8 @@ static int on_paper(void *ctx, int64_t pid, int64_t seq, int deleted,
     r->keywords = rb_list(b, p->keywords.v, p->keywords.n);
     c->n++;
     if (b->n == RB_DOCS) {
-        rb_push(&c->w[c->n_batches++ % NWORK], b);
+        rb_push(c->qu, b);
+        c->n_batches++;
         c->cur = NULL;
     }
     return PB_OK;
@@ -289,18 +297,21 @@ int pb_index_rebuild(const char *db_path, struct pb_store *st,
         return pb_err_set(err, rc, "%s: %s", db_path, pb_store_errmsg(st));
     double t0 = phase_s();
     struct rworker w[NWORK];
+    struct rqueue qu;
     memset(w, 0, sizeof w);
+    memset(&qu, 0, sizeof qu);
+    pthread_mutex_init(&qu.mu, NULL);
+    pthread_cond_init(&qu.cv, NULL);
     int started = 0;
     for (int k = 0; k < NWORK; k++) {
-        pthread_mutex_init(&w[k].mu, NULL);
-        pthread_cond_init(&w[k].cv, NULL);
+        w[k].qu = &qu;
         w[k].ix = pb_index_new(params);
         w[k].az = pb_analyzer_new();
         if (pthread_create(&w[k].th, NULL, rb_main, &w[k]) != 0)
             break;
         started++;
     }
-    struct rbctx c = {w, NULL, 0, 0};
+    struct rbctx c = {&qu, NULL, 0, 0};
     if (started < NWORK) {
         rc = pb_err_set(err, PB_ENOMEM, "cannot start indexing threads");
     } else {
@@ -309,17 +320,17 @@ int pb_index_rebuild(const char *db_path, struct pb_store *st,
             pb_err_set(err, rc, "%s: reading papers: %s", db_path,
                        pb_store_errmsg(st));
         else if (c.cur && c.cur->n)
-            rb_push(&w[c.n_batches++ % NWORK], c.cur);
+            rb_push(&qu, c.cur);
         else
             rb_free(c.cur);
         if (rc)
             rb_free(c.cur);
     }
+    pthread_mutex_lock(&qu.mu);
+    qu.done = 1;
+    pthread_cond_broadcast(&qu.cv);
+    pthread_mutex_unlock(&qu.mu);
     for (int k = 0; k < started; k++) {
-        pthread_mutex_lock(&w[k].mu);
-        w[k].done = 1;
-        pthread_cond_broadcast(&w[k].cv);
-        pthread_mutex_unlock(&w[k].mu);
         pthread_join(w[k].th, NULL);
         if (!rc && w[k].rc)
             rc = pb_err_set(err, w[k].rc, "%s: indexing: %s", db_path,
@@ -342,11 +353,10 @@ int pb_index_rebuild(const char *db_path, struct pb_store *st,
                 phase_s() - t_merge);
     if (out_docs)
         *out_docs = c.n;
-    for (int k = 0; k < NWORK; k++) {
+    for (int k = 0; k < NWORK; k++)
         pb_analyzer_free(w[k].az);
-        pthread_mutex_destroy(&w[k].mu);
-        pthread_cond_destroy(&w[k].cv);
-    }
+    pthread_mutex_destroy(&qu.mu);
+    pthread_cond_destroy(&qu.cv);
     pb_index_free(ix);
     return rc;
 }

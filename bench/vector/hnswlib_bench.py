@@ -87,7 +87,7 @@ def run(d, base, p):
         print("paperboy %s: recall@10=%.4f (float truth)" %
               (os.path.basename(f)[5:-4], recall(ids)))
     sys.stdout.flush()
-    for ef in (10, 16, 24, 32, 48, 64, 96, 128):
+    for ef in (10, 16, 24, 32, 48, 64, 96, 128, 192, 256):
         p.set_ef(ef)
         p.knn_query(q, k=K, num_threads=1)  # warm-up
         t, c = time.time(), time.thread_time()

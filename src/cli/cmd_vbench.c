@@ -154,7 +154,7 @@ int pb_cli_vbench(int argc, char **argv)
            "graph bytes/vector=%.0f\n",
            pb_vecset_live(vs), dim, dp + 12, dp, pb_hnsw_bytes_per_node(vi->g));
     printf("exact: queries=%zu qps=%.0f\n", nq, nq / te);
-    static const uint32_t efs[] = {10, 16, 24, 32, 48, 64, 96, 128};
+    static const uint32_t efs[] = {10, 16, 24, 32, 48, 64, 96, 128, 192, 256};
     uint32_t *ids = pb_calloc(nq * 10 + 1, sizeof *ids);
     struct pb_hnsw_scratch *sc = pb_hnsw_scratch_new();
     for (size_t e = 0; e < sizeof efs / sizeof *efs; e++) {

@@ -6,7 +6,9 @@
 
 #include "cli/cli.h"
 #include "community/community.h"
+#include "harvest/harvest_fetch.h"
 #include "web/server.h"
+#include "web/web_fetch.h"
 
 static int parse_uint(const char *s, unsigned max, unsigned *out)
 {
@@ -29,7 +31,8 @@ static void usage(FILE *f)
             "[--access-log FILE|-] [--no-cache]\n"
             "                      [--behind-tls] [--submit-max-age DAYS] "
             "[--submit-cap N]\n"
-            "                      [--trending-gravity G]\n\n"
+            "                      [--trending-gravity G] "
+            "[--no-fetch-unknown] [--arxiv-api-url URL]\n\n"
             "Serves the daily papers site, the JSON API (/api/daily_papers, "
             "/api/papers/ID,\n/api/papers/search, /api/papers) and the "
             "RSS/Atom feeds until SIGTERM or SIGINT.\n"
@@ -39,7 +42,10 @@ static void usage(FILE *f)
             "--behind-tls marks cookies Secure (a TLS proxy in front). "
             "Members may submit\npapers up to --submit-max-age days old "
             "(14), --submit-cap a day (5).\n--trending-gravity is the "
-            "decay of docs/TRENDING.md (1.8).\n");
+            "decay of docs/TRENDING.md (1.8).\n"
+            "A submitted paper not known here is fetched from the arXiv API "
+            "(--arxiv-api-url,\nhttps://export.arxiv.org; 3 s between "
+            "requests, one at a time) unless\n--no-fetch-unknown.\n");
 }
 
 int pb_cli_serve(int argc, char **argv)
@@ -51,9 +57,12 @@ int pb_cli_serve(int argc, char **argv)
     pb_cm_config_default(&cm);
     cfg.cm = &cm;
     struct pb_cli_sched *sched = pb_cli_sched_new(); /* digests, harvests */
-    int k;
+    int k, fetch_unknown = 1;
+    const char *api_url = NULL, *contact = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--contact") && v)
+            contact = v; /* the fetcher's User-Agent; parsed by sched too */
         if (pb_cli_is_help(a)) {
             usage(stdout);
             fputs(pb_cli_sched_usage(), stdout);
@@ -98,6 +107,18 @@ int pb_cli_serve(int argc, char **argv)
             else
                 cm.submit_daily_cap = (int)n;
             i++;
+        } else if (!strcmp(a, "--fetch-unknown")) {
+            fetch_unknown = 1;
+        } else if (!strcmp(a, "--no-fetch-unknown")) {
+            fetch_unknown = 0;
+        } else if (!strcmp(a, "--arxiv-api-url") && v) {
+            if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8)) {
+                fprintf(stderr, "paperboy serve: --arxiv-api-url %s: give an "
+                                "http:// or https:// address\n",
+                        v);
+                return 2;
+            }
+            api_url = v, i++;
         } else if (!strcmp(a, "--trending-gravity") && v) {
             char *end = NULL;
             double g = strtod(v, &end);
@@ -153,6 +174,28 @@ int pb_cli_serve(int argc, char **argv)
         if (lf)
             fclose(lf);
         return 2;
+    }
+    /* fetching unknown submissions: the harvester's User-Agent and gap */
+    struct pb_web_fetch_opts fo = {.api_url = api_url, .gap_ms = -1};
+    char ua[512];
+    if (fetch_unknown) {
+        if (!contact)
+            contact = getenv("PAPERBOY_CONTACT");
+        if (pb_fetch_user_agent(PB_VERSION, contact, ua, sizeof ua)) {
+            fprintf(stderr, "paperboy serve: --contact: printable ASCII "
+                            "without parentheses, at most 200 bytes\n");
+            pb_cli_sched_free(sched);
+            if (lf)
+                fclose(lf);
+            return 2;
+        }
+        fo.user_agent = ua;
+        const char *d = getenv("PAPERBOY_HARVEST_DELAY_MS");
+        char *end = NULL;
+        long long ms = d && *d ? strtoll(d, &end, 10) : -1;
+        if (d && *d && !*end && ms >= 0)
+            fo.gap_ms = ms;
+        cfg.fetch = &fo;
     }
     int rc = pb_web_serve(&cfg, &err);
     pb_cli_sched_free(sched);

@@ -82,6 +82,29 @@ int pb_harvest_arxiv_api(const struct pb_harvest_env *h,
                          struct pb_harvest_counts *out,
                          struct pb_err *err) PB_WUR;
 
+#define PB_HARVEST_IDS_MAX 20 /* ids per id_list request */
+
+/*
+ * The arXiv API by id: one GET of base_url/api/query?id_list=A,B,...
+ * (base_url NULL = PB_HARVEST_API_BASE) through h->pl, so the gap, the
+ * retries and the body cap are the polite client's; the entries go into
+ * h->st in one transaction through pb_harvest_import(), as every harvest's
+ * do. ids: 1..PB_HARVEST_IDS_MAX arXiv ids ("2406.01234", "hep-th/9901001",
+ * optionally with a version), borrowed for the call.
+ *
+ * On PB_OK, found[i] (caller storage, n_ids ints) says whether the store
+ * holds ids[i] once the response is in: 0 for an id arXiv does not know
+ * (it answers no entry, or an error entry, which is rejected and printed
+ * to h->report). *out holds the response's counts. PB_EINVAL for a bad
+ * id or count; otherwise pb_polite_fetch()'s rc (PB_EIO: no response or
+ * a failing status; PB_ETOOBIG: body over the cap; PB_EPARSE) or PB_EDB,
+ * with err set, and nothing written.
+ */
+int pb_harvest_arxiv_ids(const struct pb_harvest_env *h, const char *base_url,
+                         const char *const *ids, size_t n_ids, int *found,
+                         struct pb_harvest_counts *out,
+                         struct pb_err *err) PB_WUR;
+
 struct pb_harvest_daily_opts {
     const char *base_url; /* NULL = PB_HARVEST_HF_BASE */
     const char *date;     /* YYYY-MM-DD: that day only */

@@ -91,3 +91,110 @@ int pb_harvest_arxiv_api(const struct pb_harvest_env *h,
     pb_buf_clear(&url);
     return rc;
 }
+
+/* --- by id ------------------------------------------------------------- */
+
+struct idrun {
+    const struct pb_harvest_env *h;
+    const char *const *ids;
+    size_t n_ids;
+    int *found;
+    struct pb_harvest_counts counts;
+};
+
+/* Inside the response's transaction: which ids the store now holds. */
+static int note_found(void *ctx, struct pb_store *st, struct pb_err *err)
+{
+    struct idrun *r = ctx;
+    struct pb_paper p;
+    for (size_t i = 0; i < r->n_ids; i++) {
+        pb_paper_init(&p);
+        int rc = pb_store_paper_get(st, r->ids[i], &p, NULL);
+        pb_paper_clear(&p);
+        if (rc && rc != PB_ENOTFOUND)
+            return pb_err_set(err, PB_EDB, "store: %s", pb_store_errmsg(st));
+        r->found[i] = rc == PB_OK;
+    }
+    return PB_OK;
+}
+
+static int consume_ids(void *ctx, const struct pb_http_response *resp,
+                       struct pb_err *err)
+{
+    struct idrun *r = ctx;
+    return pb_harvest_import(r->h->st, PB_FMT_ATOM, resp->body.p,
+                             resp->body.len, "api id_list", r->h->report,
+                             NULL, note_found, r, &r->counts, err);
+}
+
+/* An arXiv id as id_list takes it: new (2406.01234) or old style
+ * (hep-th/9901001), with or without a version. */
+static int id_ok(const char *id)
+{
+    size_t n = strlen(id);
+    if (!n || n >= PB_MAX_ID)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = id[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '/'))
+            return 0;
+    }
+    return 1;
+}
+
+int pb_harvest_arxiv_ids(const struct pb_harvest_env *h, const char *base_url,
+                         const char *const *ids, size_t n_ids, int *found,
+                         struct pb_harvest_counts *out, struct pb_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!n_ids || n_ids > PB_HARVEST_IDS_MAX)
+        return pb_err_set(err, PB_EINVAL, "give 1..%d ids",
+                          PB_HARVEST_IDS_MAX);
+    struct pb_buf list, url;
+    pb_buf_init(&list, PB_HARVEST_IDS_MAX * PB_MAX_ID);
+    pb_buf_init(&url, URL_MAX);
+    int rc = PB_OK;
+    for (size_t i = 0; i < n_ids; i++) {
+        found[i] = 0;
+        if (!id_ok(ids[i])) {
+            rc = pb_err_set(err, PB_EINVAL, "not an arXiv id: %.80s", ids[i]);
+            goto out;
+        }
+        if ((i && (rc = pb_buf_putc(&list, ','))) ||
+            (rc = pb_buf_puts(&list, ids[i])))
+            goto toobig;
+    }
+    char s_n[24];
+    snprintf(s_n, sizeof s_n, "%zu", n_ids);
+    if ((rc = pb_buf_puts(&url, base_url ? base_url : PB_HARVEST_API_BASE)) ||
+        (rc = pb_buf_puts(&url, "/api/query")) ||
+        (rc = pb_url_add_param(&url, "id_list", pb_buf_cstr(&list))) ||
+        (rc = pb_url_add_param(&url, "max_results", s_n)))
+        goto toobig;
+    struct idrun r;
+    memset(&r, 0, sizeof r);
+    r.h = h;
+    r.ids = ids;
+    r.n_ids = n_ids;
+    r.found = found;
+    if ((rc = pb_polite_fetch(h->pl, url.p, consume_ids, &r, err)))
+        goto out;
+    *out = r.counts;
+    if (h->log) {
+        fprintf(h->log,
+                "arxiv-api: id_list %s: %" PRId64 " entries: %" PRId64
+                " added, %" PRId64 " updated, %" PRId64 " unchanged, %" PRId64
+                " rejected\n",
+                pb_buf_cstr(&list), out->entries, out->added, out->updated,
+                out->unchanged, out->rejected);
+        fflush(h->log);
+    }
+    goto out;
+toobig:
+    pb_err_set(err, rc, "request URL is over %u bytes", URL_MAX);
+out:
+    pb_buf_clear(&list);
+    pb_buf_clear(&url);
+    return rc;
+}

@@ -10,6 +10,7 @@
 #include "core/date.h"
 #include "web/escape.h"
 #include "web/html.h"
+#include "web/web_fetch.h"
 #include "web/web_int.h"
 
 #define TRY(x)                                                               \
@@ -116,9 +117,10 @@ static int submit_form(struct pb_web_req *rq, struct pb_web_resp *rs,
         TRY(pb_buf_puts(b, "</p>"));
     }
     TRY(pb_buf_printf(b, "<p>Add a recent paper to today's list: give its "
-                         "arXiv id or address. It must be known here, not "
+                         "arXiv id or address. It must be %s, not "
                          "listed yet, and at most %d days old; each member "
                          "submits up to %d a day.</p>",
+                      rq->site->fetch ? "on arXiv" : "known here",
                       rq->site->cm->submit_max_age_days,
                       rq->site->cm->submit_daily_cap));
     TRY(pb_buf_puts(b, "<form method=\"post\" action=\"/submit\">"));
@@ -155,6 +157,33 @@ static int submitted_id(const char *s, char out[PB_MAX_ID])
     return PB_EINVAL;
 }
 
+/* Fetches of unknown papers per member per hour: each costs arXiv a
+ * request and holds the one fetch slot. */
+#define FETCH_RATE_N 10
+#define FETCH_RATE_S 3600
+#define FETCH_LIMITED (-1) /* fetch_unknown: the member's fetches ran out */
+
+/* Ask arXiv for id (web_fetch.h): PB_OK when the store now has it,
+ * PB_ENOTFOUND when arXiv does not know it, FETCH_LIMITED, or another rc when
+ * arXiv could not be reached (logged). */
+static int fetch_unknown(struct pb_web_req *rq, const char *id, int64_t now)
+{
+    char key[48];
+    snprintf(key, sizeof key, "fetch:%" PRId64, rq->me.id);
+    if (!pb_cm_rl_check(key, now, FETCH_RATE_N, FETCH_RATE_S))
+        return FETCH_LIMITED;
+    pb_cm_rl_add(key, now, FETCH_RATE_S);
+    struct pb_err err;
+    pb_err_clear(&err);
+    int rc = pb_web_fetch_paper(rq->site->fetch, rq->th->rw, id, &err);
+    if (rc && rc != PB_ENOTFOUND) {
+        fprintf(stderr, "paperboy serve: fetching %s from arXiv: %s\n", id,
+                err.msg[0] ? err.msg : pb_strerror(rc));
+        fflush(stderr);
+    }
+    return rc;
+}
+
 int pb_web_page_submit(struct pb_web_req *rq, const char *rest,
                        struct pb_web_resp *rs)
 {
@@ -180,13 +209,38 @@ int pb_web_page_submit(struct pb_web_req *rq, const char *rest,
     int rc = pb_cmdb_submit(db, id, rq->me.id, rq->me.name, day, now,
                             now - cfg->submit_max_age_days * 86400LL,
                             now - 86400, cfg->submit_daily_cap, got);
+    int fetched = 0;
+    if (rc == PB_ENOTFOUND && rq->site->fetch) {
+        fetched = fetch_unknown(rq, id, now);
+        if (fetched == PB_OK)
+            rc = pb_cmdb_submit(db, id, rq->me.id, rq->me.name, day, now,
+                                now - cfg->submit_max_age_days * 86400LL,
+                                now - 86400, cfg->submit_daily_cap, got);
+    }
     if (!rc)
         return to_paper(rs, got, NULL);
     char why[200];
     int status = 400;
     switch (rc) {
     case PB_ENOTFOUND:
-        snprintf(why, sizeof why, "We do not know paper %s yet.", id);
+        if (fetched == PB_ENOTFOUND) {
+            snprintf(why, sizeof why, "arXiv does not know paper %s.", id);
+        } else if (fetched == FETCH_LIMITED) {
+            snprintf(why, sizeof why, "We do not know paper %s yet, and you "
+                                      "have asked arXiv for %d unknown papers "
+                                      "in the last hour: try later.",
+                     id, FETCH_RATE_N);
+            status = 429;
+            break;
+        } else if (fetched) {
+            snprintf(why, sizeof why, "We do not know paper %s yet and "
+                                      "could not reach arXiv, try again "
+                                      "later.", id);
+            status = 503;
+            break;
+        } else {
+            snprintf(why, sizeof why, "We do not know paper %s yet.", id);
+        }
         status = 404;
         break;
     case PB_EEXIST:

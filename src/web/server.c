@@ -23,6 +23,7 @@
 #include "core/utf8.h"
 #include "web/access_log.h"
 #include "web/escape.h"
+#include "web/web_fetch.h"
 #include "web/web_int.h"
 
 #define MAX_HEADERS 64
@@ -624,6 +625,8 @@ int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
 
     pb_web_log_open(cfg->access_log);
+    if (cfg->fetch && (rc = pb_web_fetch_new(cfg->fetch, &site.fetch, err)))
+        goto out;
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = cfg->threads ? cfg->threads
                                     : (unsigned)(ncpu > 1 ? ncpu : 2);
@@ -672,6 +675,7 @@ out:
     pthread_rwlock_unlock(&cache.lock);
     pthread_rwlock_destroy(&cache.lock);
     pb_web_search_free(site.search);
+    pb_web_fetch_free(site.fetch);
     g_site = NULL;
     pb_store_close(st);
     return rc;

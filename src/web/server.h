@@ -20,6 +20,7 @@
 #include "core/error.h"
 
 struct pb_cm_config;
+struct pb_web_fetch_opts;
 
 struct pb_web_config {
     const char *bind;       /* IPv4 or IPv6 address; "127.0.0.1" default */
@@ -32,6 +33,9 @@ struct pb_web_config {
     unsigned timeout_s;     /* idle connection timeout; 0 = 15 s */
     unsigned max_conns;     /* 0 = 4096 */
     const struct pb_cm_config *cm; /* community settings; NULL = defaults */
+    /* a submitted paper the store does not know is fetched from the arXiv
+     * API with these (web_fetch.h); NULL = answer 404 instead */
+    const struct pb_web_fetch_opts *fetch;
 };
 
 /*

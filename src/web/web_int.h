@@ -32,6 +32,7 @@ struct pb_web_site {
     char icon_path[64];     /* "/static/icon.<hash>.svg" */
     struct pb_web_search *search; /* NULL when search is unavailable */
     const struct pb_cm_config *cm; /* community settings (borrowed) */
+    struct pb_web_fetch *fetch;    /* unknown submissions; NULL = off */
 };
 
 /* One worker thread's handles; opened on first use. */

@@ -71,7 +71,10 @@ class Server(wf.Server):
         self.err = open(os.path.join(self.dir, "serve.err"), "w+")
         self.proc = subprocess.Popen(
             [BIN, "serve", "--db", self.db, "--port", str(self.port),
-             "--bind", "127.0.0.1", "--threads", "2", "--access-log", "off"]
+             "--bind", "127.0.0.1", "--threads", "2", "--access-log", "off",
+             # unknown submissions stay 404 (never a request to arXiv);
+             # test_submit_fetch.py turns fetching back on
+             "--no-fetch-unknown"]
             + list(extra_args), stdout=subprocess.DEVNULL, stderr=self.err)
         for _ in range(300):
             try:

@@ -595,6 +595,71 @@ static void t_oai_resume_and_bad_token(void)
     drop_store(st, path);
 }
 
+#define ATOM_ENTRY(id, title)                                                 \
+    "<entry><id>http://arxiv.org/abs/" id "v2</id>"                           \
+    "<updated>2026-11-18T18:00:00Z</updated>"                                 \
+    "<published>2026-11-17T18:00:00Z</published><title>" title "</title>"     \
+    "<summary>About " title ".</summary><author><name>Grace Hopper</name>"    \
+    "</author><category term=\"cs.CL\"/></entry>"
+#define ATOM(entries)                                                         \
+    "<?xml version=\"1.0\"?><feed xmlns=\"http://www.w3.org/2005/Atom\">"    \
+    "<title>ArXiv Query</title>" entries "</feed>"
+
+static void t_arxiv_ids(void)
+{
+    char path[256];
+    struct pb_store *st = temp_store(path, sizeof path);
+    CHECK(st != NULL);
+    if (!st)
+        return;
+    FILE *devnull = fopen("/dev/null", "w");
+    static const char one[] = ATOM(ATOM_ENTRY("2611.00001", "One"));
+    static const char err_entry[] = ATOM(
+        "<entry><id>http://arxiv.org/api/errors#incorrect_id_format_for_"
+        "2611.0000x</id><title>Error</title><summary>incorrect id format"
+        "</summary><updated>2026-11-18T00:00:00Z</updated></entry>");
+    static const struct step S[] = {{PB_OK, 200, -1, 0, one, 0},
+                                    {PB_OK, 200, -1, 0, err_entry, 0},
+                                    {PB_OK, 404, -1, 0, "", 0}};
+    struct rig r;
+    rig_init(&r, S, 3, 3000);
+    struct pb_harvest_env env = {st, &r.pl, &r.clock, NULL, devnull, NULL};
+    struct pb_harvest_counts c;
+    struct pb_err err;
+    int found[3] = {-1, -1, -1};
+    const char *ids[] = {"2611.00001", "2611.00002"};
+    CHECK_EQ(pb_harvest_arxiv_ids(&env, "http://h", ids, 2, found, &c, &err),
+             PB_OK);
+    CHECK_STR(r.ff.url[0],
+              "http://h/api/query?id_list=2611.00001%2C2611.00002&"
+              "max_results=2");
+    CHECK_EQ(found[0], 1);
+    CHECK_EQ(found[1], 0);
+    CHECK_EQ(c.added, 1);
+    CHECK_EQ(n_papers(st), 1);
+    /* an error entry is rejected: not found, nothing written */
+    const char *bad[] = {"2611.0000x"};
+    CHECK_EQ(pb_harvest_arxiv_ids(&env, "http://h", bad, 1, found, &c, &err),
+             PB_OK);
+    CHECK_EQ(found[0], 0);
+    CHECK_EQ(c.rejected, 1);
+    CHECK_EQ(r.ff.at[1] - r.ff.at[0] >= 3000, 1); /* the polite gap */
+    /* a failing response writes nothing and says so */
+    CHECK(pb_harvest_arxiv_ids(&env, "http://h", bad, 1, found, &c,
+                               &err) != PB_OK);
+    CHECK_EQ(n_papers(st), 1);
+    /* no request for ids it will not send */
+    const char *evil[] = {"2611.00001&search_query=all"};
+    CHECK_EQ(pb_harvest_arxiv_ids(&env, "http://h", evil, 1, found, &c, &err),
+             PB_EINVAL);
+    CHECK_EQ(pb_harvest_arxiv_ids(&env, "http://h", ids, 0, found, &c, &err),
+             PB_EINVAL);
+    CHECK_EQ(r.ff.n_calls, 3);
+    pb_polite_clear(&r.pl);
+    fclose(devnull);
+    drop_store(st, path);
+}
+
 /* Expected values from Python's zoneinfo (America/New_York). */
 static void t_schedule(void)
 {
@@ -633,6 +698,7 @@ int main(void)
         {"user_agent", t_user_agent},
         {"page_all_or_nothing", t_page_all_or_nothing},
         {"oai_resume_and_bad_token", t_oai_resume_and_bad_token},
+        {"arxiv_ids", t_arxiv_ids},
         {"schedule", t_schedule},
         {0},
     };

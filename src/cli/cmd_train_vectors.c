@@ -79,11 +79,13 @@ int pb_cli_train_vectors(int argc, char **argv)
                    "BEIR.jsonl] [--out FILE.wv]\n       [--dim 100] "
                    "[--epochs 5] [--threads 2] [--seed 1] [--window 5]\n"
                    "       [--negative 5] [--min-count 5] [--stems] "
-                   "[--limit DOCS]\n\nSkip-gram with negative sampling on "
+                   "[--limit DOCS]\n       [--context-out FILE.wv]\n\n"
+                   "Skip-gram with negative sampling on "
                    "the store's titles and abstracts\n(or a BEIR corpus), "
                    "written to PATH.wv (or --out). The same seed and\n"
                    "options give the same file for any --threads "
-                   "(docs/SEMANTIC.md).\n");
+                   "(docs/SEMANTIC.md).\n--context-out also writes the "
+                   "output (context) vectors.\n");
             return 0;
         }
         if (!val && a[0] == '-' && strcmp(a, "--stems")) {

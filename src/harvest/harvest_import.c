@@ -8,12 +8,12 @@
 
 #include "core/buf.h"
 #include "core/mem.h"
+#include "ingest/import_run.h"
 
 #define REJECTS_MAX (1u << 20) /* bytes of rejection lines kept per page */
 
 struct item {
-    struct pb_paper p;
-    int is_delete;
+    struct pb_paper p; /* a deletion record when pb_import_is_delete() */
 };
 
 struct page {
@@ -46,7 +46,7 @@ static int on_paper(void *ctx, struct pb_paper *p, const struct pb_srcpos *pos)
 {
     struct page *pg = ctx;
     /* what import_run.c calls a deletion: an OAI deleted record */
-    int is_delete = !p->title && !p->abstract && p->id[0];
+    int is_delete = pb_import_is_delete(p);
     char why[256];
     if (!is_delete && pb_paper_validate(p, why, sizeof why) != PB_OK) {
         on_reject(ctx, pos, why);
@@ -61,7 +61,6 @@ static int on_paper(void *ctx, struct pb_paper *p, const struct pb_srcpos *pos)
     struct item *it = &pg->v[pg->n++];
     pb_paper_init(&it->p);
     pb_paper_move(&it->p, p);
-    it->is_delete = is_delete;
     return PB_OK;
 }
 
@@ -72,27 +71,13 @@ static int write_page(struct pb_store *st, struct page *pg,
     int rc = pb_store_begin(st);
     if (rc)
         return pb_err_set(err, PB_EDB, "store: %s", pb_store_errmsg(st));
-    for (size_t i = 0; i < pg->n && !rc; i++) {
-        struct item *it = &pg->v[i];
-        if (it->is_delete) {
-            rc = pb_store_paper_delete(st, it->p.id);
-            if (rc == PB_OK)
-                c->deleted++;
-            else if (rc == PB_ENOTFOUND)
-                rc = PB_OK; /* never had it: nothing to delete */
-            continue;
-        }
-        enum pb_upsert u;
-        rc = pb_store_paper_upsert(st, &it->p, &u, NULL);
-        if (rc)
-            break;
-        if (u == PB_UPSERT_ADDED)
-            c->added++;
-        else if (u == PB_UPSERT_UPDATED)
-            c->updated++;
-        else
-            c->unchanged++;
-    }
+    struct pb_import_counts n = {0};
+    for (size_t i = 0; i < pg->n && !rc; i++)
+        rc = pb_import_apply(st, &pg->v[i].p, &n);
+    c->added += n.added;
+    c->updated += n.updated;
+    c->unchanged += n.unchanged;
+    c->deleted += n.deleted;
     if (rc) {
         pb_err_set(err, PB_EDB, "store: %s", pb_store_errmsg(st));
         goto fail;

@@ -18,8 +18,7 @@
 #define QUEUE_MAX 4
 
 struct item {
-    struct pb_paper p;
-    int is_delete;
+    struct pb_paper p; /* a deletion record when pb_import_is_delete() */
 };
 
 struct batch {
@@ -33,7 +32,8 @@ struct file_state {
     char *path;
     uint64_t size;
     _Atomic uint64_t raw_done;
-    int64_t added, updated, unchanged, rejected, deleted;
+    struct pb_import_counts n;
+    int64_t rejected;
     const char *format;
     int failed;
 };
@@ -145,7 +145,7 @@ static int on_paper(void *ctx, struct pb_paper *p, const struct pb_srcpos *pos)
         return PB_EINTR;
     if (w->reader)
         atomic_store(&r->files[w->file].raw_done, pb_reader_raw_offset(w->reader));
-    int is_delete = !p->title && !p->abstract && p->id[0];
+    int is_delete = pb_import_is_delete(p);
     char why[256];
     if (!is_delete && pb_paper_validate(p, why, sizeof why) != PB_OK) {
         on_reject(ctx, pos, why);
@@ -157,7 +157,6 @@ static int on_paper(void *ctx, struct pb_paper *p, const struct pb_srcpos *pos)
     struct item *it = &w->cur->v[w->cur->n++];
     pb_paper_init(&it->p);
     pb_paper_move(&it->p, p);
-    it->is_delete = is_delete;
     if (w->cur->n == r->batch_size) {
         push_batch(r, w->cur);
         w->cur = NULL;
@@ -255,33 +254,36 @@ static void draw_bar(struct run *r, double t0, int64_t papers, int final)
     pthread_mutex_unlock(&r->report_mu);
 }
 
+int pb_import_apply(struct pb_store *st, const struct pb_paper *p,
+                    struct pb_import_counts *c)
+{
+    if (pb_import_is_delete(p)) {
+        int rc = pb_store_paper_delete(st, p->id);
+        if (rc == PB_OK)
+            c->deleted++;
+        return rc == PB_ENOTFOUND ? PB_OK : rc;
+    }
+    enum pb_upsert u;
+    int rc = pb_store_paper_upsert(st, p, &u, NULL);
+    if (rc)
+        return rc;
+    if (u == PB_UPSERT_ADDED)
+        c->added++;
+    else if (u == PB_UPSERT_UPDATED)
+        c->updated++;
+    else
+        c->unchanged++;
+    return PB_OK;
+}
+
 static int write_batch(struct run *r, struct batch *b, int64_t *papers)
 {
     struct file_state *f = &r->files[b->file];
     int rc = pb_store_begin(r->st);
     if (rc)
         return rc;
-    for (size_t i = 0; i < b->n && !rc; i++) {
-        struct item *it = &b->v[i];
-        if (it->is_delete) {
-            rc = pb_store_paper_delete(r->st, it->p.id);
-            if (rc == PB_OK)
-                f->deleted++;
-            else if (rc == PB_ENOTFOUND)
-                rc = PB_OK;
-            continue;
-        }
-        enum pb_upsert u;
-        rc = pb_store_paper_upsert(r->st, &it->p, &u, NULL);
-        if (rc)
-            break;
-        if (u == PB_UPSERT_ADDED)
-            f->added++;
-        else if (u == PB_UPSERT_UPDATED)
-            f->updated++;
-        else
-            f->unchanged++;
-    }
+    for (size_t i = 0; i < b->n && !rc; i++)
+        rc = pb_import_apply(r->st, &b->v[i].p, &f->n);
     if (rc) {
         pb_store_rollback(r->st);
         return rc;
@@ -462,14 +464,14 @@ int pb_import_paths(struct pb_store *st, char *const *paths, int n_paths,
     out->files = r.n_files;
     for (int i = 0; i < r.n_files; i++) {
         struct file_state *f = &r.files[i];
-        out->added += f->added;
-        out->updated += f->updated;
-        out->unchanged += f->unchanged;
+        out->added += f->n.added;
+        out->updated += f->n.updated;
+        out->unchanged += f->n.unchanged;
         out->rejected += f->rejected;
-        out->deleted += f->deleted;
+        out->deleted += f->n.deleted;
         out->files_failed += f->failed;
-        if (!wrc && pb_store_import_log(st, f->path, f->format, f->added,
-                                        f->updated, f->unchanged,
+        if (!wrc && pb_store_import_log(st, f->path, f->format, f->n.added,
+                                        f->n.updated, f->n.unchanged,
                                         f->rejected) != PB_OK)
             wrc = pb_err_set(err, PB_EDB, "writing the import log: %s",
                              pb_store_errmsg(st));

@@ -34,6 +34,27 @@ struct pb_import_summary {
     int interrupted;
 };
 
+/* What applying papers to a store did. */
+struct pb_import_counts {
+    int64_t added, updated, unchanged, deleted;
+};
+
+/* A record that names only an id (no title, no abstract) reports a
+ * deletion (OAI-PMH status="deleted"). */
+static inline int pb_import_is_delete(const struct pb_paper *p)
+{
+    return !p->title && !p->abstract && p->id[0];
+}
+
+/*
+ * Apply one validated paper to st, inside the caller's transaction: an
+ * upsert, or for a deletion record a deletion (of a paper the store never
+ * had: nothing to do). Adds the outcome to *c. p is borrowed. The one step
+ * `paperboy import` and the harvests share.
+ */
+int pb_import_apply(struct pb_store *st, const struct pb_paper *p,
+                    struct pb_import_counts *c) PB_WUR;
+
 /*
  * Import every path (a file, or a directory: its files named *.json,
  * *.jsonl, *.ndjson, *.xml, *.atom, each maybe .gz or .xz, sorted by name,

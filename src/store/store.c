@@ -71,12 +71,28 @@ int pb_store_open(const char *path, int flags, struct pb_store **out,
         rc = pb_store_migrate(st, err);
     } else if (pb_store_user_version(st) < 0) {
         rc = pb_err_set(err, PB_EDB, "%s: %s", path, sqlite3_errmsg(st->db));
-    } else if (pb_store_user_version(st) != pb_store_schema_version()) {
+    } else if (pb_store_user_version(st) > pb_store_schema_version()) {
         rc = pb_err_set(err, PB_EUNSUP,
-                        "%s: schema version %d, this paperboy needs %d "
-                        "(open it read-write once to migrate)",
+                        "%s: schema version %d was written by a newer "
+                        "paperboy (this one knows up to %d)",
                         path, pb_store_user_version(st),
                         pb_store_schema_version());
+    } else if (pb_store_user_version(st) < pb_store_schema_version()) {
+        /* An older file opened by a reader (reindex, search, serve):
+         * migrate it once through a read-write handle, then open it again
+         * read-only, so an upgrade needs no separate step. */
+        int old = pb_store_user_version(st);
+        pb_store_close(st);
+        struct pb_store *rw = NULL;
+        struct pb_err e2;
+        if (pb_store_open(path, flags & ~PB_STORE_READONLY, &rw, &e2) !=
+            PB_OK)
+            return pb_err_set(err, PB_EUNSUP,
+                              "%s: schema version %d, this paperboy needs "
+                              "%d and cannot migrate it: %s",
+                              path, old, pb_store_schema_version(), e2.msg);
+        pb_store_close(rw);
+        return pb_store_open(path, flags, out, err);
     }
     if (rc) {
         pb_store_close(st);

@@ -27,8 +27,11 @@ struct pb_store;
 
 #define PB_STORE_READONLY 1 /* open flags */
 
-/* Open (creating when missing, unless read-only) and migrate. The caller
- * frees with pb_store_close(). On failure *out is NULL and err says why. */
+/* Open (creating when missing, unless read-only) and migrate: a file from
+ * an older paperboy is migrated in place even when opened read-only (through
+ * a short read-write open first); one from a newer paperboy is refused with
+ * PB_EUNSUP. The caller frees with pb_store_close(). On failure *out is NULL
+ * and err says why. */
 int pb_store_open(const char *path, int flags, struct pb_store **out,
                   struct pb_err *err) PB_WUR;
 void pb_store_close(struct pb_store *st);

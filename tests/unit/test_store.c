@@ -282,9 +282,10 @@ static void t_migrate_v1(void)
     CHECK_EQ(sqlite3_exec(db, v1_schema, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     struct pb_err err;
-    /* read-only refuses an old schema with a clear message */
-    CHECK_EQ(pb_store_open(dbpath, PB_STORE_READONLY, &st, &err), PB_EUNSUP);
-    CHECK(strstr(err.msg, "schema version 1") != NULL);
+    /* a reader (reindex, search, serve) migrates an old file itself */
+    CHECK_EQ(pb_store_open(dbpath, PB_STORE_READONLY, &st, &err), PB_OK);
+    CHECK_EQ(pb_store_user_version(st), pb_store_schema_version());
+    pb_store_close(st);
     CHECK_EQ(pb_store_open(dbpath, 0, &st, &err), PB_OK);
     CHECK_EQ(pb_store_user_version(st), pb_store_schema_version());
     CHECK(pb_store_schema_version() >= 2);
@@ -296,6 +297,35 @@ static void t_migrate_v1(void)
     pb_paper_clear(&q);
     CHECK_EQ(pb_store_import_log(st, "f.json", "hf-daily", 1, 0, 0, 0), PB_OK);
     pb_store_close(st);
+}
+
+/* A file from a newer paperboy is refused, by readers and writers alike,
+ * and left as it was. */
+static void t_newer_schema(void)
+{
+    struct pb_store *st = fresh();
+    pb_store_close(st);
+    sqlite3 *db;
+    CHECK_EQ(sqlite3_open(dbpath, &db), SQLITE_OK);
+    CHECK_EQ(sqlite3_exec(db, "PRAGMA user_version=999", NULL, NULL, NULL),
+             SQLITE_OK);
+    sqlite3_close(db);
+    struct pb_err err;
+    CHECK_EQ(pb_store_open(dbpath, PB_STORE_READONLY, &st, &err), PB_EUNSUP);
+    CHECK(st == NULL);
+    CHECK(strstr(err.msg, "schema version 999 was written by a newer") !=
+          NULL);
+    CHECK(pb_store_open(dbpath, 0, &st, &err) != PB_OK);
+    CHECK(st == NULL);
+    CHECK_EQ(sqlite3_open(dbpath, &db), SQLITE_OK);
+    sqlite3_stmt *s = NULL;
+    CHECK_EQ(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL),
+             SQLITE_OK);
+    CHECK_EQ(sqlite3_step(s), SQLITE_ROW);
+    CHECK_EQ(sqlite3_column_int(s, 0), 999);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    unlink(dbpath);
 }
 
 static void t_not_a_database(void)
@@ -331,6 +361,7 @@ int main(void)
     static const struct pb_test tests[] = {
         {"idempotent", t_idempotent},
         {"versions", t_versions},
+        {"newer schema refused", t_newer_schema},
         {"merge_sources", t_merge_sources},
         {"order_free", t_order_free},
         {"delete_and_changes", t_delete_and_changes},

@@ -82,3 +82,6 @@ for e in fts5 xapian; do
   echo -n "top-10 overlap, paperboy vs $e: "
   python3 bench/search/overlap.py "$W/pb.ids" "$W/$e.ids"
 done
+
+echo "== a day's 1,000 new papers, indexed incrementally"
+bench/search/incremental.sh "$W/arxiv.db" 1000 "$W/incremental"

@@ -63,7 +63,15 @@ int pb_index_open_synced(const char *db_path, struct pb_store *st,
     if (rc)
         return rc;
     if (st) {
-        rc = pb_index_sync(*out, st, NULL);
+        struct timespec t0, t1;
+        size_t n = 0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        rc = pb_index_sync(*out, st, &n);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        if (getenv("PB_REINDEX_TIMES"))
+            fprintf(stderr, "index sync: %zu changes applied in %.1f ms\n", n,
+                    (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+                        (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
         if (rc) {
             pb_err_set(err, rc, "%s: cannot read changes: %s", db_path,
                        pb_store_errmsg(st));

@@ -11,7 +11,7 @@
 void pb_rec_defaults(struct pb_rec_opts *o)
 {
     *o = (struct pb_rec_opts){.C = 0.1, .n_random_neg = 500,
-                              .dislike_weight = 3, .seed = 1};
+                              .dislike_weight = 1, .seed = 1};
 }
 
 static void quiet(const char *s) { (void)s; }
@@ -24,50 +24,47 @@ static int in(const int64_t *v, size_t n, int64_t x)
     return 0;
 }
 
+/* Slot's features in the next free place of nodes: the vector, the bias
+ * feature, the end mark. Repeated rows point at the same features. */
+static struct feature_node *feat(const struct pb_vecset *vs, uint32_t slot,
+                                 struct feature_node *nodes, size_t *n_nodes)
+{
+    uint32_t dim = pb_vecset_dim(vs);
+    struct feature_node *f = nodes + (*n_nodes)++ * (dim + 2);
+    float v[1024];
+    pb_vecset_get(vs, slot, v);
+    for (uint32_t d = 0; d < dim; d++)
+        f[d] = (struct feature_node){(int)d + 1, v[d]};
+    f[dim] = (struct feature_node){(int)dim + 1, 1.0};
+    f[dim + 1] = (struct feature_node){-1, 0};
+    return f;
+}
+
 int pb_recommend(const struct pb_vecset *vs, const int64_t *like,
                  size_t n_like, const int64_t *dislike, size_t n_dislike,
                  const struct pb_rec_opts *o, size_t k, struct pb_ranked *out,
                  size_t *out_n)
 {
     uint32_t dim = pb_vecset_dim(vs), N = pb_vecset_size(vs);
-    size_t reps = o->dislike_weight >= 1 ? (size_t)(o->dislike_weight + 0.5) : 1;
-    if (reps > 100)
-        reps = 100;
-    size_t cap = n_like + n_dislike * reps + o->n_random_neg, l = 0, n_pos = 0;
+    size_t n_vec = n_like + n_dislike + o->n_random_neg, n_nodes = 0;
+    size_t cap = n_like + PB_REC_DISLIKE_ROWS + n_dislike + o->n_random_neg;
+    size_t l = 0, n_pos = 0, n_rand = 0;
     int rc = PB_OK;
     *out_n = 0;
-    double *y = pb_calloc(cap + 1, sizeof *y), *wt = pb_calloc(cap + 1, 8);
+    double *y = pb_calloc(cap + 1, sizeof *y);
     struct feature_node **x = pb_calloc(cap + 1, sizeof *x);
-    struct feature_node *nodes = pb_calloc((cap + 1) * (dim + 2), sizeof *nodes);
-    float v[1024];
-    /* one row: the vector, then the bias feature, then the end mark */
-    #define ROW(slot, label, weight)                                          \
-        do {                                                                  \
-            struct feature_node *f = nodes + l * (dim + 2);                   \
-            pb_vecset_get(vs, (slot), v);                                     \
-            for (uint32_t d = 0; d < dim; d++)                                \
-                f[d] = (struct feature_node){(int)d + 1, v[d]};               \
-            f[dim] = (struct feature_node){(int)dim + 1, 1.0};                \
-            f[dim + 1] = (struct feature_node){-1, 0};                        \
-            x[l] = f, y[l] = (label), wt[l] = (weight);                       \
-            l++;                                                              \
-        } while (0)
+    struct feature_node *nodes =
+        pb_calloc((n_vec + 1) * (dim + 2), sizeof *nodes);
     for (size_t i = 0; i < n_like; i++) {
         int64_t s = pb_vecset_slot(vs, like[i]);
         if (s >= 0) {
-            ROW((uint32_t)s, 1, 1);
+            x[l] = feat(vs, (uint32_t)s, nodes, &n_nodes), y[l++] = 1;
             n_pos++;
         }
     }
     if (!n_pos) {
         rc = PB_EINVAL;
         goto out;
-    }
-    for (size_t i = 0; i < n_dislike; i++) {
-        int64_t s = pb_vecset_slot(vs, dislike[i]);
-        /* liblinear has no per-row weights: a dislike is repeated */
-        for (size_t rep = 0; s >= 0 && rep < reps; rep++)
-            ROW((uint32_t)s, -1, 1);
     }
     uint64_t r = o->seed ? o->seed : 1;
     for (size_t i = 0; i < o->n_random_neg && N > 0; i++) {
@@ -76,14 +73,34 @@ int pb_recommend(const struct pb_vecset *vs, const int64_t *like,
         int64_t pid = pb_vecset_pid(vs, s);
         if (pid < 0 || in(like, n_like, pid))
             continue;
-        ROW(s, -1, 1);
+        x[l] = feat(vs, s, nodes, &n_nodes), y[l++] = -1;
+        n_rand++;
     }
-    #undef ROW
+    /* A dislike is as strong a word as a like: it weighs dislike_weight
+     * likes, a like weighing n_rand / n_pos sampled negatives. liblinear
+     * has no per-row weights, so a dislike is a row repeated that often
+     * (capped: at most 100 times, PB_REC_DISLIKE_ROWS rows in all). */
+    size_t n_dis = 0;
+    for (size_t i = 0; i < n_dislike; i++)
+        n_dis += pb_vecset_slot(vs, dislike[i]) >= 0;
+    double wdis = o->dislike_weight * (double)(n_rand ? n_rand : 1) /
+                  (double)n_pos;
+    size_t reps = wdis >= 100 ? 100 : wdis >= 1 ? (size_t)(wdis + 0.5) : 1;
+    if (n_dis && reps * n_dis > PB_REC_DISLIKE_ROWS)
+        reps = PB_REC_DISLIKE_ROWS / n_dis > 1 ? PB_REC_DISLIKE_ROWS / n_dis
+                                               : 1;
+    for (size_t i = 0; i < n_dislike; i++) {
+        int64_t s = pb_vecset_slot(vs, dislike[i]);
+        if (s < 0)
+            continue;
+        struct feature_node *f = feat(vs, (uint32_t)s, nodes, &n_nodes);
+        for (size_t rep = 0; rep < reps && l < cap; rep++)
+            x[l] = f, y[l++] = -1;
+    }
     /* balance the classes: positives weigh as much as all negatives */
     double neg = 0;
     for (size_t i = 0; i < l; i++)
-        if (y[i] < 0)
-            neg += wt[i];
+        neg += y[i] < 0;
     struct problem prob = {.l = (int)l, .n = (int)dim + 1, .y = y, .x = x,
                            .bias = -1};
     int labels[2] = {1, -1};
@@ -121,7 +138,6 @@ int pb_recommend(const struct pb_vecset *vs, const int64_t *like,
     free(h);
 out:
     free(y);
-    free(wt);
     free(x);
     free(nodes);
     return rc;

@@ -6,8 +6,9 @@
  * by the model.
  *
  * The model is an L2-regularised L2-loss linear SVM (liblinear's dual
- * solver) with balanced class weights; explicit dislikes weigh more than
- * sampled negatives. Scoring is one int8 dot product per paper: the
+ * solver) with balanced class weights; an explicit dislike weighs as much
+ * as a like (n_random_neg / n_like sampled negatives), far more than one
+ * sampled negative. Scoring is one int8 dot product per paper: the
  * weight vector is quantised like a query and ranked by exact search, so
  * it costs what a brute-force vector search costs (~0.1 s for 600k papers).
  *
@@ -26,10 +27,12 @@
 #include "rank/fusion.h"
 #include "vector/vecset.h"
 
+#define PB_REC_DISLIKE_ROWS 50000 /* cap on the rows dislikes make */
+
 struct pb_rec_opts {
     double C;            /* 0.1 */
     size_t n_random_neg; /* 500 sampled other papers as negatives */
-    double dislike_weight; /* 3: a dislike counts as this many negatives */
+    double dislike_weight; /* 1: a dislike weighs this many likes */
     uint64_t seed;       /* 1 */
 };
 

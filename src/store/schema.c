@@ -147,6 +147,15 @@ static const char *const migrations[] = {
     " pos INTEGER NOT NULL,"
     " PRIMARY KEY(sub, pid)) WITHOUT ROWID;"
     "CREATE INDEX mail_papers_period ON mail_papers(sub, period, pos);",
+
+    /* 5: "not interested" marks, per member and paper, the negatives of
+     * the member's recommendations (rank/member_recs.h); a member's
+     * upvotes are listed through votes(member, pid) */
+    "CREATE TABLE dismissals("
+    " member INTEGER NOT NULL REFERENCES members(id),"
+    " pid INTEGER NOT NULL REFERENCES papers(pid),"
+    " at INTEGER NOT NULL,"
+    " PRIMARY KEY(member, pid)) WITHOUT ROWID;",
 };
 
 int pb_store_schema_version(void)

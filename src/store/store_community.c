@@ -22,6 +22,8 @@ enum {
     Q_COLL_ITEM_DEL, Q_COLL_EACH, Q_COLL_PAPERS,
     Q_FOLLOW_ON, Q_FOLLOW_OFF, Q_FOLLOW_EACH,
     Q_HIDE, Q_LOG, Q_LOG_EACH, Q_TRENDING,
+    Q_DISMISS_ON, Q_DISMISS_OFF, Q_DISMISSED, Q_MARK_UP, Q_MARK_COLL,
+    Q_MARK_DIS, Q_LIST_UP, Q_LIST_COLL, Q_LIST_DIS, Q_SHOWN,
     Q_COUNT
 };
 
@@ -146,6 +148,43 @@ static const char *const sql[Q_COUNT] = {
         " AND coalesce(s.hidden, 0) = 0"
         " ORDER BY score DESC, p.listed_day DESC, p.pid DESC"
         " LIMIT ?6 OFFSET ?7",
+    [Q_DISMISS_ON] = "INSERT INTO dismissals(member, pid, at)"
+                     " VALUES(?1, ?2, ?3) ON CONFLICT DO NOTHING",
+    [Q_DISMISS_OFF] = "DELETE FROM dismissals WHERE member = ?1"
+                      " AND pid = ?2",
+    [Q_DISMISSED] = "SELECT 1 FROM dismissals WHERE member = ?1"
+                    " AND pid = ?2",
+    /* a member's marks, newest first: pids only, then whole papers */
+    [Q_MARK_UP] = "SELECT v.pid FROM votes v JOIN papers p ON p.pid = v.pid"
+                  " WHERE v.member = ?1 AND p.deleted = 0"
+                  " ORDER BY v.at DESC, v.pid DESC LIMIT ?2",
+    [Q_MARK_COLL] = "SELECT i.pid FROM collections c"
+                    " JOIN collection_items i ON i.coll = c.id"
+                    " JOIN papers p ON p.pid = i.pid"
+                    " WHERE c.member = ?1 AND p.deleted = 0"
+                    " GROUP BY i.pid ORDER BY max(i.added) DESC, i.pid DESC"
+                    " LIMIT ?2",
+    [Q_MARK_DIS] = "SELECT d.pid FROM dismissals d"
+                   " JOIN papers p ON p.pid = d.pid"
+                   " WHERE d.member = ?1 AND p.deleted = 0"
+                   " ORDER BY d.at DESC, d.pid DESC LIMIT ?2",
+    [Q_LIST_UP] = "SELECT " PAPER_COLS_P " FROM votes v"
+                  " JOIN papers p ON p.pid = v.pid"
+                  " WHERE v.member = ?1 AND p.deleted = 0"
+                  " ORDER BY v.at DESC, v.pid DESC LIMIT ?2 OFFSET ?3",
+    [Q_LIST_COLL] = "SELECT " PAPER_COLS_P " FROM papers p JOIN"
+                    " (SELECT i.pid, max(i.added) AS added"
+                    "  FROM collections c JOIN collection_items i"
+                    "  ON i.coll = c.id WHERE c.member = ?1 GROUP BY i.pid)"
+                    " m ON m.pid = p.pid WHERE p.deleted = 0"
+                    " ORDER BY m.added DESC, p.pid DESC LIMIT ?2 OFFSET ?3",
+    [Q_LIST_DIS] = "SELECT " PAPER_COLS_P " FROM dismissals d"
+                   " JOIN papers p ON p.pid = d.pid"
+                   " WHERE d.member = ?1 AND p.deleted = 0"
+                   " ORDER BY d.at DESC, d.pid DESC LIMIT ?2 OFFSET ?3",
+    [Q_SHOWN] = "SELECT p.deleted = 0 AND coalesce(s.hidden, 0) = 0"
+                " FROM papers p LEFT JOIN paper_stats s ON s.pid = p.pid"
+                " WHERE p.pid = ?1",
 };
 
 struct pb_cmdb {
@@ -875,6 +914,103 @@ int pb_cmdb_coll_papers(struct pb_cmdb *db, int64_t id,
         return PB_EDB;
     sqlite3_bind_int64(s, 1, id);
     return read_list(s, 1000, out);
+}
+
+/* --- marks: upvoted, collected, not interested -------------------------- */
+
+int pb_cmdb_dismiss(struct pb_cmdb *db, int64_t member, int64_t pid, int on,
+                    int64_t now)
+{
+    sqlite3_stmt *s = q(db, on ? Q_DISMISS_ON : Q_DISMISS_OFF);
+    if (!s)
+        return PB_EDB;
+    sqlite3_bind_int64(s, 1, member);
+    sqlite3_bind_int64(s, 2, pid);
+    if (on)
+        sqlite3_bind_int64(s, 3, now);
+    return exec(s);
+}
+
+int pb_cmdb_dismissed(struct pb_cmdb *db, int64_t member, int64_t pid,
+                      int *out)
+{
+    sqlite3_stmt *s = q(db, Q_DISMISSED);
+    if (!s)
+        return PB_EDB;
+    sqlite3_bind_int64(s, 1, member);
+    sqlite3_bind_int64(s, 2, pid);
+    int step = sqlite3_step(s);
+    done(s);
+    *out = step == SQLITE_ROW;
+    return step == SQLITE_ROW || step == SQLITE_DONE ? PB_OK : PB_EDB;
+}
+
+int pb_cmdb_member_pids(struct pb_cmdb *db, int64_t member, int which,
+                        size_t max, int64_t **out, size_t *out_n)
+{
+    static const int pick[] = {Q_MARK_UP, Q_MARK_COLL, Q_MARK_DIS};
+    *out = NULL;
+    *out_n = 0;
+    if (which < 0 || which > 2)
+        return PB_EINVAL;
+    if (max > PB_CM_MARKS_MAX)
+        max = PB_CM_MARKS_MAX;
+    if (!max)
+        return PB_OK;
+    sqlite3_stmt *s = q(db, pick[which]);
+    if (!s)
+        return PB_EDB;
+    sqlite3_bind_int64(s, 1, member);
+    sqlite3_bind_int64(s, 2, (int64_t)max);
+    int64_t *v = NULL;
+    size_t n = 0, cap = 0;
+    int step;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            v = pb_reallocarray(v, cap, sizeof *v);
+        }
+        v[n++] = sqlite3_column_int64(s, 0);
+    }
+    done(s);
+    if (step != SQLITE_DONE) {
+        free(v);
+        return PB_EDB;
+    }
+    *out = v;
+    *out_n = n;
+    return PB_OK;
+}
+
+int pb_cmdb_member_papers(struct pb_cmdb *db, int64_t member, int which,
+                          int64_t offset, int limit, struct pb_feed_list *out)
+{
+    static const int pick[] = {Q_LIST_UP, Q_LIST_COLL, Q_LIST_DIS};
+    pb_feed_list_clear(out);
+    if (which < 0 || which > 2 || limit < 1 || limit > 1000 || offset < 0)
+        return PB_EINVAL;
+    sqlite3_stmt *s = q(db, pick[which]);
+    if (!s)
+        return PB_EDB;
+    sqlite3_bind_int64(s, 1, member);
+    sqlite3_bind_int(s, 2, limit + 1);
+    sqlite3_bind_int64(s, 3, offset);
+    int rc = read_list(s, limit, out);
+    if (!rc)
+        rc = pb_cmdb_fill_counts(db, out);
+    return rc;
+}
+
+int pb_cmdb_paper_shown(struct pb_cmdb *db, int64_t pid, int *out)
+{
+    sqlite3_stmt *s = q(db, Q_SHOWN);
+    if (!s)
+        return PB_EDB;
+    sqlite3_bind_int64(s, 1, pid);
+    int step = sqlite3_step(s);
+    *out = step == SQLITE_ROW && sqlite3_column_int(s, 0);
+    done(s);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? PB_OK : PB_EDB;
 }
 
 /* --- follows ------------------------------------------------------------- */

@@ -162,6 +162,37 @@ int pb_cmdb_coll_each(struct pb_cmdb *db, int64_t member, int with_private,
 int pb_cmdb_coll_papers(struct pb_cmdb *db, int64_t id,
                         struct pb_feed_list *out) PB_WUR;
 
+/* What a member did with papers: the likes and dislikes of their
+ * recommendations (rank/member_recs.h). */
+enum pb_cm_mark {
+    PB_MARK_UPVOTED = 0,   /* papers they upvoted */
+    PB_MARK_COLLECTED = 1, /* papers in any of their collections */
+    PB_MARK_DISMISSED = 2, /* papers they marked "not interested" */
+};
+#define PB_CM_MARKS_MAX 5000 /* the newest this many of each kind count */
+
+/* "Not interested" in paper pid: on 1 sets the mark (again: no change),
+ * 0 clears it (none: no change). Does not bump the community generation:
+ * only the member's own, never cached, pages read it. */
+int pb_cmdb_dismiss(struct pb_cmdb *db, int64_t member, int64_t pid, int on,
+                    int64_t now) PB_WUR;
+int pb_cmdb_dismissed(struct pb_cmdb *db, int64_t member, int64_t pid,
+                      int *out) PB_WUR;
+/* The pids of live papers member marked `which` (enum pb_cm_mark), newest
+ * first (the vote, the latest addition to a collection, the mark), at most
+ * max (capped at PB_CM_MARKS_MAX). *out is a heap array (caller frees with
+ * free(); NULL when *out_n is 0). */
+int pb_cmdb_member_pids(struct pb_cmdb *db, int64_t member, int which,
+                        size_t max, int64_t **out, size_t *out_n) PB_WUR;
+/* The same as a listing of papers, skipping offset, up to limit (1..1000;
+ * out->more when there are more). Local counts are added. */
+int pb_cmdb_member_papers(struct pb_cmdb *db, int64_t member, int which,
+                          int64_t offset, int limit,
+                          struct pb_feed_list *out) PB_WUR;
+/* *out 1 when paper pid may be shown in a listing: known, not deleted, not
+ * hidden by a moderator. */
+int pb_cmdb_paper_shown(struct pb_cmdb *db, int64_t pid, int *out) PB_WUR;
+
 /* Follows: kind 0 author, 1 category; target 1..PB_MAX_NAME bytes. */
 int pb_cmdb_follow(struct pb_cmdb *db, int64_t member, int kind,
                    const char *target, int on) PB_WUR;

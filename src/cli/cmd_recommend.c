@@ -1,6 +1,7 @@
 /* cmd_recommend.c - paperboy recommend (--user NAME | --like ID,ID
  * [--dislike ID,ID]) [--db PATH] [--limit N]: papers for one reader from a
- * linear model over paper vectors (src/rank/recommend.h). */
+ * linear model over paper vectors (src/rank/recommend.h); for a member, the
+ * same list as their "For you" page (src/rank/member_recs.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "core/mem.h"
+#include "rank/member_recs.h"
 #include "rank/recommend.h"
 #include "store/store.h"
 #include "store/store_community.h"
@@ -51,23 +53,6 @@ static void parse_ids(struct pb_store *st, const char *s, struct ids *out)
     }
 }
 
-struct coll_ctx {
-    struct pb_cmdb *db;
-    struct ids *like;
-};
-
-static int on_coll(void *ctx, const struct pb_collection *c)
-{
-    struct coll_ctx *cc = ctx;
-    struct pb_feed_list l;
-    pb_feed_list_init(&l);
-    int rc = pb_cmdb_coll_papers(cc->db, c->id, &l);
-    for (size_t i = 0; !rc && i < l.n; i++)
-        push(cc->like, l.pid[i]);
-    pb_feed_list_clear(&l);
-    return rc;
-}
-
 int pb_cli_recommend(int argc, char **argv)
 {
     const char *db = NULL, *like_s = NULL, *dislike_s = NULL, *user = NULL;
@@ -77,9 +62,11 @@ int pb_cli_recommend(int argc, char **argv)
             printf("usage: paperboy recommend (--user NAME | --like ID,ID "
                    "[--dislike ID,ID]) [--db PATH]\n       [--limit N]\n\n"
                    "Papers for one reader: a linear SVM (liblinear) over "
-                   "paper vectors, trained\non the papers they liked (--user:"
-                   " the papers in their collections) against\nthose they "
-                   "disliked and a sample of others. Needs paperboy embed.\n");
+                   "paper vectors, trained\non the papers they liked against"
+                   " those they disliked and a sample of\nothers. --user: "
+                   "the member's upvoted and collected papers against those"
+                   "\nthey marked \"not interested\" (their For you page). "
+                   "Needs paperboy embed.\n");
             return 0;
         } else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
             db = argv[++i];
@@ -99,7 +86,7 @@ int pb_cli_recommend(int argc, char **argv)
             return 2;
         }
     }
-    if (!like_s && !user) {
+    if (!like_s == !user || (user && dislike_s)) {
         fprintf(stderr, "usage: paperboy recommend (--user NAME | --like "
                         "ID,ID) [--dislike ID,ID]\n");
         return 2;
@@ -116,38 +103,54 @@ int pb_cli_recommend(int argc, char **argv)
         fprintf(stderr, "recommend: %s\n", err.msg);
         goto out;
     }
-    parse_ids(st, like_s, &like);
-    parse_ids(st, dislike_s, &dislike);
+    struct pb_rec_opts o;
+    pb_rec_defaults(&o);
+    size_t n = 0;
+    struct timespec t0, t1;
+    int rc;
     if (user) {
         struct pb_cmdb *cm = pb_cmdb_new(st);
         struct pb_member m;
-        int rc = pb_cmdb_member_get(cm, user, &m, NULL);
-        if (!rc) {
-            struct coll_ctx cc = {cm, &like};
-            rc = pb_cmdb_coll_each(cm, m.id, 1, on_coll, &cc);
-        }
+        rc = pb_cmdb_member_get(cm, user, &m, NULL);
         pb_cmdb_free(cm);
         if (rc) {
             fprintf(stderr, "recommend: member %s: %s\n", user,
                     pb_strerror(rc));
             goto out;
         }
-    }
-    struct pb_rec_opts o;
-    pb_rec_defaults(&o);
-    size_t n = 0;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    int rc = pb_recommend(vi->vs, like.v, like.n, dislike.v, dislike.n, &o,
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        rc = pb_member_recs(st, vi->vs, m.id, limit, out, &n);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        if (rc == PB_ENOTFOUND) {
+            fprintf(stderr, "recommend: %s has upvoted or collected no paper "
+                            "with a vector yet\n", m.name);
+            goto out;
+        }
+    } else {
+        parse_ids(st, like_s, &like);
+        parse_ids(st, dislike_s, &dislike);
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        rc = pb_recommend(vi->vs, like.v, like.n, dislike.v, dislike.n, &o,
                           limit, out, &n);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        if (rc == PB_EINVAL) {
+            fprintf(stderr, "recommend: nothing liked has a vector yet\n");
+            goto out;
+        }
+    }
     if (rc) {
-        fprintf(stderr, "recommend: nothing liked has a vector yet\n");
+        fprintf(stderr, "recommend: %s\n", pb_strerror(rc));
         goto out;
     }
-    printf("recommend: %zu liked, %zu disliked; %.1f ms\n", like.n,
-           dislike.n,
-           (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
+    if (user)
+        printf("recommend: for %s; %.1f ms\n", user,
+               (t1.tv_sec - t0.tv_sec) * 1e3 +
+                   (t1.tv_nsec - t0.tv_nsec) / 1e6);
+    else
+        printf("recommend: %zu liked, %zu disliked; %.1f ms\n", like.n,
+               dislike.n,
+               (t1.tv_sec - t0.tv_sec) * 1e3 +
+                   (t1.tv_nsec - t0.tv_nsec) / 1e6);
     for (size_t i = 0; i < n; i++) {
         struct pb_paper p;
         pb_paper_init(&p);

@@ -36,12 +36,15 @@ struct pb_mail_config {
                                failed run up to a day; 0 = 300 */
     int pause_after;        /* refusals in a row that pause; 0 = 3 */
     int dry_run;            /* say what would go; send and record nothing */
+    const char *db_path;    /* the store's path, for its semantic index
+                               (DB.vec ...: recommendations); NULL: none */
     FILE *out;              /* one line per mail and problem; NULL = none */
     volatile sig_atomic_t *stop; /* stop between mails; may be NULL */
 };
 
 struct pb_mail_counts {
     int sent, already, empty, deferred, refused, paused, confirmations;
+    int uncertain; /* digests that may or may not have been delivered */
 };
 
 /* Confirmation mails for new subscriptions not yet sent one. PB_EIO when
@@ -67,9 +70,28 @@ int pb_mail_send_digests(struct pb_store *st, const struct pb_mail_config *c,
                          struct pb_err *err) PB_WUR;
 
 /* Send logged digests whose retry time has come (same papers, same
- * Message-ID). PB_EIO as above. */
+ * Message-ID). PB_EIO as above. Uncertain digests (SENDING: a run was
+ * killed during or right after the SMTP transaction, or the connection
+ * ended after the whole message went out) are never sent again here;
+ * pb_mail_send_digests() reports them on every run ("uncertain: ..." on
+ * c->out, n->uncertain) until an admin settles each with
+ * pb_store_digest_release(). */
 int pb_mail_retry_due(struct pb_store *st, const struct pb_mail_config *c,
                       struct pb_mail_counts *n, struct pb_err *err) PB_WUR;
+
+/* Every SENDING digest: busy 1 when the run that claimed it may still be
+ * sending it (a live process on this host, or another host's run within
+ * its lease), else it is uncertain (counted in n->uncertain). fn NULL:
+ * one line each on c->out. All borrowed for the call. */
+struct pb_digest_rec;
+typedef int (*pb_mail_uncertain_fn)(void *ctx, int64_t sub,
+                                    const char *email, const char *period,
+                                    const struct pb_digest_rec *rec,
+                                    int busy);
+int pb_mail_report_uncertain(struct pb_store *st,
+                             const struct pb_mail_config *c,
+                             struct pb_mail_counts *n, pb_mail_uncertain_fn fn,
+                             void *ctx, struct pb_err *err) PB_WUR;
 
 /* The period key of a digest: "D" + day, or "W" + ISO week ("W2024-W23")
  * for weekly; the day range it covers into from/to. PB_EINVAL for a bad

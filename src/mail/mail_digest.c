@@ -1,12 +1,15 @@
 /* mail_digest.c - choosing, rendering and sending digests and confirmation
  * mails, with retries and the sent-log (mail.h). */
+#include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "core/date.h"
 #include "core/mem.h"
@@ -27,9 +30,10 @@
 
 #define MAX_MAIL (4u << 20)
 #define CANDIDATES 500
-/* How long a run holds a digest it sends (all attempts and waits fit);
- * a run that dies leaves it to the next after this */
-#define LEASE_S 1800
+/* How long one SMTP transaction may take (curl's connect and transfer
+ * timeouts fit): a digest claimed longer ago by a run on another host, or
+ * by a process that is gone, is reported as uncertain */
+#define LEASE_S 300
 
 /* Everything one run needs. */
 struct run {
@@ -40,6 +44,19 @@ struct run {
     unsigned char key[PB_MAIL_KEY_BYTES];
     char host[128];  /* for Message-IDs */
     const char *day; /* the digest day */
+    char by[128];    /* "host pid": who claims a digest (pb_store_digest_claim) */
+    /* PB_TEST_CRASH_AT=POINT[:N]: the test hook that kills the process
+     * (SIGKILL) the Nth time (1) a digest reaches POINT: "before-claim",
+     * "before-smtp" (claimed, nothing sent), "after-smtp" (accepted by the
+     * server, not yet marked sent). docs/MAIL.md */
+    char crash_at[32];
+    int crash_n, crash_seen;
+    /* digests this run left uncertain and said so already */
+    struct {
+        int64_t sub;
+        char period[16];
+    } told[8];
+    size_t n_told;
 };
 
 static void say(const struct run *r, const char *fmt, ...) PB_PRINTF(2, 3);
@@ -93,6 +110,21 @@ static int begin(struct run *r, struct pb_store *st,
         return pb_err_set(err, PB_EINVAL, "links need the site's address "
                                           "(--base-url http(s)://...)");
     url_host(c->base_url, r->host, sizeof r->host);
+    char hn[64] = "";
+    if (gethostname(hn, sizeof hn - 1))
+        snprintf(hn, sizeof hn, "localhost");
+    hn[strcspn(hn, " \t\r\n")] = '\0';
+    snprintf(r->by, sizeof r->by, "%s %ld", hn, (long)getpid());
+    const char *crash = getenv("PB_TEST_CRASH_AT");
+    if (crash && *crash) {
+        snprintf(r->crash_at, sizeof r->crash_at, "%s", crash);
+        char *colon = strchr(r->crash_at, ':');
+        r->crash_n = 1;
+        if (colon) {
+            *colon = '\0';
+            r->crash_n = atoi(colon + 1) > 0 ? atoi(colon + 1) : 1;
+        }
+    }
     if (pb_store_mail_key(st, r->key))
         return pb_err_set(err, PB_EDB, "cannot read the mail secret: %s",
                           pb_store_errmsg(st));
@@ -323,22 +355,38 @@ static int follows(const struct pb_sub *s, const struct pb_paper *p,
     return hit;
 }
 
-/* The pids for s's digest over [from, to]: top_n trending first, then
- * those matching a follow, at most max_papers. */
+/* Append it to v (n of cap) unless its pid is there already. */
+static void add_item(struct pb_digest_item *v, size_t *n, size_t cap,
+                     const struct pb_digest_item *it)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (v[i].pid == it->pid)
+            return;
+    if (*n < cap)
+        v[(*n)++] = *it;
+}
+
+/* The papers of s's digest over [from, to], chosen at now: top_n trending
+ * first, then those matching a follow, then those added to a followed
+ * collection since the previous digest; at most max_papers. */
 static int choose(struct run *r, const struct pb_sub *s, const char *from,
-                  const char *to, int64_t **out, size_t *out_n)
+                  const char *to, int64_t now, struct pb_digest_item **out,
+                  size_t *out_n)
 {
     int64_t *cand = NULL;
-    size_t n = 0, k = 0;
+    struct pb_digest_item *ci = NULL;
+    size_t n = 0, k = 0, n_ci = 0;
     int rc = pb_store_mail_candidates(r->st, s->id, from, to, CANDIDATES,
                                       &cand, &n);
     if (rc)
         return rc;
     size_t max = s->max_papers > 0 ? (size_t)s->max_papers : 20;
-    int64_t *v = pb_calloc(n ? n : 1, sizeof *v);
+    struct pb_digest_item *v = pb_calloc(max, sizeof *v);
     char *taken = pb_calloc(n ? n : 1, 1);
-    for (size_t i = 0; i < n && i < (size_t)s->top_n && k < max; i++)
-        v[k++] = cand[i], taken[i] = 1;
+    for (size_t i = 0; i < n && i < (size_t)s->top_n && k < max; i++) {
+        v[k++] = (struct pb_digest_item){cand[i], PB_DSRC_PERIOD, 0};
+        taken[i] = 1;
+    }
     if (s->categories[0] || s->authors[0] || s->keywords[0]) {
         struct pb_buf why;
         pb_buf_init(&why, 4096);
@@ -347,14 +395,20 @@ static int choose(struct run *r, const struct pb_sub *s, const char *from,
             pb_paper_init(&p);
             if (!taken[i] && !(rc = pb_store_paper_get_pid(r->st, cand[i], &p))
                 && follows(s, &p, &why))
-                v[k++] = cand[i];
+                v[k++] = (struct pb_digest_item){cand[i], PB_DSRC_PERIOD, 0};
             if (rc == PB_ENOTFOUND)
                 rc = PB_OK;
             pb_paper_clear(&p);
         }
         pb_buf_clear(&why);
     }
+    if (!rc && s->n_colls && k < max &&
+        !(rc = pb_store_mail_coll_candidates(r->st, s, now, CANDIDATES, &ci,
+                                             &n_ci)))
+        for (size_t i = 0; i < n_ci && k < max; i++)
+            add_item(v, &k, max, &ci[i]);
     free(cand);
+    free(ci);
     free(taken);
     if (rc) {
         free(v);
@@ -380,20 +434,21 @@ static char *plain(const char *s, size_t max)
     return pb_text_latex_plain(s, n);
 }
 
-static int render_paper(struct run *r, const struct pb_sub *s,
+/* One paper: title, authors, upvotes and why it is here (reason, "" for
+ * none: "you follow cs.CL; in collection Reading list"), link, abstract. */
+static int render_paper(struct run *r, const char *reason,
                         const struct pb_paper *p, size_t i,
                         struct pb_buf *text, struct pb_buf *html)
 {
     int rc = PB_OK;
     char *title = plain(p->title, PB_MAX_TITLE);
     char *abs = plain(p->abstract, 900);
-    struct pb_buf url, tmp, why;
+    struct pb_buf url, tmp;
     pb_buf_init(&url, 4096);
     pb_buf_init(&tmp, 8192);
-    pb_buf_init(&why, 4096);
     TRY(pb_buf_printf(&url, "%s/papers/", r->c->base_url));
     TRY(pb_web_url_s(&url, p->id));
-    int followed = follows(s, p, &why);
+    int followed = reason[0] != '\0';
     /* text */
     TRY(pb_buf_printf(text, "%zu. ", i + 1));
     TRY(pb_mail_wrap(text, title, 3, 72));
@@ -408,8 +463,8 @@ static int render_paper(struct run *r, const struct pb_sub *s,
     TRY(pb_buf_printf(text, "\n   %" PRId64 " %s", up,
                       up == 1 ? "upvote" : "upvotes"));
     if (followed) {
-        TRY(pb_buf_puts(text, " - you follow "));
-        TRY(pb_mail_plain_line(text, pb_buf_cstr(&why)));
+        TRY(pb_buf_puts(text, " - "));
+        TRY(pb_mail_plain_line(text, reason));
     }
     TRY(pb_buf_printf(text, "\n   %s\n", pb_buf_cstr(&url)));
     if (abs[0]) {
@@ -436,8 +491,8 @@ static int render_paper(struct run *r, const struct pb_sub *s,
         TRY(pb_buf_puts(html, " et al."));
     TRY(pb_buf_printf(html, " &middot; &#9650; %" PRId64, up));
     if (followed) {
-        TRY(pb_buf_puts(html, " &middot; you follow "));
-        TRY(pb_web_html_s(html, pb_buf_cstr(&why)));
+        TRY(pb_buf_puts(html, " &middot; "));
+        TRY(pb_web_html_s(html, reason));
     }
     TRY(pb_buf_puts(html, "</div>"));
     if (tmp.len) {
@@ -452,12 +507,39 @@ out:
     free(abs);
     pb_buf_clear(&url);
     pb_buf_clear(&tmp);
-    pb_buf_clear(&why);
+    return rc;
+}
+
+/* Why item it (paper p) is in s's digest, into why: "you follow cs.CL",
+ * "in collection Reading list", both joined by "; ", or "". */
+static int reason(struct run *r, const struct pb_sub *s,
+                  const struct pb_digest_item *it, const struct pb_paper *p,
+                  struct pb_buf *why)
+{
+    struct pb_buf f;
+    pb_buf_init(&f, 4096);
+    int rc = PB_OK;
+    pb_buf_reset(why);
+    if (it->src != PB_DSRC_RECOMMENDED && follows(s, p, &f))
+        rc = pb_buf_printf(why, "you follow %s", pb_buf_cstr(&f));
+    if (!rc && it->src == PB_DSRC_COLLECTION) {
+        char name[101];
+        int nrc = pb_store_mail_coll_name(r->st, it->coll, name);
+        if (nrc == PB_ENOTFOUND) /* deleted since it was chosen */
+            snprintf(name, sizeof name, "#%" PRId64, it->coll);
+        else if (nrc)
+            rc = nrc;
+        if (!rc)
+            rc = pb_buf_printf(why, "%sin collection %s",
+                               why->len ? "; " : "", name);
+    }
+    pb_buf_clear(&f);
     return rc;
 }
 
 static int render_digest(struct run *r, const struct pb_sub *s,
-                         const char *period, const int64_t *pids, size_t n,
+                         const char *period,
+                         const struct pb_digest_item *items, size_t n,
                          const char *unsub, const char *prefs,
                          struct pb_buf *subject,
                          struct pb_buf *text, struct pb_buf *html)
@@ -492,15 +574,25 @@ static int render_digest(struct run *r, const struct pb_sub *s,
                                                           : "Daily"));
     TRY(pb_web_html_s(html, label));
     TRY(pb_buf_puts(html, "</div></td></tr>"));
-    size_t shown = 0;
-    for (size_t i = 0; i < n && !rc; i++) {
-        struct pb_paper p;
-        pb_paper_init(&p);
-        rc = pb_store_paper_get_pid(r->st, pids[i], &p);
-        if (rc == PB_ENOTFOUND) { /* deleted since: leave it out */
-            rc = PB_OK;
-        } else if (!rc) {
-            if (!shown) {
+    size_t shown = 0, numbered = 0;
+    struct pb_buf why;
+    pb_buf_init(&why, 4096);
+    /* the papers of the period and the collections, then the
+     * recommendations under their own heading */
+    for (int part = 0; part < 2 && !rc; part++) {
+        int heading = 0;
+        for (size_t i = 0; i < n && !rc; i++) {
+            if ((items[i].src == PB_DSRC_RECOMMENDED) != part)
+                continue;
+            struct pb_paper p;
+            pb_paper_init(&p);
+            rc = pb_store_paper_get_pid(r->st, items[i].pid, &p);
+            if (rc == PB_ENOTFOUND) { /* deleted since: leave it out */
+                rc = PB_OK;
+                pb_paper_clear(&p);
+                continue;
+            }
+            if (!rc && !shown) {
                 char *t = plain(p.title, 200);
                 struct pb_buf tt;
                 pb_buf_init(&tt, 1024);
@@ -509,11 +601,30 @@ static int render_digest(struct run *r, const struct pb_sub *s,
                 pb_buf_clear(&tt);
                 free(t);
             }
+            if (!rc && part && !heading++) {
+                numbered = 0;
+                rc = pb_buf_puts(text, "Recommended for you\n"
+                                       "-------------------\n\n");
+                if (!rc)
+                    rc = pb_buf_puts(html, "<tr><td style=\"padding:20px 0 "
+                                           "4px\"><h2 style=\"margin:0;"
+                                           "font-size:18px;color:#b3261e\">"
+                                           "Recommended for you</h2><div "
+                                           "style=\"color:#555;font-size:"
+                                           "13px\">From the papers you "
+                                           "upvoted and collected</div>"
+                                           "</td></tr>");
+            }
             if (!rc)
-                rc = render_paper(r, s, &p, shown++, text, html);
+                rc = reason(r, s, &items[i], &p, &why);
+            if (!rc)
+                rc = render_paper(r, pb_buf_cstr(&why), &p, numbered++, text,
+                                  html);
+            shown++;
+            pb_paper_clear(&p);
         }
-        pb_paper_clear(&p);
     }
+    pb_buf_clear(&why);
     if (rc)
         goto out;
     if (n > 1)
@@ -554,12 +665,41 @@ out:
 
 /* --- sending digests ------------------------------------------------------- */
 
-/* Send the logged digest (s, period): its papers as logged, its
- * Message-ID; then mark the outcome. */
+/* The test hook (PB_TEST_CRASH_AT): die here, as a power cut would. */
+static void crash_point(struct run *r, const char *point)
+{
+    if (r->crash_at[0] && !strcmp(r->crash_at, point) &&
+        ++r->crash_seen == r->crash_n) {
+        if (r->c->out)
+            fflush(r->c->out);
+        raise(SIGKILL);
+    }
+}
+
+/* The wait before a later run tries a deferred digest again: retry_s,
+ * doubled per failed run, at most a day. */
+static int64_t retry_wait(const struct run *r, int attempts)
+{
+    int64_t wait = r->c->retry_s > 0 ? r->c->retry_s : 300;
+    for (int i = 0; i < attempts && wait < 86400; i++)
+        wait *= 2;
+    return wait > 86400 ? 86400 : wait;
+}
+
+/*
+ * Send the logged digest (s, period): its papers as logged, its
+ * Message-ID. Each attempt is one SMTP transaction under a claim written
+ * durably before it (pb_store_digest_claim): a crash at any point leaves
+ * the digest either prepared (nothing went out: sent later) or SENDING
+ * (it may have gone out: never sent again without an admin's word). A
+ * failure the server answered before taking the message releases the
+ * claim and is retried with backoff; one after the whole message went
+ * out without an answer leaves it SENDING (uncertain).
+ */
 static int send_logged(struct run *r, const struct pb_sub *s,
                        const char *period, const struct pb_digest_rec *rec)
 {
-    int64_t *pids = NULL;
+    struct pb_digest_item *items = NULL;
     size_t n = 0;
     struct pb_buf subject, text, html, msg, unsub, prefs;
     pb_buf_init(&prefs, 4096);
@@ -568,19 +708,12 @@ static int send_logged(struct run *r, const struct pb_sub *s,
     pb_buf_init(&html, MAX_MAIL);
     pb_buf_init(&msg, MAX_MAIL);
     pb_buf_init(&unsub, 4096);
-    /* one run at a time per digest; the lease covers every attempt */
-    int64_t t0 = now_s(r);
-    int rc = pb_store_digest_claim(r->st, s->id, period, t0, t0 + LEASE_S);
-    if (rc == PB_EBUSY) {
-        r->n->already++;
-        rc = PB_OK;
-        goto out;
-    }
-    if (rc || (rc = pb_store_digest_papers(r->st, s->id, period, &pids, &n)))
+    int rc = pb_store_digest_papers(r->st, s->id, period, &items, &n);
+    if (rc)
         goto out;
     mail_link(&unsub, r, "/mail/unsubscribe", PB_MAIL_TOKEN_UNSUB, s, 0);
     mail_link(&prefs, r, "/mail/preferences", PB_MAIL_TOKEN_UNSUB, s, 0);
-    TRY(render_digest(r, s, period, pids, n, pb_buf_cstr(&unsub),
+    TRY(render_digest(r, s, period, items, n, pb_buf_cstr(&unsub),
                       pb_buf_cstr(&prefs), &subject, &text, &html));
     int64_t now = now_s(r);
     struct pb_mail_msg m = {
@@ -590,8 +723,50 @@ static int send_logged(struct run *r, const struct pb_sub *s,
         .text = pb_buf_cstr(&text), .html = pb_buf_cstr(&html),
     };
     TRY(pb_mail_msg_render(&m, &msg));
+    const struct pb_mail_config *c = r->c;
+    int tries = c->tries > 0 ? c->tries : 3, tried = 0;
+    int64_t wait = c->backoff_ms > 0 ? c->backoff_ms : 2000;
     struct pb_smtp_result res;
-    rc = deliver(r, s->email, &msg, &res);
+    memset(&res, 0, sizeof res);
+    rc = PB_EIO;
+    for (int i = 0; i < tries; i++) {
+        if (stopped(r)) {
+            rc = PB_EINTR;
+            break;
+        }
+        if (i) {
+            say(r, "  retry %d in %" PRId64 " ms (%s)", i, wait, res.msg);
+            c->clock->sleep_ms(c->clock->ctx, wait);
+            wait *= 2;
+        }
+        crash_point(r, "before-claim");
+        now = now_s(r);
+        rc = pb_store_digest_claim(r->st, s->id, period, now, now + LEASE_S,
+                                   r->by);
+        if (rc == PB_EBUSY) { /* another run took it meanwhile */
+            if (!tried)
+                r->n->already++;
+            rc = PB_OK;
+            goto out;
+        }
+        if (rc)
+            goto out;
+        tried++;
+        crash_point(r, "before-smtp");
+        rc = c->smtp->send(c->smtp->ctx, c->from, s->email, msg.p, msg.len,
+                           &res);
+        if (rc == PB_OK)
+            crash_point(r, "after-smtp");
+        if (rc != PB_EIO || res.uncertain)
+            break;
+        /* the server did not take it: free for the next attempt (or, if
+         * we die in the wait, for the next run) */
+        if (pb_store_digest_mark(r->st, s->id, period, PB_DIGEST_PREPARED,
+                                 rec->attempts, 0, now_s(r))) {
+            rc = PB_EDB;
+            goto out;
+        }
+    }
     int attempts = rec->attempts + 1;
     now = now_s(r); /* after the retries' waits */
     if (rc == PB_OK) {
@@ -615,26 +790,33 @@ static int send_logged(struct run *r, const struct pb_sub *s,
             say(r, "paused %s: refused %d times in a row", s->email,
                 s->refusals + 1);
         }
-    } else if (rc == PB_EINTR) { /* stopped before trying: release it */
-        if (pb_store_digest_mark(r->st, s->id, period, PB_DIGEST_PREPARED,
-                                 rec->attempts, 0, now))
-            rc = PB_EDB;
+    } else if (rc == PB_EIO && res.uncertain) {
+        /* left SENDING: reported by pb_mail_report_uncertain() */
+        r->n->uncertain++;
+        if (r->n_told < sizeof r->told / sizeof r->told[0]) {
+            r->told[r->n_told].sub = s->id;
+            snprintf(r->told[r->n_told].period, sizeof r->told[0].period,
+                     "%s", period);
+            r->n_told++;
+        }
+        say(r, "uncertain: %s %s <%s>: %s (the server may have it: not "
+               "sent again unless released, docs/MAIL.md)",
+            period, s->email, rec->message_id, res.msg);
+        pb_err_set(r->err, PB_EIO, "%s: %s", s->email, res.msg);
     } else if (rc == PB_EIO) {
-        int64_t wait = r->c->retry_s > 0 ? r->c->retry_s : 300;
-        for (int i = 0; i < rec->attempts && wait < 86400; i++)
-            wait *= 2;
-        if (wait > 86400)
-            wait = 86400;
+        int64_t w = retry_wait(r, rec->attempts);
         r->n->deferred++;
         say(r, "deferred %s to %s: %s (next try in %" PRId64 " s)", period,
-            s->email, res.msg, wait);
+            s->email, res.msg, w);
         pb_err_set(r->err, PB_EIO, "%s: %s", s->email, res.msg);
         if (pb_store_digest_mark(r->st, s->id, period, PB_DIGEST_PREPARED,
-                                 attempts, now + wait, now))
+                                 tried ? attempts : rec->attempts, now + w,
+                                 now))
             rc = PB_EDB;
     }
+    /* PB_EINTR: stopped between attempts; the digest is prepared */
 out:
-    free(pids);
+    free(items);
     pb_buf_clear(&subject);
     pb_buf_clear(&text);
     pb_buf_clear(&html);
@@ -649,7 +831,7 @@ static int digest_one(void *ctx, const struct pb_sub *s)
     struct run *r = ctx;
     char key[16], from[11], to[11], mid[200];
     struct pb_digest_rec rec;
-    int64_t *pids = NULL;
+    struct pb_digest_item *items = NULL;
     size_t n = 0;
     if (stopped(r))
         return PB_EINTR;
@@ -660,8 +842,9 @@ static int digest_one(void *ctx, const struct pb_sub *s)
         return pb_err_set(r->err, rc, "--date %s: not a day", r->day);
     rc = pb_store_digest_get(r->st, s->id, key, &rec);
     if (!rc) {
-        if (rec.state != PB_DIGEST_PREPARED &&
-            rec.state != PB_DIGEST_SENDING) {
+        if (rec.state == PB_DIGEST_SENDING) /* reported as uncertain */
+            return PB_OK;
+        if (rec.state != PB_DIGEST_PREPARED) {
             r->n->already++;
             return PB_OK;
         }
@@ -673,7 +856,10 @@ static int digest_one(void *ctx, const struct pb_sub *s)
     }
     if (rc != PB_ENOTFOUND)
         return rc;
-    if ((rc = choose(r, s, from, to, &pids, &n)))
+    /* one moment for choosing and logging: the collections' window ends
+     * where the next digest's begins */
+    int64_t now = now_s(r);
+    if ((rc = choose(r, s, from, to, now, &items, &n)))
         goto out;
     if (!n) {
         r->n->empty++;
@@ -690,7 +876,7 @@ static int digest_one(void *ctx, const struct pb_sub *s)
     sodium_bin2hex(hex, sizeof hex, rnd, sizeof rnd);
     snprintf(mid, sizeof mid, "pb.%s.%" PRId64 ".%s@%s", key, s->id, hex,
              r->host);
-    rc = pb_store_digest_prepare(r->st, s->id, key, mid, pids, n, now_s(r));
+    rc = pb_store_digest_prepare(r->st, s->id, key, mid, items, n, now);
     if (rc == PB_EEXIST) { /* another run logged it first */
         rc = PB_OK;
         goto out;
@@ -699,7 +885,7 @@ static int digest_one(void *ctx, const struct pb_sub *s)
         goto out;
     rc = send_logged(r, s, key, &rec);
 out:
-    free(pids);
+    free(items);
     return rc;
 }
 
@@ -737,6 +923,76 @@ int pb_mail_retry_due(struct pb_store *st, const struct pb_mail_config *c,
     return rc;
 }
 
+/* --- uncertain digests --------------------------------------------------- */
+
+struct report {
+    struct run *r;
+    int64_t now;
+    pb_mail_uncertain_fn fn;
+    void *ctx;
+};
+
+/* Whether the run "host pid" may still be sending: this host's process
+ * alive (not this one: a run never leaves its own claim while it goes
+ * on), or another host's within its lease. */
+static int may_be_sending(const struct run *r, const char *by,
+                          int64_t lease_until, int64_t now)
+{
+    if (!strcmp(by, r->by))
+        return 0;
+    const char *sp = strrchr(by, ' ');
+    if (!sp || now >= lease_until)
+        return 0;
+    size_t hl = (size_t)(sp - by);
+    if (hl != strcspn(r->by, " ") || strncmp(by, r->by, hl))
+        return 1; /* another host: trust the lease */
+    long pid = strtol(sp + 1, NULL, 10);
+    return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+static int report_one(void *ctx, int64_t sub, const char *email,
+                      const char *period, const struct pb_digest_rec *rec)
+{
+    struct report *rp = ctx;
+    for (size_t i = 0; !rp->fn && i < rp->r->n_told; i++)
+        if (rp->r->told[i].sub == sub &&
+            !strcmp(rp->r->told[i].period, period))
+            return PB_OK; /* this run said so when it happened */
+    int busy = may_be_sending(rp->r, rec->claimed_by, rec->next_try, rp->now);
+    char at[21];
+    pb_time_format(rec->claimed_at, at);
+    if (!busy)
+        rp->r->n->uncertain++;
+    if (rp->fn)
+        return rp->fn(rp->ctx, sub, email, period, rec, busy);
+    if (busy)
+        say(rp->r, "sending: %s %s <%s>: by %s since %s", period, email,
+            rec->message_id, rec->claimed_by, at);
+    else
+        say(rp->r, "uncertain: %s %s <%s>: handed to the server at %s by %s, "
+                   "which stopped before it knew the answer; not sent again "
+                   "(if it was not delivered: paperboy digest release %s "
+                   "%s)", period, email, rec->message_id, at,
+            rec->claimed_by, email, period);
+    return PB_OK;
+}
+
+int pb_mail_report_uncertain(struct pb_store *st,
+                             const struct pb_mail_config *c,
+                             struct pb_mail_counts *n, pb_mail_uncertain_fn fn,
+                             void *ctx, struct pb_err *err)
+{
+    struct run r;
+    int rc = begin(&r, st, c, n, err);
+    if (rc)
+        return rc;
+    struct report rp = {&r, now_s(&r), fn, ctx};
+    rc = pb_store_digest_sending_each(st, report_one, &rp);
+    if (rc == PB_EDB)
+        pb_err_set(err, rc, "store: %s", pb_store_errmsg(st));
+    return rc;
+}
+
 int pb_mail_send_digests(struct pb_store *st, const struct pb_mail_config *c,
                          const char *day, struct pb_mail_counts *n,
                          struct pb_err *err)
@@ -763,6 +1019,14 @@ int pb_mail_send_digests(struct pb_store *st, const struct pb_mail_config *c,
     rc = pb_store_digest_due(st, now_s(&r), due_one, &r);
     if (!rc)
         rc = pb_store_sub_each(st, PB_SUB_ACTIVE, digest_one, &r);
+    /* digests a crash (or a lost answer) left uncertain, every run until
+     * an admin settles them; counted apart from this run's new ones */
+    if (rc != PB_EDB && !c->dry_run) {
+        struct report rp = {&r, now_s(&r), NULL, NULL};
+        int rrc = pb_store_digest_sending_each(st, report_one, &rp);
+        if (!rc)
+            rc = rrc;
+    }
     if (rc == PB_EDB)
         pb_err_set(err, rc, "store: %s", pb_store_errmsg(st));
     return rc;

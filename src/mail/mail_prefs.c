@@ -109,6 +109,67 @@ static int list(const char *s, const char *seps, char kind, char out_sep,
     return PB_OK;
 }
 
+/* One collection: "12", or a link whose path ends in /collections/12. */
+static int coll_id(const char *p, size_t n, int64_t *out)
+{
+    while (n && p[n - 1] == '/')
+        n--;
+    for (size_t i = n; i >= 13; i--)
+        if (!memcmp(p + i - 13, "/collections/", 13)) {
+            p += i, n -= i;
+            break;
+        }
+    if (!n || n > 16)
+        return PB_EINVAL;
+    int64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] < '0' || p[i] > '9')
+            return PB_EINVAL;
+        v = v * 10 + (p[i] - '0');
+    }
+    if (v < 1 || v > ((int64_t)1 << 53))
+        return PB_EINVAL;
+    *out = v;
+    return PB_OK;
+}
+
+static int colls(const char *s, struct pb_sub *out, char *why, size_t wcap)
+{
+    out->n_colls = 0;
+    if (!s)
+        return PB_OK;
+    for (const char *p = s; *p;) {
+        size_t n = strcspn(p, " ,\t\r\n");
+        if (n) {
+            int64_t id;
+            if (coll_id(p, n, &id)) {
+                snprintf(why, wcap, "collections: \"%.*s\" is not a "
+                         "collection's number or link",
+                         (int)(n > 40 ? 40 : n), p);
+                return PB_EINVAL;
+            }
+            size_t at = 0;
+            while (at < out->n_colls && out->colls[at] < id)
+                at++;
+            if (at == out->n_colls || out->colls[at] != id) {
+                if (out->n_colls == PB_SUB_COLLS_MAX) {
+                    snprintf(why, wcap, "collections: at most %d",
+                             PB_SUB_COLLS_MAX);
+                    return PB_EINVAL;
+                }
+                memmove(out->colls + at + 1, out->colls + at,
+                        (out->n_colls - at) * sizeof out->colls[0]);
+                out->colls[at] = id;
+                out->n_colls++;
+            }
+        }
+        p += n;
+        if (*p)
+            p++;
+    }
+    return PB_OK;
+}
+
 int pb_mail_prefs_parse(const struct pb_mail_form *f, struct pb_sub *out,
                         char *why, size_t cap)
 {
@@ -153,8 +214,17 @@ int pb_mail_prefs_parse(const struct pb_mail_form *f, struct pb_sub *out,
         list(f->authors, ";\n", 't', '\n', out->authors, sizeof out->authors,
              "authors", why, cap) ||
         list(f->keywords, ",\n", 't', '\n', out->keywords,
-             sizeof out->keywords, "keywords", why, cap))
+             sizeof out->keywords, "keywords", why, cap) ||
+        colls(f->collections, out, why, cap))
         return PB_EINVAL;
+    if (!f->recs || !*f->recs || !strcmp(f->recs, "0")) {
+        out->recs = 0;
+    } else if (!strcmp(f->recs, "1") || !strcmp(f->recs, "on")) {
+        out->recs = 1;
+    } else {
+        snprintf(why, cap, "recommendations: on or off");
+        return PB_EINVAL;
+    }
     out->state = PB_SUB_PENDING;
     return PB_OK;
 }

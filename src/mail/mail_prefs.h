@@ -19,6 +19,10 @@ struct pb_mail_form {
     const char *categories; /* words like cs.CL, split on spaces/commas */
     const char *authors;    /* names, one per line or split on ';' */
     const char *keywords;   /* one per line or split on ',' */
+    const char *collections; /* collection numbers or links (.../collections/
+                                12), split on spaces, commas, lines */
+    const char *recs;       /* "1" or "on": recommendations; absent, "",
+                               "0": none */
 };
 
 #define PB_MAIL_TOP_MAX 50
@@ -30,8 +34,10 @@ struct pb_mail_form {
  * (pb_mail_addr_ok); numbers in range; categories of [A-Za-z0-9.-] up to
  * 32 bytes; authors and keywords trimmed, controls removed, each at most
  * PB_MAIL_ITEM_MAX bytes, duplicates dropped; every list within
- * PB_SUB_LIST_MAX. PB_EINVAL with a reason for people in why (cap bytes)
- * otherwise.
+ * PB_SUB_LIST_MAX; collections as ids (1..2^53), duplicates dropped,
+ * ascending, at most PB_SUB_COLLS_MAX (whether each may be followed is
+ * the store's question: pb_store_mail_coll_visible). out->member is 0.
+ * PB_EINVAL with a reason for people in why (cap bytes) otherwise.
  */
 int pb_mail_prefs_parse(const struct pb_mail_form *f, struct pb_sub *out,
                         char *why, size_t cap) PB_WUR;

@@ -15,6 +15,10 @@
 struct pb_smtp_result {
     int code;      /* the last SMTP reply code, 0 when none came */
     char msg[256]; /* for people: curl's error text or the reply */
+    int uncertain; /* with PB_EIO: the whole message went out and no reply
+                      to its end came (the connection dropped, a timeout):
+                      the server may have accepted it; never resend it
+                      automatically */
 };
 
 struct pb_smtp {

@@ -17,14 +17,18 @@ struct pb_smtp_curl {
 struct reader {
     const char *p;
     size_t len, off;
+    int eof; /* curl has every byte: the end-of-data dot goes next (or
+                went); from here a missing answer is no proof of refusal */
 };
 
 static size_t read_cb(char *buf, size_t size, size_t n, void *ctx)
 {
     struct reader *r = ctx;
     size_t want = size * n, left = r->len - r->off;
-    if (want > left)
+    if (want >= left) {
         want = left;
+        r->eof = 1;
+    }
     memcpy(buf, r->p + r->off, want);
     r->off += want;
     return want;
@@ -34,7 +38,7 @@ static int send_one(void *ctx, const char *from, const char *to,
                     const char *data, size_t len, struct pb_smtp_result *res)
 {
     struct pb_smtp_curl *c = ctx;
-    struct reader r = {data, len, 0};
+    struct reader r = {data, len, 0, 0};
     char envfrom[300], rcpt[300];
     memset(res, 0, sizeof *res);
     snprintf(envfrom, sizeof envfrom, "<%s>", from);
@@ -85,6 +89,13 @@ static int send_one(void *ctx, const char *from, const char *to,
      * on this address; a 5xx to our sender or to authentication is our
      * configuration (never the subscriber's fault); no reply at all
      * (connection, TLS, timeout) or a 4xx may pass later */
+    /* the whole message went out and the server's answer to its end
+     * never came (a dropped connection, a timeout): it may have been
+     * accepted. A 4xx or 5xx answer is a definite no. */
+    if (r.eof && !(code >= 400 && code < 600)) {
+        res->uncertain = 1;
+        return PB_EIO;
+    }
     int ours = cc == CURLE_LOGIN_DENIED || code == 530 || code == 534 ||
                code == 535 || code == 538 ||
                !strncmp(ebuf, "MAIL failed", 11);

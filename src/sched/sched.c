@@ -189,11 +189,12 @@ static void mail_job(struct pb_sched *s, struct pb_store *st,
     if (!rc)
         rc = digests ? pb_mail_send_digests(st, mc, NULL, &n, &err)
                      : pb_mail_retry_due(st, mc, &n, &err);
-    if (digests || rc || n.sent || n.confirmations || n.refused)
+    if (digests || rc || n.sent || n.confirmations || n.refused ||
+        n.uncertain)
         logf_(s, "mail: %d digests sent, %d confirmations, %d already sent, "
-                 "%d deferred, %d refused, %d paused%s%s",
+                 "%d deferred, %d refused, %d paused, %d uncertain%s%s",
               n.sent, n.confirmations, n.already, n.deferred, n.refused,
-              n.paused, rc && rc != PB_EINTR ? ": " : "",
+              n.paused, n.uncertain, rc && rc != PB_EINTR ? ": " : "",
               rc && rc != PB_EINTR ? err.msg : "");
 }
 
@@ -219,6 +220,8 @@ static void *run(void *arg)
     mc.clock = &s->clock;
     mc.stop = &s->stop;
     mc.out = s->o.log; /* refusals and pauses are reported in the log */
+    if (!mc.db_path)
+        mc.db_path = s->o.db_path; /* its semantic index: recommendations */
     int64_t now = (int64_t)time(NULL);
     int every = s->o.confirm_every_s > 0 ? s->o.confirm_every_s : 5;
     int64_t margin = s->o.arxiv_margin_s > 0 ? s->o.arxiv_margin_s : 1800;

@@ -156,6 +156,23 @@ static const char *const migrations[] = {
     " pid INTEGER NOT NULL REFERENCES papers(pid),"
     " at INTEGER NOT NULL,"
     " PRIMARY KEY(member, pid)) WITHOUT ROWID;",
+
+    /* 6: digests: a subscription made by a member, recommendations on or
+     * off, followed collections, the section each mailed paper came from,
+     * and who is sending a digest (store_mail.h, docs/MAIL.md) */
+    "ALTER TABLE subscribers ADD COLUMN member INTEGER"
+    " REFERENCES members(id);"
+    "ALTER TABLE subscribers ADD COLUMN recs INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE sub_collections("
+    " sub INTEGER NOT NULL REFERENCES subscribers(id),"
+    " coll INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,"
+    " since INTEGER NOT NULL,"               /* followed from */
+    " PRIMARY KEY(sub, coll)) WITHOUT ROWID;"
+    "CREATE INDEX sub_collections_coll ON sub_collections(coll);"
+    "ALTER TABLE mail_papers ADD COLUMN src INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE mail_papers ADD COLUMN coll INTEGER;"
+    "ALTER TABLE mail_digests ADD COLUMN claimed_by TEXT;"
+    "ALTER TABLE mail_digests ADD COLUMN claimed_at INTEGER;",
 };
 
 int pb_store_schema_version(void)

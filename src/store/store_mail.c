@@ -12,7 +12,9 @@
 #define SUB_COLS                                                             \
     "id, email, state, freq, top_n, max_papers, categories, authors,"        \
     " keywords, created, coalesce(confirmed, 0), coalesce(confirm_sent, 0),"  \
-    " refusals, coalesce(last_error, '')"
+    " refusals, coalesce(last_error, ''), coalesce(member, 0),"               \
+    " EXISTS(SELECT 1 FROM members m WHERE m.id = subscribers.member"         \
+    "  AND m.disabled = 0), recs"
 
 static int prep(struct pb_store *st, const char *sql, sqlite3_stmt **s)
 {
@@ -51,6 +53,66 @@ static void read_sub(sqlite3_stmt *s, struct pb_sub *o)
     o->confirm_sent = sqlite3_column_int64(s, 11);
     o->refusals = sqlite3_column_int(s, 12);
     col_text(s, 13, o->last_error, sizeof o->last_error);
+    o->member = sqlite3_column_int64(s, 14);
+    o->member_ok = o->member && sqlite3_column_int(s, 15);
+    o->recs = sqlite3_column_int(s, 16);
+}
+
+/* o's followed collections, ascending. */
+static int read_colls(struct pb_store *st, struct pb_sub *o)
+{
+    sqlite3_stmt *s = NULL;
+    o->n_colls = 0;
+    if (prep(st, "SELECT coll FROM sub_collections WHERE sub = ?1"
+                 " ORDER BY coll", &s))
+        return PB_EDB;
+    sqlite3_bind_int64(s, 1, o->id);
+    int r;
+    while ((r = sqlite3_step(s)) == SQLITE_ROW)
+        if (o->n_colls < PB_SUB_COLLS_MAX)
+            o->colls[o->n_colls++] = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return r == SQLITE_DONE ? PB_OK : PB_EDB;
+}
+
+/* Make sub's followed collections those of p: the others dropped, new
+ * ones followed from now, one already followed keeps its start. Inside
+ * the caller's transaction. */
+static int write_colls(struct pb_store *st, int64_t sub,
+                       const struct pb_sub *p, int64_t now)
+{
+    sqlite3_stmt *s = NULL;
+    int64_t since[PB_SUB_COLLS_MAX];
+    for (size_t i = 0; i < p->n_colls; i++)
+        since[i] = now;
+    int rc = prep(st, "SELECT coll, since FROM sub_collections"
+                      " WHERE sub = ?1", &s);
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(s, 1, sub);
+    int r;
+    while ((r = sqlite3_step(s)) == SQLITE_ROW)
+        for (size_t i = 0; i < p->n_colls; i++)
+            if (p->colls[i] == sqlite3_column_int64(s, 0))
+                since[i] = sqlite3_column_int64(s, 1);
+    sqlite3_finalize(s);
+    if (r != SQLITE_DONE)
+        return PB_EDB;
+    if ((rc = prep(st, "DELETE FROM sub_collections WHERE sub = ?1", &s)))
+        return rc;
+    sqlite3_bind_int64(s, 1, sub);
+    if ((rc = exec1(s)))
+        return rc;
+    for (size_t i = 0; i < p->n_colls && !rc; i++) {
+        if ((rc = prep(st, "INSERT OR IGNORE INTO sub_collections(sub, coll,"
+                           " since) VALUES(?1, ?2, ?3)", &s)))
+            break;
+        sqlite3_bind_int64(s, 1, sub);
+        sqlite3_bind_int64(s, 2, p->colls[i]);
+        sqlite3_bind_int64(s, 3, since[i]);
+        rc = exec1(s);
+    }
+    return rc;
 }
 
 int pb_store_mail_key(struct pb_store *st, unsigned char key[32])
@@ -100,7 +162,7 @@ int pb_store_sub_get(struct pb_store *st, int64_t id, struct pb_sub *out)
     else
         rc = r == SQLITE_DONE ? PB_ENOTFOUND : PB_EDB;
     sqlite3_finalize(s);
-    return rc;
+    return rc ? rc : read_colls(st, out);
 }
 
 int pb_store_sub_get_email(struct pb_store *st, const char *email,
@@ -117,7 +179,7 @@ int pb_store_sub_get_email(struct pb_store *st, const char *email,
     else
         rc = r == SQLITE_DONE ? PB_ENOTFOUND : PB_EDB;
     sqlite3_finalize(s);
-    return rc;
+    return rc ? rc : read_colls(st, out);
 }
 
 int pb_store_sub_add(struct pb_store *st, const struct pb_sub *in,
@@ -131,8 +193,10 @@ int pb_store_sub_add(struct pb_store *st, const struct pb_sub *in,
     rc = pb_store_sub_get_email(st, in->email, &cur);
     if (rc == PB_ENOTFOUND) {
         rc = prep(st, "INSERT INTO subscribers(email, state, freq, top_n,"
-                      " max_papers, categories, authors, keywords, created)"
-                      " VALUES(?1, 0, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &s);
+                      " max_papers, categories, authors, keywords, member,"
+                      " recs, created)"
+                      " VALUES(?1, 0, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                  &s);
     } else if (!rc && cur.state == PB_SUB_ACTIVE) {
         *out_id = cur.id;
         goto out;
@@ -141,11 +205,13 @@ int pb_store_sub_add(struct pb_store *st, const struct pb_sub *in,
                     !cur.confirm_sent || now - cur.confirm_sent >= resend_s;
         rc = prep(st, again ? "UPDATE subscribers SET state = 0, freq = ?2,"
                               " top_n = ?3, max_papers = ?4, categories = ?5,"
-                              " authors = ?6, keywords = ?7, refusals = 0,"
+                              " authors = ?6, keywords = ?7, member = ?8,"
+                              " recs = ?9, refusals = 0,"
                               " confirm_sent = NULL WHERE email = ?1"
                             : "UPDATE subscribers SET freq = ?2, top_n = ?3,"
                               " max_papers = ?4, categories = ?5,"
-                              " authors = ?6, keywords = ?7 WHERE email = ?1",
+                              " authors = ?6, keywords = ?7, member = ?8,"
+                              " recs = ?9 WHERE email = ?1",
                   &s);
     }
     if (rc)
@@ -157,12 +223,17 @@ int pb_store_sub_add(struct pb_store *st, const struct pb_sub *in,
     sqlite3_bind_text(s, 5, in->categories, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 6, in->authors, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 7, in->keywords, -1, SQLITE_STATIC);
-    if (sqlite3_bind_parameter_count(s) >= 8)
-        sqlite3_bind_int64(s, 8, now);
+    if (in->member)
+        sqlite3_bind_int64(s, 8, in->member);
+    else
+        sqlite3_bind_null(s, 8);
+    sqlite3_bind_int(s, 9, in->recs ? 1 : 0);
+    if (sqlite3_bind_parameter_count(s) >= 10)
+        sqlite3_bind_int64(s, 10, now);
     if ((rc = exec1(s)))
         goto out;
     rc = pb_store_sub_get_email(st, in->email, &cur);
-    if (!rc)
+    if (!rc && !(rc = write_colls(st, cur.id, in, now)))
         *out_id = cur.id;
 out:
     if (rc) {
@@ -209,13 +280,16 @@ int pb_store_sub_set_state(struct pb_store *st, int64_t id, int state)
 }
 
 int pb_store_sub_set_prefs(struct pb_store *st, int64_t id,
-                           const struct pb_sub *p)
+                           const struct pb_sub *p, int64_t now)
 {
     sqlite3_stmt *s = NULL;
-    if (prep(st, "UPDATE subscribers SET freq = ?2, top_n = ?3,"
-                 " max_papers = ?4, categories = ?5, authors = ?6,"
-                 " keywords = ?7 WHERE id = ?1", &s))
-        return PB_EDB;
+    int rc = pb_store_begin(st);
+    if (rc)
+        return rc;
+    if ((rc = prep(st, "UPDATE subscribers SET freq = ?2, top_n = ?3,"
+                       " max_papers = ?4, categories = ?5, authors = ?6,"
+                       " keywords = ?7, recs = ?8 WHERE id = ?1", &s)))
+        goto out;
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int(s, 2, p->freq);
     sqlite3_bind_int(s, 3, p->top_n);
@@ -223,9 +297,66 @@ int pb_store_sub_set_prefs(struct pb_store *st, int64_t id,
     sqlite3_bind_text(s, 5, p->categories, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 6, p->authors, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 7, p->keywords, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 8, p->recs ? 1 : 0);
+    rc = exec1(s);
+    if (!rc && !sqlite3_changes(st->db))
+        rc = PB_ENOTFOUND;
+    if (!rc)
+        rc = write_colls(st, id, p, now);
+out:
+    if (rc) {
+        pb_store_rollback(st);
+        return rc;
+    }
+    return pb_store_commit(st);
+}
+
+int pb_store_sub_set_member(struct pb_store *st, int64_t id, int64_t member)
+{
+    sqlite3_stmt *s = NULL;
+    if (prep(st, "UPDATE subscribers SET member = nullif(?2, 0)"
+                 " WHERE id = ?1", &s))
+        return PB_EDB;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, member);
     int rc = exec1(s);
     if (!rc && !sqlite3_changes(st->db))
         rc = PB_ENOTFOUND;
+    return rc;
+}
+
+int pb_store_mail_coll_visible(struct pb_store *st, int64_t coll,
+                               int64_t member, char *name)
+{
+    sqlite3_stmt *s = NULL;
+    if (prep(st, "SELECT name FROM collections WHERE id = ?1"
+                 " AND (public = 1 OR (?2 != 0 AND member = ?2))", &s))
+        return PB_EDB;
+    sqlite3_bind_int64(s, 1, coll);
+    sqlite3_bind_int64(s, 2, member);
+    int r = sqlite3_step(s), rc = PB_OK;
+    if (r == SQLITE_ROW) {
+        if (name)
+            col_text(s, 0, name, 101);
+    } else {
+        rc = r == SQLITE_DONE ? PB_ENOTFOUND : PB_EDB;
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+int pb_store_mail_coll_name(struct pb_store *st, int64_t coll, char *name)
+{
+    sqlite3_stmt *s = NULL;
+    if (prep(st, "SELECT name FROM collections WHERE id = ?1", &s))
+        return PB_EDB;
+    sqlite3_bind_int64(s, 1, coll);
+    int r = sqlite3_step(s), rc = PB_OK;
+    if (r == SQLITE_ROW)
+        col_text(s, 0, name, 101);
+    else
+        rc = r == SQLITE_DONE ? PB_ENOTFOUND : PB_EDB;
+    sqlite3_finalize(s);
     return rc;
 }
 
@@ -291,39 +422,52 @@ int pb_store_sub_each(struct pb_store *st, int state, pb_store_sub_fn fn,
     if (r != SQLITE_DONE)
         rc = PB_EDB;
     for (size_t i = 0; i < n && !rc; i++)
-        rc = fn(ctx, &v[i]);
+        if (!(rc = read_colls(st, &v[i])))
+            rc = fn(ctx, &v[i]);
     free(v);
     return rc;
+}
+
+/* of mail_digests d */
+#define DIGEST_COLS                                                          \
+    "d.state, d.message_id, d.attempts, d.next_try, coalesce(d.sent_at, 0),"  \
+    " d.created, coalesce(d.claimed_by, ''), coalesce(d.claimed_at, 0)"
+
+static void read_digest(sqlite3_stmt *s, int i, struct pb_digest_rec *out)
+{
+    memset(out, 0, sizeof *out);
+    out->state = sqlite3_column_int(s, i);
+    col_text(s, i + 1, out->message_id, sizeof out->message_id);
+    out->attempts = sqlite3_column_int(s, i + 2);
+    out->next_try = sqlite3_column_int64(s, i + 3);
+    out->sent_at = sqlite3_column_int64(s, i + 4);
+    out->created = sqlite3_column_int64(s, i + 5);
+    col_text(s, i + 6, out->claimed_by, sizeof out->claimed_by);
+    out->claimed_at = sqlite3_column_int64(s, i + 7);
 }
 
 int pb_store_digest_get(struct pb_store *st, int64_t sub, const char *period,
                         struct pb_digest_rec *out)
 {
     sqlite3_stmt *s = NULL;
-    if (prep(st, "SELECT state, message_id, attempts, next_try,"
-                 " coalesce(sent_at, 0) FROM mail_digests"
-                 " WHERE sub = ?1 AND period = ?2", &s))
+    if (prep(st, "SELECT " DIGEST_COLS " FROM mail_digests d"
+                 " WHERE d.sub = ?1 AND d.period = ?2", &s))
         return PB_EDB;
     sqlite3_bind_int64(s, 1, sub);
     sqlite3_bind_text(s, 2, period, -1, SQLITE_STATIC);
     int r = sqlite3_step(s), rc = PB_OK;
-    if (r == SQLITE_ROW) {
-        memset(out, 0, sizeof *out);
-        out->state = sqlite3_column_int(s, 0);
-        col_text(s, 1, out->message_id, sizeof out->message_id);
-        out->attempts = sqlite3_column_int(s, 2);
-        out->next_try = sqlite3_column_int64(s, 3);
-        out->sent_at = sqlite3_column_int64(s, 4);
-    } else {
+    if (r == SQLITE_ROW)
+        read_digest(s, 0, out);
+    else
         rc = r == SQLITE_DONE ? PB_ENOTFOUND : PB_EDB;
-    }
     sqlite3_finalize(s);
     return rc;
 }
 
 int pb_store_digest_prepare(struct pb_store *st, int64_t sub,
                             const char *period, const char *message_id,
-                            const int64_t *pids, size_t n, int64_t now)
+                            const struct pb_digest_item *items, size_t n,
+                            int64_t now)
 {
     sqlite3_stmt *s = NULL;
     int rc = pb_store_begin(st);
@@ -344,14 +488,17 @@ int pb_store_digest_prepare(struct pb_store *st, int64_t sub,
         goto out;
     }
     if ((rc = prep(st, "INSERT OR IGNORE INTO mail_papers(sub, pid, period,"
-                       " pos) VALUES(?1, ?2, ?3, ?4)", &s)))
+                       " pos, src, coll) VALUES(?1, ?2, ?3, ?4, ?5,"
+                       " nullif(?6, 0))", &s)))
         goto out;
     for (size_t i = 0; i < n && !rc; i++) {
         sqlite3_reset(s);
         sqlite3_bind_int64(s, 1, sub);
-        sqlite3_bind_int64(s, 2, pids[i]);
+        sqlite3_bind_int64(s, 2, items[i].pid);
         sqlite3_bind_text(s, 3, period, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 4, (int64_t)i);
+        sqlite3_bind_int(s, 5, items[i].src);
+        sqlite3_bind_int64(s, 6, items[i].coll);
         if (sqlite3_step(s) != SQLITE_DONE)
             rc = PB_EDB;
     }
@@ -385,38 +532,96 @@ static int collect(sqlite3_stmt *s, int64_t **out, size_t *out_n)
     return PB_OK;
 }
 
+/* Run s (bound) and collect (pid, src, coll) rows, each pid once. */
+static int collect_items(sqlite3_stmt *s, struct pb_digest_item **out,
+                         size_t *out_n)
+{
+    struct pb_digest_item *v = NULL;
+    size_t n = 0, cap = 0;
+    int r;
+    while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t pid = sqlite3_column_int64(s, 0);
+        int dup = 0;
+        for (size_t i = 0; i < n && !dup; i++)
+            dup = v[i].pid == pid;
+        if (dup)
+            continue;
+        if (n == cap)
+            v = pb_reallocarray(v, cap = cap ? cap * 2 : 32, sizeof *v);
+        v[n].pid = pid;
+        v[n].src = sqlite3_column_int(s, 1);
+        v[n].coll = sqlite3_column_int64(s, 2);
+        n++;
+    }
+    sqlite3_finalize(s);
+    if (r != SQLITE_DONE) {
+        free(v);
+        return PB_EDB;
+    }
+    *out = v;
+    *out_n = n;
+    return PB_OK;
+}
+
 int pb_store_digest_papers(struct pb_store *st, int64_t sub,
-                           const char *period, int64_t **out, size_t *out_n)
+                           const char *period, struct pb_digest_item **out,
+                           size_t *out_n)
 {
     sqlite3_stmt *s = NULL;
     *out = NULL;
     *out_n = 0;
-    if (prep(st, "SELECT pid FROM mail_papers WHERE sub = ?1 AND period = ?2"
-                 " ORDER BY pos", &s))
+    if (prep(st, "SELECT pid, src, coalesce(coll, 0) FROM mail_papers"
+                 " WHERE sub = ?1 AND period = ?2 ORDER BY pos", &s))
         return PB_EDB;
     sqlite3_bind_int64(s, 1, sub);
     sqlite3_bind_text(s, 2, period, -1, SQLITE_STATIC);
-    return collect(s, out, out_n);
+    return collect_items(s, out, out_n);
 }
 
-/* Run an UPDATE bound by bind(); PB_OK when it changed one row, PB_EBUSY
- * when none. */
 int pb_store_digest_claim(struct pb_store *st, int64_t sub,
                           const char *period, int64_t now,
-                          int64_t lease_until)
+                          int64_t lease_until, const char *by)
 {
     sqlite3_stmt *s = NULL;
-    if (prep(st, "UPDATE mail_digests SET state = 3, next_try = ?4"
-                 " WHERE sub = ?1 AND period = ?2"
-                 " AND (state = 0 OR (state = 3 AND next_try <= ?3))", &s))
+    /* the claim is the record that this message may be on its way: it
+     * must survive a power cut as well as a crash, so this one commit is
+     * synced (WAL with synchronous=NORMAL survives a killed process but
+     * not the machine's crash) */
+    if (sqlite3_exec(st->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL))
+        return PB_EDB;
+    int rc = prep(st, "UPDATE mail_digests SET state = 3, next_try = ?4,"
+                      " claimed_by = ?5, claimed_at = ?3"
+                      " WHERE sub = ?1 AND period = ?2 AND state = 0", &s);
+    if (!rc) {
+        sqlite3_bind_int64(s, 1, sub);
+        sqlite3_bind_text(s, 2, period, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 3, now);
+        sqlite3_bind_int64(s, 4, lease_until);
+        sqlite3_bind_text(s, 5, by ? by : "", -1, SQLITE_STATIC);
+        rc = exec1(s);
+        if (!rc && sqlite3_changes(st->db) != 1)
+            rc = PB_EBUSY;
+    }
+    if (sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL))
+        rc = rc ? rc : PB_EDB;
+    return rc;
+}
+
+int pb_store_digest_release(struct pb_store *st, int64_t sub,
+                            const char *period, int as_sent, int64_t now)
+{
+    sqlite3_stmt *s = NULL;
+    if (prep(st, "UPDATE mail_digests SET state = ?3, next_try = 0,"
+                 " sent_at = CASE WHEN ?3 = 1 THEN ?4 ELSE sent_at END"
+                 " WHERE sub = ?1 AND period = ?2 AND state = 3", &s))
         return PB_EDB;
     sqlite3_bind_int64(s, 1, sub);
     sqlite3_bind_text(s, 2, period, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, now);
-    sqlite3_bind_int64(s, 4, lease_until);
+    sqlite3_bind_int(s, 3, as_sent ? PB_DIGEST_SENT : PB_DIGEST_PREPARED);
+    sqlite3_bind_int64(s, 4, now);
     int rc = exec1(s);
     if (!rc && sqlite3_changes(st->db) != 1)
-        rc = PB_EBUSY;
+        rc = PB_ENOTFOUND;
     return rc;
 }
 
@@ -458,7 +663,7 @@ int pb_store_digest_due(struct pb_store *st, int64_t now,
 {
     sqlite3_stmt *s = NULL;
     if (prep(st, "SELECT sub, period FROM mail_digests"
-                 " WHERE state IN (0, 3) AND next_try <= ?1"
+                 " WHERE state = 0 AND next_try <= ?1"
                  " ORDER BY created, sub", &s))
         return PB_EDB;
     sqlite3_bind_int64(s, 1, now);
@@ -505,4 +710,90 @@ int pb_store_mail_candidates(struct pb_store *st, int64_t sub,
     sqlite3_bind_text(s, 3, to, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 4, limit);
     return collect(s, out, out_n);
+}
+
+int pb_store_digest_sending_each(struct pb_store *st, pb_store_sending_fn fn,
+                                 void *ctx)
+{
+    sqlite3_stmt *s = NULL;
+    if (prep(st, "SELECT d.sub, s.email, d.period, " DIGEST_COLS
+                 " FROM mail_digests d JOIN subscribers s ON s.id = d.sub"
+                 " WHERE d.state = 3 ORDER BY d.claimed_at, d.sub", &s))
+        return PB_EDB;
+    struct row {
+        int64_t sub;
+        char email[PB_SUB_EMAIL_MAX + 1], period[32];
+        struct pb_digest_rec rec;
+    } *v = NULL;
+    size_t n = 0, cap = 0;
+    int r, rc = PB_OK;
+    while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+        if (n == cap)
+            v = pb_reallocarray(v, cap = cap ? cap * 2 : 8, sizeof *v);
+        v[n].sub = sqlite3_column_int64(s, 0);
+        col_text(s, 1, v[n].email, sizeof v[n].email);
+        col_text(s, 2, v[n].period, sizeof v[n].period);
+        read_digest(s, 3, &v[n].rec);
+        n++;
+    }
+    sqlite3_finalize(s);
+    if (r != SQLITE_DONE)
+        rc = PB_EDB;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = fn(ctx, v[i].sub, v[i].email, v[i].period, &v[i].rec);
+    free(v);
+    return rc;
+}
+
+int pb_store_mail_coll_candidates(struct pb_store *st,
+                                  const struct pb_sub *sub, int64_t until,
+                                  int limit, struct pb_digest_item **out,
+                                  size_t *out_n)
+{
+    sqlite3_stmt *s = NULL;
+    *out = NULL;
+    *out_n = 0;
+    /* since the previous digest ([its creation, until): the one before
+     * took [.., its creation)), else since the follow began; a private
+     * collection only while its owner is this subscription's member */
+    if (prep(st, "SELECT i.pid, 1, i.coll FROM sub_collections f"
+                 " JOIN collections c ON c.id = f.coll"
+                 " JOIN collection_items i ON i.coll = f.coll"
+                 " JOIN papers p ON p.pid = i.pid"
+                 " WHERE f.sub = ?1 AND p.deleted = 0"
+                 " AND (c.public = 1 OR (?2 != 0 AND c.member = ?2))"
+                 " AND i.added < ?3 AND i.added >= coalesce("
+                 "  (SELECT max(created) FROM mail_digests d"
+                 "   WHERE d.sub = ?1), f.since)"
+                 " AND NOT EXISTS (SELECT 1 FROM paper_stats h"
+                 "  WHERE h.pid = i.pid AND h.hidden = 1)"
+                 " AND NOT EXISTS (SELECT 1 FROM mail_papers m"
+                 "  WHERE m.sub = ?1 AND m.pid = i.pid)"
+                 " ORDER BY i.added DESC, i.coll, i.pid DESC LIMIT ?4", &s))
+        return PB_EDB;
+    sqlite3_bind_int64(s, 1, sub->id);
+    sqlite3_bind_int64(s, 2, sub->member_ok ? sub->member : 0);
+    sqlite3_bind_int64(s, 3, until);
+    sqlite3_bind_int(s, 4, limit);
+    return collect_items(s, out, out_n);
+}
+
+int pb_store_mail_sendable(struct pb_store *st, int64_t sub, int64_t pid,
+                           int *out)
+{
+    sqlite3_stmt *s = NULL;
+    *out = 0;
+    if (prep(st, "SELECT 1 FROM papers p WHERE p.pid = ?2 AND p.deleted = 0"
+                 " AND NOT EXISTS (SELECT 1 FROM paper_stats h"
+                 "  WHERE h.pid = p.pid AND h.hidden = 1)"
+                 " AND NOT EXISTS (SELECT 1 FROM mail_papers m"
+                 "  WHERE m.sub = ?1 AND m.pid = p.pid)", &s))
+        return PB_EDB;
+    sqlite3_bind_int64(s, 1, sub);
+    sqlite3_bind_int64(s, 2, pid);
+    int r = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (r == SQLITE_ROW)
+        *out = 1;
+    return r == SQLITE_ROW || r == SQLITE_DONE ? PB_OK : PB_EDB;
 }

@@ -3,8 +3,10 @@
  * click, RFC 8058). The links carry signed tokens (mail/mail_token.h), so
  * these POSTs need no session or CSRF token: the token is the authority,
  * and a one-click POST comes from a mail provider without cookies. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "community/community.h"
 #include "mail/mail_prefs.h"
@@ -34,11 +36,90 @@ int pb_web_mail_box(struct pb_buf *b)
            "<button type=\"submit\">Subscribe</button></form>");
 }
 
+/* The read-write store of this thread (opened by the community's code). */
+static struct pb_store *rw_store(struct pb_web_req *rq)
+{
+    return pb_web_cmdb(rq) ? rq->th->rw : NULL;
+}
+
+/* Whether the member logged in has the address of subscription s. */
+static int me_is(const struct pb_web_req *rq, const char *email)
+{
+    return rq->me.id && !strcasecmp(rq->me.email, email);
+}
+
+struct mine {
+    struct pb_buf *b;
+    int n;
+};
+
+static int my_coll(void *ctx, const struct pb_collection *c)
+{
+    struct mine *m = ctx;
+    int rc = pb_buf_printf(m->b, "%s<b>%" PRId64 "</b> ", m->n++ ? ", " : "",
+                           c->id);
+    if (!rc)
+        rc = pb_web_html_s(m->b, c->name);
+    if (!rc && !c->public_)
+        rc = pb_buf_puts(m->b, " (private)");
+    return rc;
+}
+
+/* The collections part of the form: the field, what it follows now and,
+ * for a member logged in, their own collections as a hint. */
+static int colls_field(struct pb_buf *b, struct pb_web_req *rq,
+                       const struct pb_sub *cur)
+{
+    int rc = PB_OK;
+    TRY(pb_buf_puts(b, "<p><label for=\"sub-colls\">and papers added to "
+                       "these collections (numbers or links, e.g. 12 or "
+                       "/collections/12)</label><br><input id=\"sub-colls\" "
+                       "name=\"collections\" maxlength=\"1000\" value=\""));
+    for (size_t i = 0; cur && i < cur->n_colls; i++)
+        TRY(pb_buf_printf(b, "%s%" PRId64, i ? " " : "", cur->colls[i]));
+    TRY(pb_buf_puts(b, "\">"));
+    struct pb_store *st = rq ? rw_store(rq) : NULL;
+    if (cur && cur->n_colls && st) {
+        TRY(pb_buf_puts(b, "<br><span class=\"sub\">Following: "));
+        for (size_t i = 0; i < cur->n_colls; i++) {
+            char name[101];
+            if (pb_store_mail_coll_name(st, cur->colls[i], name))
+                continue;
+            TRY(pb_buf_printf(b, "%s<a href=\"/collections/%" PRId64 "\">",
+                              i ? ", " : "", cur->colls[i]));
+            TRY(pb_web_html_s(b, name));
+            TRY(pb_buf_puts(b, "</a>"));
+        }
+        TRY(pb_buf_puts(b, "</span>"));
+    }
+    struct pb_cmdb *db = rq && rq->me.id ? pb_web_cmdb(rq) : NULL;
+    if (db) {
+        struct pb_buf mb;
+        struct mine m = {&mb, 0};
+        pb_buf_init(&mb, 1 << 16);
+        rc = pb_buf_puts(&mb, "<br><span class=\"sub\">Your collections: ");
+        if (!rc)
+            rc = pb_cmdb_coll_each(db, rq->me.id, 1, my_coll, &m);
+        if (!rc && m.n) {
+            rc = pb_buf_puts(&mb, "</span>");
+            if (!rc)
+                rc = pb_buf_puts(b, pb_buf_cstr(&mb));
+        }
+        pb_buf_clear(&mb);
+        if (rc)
+            goto out;
+    }
+    TRY(pb_buf_puts(b, "</p>"));
+out:
+    return rc;
+}
+
 /* The form of /subscribe (t NULL; cur, when not NULL, prefills it) or of
  * a subscriber's preferences (cur: the values shown; posted to
- * /mail/preferences with token t). */
-static int prefs_form(struct pb_buf *b, const char *msg,
-                      const struct pb_sub *cur, const char *t)
+ * /mail/preferences with token t). rq may be NULL (no store at hand). */
+static int prefs_form(struct pb_buf *b, struct pb_web_req *rq,
+                      const char *msg, const struct pb_sub *cur,
+                      const char *t)
 {
     int rc = PB_OK;
     int weekly = cur && cur->freq == PB_SUB_WEEKLY;
@@ -94,7 +175,32 @@ static int prefs_form(struct pb_buf *b, const char *msg,
                        "id=\"sub-kw\" name=\"keywords\" rows=\"2\" "
                        "maxlength=\"1000\">"));
     TRY(pb_web_html_s(b, cur ? cur->keywords : ""));
-    TRY(pb_buf_puts(b, "</textarea></p><p><button type=\"submit\">"));
+    TRY(pb_buf_puts(b, "</textarea></p>"));
+    TRY(colls_field(b, rq, cur));
+    TRY(pb_buf_printf(b, "<p><label><input type=\"checkbox\" name=\"recs\" "
+                         "value=\"1\"%s> Recommended for you</label> <span "
+                         "class=\"sub\">(members: from the papers you "
+                         "upvote and collect)</span></p>",
+                      cur && cur->recs ? " checked" : ""));
+    if (t && rq && me_is(rq, cur->email)) {
+        TRY(pb_buf_printf(b, "<p><label><input type=\"checkbox\" "
+                             "name=\"member\" value=\"1\"%s> These are the "
+                             "digests of my account <b>",
+                          cur->member == rq->me.id ? " checked" : ""));
+        TRY(pb_web_html_s(b, rq->me.name));
+        TRY(pb_buf_puts(b, "</b></label> <span class=\"sub\">"
+                           "(recommendations, and my private collections)"
+                           "</span></p>"));
+    } else if (t && cur->member_ok) {
+        TRY(pb_buf_puts(b, "<p class=\"sub\">These are a member's digests: "
+                           "recommendations and the member's private "
+                           "collections can be part of them.</p>"));
+    } else if (t) {
+        TRY(pb_buf_puts(b, "<p class=\"sub\">Recommendations and private "
+                           "collections are for members: log in as the "
+                           "member with this address to link it.</p>"));
+    }
+    TRY(pb_buf_puts(b, "<p><button type=\"submit\">"));
     TRY(pb_buf_puts(b, t ? "Save" : "Subscribe"));
     TRY(pb_buf_puts(b, "</button></p>"));
     if (!t)
@@ -109,7 +215,7 @@ out:
 
 int pb_web_mail_form(struct pb_buf *b, const char *msg)
 {
-    return prefs_form(b, msg, NULL, NULL);
+    return prefs_form(b, NULL, msg, NULL, NULL);
 }
 
 /* A member's follows into the lists of a subscription (what fits). */
@@ -130,7 +236,7 @@ static int add_follow(void *ctx, int kind, const char *target)
 int pb_web_mail_form_rq(struct pb_buf *b, struct pb_web_req *rq)
 {
     if (!rq->me.id)
-        return prefs_form(b, NULL, NULL, NULL);
+        return prefs_form(b, rq, NULL, NULL, NULL);
     /* a member: their address, and the authors and categories they
      * follow on the site, as a start */
     struct pb_sub s;
@@ -138,10 +244,11 @@ int pb_web_mail_form_rq(struct pb_buf *b, struct pb_web_req *rq)
     snprintf(s.email, sizeof s.email, "%s", rq->me.email);
     s.top_n = 10;
     s.max_papers = 20;
+    s.recs = 1;
     struct pb_cmdb *db = pb_web_cmdb(rq);
     if (db && pb_cmdb_follow_each(db, rq->me.id, add_follow, &s))
         s.categories[0] = s.authors[0] = '\0';
-    return prefs_form(b, NULL, &s, NULL);
+    return prefs_form(b, rq, NULL, &s, NULL);
 }
 
 /* A small page: heading, text, and optionally a form with one button
@@ -178,10 +285,24 @@ out:
     return rc;
 }
 
-/* The read-write store of this thread (opened by the community's code). */
-static struct pb_store *rw_store(struct pb_web_req *rq)
+/* Each collection of s may be followed by member (0: none); else why
+ * (cap bytes) names the first that may not. PB_EDB on a store error. */
+static int colls_ok(struct pb_store *st, const struct pb_sub *s,
+                    int64_t member, char *why, size_t cap)
 {
-    return pb_web_cmdb(rq) ? rq->th->rw : NULL;
+    for (size_t i = 0; i < s->n_colls; i++) {
+        int rc = pb_store_mail_coll_visible(st, s->colls[i], member, NULL);
+        if (rc == PB_ENOTFOUND) {
+            /* the same words for a private one and for none */
+            snprintf(why, cap, "collections: %" PRId64 " is not a public "
+                     "collection%s", s->colls[i],
+                     member ? " or one of yours" : "");
+            return PB_EINVAL;
+        }
+        if (rc)
+            return rc;
+    }
+    return PB_OK;
 }
 
 int pb_web_mail_subscribe(struct pb_web_req *rq, const char *rest,
@@ -194,10 +315,26 @@ int pb_web_mail_subscribe(struct pb_web_req *rq, const char *rest,
         pb_web_form(rq, "email"), pb_web_form(rq, "freq"),
         pb_web_form(rq, "top"), pb_web_form(rq, "max"),
         pb_web_form(rq, "categories"), pb_web_form(rq, "authors"),
-        pb_web_form(rq, "keywords"),
+        pb_web_form(rq, "keywords"), pb_web_form(rq, "collections"),
+        pb_web_form(rq, "recs"),
     };
     rs->private_ = 1;
-    if (pb_mail_prefs_parse(&f, &s, why, sizeof why)) {
+    struct pb_store *st = rw_store(rq);
+    int bad = pb_mail_prefs_parse(&f, &s, why, sizeof why);
+    if (!bad) {
+        /* a member subscribing their own address: the digests are theirs
+         * (recommendations, their private collections) once the mailbox
+         * confirms */
+        if (me_is(rq, s.email))
+            s.member = rq->me.id;
+        if (!st)
+            return pb_web_fail(rs, 503, "subscriptions are not available "
+                                        "right now: try again later");
+        bad = colls_ok(st, &s, s.member, why, sizeof why);
+        if (bad == PB_EDB)
+            return pb_web_fail(rs, 503, "try again later");
+    }
+    if (bad) {
         int rc = PB_OK;
         rs->status = 400;
         TRY(pb_web_html_head(&rs->body, rq, "Subscribe", NULL, NULL));
@@ -212,9 +349,8 @@ int pb_web_mail_subscribe(struct pb_web_req *rq, const char *rest,
         return pb_web_fail(rs, 429, "too many subscriptions from your "
                                     "address: try again in an hour");
     pb_cm_rl_add(key, now, 3600);
-    struct pb_store *st = rw_store(rq);
     int64_t id;
-    if (!st || pb_store_sub_add(st, &s, now, RESEND_S, &id))
+    if (pb_store_sub_add(st, &s, now, RESEND_S, &id))
         return pb_web_fail(rs, 503, "subscriptions are not available right "
                                     "now: try again later");
     /* the same answer whatever the address's state, so the page tells no
@@ -341,11 +477,34 @@ int pb_web_mail_preferences(struct pb_web_req *rq, const char *rest,
             s.email, pb_web_form(rq, "freq"), pb_web_form(rq, "top"),
             pb_web_form(rq, "max"), pb_web_form(rq, "categories"),
             pb_web_form(rq, "authors"), pb_web_form(rq, "keywords"),
+            pb_web_form(rq, "collections"), pb_web_form(rq, "recs"),
         };
-        if (pb_mail_prefs_parse(&f, &p, why, sizeof why)) {
+        /* the link to a member: only that member, logged in, changes it
+         * (the token proves the mailbox, the session the account) */
+        int64_t member = s.member, vis = s.member_ok ? s.member : 0;
+        if (me_is(rq, s.email)) {
+            const char *m = pb_web_form(rq, "member");
+            if (m && !strcmp(m, "1"))
+                member = vis = rq->me.id;
+            else if (s.member == rq->me.id)
+                member = vis = 0;
+        }
+        int bad = pb_mail_prefs_parse(&f, &p, why, sizeof why), parsed = !bad;
+        if (!bad)
+            bad = colls_ok(rq->th->rw, &p, vis, why, sizeof why);
+        if (bad == PB_EDB) {
+            return pb_web_fail(rs, 503, "try again later");
+        } else if (bad) {
             rs->status = 400;
             msg = why;
-        } else if (pb_store_sub_set_prefs(rq->th->rw, s.id, &p)) {
+            if (parsed) { /* show what was asked */
+                p.id = s.id, p.member = s.member, p.member_ok = s.member_ok;
+                s = p;
+            }
+        } else if (pb_store_sub_set_prefs(rq->th->rw, s.id, &p,
+                                          pb_web_now(rq)) ||
+                   (member != s.member &&
+                    pb_store_sub_set_member(rq->th->rw, s.id, member))) {
             return pb_web_fail(rs, 503, "try again later");
         } else {
             return page(rq, rs, "Saved",
@@ -356,7 +515,7 @@ int pb_web_mail_preferences(struct pb_web_req *rq, const char *rest,
     pb_buf_reset(&rs->body);
     rs->cache = "private, no-store";
     TRY(pb_web_html_head(&rs->body, rq, "E-mail preferences", NULL, NULL));
-    TRY(prefs_form(&rs->body, msg, &s, t));
+    TRY(prefs_form(&rs->body, rq, msg, &s, t));
     TRY(pb_web_html_foot(&rs->body));
 out:
     return rc;

@@ -1,6 +1,6 @@
 /* fuzz_mail.c - the mail module's parsers and encoders of outside bytes:
- * subscription forms (seven NUL-separated fields: email, freq, top, max,
- * categories, authors, keywords), link tokens, and every e-mail encoder
+ * subscription forms (nine NUL-separated fields: email, freq, top, max,
+ * categories, authors, keywords, collections, recs), link tokens, and every e-mail encoder
  * over any bytes. Headers must come out 7-bit, CRLF-folded and within 78
  * columns, bodies within 76, and an accepted form must hold a valid
  * address and lists without control characters. */
@@ -41,14 +41,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     char *s = pb_strndup((const char *)data, size);
     /* the form: fields split at NUL bytes of the input */
-    const char *f[7] = {0};
+    const char *f[9] = {0};
     size_t nf = 0;
-    for (size_t i = 0, start = 0; i <= size && nf < 7; i++)
+    for (size_t i = 0, start = 0; i <= size && nf < 9; i++)
         if (i == size || data[i] == 0) {
             f[nf++] = s + start;
             start = i + 1;
         }
-    struct pb_mail_form form = {f[0], f[1], f[2], f[3], f[4], f[5], f[6]};
+    struct pb_mail_form form = {f[0], f[1], f[2], f[3], f[4],
+                                f[5], f[6], f[7], f[8]};
     struct pb_sub sub;
     char why[256];
     if (!pb_mail_prefs_parse(&form, &sub, why, sizeof why)) {
@@ -59,6 +60,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             assert((unsigned char)*c >= 0x20 || *c == '\n');
         for (const char *c = sub.categories; *c; c++)
             assert((unsigned char)*c >= 0x20 && (unsigned char)*c < 0x7f);
+        assert(sub.n_colls <= PB_SUB_COLLS_MAX);
+        for (size_t i = 0; i < sub.n_colls; i++)
+            assert(sub.colls[i] > 0 && (!i || sub.colls[i] > sub.colls[i - 1]));
+        assert(sub.recs == 0 || sub.recs == 1);
     } else {
         assert(why[0]);
     }

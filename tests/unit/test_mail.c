@@ -15,6 +15,7 @@
 #include "mail/mail_text.h"
 #include "mail/mail_token.h"
 #include "sched/sched.h"
+#include "store/store_community.h"
 #include "store/store_mail.h"
 
 /* --- helpers --------------------------------------------------------------- */
@@ -342,7 +343,7 @@ static void t_prefs(void)
     char why[256];
     struct pb_mail_form f = {" alice@example.org ", "weekly", "5", "30",
                              "cs.CL, cs.LG cs.CL", "Tri Dao\nAlbert Gu; tri dao",
-                             "mamba, state space\n"};
+                             "mamba, state space\n", NULL, NULL};
     CHECK_EQ(pb_mail_prefs_parse(&f, &s, why, sizeof why), PB_OK);
     CHECK_STR(s.email, "alice@example.org");
     CHECK_EQ(s.freq, PB_SUB_WEEKLY);
@@ -351,12 +352,63 @@ static void t_prefs(void)
     CHECK_STR(s.categories, "cs.CL cs.LG");
     CHECK_STR(s.authors, "Tri Dao\nAlbert Gu");
     CHECK_STR(s.keywords, "mamba\nstate space");
+    CHECK_EQ(s.n_colls, 0);
+    CHECK_EQ(s.recs, 0);
+    CHECK_EQ(s.member, 0);
     struct pb_mail_form d = {.email = "b@example.org"};
     CHECK_EQ(pb_mail_prefs_parse(&d, &s, why, sizeof why), PB_OK);
     CHECK_EQ(s.freq, PB_SUB_DAILY);
     CHECK_EQ(s.top_n, 10);
     CHECK_EQ(s.max_papers, 20);
-#define F(e, fr, t, m, c, a, k) {e, fr, t, m, c, a, k}
+    CHECK_EQ(s.n_colls, 0);
+    CHECK_EQ(s.recs, 0);
+    /* collections: numbers or links, any separator, duplicates dropped,
+     * ascending; recommendations on */
+    struct pb_mail_form c = {.email = "c@example.org",
+                             .collections = " 12, https://pb.example/"
+                                            "collections/3/\n/collections/12"
+                                            "\r\n7 3",
+                             .recs = "on"};
+    CHECK_EQ(pb_mail_prefs_parse(&c, &s, why, sizeof why), PB_OK);
+    CHECK_EQ(s.n_colls, 3);
+    CHECK_EQ(s.colls[0], 3);
+    CHECK_EQ(s.colls[1], 7);
+    CHECK_EQ(s.colls[2], 12);
+    CHECK_EQ(s.recs, 1);
+    c.recs = "1";
+    c.collections = "";
+    CHECK_EQ(pb_mail_prefs_parse(&c, &s, why, sizeof why), PB_OK);
+    CHECK_EQ(s.recs, 1);
+    CHECK_EQ(s.n_colls, 0);
+    c.recs = "0";
+    CHECK_EQ(pb_mail_prefs_parse(&c, &s, why, sizeof why), PB_OK);
+    CHECK_EQ(s.recs, 0);
+    /* twenty are the most; the same twenty and a repeat are fine */
+    char many[400] = "";
+    for (int i = 1; i <= PB_SUB_COLLS_MAX; i++)
+        snprintf(many + strlen(many), sizeof many - strlen(many), "%d ", i);
+    c.collections = many;
+    CHECK_EQ(pb_mail_prefs_parse(&c, &s, why, sizeof why), PB_OK);
+    CHECK_EQ(s.n_colls, PB_SUB_COLLS_MAX);
+    snprintf(many + strlen(many), sizeof many - strlen(many), "1 99");
+    CHECK_EQ(pb_mail_prefs_parse(&c, &s, why, sizeof why), PB_EINVAL);
+    CHECK(strstr(why, "at most") != NULL);
+    static const char *const bad_colls[] = {
+        "0", "-3", "12a", "x", "/collections/", "https://pb.example/papers/12",
+        "99999999999999999", "1.5", "/collections/12/add", "<script>",
+    };
+    for (size_t i = 0; i < sizeof bad_colls / sizeof bad_colls[0]; i++) {
+        c.collections = bad_colls[i];
+        if (pb_mail_prefs_parse(&c, &s, why, sizeof why) != PB_EINVAL) {
+            fprintf(stderr, "  collections \"%s\"\n", bad_colls[i]);
+            CHECK(0);
+        }
+        CHECK(strstr(why, "collections") != NULL);
+    }
+    c.collections = NULL;
+    c.recs = "yes please";
+    CHECK_EQ(pb_mail_prefs_parse(&c, &s, why, sizeof why), PB_EINVAL);
+#define F(e, fr, t, m, c, a, k) {e, fr, t, m, c, a, k, NULL, NULL}
     static const struct pb_mail_form bad[] = {
         F(NULL, NULL, NULL, NULL, NULL, NULL, NULL),
         F("not an address", NULL, NULL, NULL, NULL, NULL, NULL),
@@ -473,10 +525,13 @@ struct fake_smtp {
     int fail_temp;          /* answer PB_EIO while > 0 (counts down) */
     int fail_always;        /* 1: every send fails temporarily */
     const char *refuse;     /* this recipient: PB_EPERM */
+    int lost_answer;        /* while > 0: the message goes out (counted in
+                               n_sent) and the answer never comes */
     int n_sent;
     char to[MAX_SENT][64];
     char mid[MAX_SENT][160];
     int n_calls;
+    char last[16384]; /* the last message accepted (its start) */
 };
 
 static int fake_send(void *ctx, const char *from, const char *to,
@@ -508,6 +563,14 @@ static int fake_send(void *ctx, const char *from, const char *to,
                      (int)strcspn(m + 13, ">"), m + 13);
     }
     f->n_sent++;
+    snprintf(f->last, sizeof f->last, "%.*s", (int)len, data);
+    if (f->lost_answer > 0) {
+        f->lost_answer--;
+        res->code = 354;
+        res->uncertain = 1;
+        snprintf(res->msg, sizeof res->msg, "connection lost after DATA");
+        return PB_EIO;
+    }
     res->code = 250;
     return PB_OK;
 }
@@ -612,11 +675,13 @@ static void t_idempotent(void)
     CHECK_EQ(n.sent, 2);
     CHECK_EQ(f.n_sent, 2);
     /* a: top 2 (00001, 00002) + cs.CL follow (00004), max 3 */
+    struct pb_digest_item *items = NULL;
     int64_t *pids = NULL;
     size_t np = 0;
-    CHECK_EQ(pb_store_digest_papers(st, a, "D2024-06-03", &pids, &np), PB_OK);
+    CHECK_EQ(pb_store_digest_papers(st, a, "D2024-06-03", &items, &np),
+             PB_OK);
     CHECK_EQ(np, 3);
-    free(pids);
+    free(items);
     /* the rerun sends nothing */
     memset(&n, 0, sizeof n);
     CHECK_EQ(pb_mail_send_digests(st, &c, "2024-06-03", &n, &err), PB_OK);
@@ -695,10 +760,32 @@ static void t_retry_backoff(void)
     teardown_store();
 }
 
+static int64_t pid_of(const char *id)
+{
+    struct pb_paper p;
+    int64_t pid = 0;
+    pb_paper_init(&p);
+    CHECK_EQ(pb_store_paper_get(st, id, &p, &pid), PB_OK);
+    pb_paper_clear(&p);
+    return pid;
+}
+
+/* The claim of a process of this host that is gone. */
+static const char *dead_run(void)
+{
+    static char by[128];
+    char host[64] = "";
+    CHECK_EQ(gethostname(host, sizeof host - 1), 0);
+    snprintf(by, sizeof by, "%s 999999999", host);
+    return by;
+}
+
 static void t_crash_after_log(void)
 {
-    /* a run that logged a digest and died before sending: the next run
-     * sends that digest, with its papers, once */
+    /* at most once across crashes: a digest logged and never claimed (a
+     * crash before the SMTP transaction began) is sent by the next run;
+     * one claimed (a crash during or after the transaction) never again
+     * until an admin releases it */
     setup_store();
     struct fake_smtp f = {0};
     struct fake_clock fc = {1717459200, 0, 0};
@@ -709,41 +796,295 @@ static void t_crash_after_log(void)
     struct pb_err err;
     config(&c, &tr, &f, &ck, &fc);
     int64_t a = add_sub("a@example.org", PB_SUB_DAILY, 1, 5, "");
-    int64_t pid_list[1];
-    struct pb_paper p;
-    pb_paper_init(&p);
-    CHECK_EQ(pb_store_paper_get(st, "2406.00003", &p, &pid_list[0]), PB_OK);
-    pb_paper_clear(&p);
-    CHECK_EQ(pb_store_digest_prepare(st, a, "D2024-06-03", "pb.crash@x",
-                                     pid_list, 1, fc.now_s), PB_OK);
-    CHECK_EQ(pb_store_digest_prepare(st, a, "D2024-06-03", "pb.other@x",
-                                     pid_list, 1, fc.now_s), PB_EEXIST);
+    struct pb_digest_item it[1] = {{pid_of("2406.00003"), PB_DSRC_PERIOD, 0}};
+    CHECK_EQ(pb_store_digest_prepare(st, a, "D2024-06-03", "pb.crash@x", it,
+                                     1, fc.now_s), PB_OK);
+    CHECK_EQ(pb_store_digest_prepare(st, a, "D2024-06-03", "pb.other@x", it,
+                                     1, fc.now_s), PB_EEXIST);
     CHECK_EQ(pb_mail_send_digests(st, &c, "2024-06-03", &n, &err), PB_OK);
     CHECK_EQ(f.n_sent, 1);
     CHECK_STR(f.mid[0], "pb.crash@x");
     CHECK_EQ(pb_mail_send_digests(st, &c, "2024-06-03", &n, &err), PB_OK);
     CHECK_EQ(f.n_sent, 1);
-    /* a run that claimed a digest and died in the middle of sending it:
-     * nobody else sends it while its lease lasts (it may be on the wire),
-     * then the next run does, once */
-    CHECK_EQ(pb_store_digest_prepare(st, a, "D2024-06-04", "pb.lease@x",
-                                     pid_list, 1, fc.now_s), PB_OK);
+    /* claimed by a process that is gone (a kill between the claim and the
+     * log's "sent"): the server may have it; no run sends it, not even a
+     * day later; every run reports it */
+    CHECK_EQ(pb_store_digest_prepare(st, a, "D2024-06-04", "pb.lease@x", it,
+                                     1, fc.now_s), PB_OK);
     CHECK_EQ(pb_store_digest_claim(st, a, "D2024-06-04", fc.now_s,
-                                   fc.now_s + 1800), PB_OK);
+                                   fc.now_s + 300, dead_run()),
+             PB_OK);
     CHECK_EQ(pb_store_digest_claim(st, a, "D2024-06-04", fc.now_s,
-                                   fc.now_s + 1800), PB_EBUSY);
+                                   fc.now_s + 300, "nohost 1"), PB_EBUSY);
+    struct pb_digest_rec rec;
+    CHECK_EQ(pb_store_digest_get(st, a, "D2024-06-04", &rec), PB_OK);
+    CHECK_EQ(rec.state, PB_DIGEST_SENDING);
+    CHECK_STR(rec.claimed_by, dead_run());
+    CHECK_EQ(rec.claimed_at, fc.now_s);
     memset(&n, 0, sizeof n);
     CHECK_EQ(pb_mail_send_digests(st, &c, "2024-06-04", &n, &err), PB_OK);
     CHECK_EQ(pb_mail_retry_due(st, &c, &n, &err), PB_OK);
-    CHECK_EQ(f.n_sent, 1);
-    CHECK_EQ(n.already, 1);
-    fc.now_s += 1801;
+    CHECK_EQ(f.n_calls, 1);
+    CHECK_EQ(n.uncertain, 1);
+    CHECK_EQ(n.already, 0);
+    fc.now_s += 86400;
+    memset(&n, 0, sizeof n);
+    CHECK_EQ(pb_mail_retry_due(st, &c, &n, &err), PB_OK);
+    CHECK_EQ(pb_mail_send_digests(st, &c, "2024-06-04", &n, &err), PB_OK);
+    CHECK_EQ(f.n_calls, 1);
+    CHECK_EQ(n.uncertain, 1);
+    /* the admin knows it was not delivered: released, sent once, with its
+     * Message-ID */
+    CHECK_EQ(pb_store_digest_release(st, a, "D2024-06-04", 0, fc.now_s),
+             PB_OK);
+    CHECK_EQ(pb_store_digest_release(st, a, "D2024-06-04", 0, fc.now_s),
+             PB_ENOTFOUND);
+    memset(&n, 0, sizeof n);
     CHECK_EQ(pb_mail_retry_due(st, &c, &n, &err), PB_OK);
     CHECK_EQ(f.n_sent, 2);
     CHECK_STR(f.mid[1], "pb.lease@x");
     CHECK_EQ(pb_mail_retry_due(st, &c, &n, &err), PB_OK);
     CHECK_EQ(pb_mail_send_digests(st, &c, "2024-06-04", &n, &err), PB_OK);
     CHECK_EQ(f.n_sent, 2);
+    CHECK_EQ(n.uncertain, 0);
+    /* or knows it was: recorded as sent, nothing goes out */
+    CHECK_EQ(pb_store_digest_prepare(st, a, "D2024-06-05", "pb.was@x", it, 1,
+                                     fc.now_s), PB_OK);
+    CHECK_EQ(pb_store_digest_claim(st, a, "D2024-06-05", fc.now_s,
+                                   fc.now_s + 300, dead_run()),
+             PB_OK);
+    CHECK_EQ(pb_store_digest_release(st, a, "D2024-06-05", 1, fc.now_s),
+             PB_OK);
+    CHECK_EQ(pb_store_digest_get(st, a, "D2024-06-05", &rec), PB_OK);
+    CHECK_EQ(rec.state, PB_DIGEST_SENT);
+    CHECK_EQ(pb_mail_retry_due(st, &c, &n, &err), PB_OK);
+    CHECK_EQ(f.n_sent, 2);
+    teardown_store();
+}
+
+/* The papers of sub's digest for period as "id:src:coll ..." into out. */
+static void digest_items(int64_t sub, const char *period, char *out,
+                         size_t cap)
+{
+    struct pb_digest_item *it = NULL;
+    size_t n = 0;
+    out[0] = '\0';
+    CHECK_EQ(pb_store_digest_papers(st, sub, period, &it, &n), PB_OK);
+    for (size_t i = 0; i < n; i++) {
+        struct pb_paper p;
+        pb_paper_init(&p);
+        CHECK_EQ(pb_store_paper_get_pid(st, it[i].pid, &p), PB_OK);
+        snprintf(out + strlen(out), cap - strlen(out), "%s%s:%d:%lld",
+                 i ? " " : "", p.id, it[i].src, (long long)it[i].coll);
+        pb_paper_clear(&p);
+    }
+    free(it);
+}
+
+static void t_collections(void)
+{
+    setup_store();
+    struct fake_smtp f = {0};
+    struct fake_clock fc = {1717459200, 0, 0};
+    struct pb_smtp tr;
+    struct pb_clock ck;
+    struct pb_mail_config c;
+    struct pb_mail_counts n = {0};
+    struct pb_err err;
+    config(&c, &tr, &f, &ck, &fc);
+    int64_t t0 = fc.now_s;
+    struct pb_cmdb *db = pb_cmdb_new(st);
+    int64_t ann, bob, pub, priv, other;
+    CHECK_EQ(pb_cmdb_member_add(db, "ann", "ann@example.org", "x", 0, t0,
+                                &ann), PB_OK);
+    CHECK_EQ(pb_cmdb_member_add(db, "bob", "bob@example.org", "x", 0, t0,
+                                &bob), PB_OK);
+    CHECK_EQ(pb_cmdb_coll_create(db, ann, "Reading list", 1, t0, &pub),
+             PB_OK);
+    CHECK_EQ(pb_cmdb_coll_create(db, ann, "Secret", 0, t0, &priv), PB_OK);
+    CHECK_EQ(pb_cmdb_coll_create(db, bob, "Bob's", 1, t0, &other), PB_OK);
+    /* who may follow what: a private one only its owner's subscription;
+     * a private one and none look the same */
+    char name[101];
+    CHECK_EQ(pb_store_mail_coll_visible(st, pub, 0, name), PB_OK);
+    CHECK_STR(name, "Reading list");
+    CHECK_EQ(pb_store_mail_coll_visible(st, priv, 0, NULL), PB_ENOTFOUND);
+    CHECK_EQ(pb_store_mail_coll_visible(st, priv, bob, NULL), PB_ENOTFOUND);
+    CHECK_EQ(pb_store_mail_coll_visible(st, priv, ann, NULL), PB_OK);
+    CHECK_EQ(pb_store_mail_coll_visible(st, 999, ann, NULL), PB_ENOTFOUND);
+    /* 00003 was in the list before anyone followed it */
+    CHECK_EQ(pb_cmdb_coll_add(db, pub, ann, pid_of("2406.00003"), t0 - 100),
+             PB_OK);
+    /* v: a visitor following the public list (and, unchecked by the
+     * store's caller here, nothing else); m: ann's own subscription
+     * following both of hers */
+    struct pb_sub s;
+    memset(&s, 0, sizeof s);
+    snprintf(s.email, sizeof s.email, "v@example.org");
+    s.max_papers = 10;
+    s.n_colls = 1, s.colls[0] = pub;
+    int64_t v, m;
+    CHECK_EQ(pb_store_sub_add(st, &s, t0, 600, &v), PB_OK);
+    CHECK_EQ(pb_store_sub_confirm(st, v, t0), PB_OK);
+    snprintf(s.email, sizeof s.email, "ann@example.org");
+    s.member = ann;
+    s.n_colls = 2, s.colls[0] = pub, s.colls[1] = priv;
+    CHECK_EQ(pb_store_sub_add(st, &s, t0, 600, &m), PB_OK);
+    CHECK_EQ(pb_store_sub_confirm(st, m, t0), PB_OK);
+    struct pb_sub got;
+    CHECK_EQ(pb_store_sub_get(st, m, &got), PB_OK);
+    CHECK_EQ(got.n_colls, 2);
+    CHECK_EQ(got.member, ann);
+    CHECK_EQ(got.member_ok, 1);
+    /* added after following: 00006 (listed on another day) and 00001 */
+    CHECK_EQ(pb_cmdb_coll_add(db, pub, ann, pid_of("2406.00006"), t0 + 10),
+             PB_OK);
+    CHECK_EQ(pb_cmdb_coll_add(db, pub, ann, pid_of("2406.00001"), t0 + 20),
+             PB_OK);
+    CHECK_EQ(pb_cmdb_coll_add(db, priv, ann, pid_of("2406.00002"), t0 + 30),
+             PB_OK);
+    CHECK_EQ(pb_cmdb_coll_add(db, other, bob, pid_of("2406.00004"), t0 + 30),
+             PB_OK);
+    fc.now_s = t0 + 100;
+    /* 2024-06-05 lists nothing: the collections alone make the digests */
+    CHECK_EQ(pb_mail_send_digests(st, &c, "2024-06-05", &n, &err), PB_OK);
+    CHECK_EQ(n.sent, 2);
+    char items[512];
+    digest_items(v, "D2024-06-05", items, sizeof items);
+    char want[512];
+    snprintf(want, sizeof want, "2406.00001:1:%lld 2406.00006:1:%lld",
+             (long long)pub, (long long)pub);
+    CHECK_STR(items, want);
+    digest_items(m, "D2024-06-05", items, sizeof items);
+    snprintf(want, sizeof want,
+             "2406.00002:1:%lld 2406.00001:1:%lld 2406.00006:1:%lld",
+             (long long)priv, (long long)pub, (long long)pub);
+    CHECK_STR(items, want);
+    /* the reason, as for a followed category */
+    CHECK(strstr(f.last, "in collection Reading list") != NULL);
+    /* next digest: only what was added since the previous one; a paper
+     * sent before is never sent again, whatever collection it enters */
+    CHECK_EQ(pb_cmdb_coll_add(db, pub, ann, pid_of("2406.00005"),
+                              t0 + 200), PB_OK);
+    CHECK_EQ(pb_cmdb_coll_add(db, priv, ann, pid_of("2406.00006"),
+                              t0 + 200), PB_OK);
+    fc.now_s = t0 + 86400;
+    memset(&n, 0, sizeof n);
+    CHECK_EQ(pb_mail_send_digests(st, &c, "2024-06-06", &n, &err), PB_OK);
+    CHECK_EQ(n.sent, 2);
+    digest_items(v, "D2024-06-06", items, sizeof items);
+    snprintf(want, sizeof want, "2406.00005:1:%lld", (long long)pub);
+    CHECK_STR(items, want);
+    digest_items(m, "D2024-06-06", items, sizeof items);
+    CHECK_STR(items, want);
+    /* ann suspended: her private list is no longer followed by anyone */
+    CHECK_EQ(pb_cmdb_member_set_disabled(db, ann, 1), PB_OK);
+    CHECK_EQ(pb_cmdb_coll_add(db, priv, ann, pid_of("2406.00004"),
+                              t0 + 86400 + 10), PB_OK);
+    fc.now_s = t0 + 2 * 86400;
+    memset(&n, 0, sizeof n);
+    CHECK_EQ(pb_mail_send_digests(st, &c, "2024-06-07", &n, &err), PB_OK);
+    CHECK_EQ(n.sent, 0);
+    CHECK_EQ(n.empty, 2);
+    /* a deleted collection is followed no more */
+    CHECK_EQ(pb_cmdb_member_set_disabled(db, ann, 0), PB_OK);
+    CHECK_EQ(pb_cmdb_coll_delete(db, pub, ann), PB_OK);
+    CHECK_EQ(pb_store_sub_get(st, v, &got), PB_OK);
+    CHECK_EQ(got.n_colls, 0);
+    /* preferences saved again keep the start of a follow */
+    s.n_colls = 1, s.colls[0] = priv;
+    CHECK_EQ(pb_store_sub_set_prefs(st, m, &s, t0 + 5 * 86400), PB_OK);
+    CHECK_EQ(pb_store_sub_get(st, m, &got), PB_OK);
+    CHECK_EQ(got.n_colls, 1);
+    CHECK_EQ(got.colls[0], priv);
+    pb_cmdb_free(db);
+    teardown_store();
+}
+
+static int busy_of(void *ctx, int64_t sub, const char *email,
+                   const char *period, const struct pb_digest_rec *rec,
+                   int busy)
+{
+    (void)sub, (void)email, (void)rec;
+    int *v = ctx;
+    if (!strcmp(period, "D2024-06-03"))
+        v[0] = busy;
+    else
+        v[1] = busy;
+    return PB_OK;
+}
+
+static void t_uncertain(void)
+{
+    setup_store();
+    struct fake_smtp f = {0};
+    struct fake_clock fc = {1717459200, 0, 0};
+    struct pb_smtp tr;
+    struct pb_clock ck;
+    struct pb_mail_config c;
+    struct pb_mail_counts n = {0};
+    struct pb_err err;
+    config(&c, &tr, &f, &ck, &fc);
+    c.tries = 3;
+    int64_t a = add_sub("a@example.org", PB_SUB_DAILY, 1, 5, "");
+    add_sub("b@example.org", PB_SUB_DAILY, 1, 5, "");
+    /* the whole message went out and the answer never came: not tried
+     * again in this run or any later one; the run stops there (the
+     * server is in trouble) */
+    f.lost_answer = 1;
+    CHECK_EQ(pb_mail_send_digests(st, &c, "2024-06-03", &n, &err), PB_EIO);
+    CHECK_EQ(f.n_calls, 1);
+    CHECK_EQ(n.uncertain, 1);
+    CHECK_EQ(n.sent, 0);
+    CHECK_EQ(fc.n_sleeps, 0);
+    struct pb_digest_rec rec;
+    CHECK_EQ(pb_store_digest_get(st, a, "D2024-06-03", &rec), PB_OK);
+    CHECK_EQ(rec.state, PB_DIGEST_SENDING);
+    memset(&n, 0, sizeof n);
+    CHECK_EQ(pb_mail_send_digests(st, &c, "2024-06-03", &n, &err), PB_OK);
+    CHECK_EQ(f.n_calls, 2); /* b only */
+    CHECK_EQ(n.sent, 1);
+    CHECK_EQ(n.uncertain, 1);
+    /* a claim of a live process on this host, within its lease, is being
+     * sent, not uncertain; the same claim past its lease is uncertain */
+    struct pb_digest_item it[1] = {{pid_of("2406.00004"), PB_DSRC_PERIOD, 0}};
+    char host[64] = "", by[128];
+    CHECK_EQ(gethostname(host, sizeof host - 1), 0);
+    snprintf(by, sizeof by, "%s %ld", host, (long)getppid());
+    CHECK_EQ(pb_store_digest_prepare(st, a, "D2024-06-04", "pb.live@x", it,
+                                     1, fc.now_s), PB_OK);
+    CHECK_EQ(pb_store_digest_claim(st, a, "D2024-06-04", fc.now_s,
+                                   fc.now_s + 300, by), PB_OK);
+    int busy[2] = {-1, -1};
+    memset(&n, 0, sizeof n);
+    CHECK_EQ(pb_mail_report_uncertain(st, &c, &n, busy_of, busy, &err),
+             PB_OK);
+    CHECK_EQ(busy[0], 0);
+    CHECK_EQ(busy[1], 1);
+    CHECK_EQ(n.uncertain, 1);
+    fc.now_s += 301;
+    memset(&n, 0, sizeof n);
+    CHECK_EQ(pb_mail_report_uncertain(st, &c, &n, busy_of, busy, &err),
+             PB_OK);
+    CHECK_EQ(busy[1], 0);
+    CHECK_EQ(n.uncertain, 2);
+    /* a temporary failure before the message went out is released at
+     * once: retried in the run (with backoff) and prepared after it */
+    int64_t cc = add_sub("c@example.org", PB_SUB_DAILY, 1, 5, "");
+    f.fail_temp = 2;
+    int calls = f.n_calls, sleeps = (int)fc.n_sleeps;
+    memset(&n, 0, sizeof n);
+    CHECK_EQ(pb_mail_send_digests(st, &c, "2024-06-04", &n, &err), PB_OK);
+    /* a: its 06-04 digest is claimed (uncertain): skipped; b: two 451s,
+     * then sent; c: sent */
+    CHECK_EQ(f.n_calls - calls, 3 + 1);
+    CHECK_EQ((int)fc.n_sleeps - sleeps, 2);
+    CHECK_EQ(n.sent, 2);
+    CHECK_EQ(n.uncertain, 2);
+    CHECK_EQ(pb_store_digest_get(st, 2, "D2024-06-04", &rec), PB_OK);
+    CHECK_EQ(rec.state, PB_DIGEST_SENT);
+    CHECK_EQ(pb_store_digest_get(st, cc, "D2024-06-04", &rec), PB_OK);
+    CHECK_EQ(rec.state, PB_DIGEST_SENT);
     teardown_store();
 }
 
@@ -855,12 +1196,12 @@ static void t_keywords_and_stop(void)
     stop = 0;
     CHECK_EQ(pb_mail_send_digests(st, &c, "2024-06-03", &n, &err), PB_OK);
     /* whole words only, case-insensitive; max 2 */
-    int64_t *pids = NULL;
+    struct pb_digest_item *items = NULL;
     size_t np = 0;
-    CHECK_EQ(pb_store_digest_papers(st, whole, "D2024-06-03", &pids, &np),
+    CHECK_EQ(pb_store_digest_papers(st, whole, "D2024-06-03", &items, &np),
              PB_OK);
     CHECK_EQ(np, 2);
-    free(pids);
+    free(items);
     struct pb_digest_rec rec;
     CHECK_EQ(pb_store_digest_get(st, part, "D2024-06-03", &rec),
              PB_ENOTFOUND);
@@ -901,7 +1242,10 @@ int main(void)
         {"keywords as whole words; a stopped run", t_keywords_and_stop},
         {"sent-log: reruns send nothing", t_idempotent},
         {"retries with backoff, deferred, due later", t_retry_backoff},
-        {"a crash after logging; a run's lease", t_crash_after_log},
+        {"at most once: a crash before and after the claim", t_crash_after_log},
+        {"uncertain digests: a lost answer, live and dead claims", t_uncertain},
+        {"collections as a source: since the last digest, private ones",
+         t_collections},
         {"refused addresses paused", t_refused_paused},
         {"confirmations: once, resend later", t_confirmations},
         {NULL, NULL},

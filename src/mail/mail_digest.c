@@ -16,9 +16,11 @@
 #include "mail/mail.h"
 #include "mail/mail_text.h"
 #include "mail/mail_token.h"
+#include "rank/member_recs.h"
 #include "store/store_feed.h"
 #include "store/store_mail.h"
 #include "text/latex_plain.h"
+#include "vector/vindex.h"
 #include "web/escape.h"
 #include "web/period.h"
 
@@ -30,6 +32,10 @@
 
 #define MAX_MAIL (4u << 20)
 #define CANDIDATES 500
+#define RECS_MAX 5   /* "Recommended for you": at most this many, and at
+                        most half of the subscriber's maximum (rounded up) */
+#define RECS_ASK 100 /* asked of the model, before leaving out the papers
+                        sent before */
 /* How long one SMTP transaction may take (curl's connect and transfer
  * timeouts fit): a digest claimed longer ago by a run on another host, or
  * by a process that is gone, is reported as uncertain */
@@ -57,6 +63,11 @@ struct run {
         char period[16];
     } told[8];
     size_t n_told;
+    /* the paper vectors of the store's semantic index (DB.vec, mapped),
+     * opened for the first subscriber who wants recommendations; vs_state
+     * 1 open, -1 absent (said once) */
+    struct pb_vecset *vs;
+    int vs_state;
 };
 
 static void say(const struct run *r, const char *fmt, ...) PB_PRINTF(2, 3);
@@ -355,6 +366,54 @@ static int follows(const struct pb_sub *s, const struct pb_paper *p,
     return hit;
 }
 
+/* Up to want papers recommended to s's member (pb_member_recs) that s was
+ * never sent, into out. Nothing, with a line on c->out, when s wants none,
+ * is no member's, the store has no semantic index or the member has
+ * liked nothing with a vector yet: the digest goes without the section. */
+static int recommend(struct run *r, const struct pb_sub *s, size_t want,
+                     struct pb_digest_item *out, size_t *out_n)
+{
+    *out_n = 0;
+    if (!s->recs || !s->member_ok || !want)
+        return PB_OK;
+    if (!r->vs_state) {
+        struct pb_err e;
+        char path[4200];
+        pb_err_clear(&e);
+        r->vs_state = -1;
+        if (!r->c->db_path ||
+            pb_vindex_path(r->c->db_path, "vec", path, sizeof path))
+            say(r, "recommendations: no store path given: section left out");
+        else if (pb_vecset_open(path, &r->vs, &e))
+            say(r, "recommendations: no paper vectors beside the store "
+                   "(%s: %s): section left out (paperboy train-vectors, "
+                   "paperboy embed)", path,
+                e.msg[0] ? e.msg : pb_strerror(e.rc));
+        else
+            r->vs_state = 1;
+    }
+    if (r->vs_state < 0)
+        return PB_OK;
+    struct pb_ranked rk[RECS_ASK];
+    size_t n = 0;
+    int rc = pb_member_recs(r->st, r->vs, s->member, RECS_ASK, rk, &n);
+    if (rc == PB_ENOTFOUND || rc == PB_EUNSUP) {
+        say(r, "recommendations for %s: nothing liked with a paper vector "
+               "yet: section left out", s->email);
+        return PB_OK;
+    }
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < n && *out_n < want && !rc; i++) {
+        int ok = 0;
+        rc = pb_store_mail_sendable(r->st, s->id, rk[i].key, &ok);
+        if (!rc && ok)
+            out[(*out_n)++] = (struct pb_digest_item){rk[i].key,
+                                                      PB_DSRC_RECOMMENDED, 0};
+    }
+    return rc;
+}
+
 /* Append it to v (n of cap) unless its pid is there already. */
 static void add_item(struct pb_digest_item *v, size_t *n, size_t cap,
                      const struct pb_digest_item *it)
@@ -368,20 +427,23 @@ static void add_item(struct pb_digest_item *v, size_t *n, size_t cap,
 
 /* The papers of s's digest over [from, to], chosen at now: top_n trending
  * first, then those matching a follow, then those added to a followed
- * collection since the previous digest; at most max_papers. */
+ * collection since the previous digest, then the recommendations (room
+ * kept for them); at most max_papers. */
 static int choose(struct run *r, const struct pb_sub *s, const char *from,
                   const char *to, int64_t now, struct pb_digest_item **out,
                   size_t *out_n)
 {
     int64_t *cand = NULL;
-    struct pb_digest_item *ci = NULL;
-    size_t n = 0, k = 0, n_ci = 0;
-    int rc = pb_store_mail_candidates(r->st, s->id, from, to, CANDIDATES,
-                                      &cand, &n);
-    if (rc)
+    struct pb_digest_item *ci = NULL, recs[RECS_MAX];
+    size_t n = 0, k = 0, n_ci = 0, n_recs = 0;
+    size_t cap = s->max_papers > 0 ? (size_t)s->max_papers : 20;
+    size_t want = (cap + 1) / 2 < RECS_MAX ? (cap + 1) / 2 : RECS_MAX;
+    int rc = recommend(r, s, want, recs, &n_recs);
+    if (rc || (rc = pb_store_mail_candidates(r->st, s->id, from, to,
+                                             CANDIDATES, &cand, &n)))
         return rc;
-    size_t max = s->max_papers > 0 ? (size_t)s->max_papers : 20;
-    struct pb_digest_item *v = pb_calloc(max, sizeof *v);
+    size_t max = cap - n_recs;
+    struct pb_digest_item *v = pb_calloc(cap, sizeof *v);
     char *taken = pb_calloc(n ? n : 1, 1);
     for (size_t i = 0; i < n && i < (size_t)s->top_n && k < max; i++) {
         v[k++] = (struct pb_digest_item){cand[i], PB_DSRC_PERIOD, 0};
@@ -407,6 +469,8 @@ static int choose(struct run *r, const struct pb_sub *s, const char *from,
                                              &n_ci)))
         for (size_t i = 0; i < n_ci && k < max; i++)
             add_item(v, &k, max, &ci[i]);
+    for (size_t i = 0; i < n_recs; i++)
+        add_item(v, &k, cap, &recs[i]);
     free(cand);
     free(ci);
     free(taken);
@@ -1027,6 +1091,7 @@ int pb_mail_send_digests(struct pb_store *st, const struct pb_mail_config *c,
         if (!rc)
             rc = rrc;
     }
+    pb_vecset_free(r.vs);
     if (rc == PB_EDB)
         pb_err_set(err, rc, "store: %s", pb_store_errmsg(st));
     return rc;

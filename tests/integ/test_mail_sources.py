@@ -10,7 +10,9 @@ Python's email package:
   (pb_member_recs over vectors made by the real `train-vectors` and
   `embed`), exactly the member's For you list less what was mailed before;
   nobody else gets the section, and without the index files the digest
-  goes without it and says so."""
+  goes without it and says so;
+- linking a subscription to a member from its preferences link takes
+  that member logged in."""
 import os
 import re
 import sqlite3
@@ -264,6 +266,64 @@ def test_recommendations():
     got, out = send("2024-06-05")
     text, _ = parts(got["bob@example.org"][0])
     T.check("Recommended for you" not in text, text[:1500])
+
+
+@T.test
+def test_link_from_preferences():
+    # carol subscribed as a visitor; her preferences link links the
+    # subscription to her account only with her logged in: the token
+    # proves the mailbox, the session the account
+    carol = member("carol")
+    st, body = post(S.base + "/subscribe", {"email": "carol@example.org",
+                                            "top": "1"})
+    T.eq(st, 200, body[:300])
+    got = [raw for r, raw in wait_mail(smtp) if r == ["carol@example.org"]]
+    T.eq(len(got), 1)
+    text, _ = parts(parse(got[0]))
+    cu = link(text, "/mail/confirm")
+    st, page = post(cu, {})
+    T.eq(st, 200, page[:300])
+    got, out = send("2024-05-31")
+    text, _ = parts(got["carol@example.org"][0])
+    pu = link(text, "/mail/preferences")
+    path = pu[len(S.base):]
+
+    def linked():
+        c = sqlite3.connect(S.db)
+        try:
+            return c.execute("SELECT coalesce(m.name, '') FROM subscribers s"
+                             " LEFT JOIN members m ON m.id = s.member"
+                             " WHERE s.email = 'carol@example.org'"
+                             ).fetchone()[0]
+        finally:
+            c.close()
+
+    T.eq(linked(), "")
+    # anyone with the link but not carol: no checkbox, and asking for the
+    # link does nothing
+    st, page = get(pu)
+    T.check('name="member"' not in page and "log in as the member" in page)
+    st, _, page, _ = ann.get(path)
+    T.check('name="member"' not in page)
+    st, page = post(pu, {"top": "1", "member": "1"})
+    T.eq(st, 200, page[:300])
+    st, _, page, _ = ann.post(path, {"top": "1", "member": "1"}, csrf=None)
+    T.eq(st, 200, page[:300])
+    T.eq(linked(), "")
+    # carol, logged in
+    st, _, page, _ = carol.get(path)
+    T.check('name="member" value="1">' in page and "<b>carol</b>" in page,
+            page[-3000:])
+    st, _, page, _ = carol.post(path, {"top": "1", "member": "1",
+                                       "recs": "1"}, csrf=None)
+    T.eq(st, 200, page[:300])
+    T.eq(linked(), "carol")
+    st, _, page, _ = carol.get(path)
+    T.check('name="member" value="1" checked' in page)
+    # and unlinks it
+    st, _, page, _ = carol.post(path, {"top": "1", "recs": "1"}, csrf=None)
+    T.eq(st, 200, page[:300])
+    T.eq(linked(), "")
 
 
 try:

@@ -59,8 +59,10 @@ int pb_mail_send_confirmations(struct pb_store *st,
  * active subscriber: daily ones get the papers listed that day, weekly ones
  * the seven days ending with it (once per ISO week). For each: skip when
  * the sent-log has it; else choose the papers (top N trending, then those
- * matching followed categories, authors and keywords, none sent before, at
- * most max), log them, send with retries. A temporary failure leaves the
+ * matching followed categories, authors and keywords, then those added to
+ * followed collections since the previous digest, and for a member's
+ * subscription "Recommended for you" from c->db_path's DB.vec; none sent
+ * before, at most max), log them, send with retries. A temporary failure leaves the
  * digest for pb_mail_retry_due() and stops the run (PB_EIO: the server is
  * down, the next ones would fail too); a refusal counts against the
  * address. Then it retries due digests of earlier runs.

@@ -874,8 +874,7 @@ static int send_logged(struct run *r, const struct pb_sub *s,
             s->email, res.msg, w);
         pb_err_set(r->err, PB_EIO, "%s: %s", s->email, res.msg);
         if (pb_store_digest_mark(r->st, s->id, period, PB_DIGEST_PREPARED,
-                                 tried ? attempts : rec->attempts, now + w,
-                                 now))
+                                 attempts, now + w, now))
             rc = PB_EDB;
     }
     /* PB_EINTR: stopped between attempts; the digest is prepared */

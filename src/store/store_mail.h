@@ -1,15 +1,17 @@
 /*
  * store_mail.h - the SQL of the digests (src/mail/): subscribers and their
  * preferences, the server's mail secret, and the sent-log that makes
- * sending idempotent. Tables: schema.c, migration 4 (docs/MAIL.md).
+ * sending idempotent. Tables: schema.c, migrations 4 and 6 (docs/MAIL.md).
  *
  * The sent-log has one row per (subscriber, period) - "D2024-06-03" for a
  * daily digest, "W2024-W23" for a weekly one - written with the papers of
  * that digest (one row per (subscriber, paper), so no paper goes to one
- * subscriber twice) in one transaction before anything is sent, and
- * marked sent when the server has accepted the message. A rerun finds the
- * row: sent is skipped, prepared is sent again with the same papers and
- * Message-ID.
+ * subscriber twice) in one transaction before anything is sent, claimed
+ * (SENDING, synced) before each SMTP transaction, and marked sent when
+ * the server has accepted the message. A rerun finds the row: sent is
+ * skipped, prepared is sent again with the same papers and Message-ID,
+ * SENDING (the message may have gone out) is never sent again unless an
+ * admin releases it: at most once across crashes.
  *
  * Functions take a store opened read-write, prepare their statements per
  * call (a few per mail) and use it from one thread. Strings are borrowed

@@ -26,8 +26,8 @@ static void close_index(void)
     vi = NULL;
 }
 
-/* The process's index, or NULL when there is none. */
-static struct pb_vquery *query_handle(const char *db_path)
+/* The process's index, opened on first use; NULL when there is none. */
+static struct pb_vindex *index_get(const char *db_path)
 {
     pthread_mutex_lock(&mu);
     if (!tried) {
@@ -40,7 +40,19 @@ static struct pb_vquery *query_handle(const char *db_path)
         }
     }
     pthread_mutex_unlock(&mu);
-    if (!vi)
+    return vi;
+}
+
+const struct pb_vecset *pb_web_vecset(struct pb_web_req *rq)
+{
+    struct pb_vindex *v = index_get(rq->site->db_path);
+    return v ? v->vs : NULL;
+}
+
+/* This thread's query handle on the index, or NULL when there is none. */
+static struct pb_vquery *query_handle(const char *db_path)
+{
+    if (!index_get(db_path))
         return NULL;
     struct pb_vquery *vq = pthread_getspecific(vq_key);
     if (!vq) {

@@ -35,6 +35,16 @@ int pb_web_html_cards_rq(struct pb_buf *b, struct pb_web_req *rq,
                          const struct pb_feed_list *l,
                          const char *empty) PB_WUR;
 
+/* As pb_web_html_cards_rq, and extra (when not NULL) appends more <li>
+ * items to each card's list of actions (after the upvote button): ctx is
+ * passed through, the paper and its pid are borrowed for the call. */
+typedef int (*pb_web_card_extra)(void *ctx, struct pb_buf *b,
+                                 struct pb_web_req *rq,
+                                 const struct pb_paper *p, int64_t pid);
+int pb_web_html_cards_ex(struct pb_buf *b, struct pb_web_req *rq,
+                         const struct pb_feed_list *l, const char *empty,
+                         pb_web_card_extra extra, void *ctx) PB_WUR;
+
 /* An author link: <a href="/authors/NAME">NAME</a>. */
 int pb_web_html_author(struct pb_buf *b, const char *name) PB_WUR;
 

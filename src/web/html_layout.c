@@ -25,6 +25,7 @@ static int account_nav(struct pb_buf *b, const struct pb_web_req *rq)
                               "<a href=\"/login\">Log in</a>"
                               "<a href=\"/signup\">Sign up</a></nav>");
     TRY(pb_buf_puts(b, "<nav class=\"account\" aria-label=\"Account\">"
+                       "<a href=\"/for-you\">For you</a>"
                        "<a href=\"/submit\">Submit</a>"
                        "<a href=\"/collections\">Collections</a>"
                        "<a href=\"/following\">Following</a>"));
@@ -158,16 +159,18 @@ out:
 }
 
 static int card(struct pb_buf *b, struct pb_web_req *rq,
-                const struct pb_paper *p, int64_t pid, const char *snippet);
+                const struct pb_paper *p, int64_t pid, const char *snippet,
+                pb_web_card_extra extra, void *ctx);
 
 int pb_web_html_card(struct pb_buf *b, const struct pb_paper *p,
                      const char *snippet)
 {
-    return card(b, NULL, p, 0, snippet);
+    return card(b, NULL, p, 0, snippet, NULL, NULL);
 }
 
 static int card(struct pb_buf *b, struct pb_web_req *rq,
-                const struct pb_paper *p, int64_t pid, const char *snippet)
+                const struct pb_paper *p, int64_t pid, const char *snippet,
+                pb_web_card_extra extra, void *ctx)
 {
     int rc = PB_OK;
     struct pb_buf tmp;
@@ -220,6 +223,8 @@ static int card(struct pb_buf *b, struct pb_web_req *rq,
     TRY(pb_buf_puts(b, "</li>"));
     if (rq && rq->me.id)
         TRY(vote_form(b, rq, p, pid));
+    if (extra)
+        TRY(extra(ctx, b, rq, p, pid));
     if (p->submitter && p->submitter[0]) {
         TRY(pb_buf_puts(b, "<li class=\"by\">submitted by "));
         TRY(pb_web_html_s(b, p->submitter));
@@ -282,6 +287,13 @@ out:
 int pb_web_html_cards_rq(struct pb_buf *b, struct pb_web_req *rq,
                          const struct pb_feed_list *l, const char *empty)
 {
+    return pb_web_html_cards_ex(b, rq, l, empty, NULL, NULL);
+}
+
+int pb_web_html_cards_ex(struct pb_buf *b, struct pb_web_req *rq,
+                         const struct pb_feed_list *l, const char *empty,
+                         pb_web_card_extra extra, void *ctx)
+{
     int rc = PB_OK;
     if (!l->n) {
         TRY(pb_buf_puts(b, "<p class=\"empty\">"));
@@ -290,7 +302,7 @@ int pb_web_html_cards_rq(struct pb_buf *b, struct pb_web_req *rq,
     }
     TRY(pb_buf_puts(b, "<ol class=\"cards\">"));
     for (size_t i = 0; i < l->n; i++)
-        TRY(card(b, rq, &l->v[i], l->pid[i], NULL));
+        TRY(card(b, rq, &l->v[i], l->pid[i], NULL, extra, ctx));
     TRY(pb_buf_puts(b, "</ol>"));
 out:
     return rc;

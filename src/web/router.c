@@ -5,6 +5,7 @@
 
 #include "web/escape.h"
 #include "web/html.h"
+#include "web/web_foryou.h"
 #include "web/web_int.h"
 #include "web/web_similar.h"
 
@@ -56,6 +57,9 @@ static const struct route routes[] = {
     {"/collections/", pb_web_page_collections, PB_FMT_HTML, 1},
     {"/api/vote/", pb_web_api_vote, PB_FMT_JSON, 1},
     {"/api/me", pb_web_api_me, PB_FMT_JSON, 0},
+    {"/for-you", pb_web_page_foryou, PB_FMT_HTML, 0},
+    {"/for-you/", pb_web_page_foryou_mark, PB_FMT_HTML, 1},
+    {"/api/for-you", pb_web_api_foryou, PB_FMT_JSON, 0},
     {NULL, NULL, PB_FMT_HTML, 0},
 };
 

@@ -4,7 +4,8 @@
  * semantic index beside the database (DB.vec, DB.hnsw; paperboy embed).
  *
  * The index is opened on first use, once per process, and shared by the
- * worker threads (each keeps its own query handle). Without an index the
+ * worker threads (each keeps its own query handle); the "For you" page
+ * (page_foryou.c) reads its paper vectors too. Without an index the
  * section is left out and the API answers 404.
  */
 #ifndef PB_WEB_WEB_SIMILAR_H
@@ -18,6 +19,12 @@
 /* Append the section for paper pid to b (nothing without an index). */
 int pb_web_similar_section(struct pb_web_req *rq, struct pb_buf *b,
                            int64_t pid) PB_WUR;
+
+/* The index's paper vectors (for recommendations, rank/member_recs.h),
+ * opening the index on first use; NULL when the server has none. Borrowed
+ * for the life of the process; read-only. */
+struct pb_vecset;
+const struct pb_vecset *pb_web_vecset(struct pb_web_req *rq);
 
 /* /api/papers/REST: "ID/similar[?limit=N]" here, anything else on to
  * pb_web_api_paper(). */

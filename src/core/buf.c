@@ -52,6 +52,14 @@ static int grow(struct pb_buf *b, size_t extra)
     return PB_OK;
 }
 
+void pb_buf_reserve(struct pb_buf *b, size_t extra)
+{
+    if (extra > b->max - b->len)
+        extra = b->max - b->len;
+    if (!grow(b, extra) && b->len == 0)
+        b->p[0] = '\0';
+}
+
 int pb_buf_append(struct pb_buf *b, const void *p, size_t len)
 {
     int rc = grow(b, len);

@@ -24,6 +24,10 @@ void pb_buf_init(struct pb_buf *b, size_t max);
 void pb_buf_clear(struct pb_buf *b); /* frees memory; b may be re-inited */
 void pb_buf_reset(struct pb_buf *b); /* len = 0, memory kept */
 
+/* Make room for extra more bytes (clamped to the cap) so that appends up
+ * to that size do not reallocate. A hint: never fails. */
+void pb_buf_reserve(struct pb_buf *b, size_t extra);
+
 int pb_buf_append(struct pb_buf *b, const void *p, size_t len) PB_WUR;
 int pb_buf_puts(struct pb_buf *b, const char *s) PB_WUR;
 int pb_buf_putc(struct pb_buf *b, char c) PB_WUR;

@@ -1,9 +1,13 @@
 /* test_core.c - arXiv ids, title ids, dates, UTF-8, buffers, validation,
- * link extraction. */
+ * link extraction, the JSON writer (against jansson), the 64-bit hash. */
 #include "harness.h"
+
+#include <jansson.h>
 
 #include "core/buf.h"
 #include "core/date.h"
+#include "core/hash.h"
+#include "core/json_write.h"
 #include "core/paper.h"
 #include "core/utf8.h"
 
@@ -203,6 +207,233 @@ static void t_strlist(void)
     CHECK_EQ(l.n, 0);
 }
 
+
+/* jansson's compact text for the JSON string s[0..len) (the oracle). */
+static char *jansson_str(const char *s, size_t len)
+{
+    json_t *j = json_stringn(s, len);
+    if (!j)
+        return NULL;
+    char *out = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_decref(j);
+    return out;
+}
+
+static char *jw_str(const char *s, size_t len)
+{
+    struct pb_buf b;
+    struct pb_jw w;
+    pb_buf_init(&b, 1 << 20);
+    pb_jw_init(&w, &b);
+    pb_jw_strn(&w, s, len);
+    if (pb_jw_end(&w)) {
+        pb_buf_clear(&b);
+        return NULL;
+    }
+    return pb_buf_steal(&b);
+}
+
+/* Same bytes as jansson for every string jansson accepts. */
+static void same_as_jansson(const char *s, size_t len)
+{
+    char *a = jansson_str(s, len), *b = jw_str(s, len);
+    CHECK(a != NULL);
+    if (a && b && strcmp(a, b))
+        fprintf(stderr, "  jansson %s\n  ours    %s\n", a, b);
+    CHECK(a && b && !strcmp(a, b));
+    free(a);
+    free(b);
+}
+
+static void t_json_escape(void)
+{
+    static const char *const tricky[] = {
+        "",
+        "plain ascii",
+        "<script>alert(1)</script>",
+        "\"><img src=x onerror=alert(1)>",
+        "quote \" backslash \\ slash / done",
+        "\\\\\\\"\"\"",
+        "tab\tnl\ncr\rbs\bff\f",
+        "\x01\x02\x03\x04\x05\x06\x07\x0b\x0e\x0f\x10\x11\x1a\x1b\x1f end",
+        "del \x7f kept",
+        "caf\xC3\xA9 \xE2\x80\x94 \xE2\x80\xA8 \xE2\x80\xA9 \xEF\xBB\xBF",
+        "emoji \xF0\x9F\x98\x80 and \xF4\x8F\xBF\xBF max",
+        "nonchar \xEF\xBF\xBE\xEF\xBF\xBF",
+        "sixteen bytes!!!\"then a quote after a full block\n",
+        "0123456789abcdef0123456789abcdef\x1f",
+        "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\\",
+        "$\\mathcal{O}(n^2)$ and \\textbf{bold} in LaTeX",
+    };
+    for (size_t i = 0; i < sizeof tricky / sizeof tricky[0]; i++)
+        same_as_jansson(tricky[i], strlen(tricky[i]));
+    /* a long abstract, with specials at every alignment */
+    char big[3000];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = "abcdefgh ijklmnop\"\\\n\t<>&'"[i % 26];
+    for (size_t n = 0; n < 200; n++)
+        same_as_jansson(big, n);
+    same_as_jansson(big, sizeof big);
+
+    /* random valid UTF-8: code points of every length, controls, quotes */
+    srand(12345);
+    for (int round = 0; round < 3000; round++) {
+        char s[512];
+        size_t n = 0, want = (size_t)(rand() % 120);
+        while (n + 4 < sizeof s && want--) {
+            unsigned r = (unsigned)rand(), cp;
+            switch (r % 6) {
+            case 0: cp = 1 + r / 6 % 0x7F; break;          /* ASCII, controls */
+            case 1: cp = "\"\\\n/\x7f\x01"[r / 6 % 6]; break;
+            case 2: cp = 0x80 + r / 6 % 0x780; break;       /* 2 bytes */
+            case 3: cp = 0x800 + r / 6 % 0xF800; break;     /* 3 bytes */
+            case 4: cp = 0x10000 + r / 6 % 0x100000; break; /* 4 bytes */
+            default: cp = 'a' + r / 6 % 26; break;
+            }
+            if (cp >= 0xD800 && cp <= 0xDFFF)
+                cp = 0xFFFD;
+            n += pb_utf8_encode(cp, s + n);
+        }
+        same_as_jansson(s, n);
+    }
+
+    /* where jansson refuses (invalid UTF-8), U+FFFD per bad byte; NUL in a
+     * counted string is \u0000 as jansson writes it */
+    static const struct { const char *in; size_t len; const char *out; } bad[] = {
+        {"bad \xC3 utf", 9, "\"bad \xEF\xBF\xBD utf\""},
+        {"over \xC0\xAF long", 12, "\"over \xEF\xBF\xBD\xEF\xBF\xBD long\""},
+        {"sur \xED\xA0\x80!", 8, "\"sur \xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD!\""},
+        {"cut \xE2\x80", 6, "\"cut \xEF\xBF\xBD\xEF\xBF\xBD\""},
+        {"a\0b", 3, "\"a\\u0000b\""},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *o = jw_str(bad[i].in, bad[i].len);
+        CHECK_STR(o, bad[i].out);
+        free(o);
+    }
+    same_as_jansson("a\0b", 3);
+}
+
+static void t_json_writer(void)
+{
+    struct pb_buf b;
+    struct pb_jw w;
+    pb_buf_init(&b, 1 << 16);
+    pb_jw_init(&w, &b);
+    pb_jw_obj_open(&w);
+    pb_jw_key(&w, "a");
+    pb_jw_int(&w, -9223372036854775807LL - 1);
+    pb_jw_key(&w, "b\"");
+    pb_jw_arr_open(&w);
+    pb_jw_int(&w, 0);
+    pb_jw_null(&w);
+    pb_jw_str(&w, NULL);
+    pb_jw_name_obj(&w, "x");
+    pb_jw_arr_open(&w);
+    pb_jw_arr_close(&w);
+    pb_jw_arr_close(&w);
+    pb_jw_key(&w, "c");
+    pb_jw_obj_open(&w);
+    pb_jw_obj_close(&w);
+    pb_jw_key(&w, "d");
+    pb_jw_int(&w, 1234567890123LL);
+    pb_jw_obj_close(&w);
+    CHECK_EQ(pb_jw_end(&w), PB_OK);
+    CHECK_STR(pb_buf_cstr(&b), "{\"a\":-9223372036854775808,\"b\\\"\":[0,null,"
+                               "null,{\"name\":\"x\"},[]],\"c\":{},"
+                               "\"d\":1234567890123}");
+    /* the same through jansson */
+    json_t *j = json_pack("{s:I,s:[i,n,n,{s:s},[]],s:{},s:I}", "a",
+                          (json_int_t)(-9223372036854775807LL - 1), "b\"", 0,
+                          "name", "x", "c", "d", (json_int_t)1234567890123LL);
+    char *js = json_dumps(j, JSON_COMPACT);
+    CHECK_STR(js, pb_buf_cstr(&b));
+    free(js);
+    json_decref(j);
+
+    /* misuse: a value without a key, a key in an array, unbalanced */
+    pb_buf_reset(&b);
+    pb_jw_init(&w, &b);
+    pb_jw_obj_open(&w);
+    pb_jw_int(&w, 1);
+    CHECK_EQ(pb_jw_end(&w), PB_EINVAL);
+    pb_jw_init(&w, &b);
+    pb_jw_arr_open(&w);
+    pb_jw_key(&w, "k");
+    CHECK_EQ(pb_jw_end(&w), PB_EINVAL);
+    pb_jw_init(&w, &b);
+    pb_jw_arr_open(&w);
+    CHECK_EQ(pb_jw_end(&w), PB_EINVAL);
+    pb_jw_init(&w, &b);
+    pb_jw_obj_open(&w);
+    pb_jw_key(&w, "k");
+    pb_jw_obj_close(&w);
+    CHECK_EQ(pb_jw_end(&w), PB_EINVAL);
+    pb_jw_init(&w, &b);
+    pb_jw_arr_close(&w);
+    CHECK_EQ(pb_jw_end(&w), PB_EINVAL);
+    pb_jw_init(&w, &b);
+    for (int i = 0; i < PB_JW_MAX_DEPTH + 1; i++)
+        pb_jw_arr_open(&w);
+    CHECK_EQ(pb_jw_end(&w), PB_EINVAL);
+    pb_buf_clear(&b);
+
+    /* the cap: PB_ETOOBIG, sticky */
+    struct pb_buf small;
+    pb_buf_init(&small, 10);
+    pb_jw_init(&w, &small);
+    pb_jw_arr_open(&w);
+    pb_jw_str(&w, "0123456789");
+    pb_jw_int(&w, 1);
+    pb_jw_arr_close(&w);
+    CHECK_EQ(pb_jw_end(&w), PB_ETOOBIG);
+    CHECK(small.len <= 10);
+    pb_buf_clear(&small);
+}
+
+static void t_buf_reserve(void)
+{
+    struct pb_buf b;
+    pb_buf_init(&b, 100);
+    pb_buf_reserve(&b, 1000); /* clamped to the cap */
+    CHECK(b.cap >= 101 && b.cap <= 101);
+    CHECK_STR(pb_buf_cstr(&b), "");
+    char *p = b.p;
+    for (int i = 0; i < 100; i++)
+        CHECK_EQ(pb_buf_putc(&b, 'x'), PB_OK);
+    CHECK(b.p == p); /* no reallocation */
+    CHECK_EQ(pb_buf_putc(&b, 'x'), PB_ETOOBIG);
+    pb_buf_clear(&b);
+}
+
+static void t_hash64(void)
+{
+    /* equal input, equal hash; one flipped bit anywhere, at any length,
+     * a different hash; lengths differ though bytes are zero */
+    unsigned char a[300];
+    for (size_t i = 0; i < sizeof a; i++)
+        a[i] = (unsigned char)(i * 7 + 3);
+    CHECK(pb_hash64(a, 100) == pb_hash64(a, 100));
+    int collisions = 0;
+    for (size_t len = 1; len <= 130; len++) {
+        uint64_t h = pb_hash64(a, len);
+        for (size_t i = 0; i < len; i++)
+            for (int bit = 0; bit < 8; bit += 3) {
+                a[i] ^= (unsigned char)(1u << bit);
+                collisions += pb_hash64(a, len) == h;
+                a[i] ^= (unsigned char)(1u << bit);
+            }
+    }
+    CHECK_EQ(collisions, 0);
+    unsigned char z[64] = {0};
+    uint64_t seen[65];
+    for (size_t len = 0; len <= 64; len++) {
+        seen[len] = pb_hash64(z, len);
+        for (size_t k = 0; k < len; k++)
+            CHECK(seen[k] != seen[len]);
+    }
+}
+
 int main(void)
 {
     static const struct pb_test tests[] = {
@@ -210,6 +441,8 @@ int main(void)
         {"dates", t_dates},         {"utf8", t_utf8},
         {"buf_cap", t_buf_cap},     {"validate", t_validate},
         {"links", t_links},         {"strlist", t_strlist},
+        {"json_escape", t_json_escape}, {"json_writer", t_json_writer},
+        {"buf_reserve", t_buf_reserve}, {"hash64", t_hash64},
         {0, 0},
     };
     return pb_test_run(tests);

@@ -1,108 +1,137 @@
 /* api.c - the JSON API, shaped like Hugging Face's Daily Papers API:
  * /api/daily_papers, /api/papers/ID, /api/papers/search, /api/papers. */
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/date.h"
+#include "core/json_write.h"
 #include "web/period.h"
 #include "web/web_int.h"
 
 #define MAX_PAGE 10000
 
-static json_t *str_or_null(const char *s)
-{
-    return s ? json_string(s) : json_null();
-}
-
-static json_t *list_json(const struct pb_strlist *l)
-{
-    json_t *a = json_array();
-    for (size_t i = 0; i < l->n; i++)
-        json_array_append_new(a, json_string(l->v[i]));
-    return a;
-}
-
-static json_t *time_json(int64_t t)
+/* Hugging Face writes milliseconds: 2024-05-31T17:50:01.000Z */
+static void time_json(struct pb_jw *w, int64_t t)
 {
     char s[32], d[21];
-    if (!t)
-        return json_null();
+    if (!t) {
+        pb_jw_null(w);
+        return;
+    }
     pb_time_format(t, d);
-    /* Hugging Face writes milliseconds: 2024-05-31T17:50:01.000Z */
-    snprintf(s, sizeof s, "%.19s.000Z", d);
-    return json_string(s);
+    memcpy(s, d, 19);
+    memcpy(s + 19, ".000Z", 5);
+    pb_jw_strn(w, s, 24);
 }
 
-static json_t *day_json(const char *day)
+static void day_json(struct pb_jw *w, const char *day)
 {
     char s[32];
-    if (!day || !day[0])
-        return json_null();
+    if (!day || !day[0]) {
+        pb_jw_null(w);
+        return;
+    }
     snprintf(s, sizeof s, "%.10sT00:00:00.000Z", day);
-    return json_string(s);
+    pb_jw_str(w, s);
 }
 
-/* The "paper" object of the HF API. */
-static json_t *paper_json(const struct pb_paper *p)
+static void list_json(struct pb_jw *w, const struct pb_strlist *l)
 {
-    json_t *o = json_object(), *authors = json_array();
+    pb_jw_arr_open(w);
+    for (size_t i = 0; i < l->n; i++)
+        pb_jw_str(w, l->v[i]);
+    pb_jw_arr_close(w);
+}
+
+static void counts_json(struct pb_jw *w, const struct pb_paper *p)
+{
+    pb_jw_key(w, "numComments");
+    pb_jw_int(w, p->n_comments > 0 ? p->n_comments : 0);
+    pb_jw_key(w, "submittedBy");
+    if (p->submitter)
+        pb_jw_name_obj(w, p->submitter);
+    else
+        pb_jw_null(w);
+}
+
+void pb_web_json_paper(struct pb_jw *w, const struct pb_paper *p,
+                       int with_counts)
+{
+    pb_jw_obj_open(w);
+    pb_jw_key(w, "id");
+    pb_jw_str(w, p->id);
+    pb_jw_key(w, "title");
+    pb_jw_str(w, p->title ? p->title : "");
+    pb_jw_key(w, "summary");
+    pb_jw_str(w, p->abstract ? p->abstract : "");
+    pb_jw_key(w, "authors");
+    pb_jw_arr_open(w);
     for (size_t i = 0; i < p->authors.n; i++)
-        json_array_append_new(authors,
-                              json_pack("{s:s}", "name", p->authors.v[i]));
-    json_object_set_new(o, "id", json_string(p->id));
-    json_object_set_new(o, "title", json_string(p->title ? p->title : ""));
-    json_object_set_new(o, "summary",
-                        json_string(p->abstract ? p->abstract : ""));
-    json_object_set_new(o, "authors", authors);
-    json_object_set_new(o, "publishedAt",
-                        time_json(p->published ? p->published : p->updated));
-    json_object_set_new(o, "upvotes",
-                        json_integer(p->upvotes > 0 ? p->upvotes : 0));
-    json_object_set_new(o, "githubRepo", str_or_null(p->github_repo));
-    json_object_set_new(o, "githubStars", p->github_stars >= 0
-                                              ? json_integer(p->github_stars)
-                                              : json_null());
-    json_object_set_new(o, "projectPage", str_or_null(p->project_page));
-    json_object_set_new(o, "ai_keywords", list_json(&p->keywords));
-    json_object_set_new(o, "ai_summary", str_or_null(p->summary));
-    json_object_set_new(o, "categories", str_or_null(p->categories));
-    json_object_set_new(o, "listedDay",
-                        p->listed_day[0] ? json_string(p->listed_day)
-                                         : json_null());
-    return o;
+        pb_jw_name_obj(w, p->authors.v[i]);
+    pb_jw_arr_close(w);
+    pb_jw_key(w, "publishedAt");
+    time_json(w, p->published ? p->published : p->updated);
+    pb_jw_key(w, "upvotes");
+    pb_jw_int(w, p->upvotes > 0 ? p->upvotes : 0);
+    pb_jw_key(w, "githubRepo");
+    pb_jw_str(w, p->github_repo);
+    pb_jw_key(w, "githubStars");
+    if (p->github_stars >= 0)
+        pb_jw_int(w, p->github_stars);
+    else
+        pb_jw_null(w);
+    pb_jw_key(w, "projectPage");
+    pb_jw_str(w, p->project_page);
+    pb_jw_key(w, "ai_keywords");
+    list_json(w, &p->keywords);
+    pb_jw_key(w, "ai_summary");
+    pb_jw_str(w, p->summary);
+    pb_jw_key(w, "categories");
+    pb_jw_str(w, p->categories);
+    pb_jw_key(w, "listedDay");
+    pb_jw_str(w, p->listed_day[0] ? p->listed_day : NULL);
+    if (with_counts)
+        counts_json(w, p);
+    pb_jw_obj_close(w);
 }
 
-/* One item of /api/daily_papers. */
-static json_t *daily_json(const struct pb_paper *p)
+void pb_web_json_daily(struct pb_jw *w, const struct pb_paper *p)
 {
-    json_t *o = json_object();
-    json_object_set_new(o, "paper", paper_json(p));
-    json_object_set_new(o, "title", json_string(p->title ? p->title : ""));
-    json_object_set_new(o, "summary",
-                        json_string(p->abstract ? p->abstract : ""));
-    json_object_set_new(o, "publishedAt", p->listed_day[0]
-                                              ? day_json(p->listed_day)
-                                              : time_json(p->published));
-    json_object_set_new(o, "numComments",
-                        json_integer(p->n_comments > 0 ? p->n_comments : 0));
-    json_object_set_new(o, "submittedBy",
-                        p->submitter
-                            ? json_pack("{s:s}", "name", p->submitter)
-                            : json_null());
-    return o;
+    pb_jw_obj_open(w);
+    pb_jw_key(w, "paper");
+    pb_web_json_paper(w, p, 0);
+    pb_jw_key(w, "title");
+    pb_jw_str(w, p->title ? p->title : "");
+    pb_jw_key(w, "summary");
+    pb_jw_str(w, p->abstract ? p->abstract : "");
+    pb_jw_key(w, "publishedAt");
+    if (p->listed_day[0])
+        day_json(w, p->listed_day);
+    else
+        time_json(w, p->published);
+    counts_json(w, p);
+    pb_jw_obj_close(w);
 }
 
-/* Serialise j (stolen) into the response. */
-static int send_json(struct pb_web_resp *rs, json_t *j)
+/* Room for n papers of the usual size (a few kB each): one allocation
+ * instead of a dozen doublings. */
+static void reserve(struct pb_web_resp *rs, size_t n)
 {
-    char *s = json_dumps(j, JSON_COMPACT);
-    json_decref(j);
-    if (!s)
-        return PB_ENOMEM;
-    int rc = pb_buf_puts(&rs->body, s);
-    free(s);
+    pb_buf_reserve(&rs->body, 4096 * (n + 1));
+}
+
+/* A list of papers as an array of daily items, newline-terminated. */
+static int send_daily(struct pb_web_resp *rs, const struct pb_feed_list *l)
+{
+    struct pb_jw w;
+    reserve(rs, l->n);
+    pb_jw_init(&w, &rs->body);
+    pb_jw_arr_open(&w);
+    for (size_t i = 0; i < l->n; i++)
+        pb_web_json_daily(&w, &l->v[i]);
+    pb_jw_arr_close(&w);
+    int rc = pb_jw_end(&w);
     return rc ? rc : pb_buf_putc(&rs->body, '\n');
 }
 
@@ -170,7 +199,7 @@ int pb_web_api_daily(struct pb_web_req *rq, const char *rest,
         char day[11];
         rc = pb_web_latest_day(rq, day);
         if (rc == PB_ENOTFOUND)
-            return send_json(rs, json_array());
+            return pb_buf_puts(&rs->body, "[]\n");
         if (rc)
             return rc;
         memcpy(q.from, day, 11);
@@ -198,12 +227,8 @@ int pb_web_api_daily(struct pb_web_req *rq, const char *rest,
         if (!rc)
             pb_web_fill_counts(rq, &l);
     }
-    if (!rc) {
-        json_t *a = json_array();
-        for (size_t i = 0; i < l.n; i++)
-            json_array_append_new(a, daily_json(&l.v[i]));
-        rc = send_json(rs, a);
-    }
+    if (!rc)
+        rc = send_daily(rs, &l);
     pb_feed_list_clear(&l);
     return rc;
 }
@@ -222,14 +247,11 @@ int pb_web_api_paper(struct pb_web_req *rq, const char *rest,
     else if (!rc) {
         struct pb_feed_list one = {.v = &p, .pid = &pid, .n = 1};
         pb_web_fill_counts(rq, &one); /* imported + local */
-        json_t *o = paper_json(&p);
-        json_object_set_new(o, "numComments",
-                            json_integer(p.n_comments > 0 ? p.n_comments : 0));
-        json_object_set_new(o, "submittedBy",
-                            p.submitter
-                                ? json_pack("{s:s}", "name", p.submitter)
-                                : json_null());
-        rc = send_json(rs, o);
+        struct pb_jw w;
+        pb_jw_init(&w, &rs->body);
+        pb_web_json_paper(&w, &p, 1);
+        if (!(rc = pb_jw_end(&w)))
+            rc = pb_buf_putc(&rs->body, '\n');
     }
     pb_paper_clear(&p);
     return rc;
@@ -251,19 +273,26 @@ int pb_web_api_papers(struct pb_web_req *rq, const char *rest,
     int rc = pb_store_feed_after(rq->th->feed, after, (int)lim, &l);
     if (!rc) {
         pb_web_fill_counts(rq, &l); /* imported + local upvotes */
-        json_t *a = json_array();
+        struct pb_jw w;
+        reserve(rs, l.n);
+        pb_jw_init(&w, &rs->body);
+        pb_jw_obj_open(&w);
+        pb_jw_key(&w, "papers");
+        pb_jw_arr_open(&w);
         for (size_t i = 0; i < l.n; i++)
-            json_array_append_new(a, paper_json(&l.v[i]));
-        json_t *o = json_object();
-        json_object_set_new(o, "papers", a);
+            pb_web_json_paper(&w, &l.v[i], 0);
+        pb_jw_arr_close(&w);
+        pb_jw_key(&w, "next_cursor");
         if (l.more && l.n) {
             char c[24];
             snprintf(c, sizeof c, "%lld", (long long)l.pid[l.n - 1]);
-            json_object_set_new(o, "next_cursor", json_string(c));
+            pb_jw_str(&w, c);
         } else {
-            json_object_set_new(o, "next_cursor", json_null());
+            pb_jw_null(&w);
         }
-        rc = send_json(rs, o);
+        pb_jw_obj_close(&w);
+        if (!(rc = pb_jw_end(&w)))
+            rc = pb_buf_putc(&rs->body, '\n');
     }
     pb_feed_list_clear(&l);
     return rc;
@@ -289,10 +318,7 @@ int pb_web_api_search(struct pb_web_req *rq, const char *rest,
     } else if (!rc) {
         pb_web_fill_counts(rq, &l); /* imported + local upvotes */
         /* Hugging Face answers a list of {paper, title, ...} */
-        json_t *a = json_array();
-        for (size_t i = 0; i < l.n; i++)
-            json_array_append_new(a, daily_json(&l.v[i]));
-        rc = send_json(rs, a);
+        rc = send_daily(rs, &l);
     }
     pb_feed_list_clear(&l);
     return rc;

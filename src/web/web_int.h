@@ -16,6 +16,7 @@
 #include "community/community.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/json_write.h"
 #include "store/store_community.h"
 #include "store/store_feed.h"
 
@@ -117,6 +118,17 @@ int pb_web_api_paper(struct pb_web_req *, const char *, struct pb_web_resp *) PB
 int pb_web_api_papers(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
 int pb_web_api_search(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
 int pb_web_feed_rss_daily(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+
+/* The JSON API's objects in Hugging Face's shape (api.c; docs/FORMATS.md),
+ * written to w (errors are w's, see core/json_write.h); p is borrowed.
+ * pb_web_json_paper: the "paper" object; with_counts adds numComments and
+ * submittedBy, as /api/papers/ID answers. pb_web_json_daily: one item of
+ * /api/daily_papers and /api/papers/search, {paper, title, summary,
+ * publishedAt, numComments, submittedBy}. */
+void pb_web_json_paper(struct pb_jw *w, const struct pb_paper *p,
+                       int with_counts);
+void pb_web_json_daily(struct pb_jw *w, const struct pb_paper *p);
+
 int pb_web_feed_atom_daily(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
 int pb_web_feed_atom_trending(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
 int pb_web_feed_atom_search(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;

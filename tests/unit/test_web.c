@@ -1,6 +1,12 @@
 /* test_web.c - escaping (HTML, XML, URL, Markdown), periods (days, ISO
- * weeks, months) and safe URLs of src/web/. */
+ * weeks, months), safe URLs, and the JSON API's objects (byte for byte what
+ * the jansson version wrote) of src/web/. */
 #include "harness.h"
+
+#include <jansson.h>
+
+#include "core/date.h"
+#include "web/web_int.h"
 
 #include "web/escape.h"
 #include "web/period.h"
@@ -156,12 +162,198 @@ static void t_period(void)
     CHECK_STR(label, "Mon, June 3, 2024");
 }
 
+
+/* --- the JSON API's objects against the jansson code they replaced -------
+ * These are the functions api.c used until the streaming writer: the oracle
+ * for the exact bytes of the HF-shaped objects. */
+
+static json_t *o_str_or_null(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+static json_t *o_time(int64_t t)
+{
+    char s[32], d[21];
+    if (!t)
+        return json_null();
+    pb_time_format(t, d);
+    snprintf(s, sizeof s, "%.19s.000Z", d);
+    return json_string(s);
+}
+
+static json_t *o_day(const char *day)
+{
+    char s[32];
+    if (!day || !day[0])
+        return json_null();
+    snprintf(s, sizeof s, "%.10sT00:00:00.000Z", day);
+    return json_string(s);
+}
+
+static json_t *o_paper(const struct pb_paper *p)
+{
+    json_t *o = json_object(), *authors = json_array(), *kw = json_array();
+    for (size_t i = 0; i < p->authors.n; i++)
+        json_array_append_new(authors,
+                              json_pack("{s:s}", "name", p->authors.v[i]));
+    for (size_t i = 0; i < p->keywords.n; i++)
+        json_array_append_new(kw, json_string(p->keywords.v[i]));
+    json_object_set_new(o, "id", json_string(p->id));
+    json_object_set_new(o, "title", json_string(p->title ? p->title : ""));
+    json_object_set_new(o, "summary",
+                        json_string(p->abstract ? p->abstract : ""));
+    json_object_set_new(o, "authors", authors);
+    json_object_set_new(o, "publishedAt",
+                        o_time(p->published ? p->published : p->updated));
+    json_object_set_new(o, "upvotes",
+                        json_integer(p->upvotes > 0 ? p->upvotes : 0));
+    json_object_set_new(o, "githubRepo", o_str_or_null(p->github_repo));
+    json_object_set_new(o, "githubStars", p->github_stars >= 0
+                                              ? json_integer(p->github_stars)
+                                              : json_null());
+    json_object_set_new(o, "projectPage", o_str_or_null(p->project_page));
+    json_object_set_new(o, "ai_keywords", kw);
+    json_object_set_new(o, "ai_summary", o_str_or_null(p->summary));
+    json_object_set_new(o, "categories", o_str_or_null(p->categories));
+    json_object_set_new(o, "listedDay", p->listed_day[0]
+                                            ? json_string(p->listed_day)
+                                            : json_null());
+    return o;
+}
+
+static void o_counts(json_t *o, const struct pb_paper *p)
+{
+    json_object_set_new(o, "numComments",
+                        json_integer(p->n_comments > 0 ? p->n_comments : 0));
+    json_object_set_new(o, "submittedBy",
+                        p->submitter
+                            ? json_pack("{s:s}", "name", p->submitter)
+                            : json_null());
+}
+
+static json_t *o_daily(const struct pb_paper *p)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "paper", o_paper(p));
+    json_object_set_new(o, "title", json_string(p->title ? p->title : ""));
+    json_object_set_new(o, "summary",
+                        json_string(p->abstract ? p->abstract : ""));
+    json_object_set_new(o, "publishedAt", p->listed_day[0]
+                                              ? o_day(p->listed_day)
+                                              : o_time(p->published));
+    o_counts(o, p);
+    return o;
+}
+
+/* kind 0: daily item, 1: paper, 2: paper with counts */
+static void same_json(const struct pb_paper *p, int kind)
+{
+    json_t *j = kind == 0 ? o_daily(p) : o_paper(p);
+    if (kind == 2)
+        o_counts(j, p);
+    char *want = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    struct pb_buf b;
+    struct pb_jw w;
+    pb_buf_init(&b, 1 << 20);
+    pb_jw_init(&w, &b);
+    if (kind == 0)
+        pb_web_json_daily(&w, p);
+    else
+        pb_web_json_paper(&w, p, kind == 2);
+    CHECK_EQ(pb_jw_end(&w), PB_OK);
+    if (strcmp(want, pb_buf_cstr(&b)))
+        fprintf(stderr, "  %s: kind %d\n  jansson %s\n  ours    %s\n", p->id,
+                kind, want, pb_buf_cstr(&b));
+    CHECK_STR(pb_buf_cstr(&b), want);
+    free(want);
+    pb_buf_clear(&b);
+}
+
+static void t_api_json(void)
+{
+    struct pb_paper p;
+    /* 1. hostile and tricky text everywhere, every field present */
+    pb_paper_init(&p);
+    snprintf(p.id, sizeof p.id, "2401.00001");
+    p.title = strdup("<script>alert(1)</script> Attention");
+    p.abstract = strdup("\"><img src=x onerror=alert(1)> line one\nline "
+                        "two\twith tab, \\backslash\\, \x01\x1f controls, "
+                        "caf\xC3\xA9, \xE2\x80\xA8 LS, \xF0\x9F\x98\x80, "
+                        "$\\alpha$ </script>");
+    pb_strlist_push(&p.authors, "<script>alert(3)</script>", 25);
+    pb_strlist_push(&p.authors, "Mallory \"><svg onload=alert(1)>", 31);
+    pb_strlist_push(&p.authors, "Zo\xC3\xAB \\ \"Q\"", 11);
+    pb_strlist_push(&p.keywords, "kw\"1", 4);
+    pb_strlist_push(&p.keywords, "<i>kw</i>", 9);
+    p.categories = strdup("cs.CL cs.LG");
+    p.published = 1717200000;
+    p.updated = 1717300000;
+    snprintf(p.listed_day, sizeof p.listed_day, "2024-06-10");
+    p.submitter = strdup("eve\"<b>");
+    p.upvotes = 42;
+    p.n_comments = 7;
+    p.github_repo = strdup("javascript:alert(1)");
+    p.github_stars = 0;
+    p.project_page = strdup("https://example.org/?a=1&b=\"2\"");
+    p.summary = strdup("AI summary with \"quotes\" and\nnewline");
+    for (int k = 0; k < 3; k++)
+        same_json(&p, k);
+    pb_paper_clear(&p);
+
+    /* 2. the bare minimum: optional fields absent, counts "not said" */
+    pb_paper_init(&p);
+    snprintf(p.id, sizeof p.id, "t-0123456789abcdef");
+    for (int k = 0; k < 3; k++)
+        same_json(&p, k);
+    /* 3. no listed day, only an update date; negative counts */
+    p.updated = 86400 * 365;
+    p.upvotes = -5;
+    p.n_comments = -1;
+    p.github_stars = 123456789012LL;
+    p.title = strdup("");
+    p.abstract = strdup("");
+    for (int k = 0; k < 3; k++)
+        same_json(&p, k);
+    /* 4. published but no listed day: the daily publishedAt is a time */
+    p.published = 1700000000;
+    pb_strlist_push(&p.authors, "", 0);
+    for (int k = 0; k < 3; k++)
+        same_json(&p, k);
+    pb_paper_clear(&p);
+
+    /* 5. a list of items, as /api/papers/search answers */
+    struct pb_buf b;
+    struct pb_jw w;
+    pb_buf_init(&b, 1 << 20);
+    pb_jw_init(&w, &b);
+    pb_jw_arr_open(&w);
+    json_t *a = json_array();
+    for (int i = 0; i < 3; i++) {
+        pb_paper_init(&p);
+        snprintf(p.id, sizeof p.id, "2406.0000%d", i);
+        p.title = strdup(i == 1 ? "T\"" : "T");
+        pb_web_json_daily(&w, &p);
+        json_array_append_new(a, o_daily(&p));
+        pb_paper_clear(&p);
+    }
+    pb_jw_arr_close(&w);
+    CHECK_EQ(pb_jw_end(&w), PB_OK);
+    char *want = json_dumps(a, JSON_COMPACT);
+    CHECK_STR(pb_buf_cstr(&b), want);
+    free(want);
+    json_decref(a);
+    pb_buf_clear(&b);
+}
+
 int main(void)
 {
     static const struct pb_test T[] = {
         {"html escaping", t_html},   {"xml escaping", t_xml},
         {"url encoding", t_url},     {"markdown escaping", t_md},
         {"truncation", t_trunc},     {"periods", t_period},
+        {"api json as jansson", t_api_json},
         {NULL, NULL},
     };
     int rc = pb_test_run(T);

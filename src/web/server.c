@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "community/community.h"
+#include "core/hash.h"
 #include "core/mem.h"
 #include "core/utf8.h"
 #include "web/access_log.h"
@@ -317,7 +318,7 @@ static struct MHD_Response *make_response(struct pb_web_resp *rs,
     etag[0] = '\0';
     if (rs->status == 200) {
         snprintf(etag, 24, "\"%016llx\"",
-                 (unsigned long long)fnv64(body, len));
+                 (unsigned long long)pb_hash64(body, len));
         MHD_add_response_header(r, "ETag", etag);
     }
     if (rs->status == 405)

@@ -45,6 +45,14 @@ int pb_store_begin(struct pb_store *st) PB_WUR;
 int pb_store_commit(struct pb_store *st) PB_WUR;
 void pb_store_rollback(struct pb_store *st);
 
+/* A read transaction (BEGIN DEFERRED) unless one is open already: the
+ * reads until pb_store_read_end() see one snapshot and take SQLite's file
+ * locks once instead of once per statement (ten point lookups per search
+ * answer). *out_began says whether this call began one; pass it on to
+ * pb_store_read_end(), which then ends it. PB_EDB when SQLite refuses. */
+int pb_store_read_begin(struct pb_store *st, int *out_began) PB_WUR;
+void pb_store_read_end(struct pb_store *st, int began);
+
 /* Bulk mode for long imports: checkpoint the WAL rarely (every ~128 MB
  * instead of every 16 MB), since each checkpoint waits for the disk; off
  * restores the default and checkpoints once. Durability is unchanged: a

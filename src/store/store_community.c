@@ -446,10 +446,13 @@ int pb_cmdb_stats(struct pb_cmdb *db, int64_t pid, struct pb_paper_stats *out)
 
 int pb_cmdb_fill_counts(struct pb_cmdb *db, struct pb_feed_list *l)
 {
-    for (size_t i = 0; i < l->n; i++) {
+    int began = 0, rc = l->n > 1 ? pb_store_read_begin(db->st, &began) : 0;
+    for (size_t i = 0; i < l->n && !rc; i++) {
         sqlite3_stmt *s = q(db, Q_LOCAL_VOTES);
-        if (!s)
-            return PB_EDB;
+        if (!s) {
+            rc = PB_EDB;
+            break;
+        }
         sqlite3_bind_int64(s, 1, l->pid[i]);
         int step = sqlite3_step(s);
         if (step == SQLITE_ROW) {
@@ -461,9 +464,10 @@ int pb_cmdb_fill_counts(struct pb_cmdb *db, struct pb_feed_list *l)
         }
         done(s);
         if (step != SQLITE_ROW && step != SQLITE_DONE)
-            return PB_EDB;
+            rc = PB_EDB;
     }
-    return PB_OK;
+    pb_store_read_end(db->st, began);
+    return rc;
 }
 
 static int add_counts(struct pb_cmdb *db, int64_t pid, int votes, int comments)

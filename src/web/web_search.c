@@ -125,6 +125,10 @@ int pb_web_search_run(struct pb_web_req *rq, const char *q, int64_t offset,
     *total = (int64_t)r->total;
     out->v = pb_reallocarray(NULL, r->n_hits + 1, sizeof *out->v);
     out->pid = pb_reallocarray(NULL, r->n_hits + 1, sizeof *out->pid);
+    /* one snapshot and one round of locks for all the lookups */
+    int began = 0;
+    if ((rc = pb_store_read_begin(rq->th->st, &began)))
+        goto out;
     for (size_t i = 0; i < r->n_hits; i++) {
         struct pb_paper *p = &out->v[out->n];
         pb_paper_init(p);
@@ -136,10 +140,13 @@ int pb_web_search_run(struct pb_web_req *rq, const char *q, int64_t offset,
         }
         if (rc) {
             pb_paper_clear(p);
-            goto out;
+            break;
         }
         out->pid[out->n++] = r->hits[i].pid;
     }
+    pb_store_read_end(rq->th->st, began);
+    if (rc)
+        goto out;
     out->more = (uint64_t)offset + r->n_hits < r->total;
     if (snips) {
         *snips = pb_calloc(out->n + 1, sizeof **snips);

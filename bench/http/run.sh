@@ -36,13 +36,24 @@ http {
   server { listen 127.0.0.1:$NG_PORT; location / { return 200 "ok\n"; } }
 }
 NG
-nginx -c "$T/nginx.conf" -p "$T/nginx" & pids+=($!)
+# wait until a server answers: started in the background, nginx may not
+# have bound its port yet when wrk connects (wrk then gives up at once with
+# "unable to connect ... Connection refused"; seen on a cold page cache)
+wait_http() {  # url, pid, logs...
+  for _ in $(seq 100); do
+    curl -sf -o /dev/null "$1" && return
+    kill -0 "$2" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "no answer from $1:"; cat "${@:3}" 2>/dev/null; exit 1
+}
+nginx -c "$T/nginx.conf" -p "$T/nginx" 2>"$T/nginx.err" & NG_PID=$!; pids+=($NG_PID)
+wait_http "http://127.0.0.1:$NG_PORT/" "$NG_PID" "$T/nginx/error.log" "$T/nginx.err"
 
 start_pb() {  # extra args...
   ./paperboy serve --db "$T/hf.db" --port "$PB_PORT" --access-log "$T/access.log" "$@" 2>"$T/serve.err" &
   PB_PID=$!; pids+=($PB_PID)
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PB_PORT/subscribe" >/dev/null && return; sleep 0.1; done
-  cat "$T/serve.err"; exit 1
+  wait_http "http://127.0.0.1:$PB_PORT/subscribe" "$PB_PID" "$T/serve.err"
 }
 stop_pb() { kill -TERM "$PB_PID"; wait "$PB_PID" || true; }
 run() {  # label, wrk args...

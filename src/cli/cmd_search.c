@@ -1,5 +1,6 @@
 /* cmd_search.c - paperboy search "QUERY" [--db PATH] [--limit N] [--json]
- * [--explain] | paperboy search --batch FILE [--limit N] */
+ * [--explain] [--mode keyword|semantic|hybrid]
+ * | paperboy search --batch FILE [--limit N] */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,16 +9,20 @@
 
 #include "cli/cli.h"
 #include "core/date.h"
+#include "core/mem.h"
+#include "rank/hybrid.h"
 #include "search/index_store.h"
 #include "search/search.h"
 #include "store/store.h"
 #include "text/latex_plain.h"
+#include "vector/vindex.h"
 
 static void usage(FILE *f)
 {
     fprintf(f,
             "usage: paperboy search \"QUERY\" [--db PATH] [--limit N] [--json] "
             "[--explain]\n"
+            "                       [--mode keyword|semantic|hybrid]\n"
             "       paperboy search --batch FILE [--db PATH] [--limit N] "
             "[--repeat R] [--ids OUT]\n\n"
             "Searches the index beside the database (PATH.idx; make it with "
@@ -25,6 +30,10 @@ static void usage(FILE *f)
             "-not, title: author: abstract: keyword:,\ncat:cs.CL, id:ARXIVID, "
             "after:YYYY-MM-DD before:YYYY-MM-DD year:YYYY,\n"
             "sort:relevance|date|upvotes.\n"
+            "--mode: keyword (the default) matches words; semantic ranks by "
+            "meaning with the\npaper vectors (paperboy train-vectors, then "
+            "paperboy embed; docs/SEMANTIC.md);\nhybrid fuses both. Semantic "
+            "and hybrid rank the top 100 and take no --explain.\n"
             "--batch runs one query a line (a warm-up pass, then R timed "
             "passes, default 1;\na query's latency is its fastest pass) and "
             "prints latency percentiles (wall,\nthen thread CPU time) and how "
@@ -144,8 +153,11 @@ static int batch(struct pb_searcher *s, const char *file, size_t limit,
 }
 
 static void print_text(struct pb_searcher *s, struct pb_store *st,
-                       const struct pb_results *r)
+                       const struct pb_results *r, const char *mode)
 {
+    if (mode)
+        printf("mode %s: the top %d by %s\n", mode, PB_HYBRID_DEPTH,
+               strcmp(mode, "semantic") ? "words and meaning" : "meaning");
     if (r->notice[0])
         printf("note: %s\n", r->notice);
     printf("%llu hit%s\n", (unsigned long long)r->total,
@@ -199,9 +211,10 @@ static void print_text(struct pb_searcher *s, struct pb_store *st,
 }
 
 static void print_json(struct pb_searcher *s, struct pb_store *st,
-                       const struct pb_results *r)
+                       const struct pb_results *r, const char *mode)
 {
     json_t *o = json_object(), *hits = json_array();
+    json_object_set_new(o, "mode", json_string(mode ? mode : "keyword"));
     json_object_set_new(o, "total", json_integer((json_int_t)r->total));
     json_object_set_new(o, "total_exact", json_boolean(r->total_exact));
     json_object_set_new(o, "notice", json_string(r->notice));
@@ -256,9 +269,69 @@ static void print_json(struct pb_searcher *s, struct pb_store *st,
     json_decref(o);
 }
 
+/* mode semantic or hybrid: pb_hybrid_search() into r (hits with ids and
+ * dates from the store, total = how many), as print_text and print_json
+ * read them. */
+static int vector_search(struct pb_searcher *s, struct pb_store *st,
+                         const char *db, enum pb_search_mode m,
+                         const char *query, size_t limit,
+                         struct pb_results *r)
+{
+    struct pb_err err = {0};
+    struct pb_vindex *vi = NULL;
+    struct pb_ranked f[PB_HYBRID_DEPTH];
+    size_t nf = 0;
+    memset(r, 0, sizeof *r);
+    if (pb_vindex_open(db, &vi, &err)) {
+        fprintf(stderr, "search: %s: this database has no paper vectors "
+                        "(run paperboy train-vectors, then paperboy embed)\n",
+                err.msg);
+        return PB_ENOTFOUND;
+    }
+    struct pb_vquery *vq = pb_vquery_new(vi);
+    int rc = pb_hybrid_search(s, vq, m, query, strlen(query), -1,
+                              limit < PB_HYBRID_DEPTH ? limit
+                                                      : PB_HYBRID_DEPTH,
+                              f, &nf);
+    if (!rc && m == PB_MODE_SEMANTIC) {
+        /* snippets mark the searcher's last query: make it this one */
+        struct pb_results kw;
+        struct pb_search_opts o = {1, 0, 0};
+        if (!(rc = pb_search(s, query, strlen(query), &o, &kw)))
+            pb_results_clear(&kw);
+    }
+    if (!rc) {
+        r->hits = pb_calloc(nf + 1, sizeof *r->hits);
+        for (size_t i = 0; i < nf; i++) {
+            struct pb_hit *h = &r->hits[r->n_hits];
+            struct pb_paper p;
+            pb_paper_init(&p);
+            if (pb_store_paper_get_pid(st, f[i].key, &p) == PB_OK) {
+                h->pid = f[i].key;
+                h->score = f[i].score;
+                snprintf(h->id, sizeof h->id, "%s", p.id);
+                int64_t t = p.published ? p.published : p.updated;
+                h->day = t ? (int32_t)(t >= 0 ? t / 86400
+                                              : (t - 86399) / 86400)
+                           : INT32_MIN;
+                h->upvotes = p.upvotes >= 0 ? (int32_t)p.upvotes : -1;
+                r->n_hits++;
+            }
+            pb_paper_clear(&p);
+        }
+        r->total = r->n_hits;
+        r->total_exact = 1;
+    }
+    pb_vquery_free(vq);
+    pb_vindex_free(vi);
+    return rc;
+}
+
 int pb_cli_search(int argc, char **argv)
 {
-    const char *db = NULL, *query = NULL, *batch_file = NULL, *ids_file = NULL;
+    const char *db = NULL, *query = NULL, *batch_file = NULL, *ids_file = NULL,
+               *mode = NULL;
+    enum pb_search_mode m = PB_MODE_KEYWORD;
     size_t limit = 10;
     int json = 0, expl = 0, repeat = 1;
     for (int i = 1; i < argc; i++) {
@@ -275,6 +348,13 @@ int pb_cli_search(int argc, char **argv)
                 return 2;
             }
             limit = v;
+        } else if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
+            mode = argv[++i];
+            if (pb_search_mode_parse(mode, &m)) {
+                fprintf(stderr, "search: --mode wants keyword, semantic or "
+                                "hybrid, not %s\n", mode);
+                return 2;
+            }
         } else if (!strcmp(argv[i], "--json")) {
             json = 1;
         } else if (!strcmp(argv[i], "--explain")) {
@@ -306,6 +386,11 @@ int pb_cli_search(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (m != PB_MODE_KEYWORD && (batch_file || expl)) {
+        fprintf(stderr, "search: --mode %s takes neither --batch nor "
+                        "--explain\n", mode);
+        return 2;
+    }
     db = pb_cli_db_path(db);
     struct pb_err err = {0};
     struct pb_store *st = NULL;
@@ -330,13 +415,18 @@ int pb_cli_search(int argc, char **argv)
         struct pb_search_opts o = {limit, 0,
                                    PB_SEARCH_COUNT |
                                        (expl ? PB_SEARCH_EXPLAIN : 0)};
-        if (pb_search(s, query, strlen(query), &o, &r) != PB_OK) {
+        int src = m == PB_MODE_KEYWORD
+                      ? pb_search(s, query, strlen(query), &o, &r)
+                  : st ? vector_search(s, st, db, m, query, limit, &r)
+                       : PB_EIO;
+        if (src != PB_OK) {
             ret = 1;
         } else {
+            const char *shown = m == PB_MODE_KEYWORD ? NULL : mode;
             if (json)
-                print_json(s, st, &r);
+                print_json(s, st, &r, shown);
             else
-                print_text(s, st, &r);
+                print_text(s, st, &r, shown);
             pb_results_clear(&r);
         }
     }

@@ -302,20 +302,31 @@ int pb_web_api_search(struct pb_web_req *rq, const char *rest,
                       struct pb_web_resp *rs)
 {
     (void)rest;
-    const char *q = pb_web_arg(rq, "q"), *limit = pb_web_arg(rq, "limit");
+    const char *q = pb_web_arg(rq, "q"), *limit = pb_web_arg(rq, "limit"),
+               *mode = pb_web_arg(rq, "mode");
     int64_t lim = 20, total = 0;
+    enum pb_search_mode m = PB_MODE_KEYWORD;
     if (!q || !*q)
         return pb_web_fail(rs, 400, "give a query: q=...");
     if (strlen(q) > 1000)
         return pb_web_fail(rs, 400, "the query is over 1000 bytes");
     if (limit && num_arg(limit, 1, 100, &lim))
         return pb_web_fail(rs, 400, "limit must be a number from 1 to 100");
+    if (mode && *mode && pb_search_mode_parse(mode, &m))
+        return pb_web_fail(rs, 400,
+                           "mode must be keyword, semantic or hybrid");
     struct pb_feed_list l;
     pb_feed_list_init(&l);
-    int rc = pb_web_search_run(rq, q, 0, (int)lim, &l, &total, NULL, NULL);
+    int rc = pb_web_search_run(rq, q, &m, 0, (int)lim, &l, &total, NULL,
+                               NULL);
     if (rc == PB_EUNSUP) {
         rc = pb_web_fail(rs, 503, "search is not available");
     } else if (!rc) {
+        /* the answer stays Hugging Face's bare list; the mode used (keyword
+         * when the database has no vectors) goes in a header */
+        rs->search_mode = m == PB_MODE_SEMANTIC ? "semantic"
+                          : m == PB_MODE_HYBRID ? "hybrid"
+                                                : "keyword";
         pb_web_fill_counts(rq, &l); /* imported + local upvotes */
         /* Hugging Face answers a list of {paper, title, ...} */
         rc = send_daily(rs, &l);

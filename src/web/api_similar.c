@@ -63,6 +63,11 @@ static struct pb_vquery *query_handle(const char *db_path)
     return vq;
 }
 
+struct pb_vquery *pb_web_vquery(const struct pb_web_req *rq)
+{
+    return query_handle(rq->site->db_path);
+}
+
 /* The papers similar to pid into l (up to n). */
 static int similar(struct pb_web_req *rq, int64_t pid, size_t n,
                    struct pb_feed_list *l, float *scores)

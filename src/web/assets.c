@@ -63,6 +63,11 @@ static const char css[] =
     ".empty{padding:2rem 0;color:var(--muted)}\n"
     "mark{background:#ffe58f;color:#111}\n"
     ".facets{color:var(--muted);font-size:.92rem}\n"
+    /* the search page's mode control */
+    "form.mode{margin:.4rem 0;color:var(--muted)}\n"
+    "form.mode select,form.mode button{font:inherit;color:var(--fg);"
+    "background:var(--bg);border:1px solid var(--muted);border-radius:4px;"
+    "padding:.2rem .4rem}\n"
     "footer.site{max-width:56rem;margin:2rem auto;padding:0 1rem;"
     "color:var(--muted);font-size:.9rem}\n"
     /* the e-mail box in every footer and the /subscribe form */

@@ -268,7 +268,7 @@ int pb_web_feed_atom_search(struct pb_web_req *rq, const char *rest,
                                   "/atom/search.xml?q=...");
         goto out;
     }
-    rc = pb_web_search_run(rq, q, 0, FEED_SIZE, &l, &total, NULL, NULL);
+    rc = pb_web_search_run(rq, q, NULL, 0, FEED_SIZE, &l, &total, NULL, NULL);
     if (rc == PB_EUNSUP) {
         rc = pb_web_fail(rs, 503, "search is not available");
         goto out;

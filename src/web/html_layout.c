@@ -74,7 +74,19 @@ int pb_web_html_head(struct pb_buf *b, const struct pb_web_req *rq,
            "<input id=\"q\" name=\"q\" type=\"search\" "
            "placeholder=\"Search papers\" value=\""));
     TRY(pb_web_html_s(b, q));
-    TRY(pb_buf_puts(b, "\"><button type=\"submit\">Search</button></form>"));
+    TRY(pb_buf_puts(b, "\">"));
+    {
+        /* a new search from a semantic or hybrid result page keeps its
+         * mode (page_search.c); only those two fixed words are echoed */
+        const char *m = rq && rq->path && !strcmp(rq->path, "/search")
+                            ? pb_web_arg(rq, "mode")
+                            : NULL;
+        if (m && (!strcmp(m, "semantic") || !strcmp(m, "hybrid")))
+            TRY(pb_buf_printf(b, "<input type=\"hidden\" name=\"mode\" "
+                                 "value=\"%s\">",
+                              m));
+    }
+    TRY(pb_buf_puts(b, "<button type=\"submit\">Search</button></form>"));
     TRY(account_nav(b, rq));
     TRY(pb_buf_puts(b, "</div></header><main id=\"main\">"));
 out:

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "rank/hybrid.h"
 #include "search/search.h"
 #include "web/escape.h"
 #include "web/html.h"
@@ -18,9 +19,17 @@
             goto out;                                                        \
     } while (0)
 
-/* "/search?q=Q&p=N" (or with extra appended to the query) into b. */
+static const char *mode_name(enum pb_search_mode m)
+{
+    return m == PB_MODE_SEMANTIC ? "semantic"
+           : m == PB_MODE_HYBRID ? "hybrid"
+                                 : "keyword";
+}
+
+/* "/search?q=Q&mode=M&p=N" (or with extra appended to the query) into b;
+ * the default mode, keyword, is left out. */
 static int search_href(struct pb_buf *b, const char *q, const char *extra,
-                       int64_t page)
+                       enum pb_search_mode mode, int64_t page)
 {
     int rc = PB_OK;
     TRY(pb_buf_puts(b, "/search?q="));
@@ -29,14 +38,44 @@ static int search_href(struct pb_buf *b, const char *q, const char *extra,
         TRY(pb_web_url_s(b, " "));
         TRY(pb_web_url_s(b, extra));
     }
+    if (mode != PB_MODE_KEYWORD)
+        TRY(pb_buf_printf(b, "&mode=%s", mode_name(mode)));
     if (page > 0)
         TRY(pb_buf_printf(b, "&p=%" PRId64, page));
 out:
     return rc;
 }
 
+/* The mode control: a form of its own that searches q again in the mode
+ * chosen (no script: the Content-Security-Policy allows none). */
+static int mode_form(struct pb_buf *b, const char *q, enum pb_search_mode m)
+{
+    static const struct {
+        enum pb_search_mode m;
+        const char *label;
+    } opts[] = {{PB_MODE_KEYWORD, "words (keyword)"},
+                {PB_MODE_SEMANTIC, "meaning (semantic)"},
+                {PB_MODE_HYBRID, "words and meaning (hybrid)"}};
+    int rc = PB_OK;
+    TRY(pb_buf_puts(b, "<form class=\"mode\" action=\"/search\" "
+                       "method=\"get\"><input type=\"hidden\" name=\"q\" "
+                       "value=\""));
+    TRY(pb_web_html_s(b, q));
+    TRY(pb_buf_puts(b, "\"><label for=\"mode\">Search by</label> "
+                       "<select id=\"mode\" name=\"mode\">"));
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++)
+        TRY(pb_buf_printf(b, "<option value=\"%s\"%s>%s</option>",
+                          mode_name(opts[i].m),
+                          opts[i].m == m ? " selected" : "", opts[i].label));
+    TRY(pb_buf_puts(b, "</select> <button type=\"submit\">Search</button>"
+                       "</form>"));
+out:
+    return rc;
+}
+
 static int facet_links(struct pb_buf *b, const char *q, const char *label,
-                       const char *field, const struct pb_facet *f, size_t n)
+                       const char *field, const struct pb_facet *f, size_t n,
+                       enum pb_search_mode mode)
 {
     int rc = PB_OK;
     struct pb_buf href;
@@ -50,7 +89,7 @@ static int facet_links(struct pb_buf *b, const char *q, const char *label,
     for (size_t i = 0; i < n && i < 8; i++) {
         pb_buf_reset(&href);
         snprintf(extra, sizeof extra, "%s:%s", field, f[i].name);
-        TRY(search_href(&href, q, extra, 0));
+        TRY(search_href(&href, q, extra, mode, 0));
         TRY(pb_buf_puts(b, i ? ", <a href=\"" : "<a href=\""));
         TRY(pb_web_html(b, href.p, href.len));
         TRY(pb_buf_puts(b, "\">"));
@@ -68,7 +107,9 @@ int pb_web_page_search(struct pb_web_req *rq, const char *rest,
 {
     (void)rest;
     int rc = PB_OK;
-    const char *q = pb_web_arg(rq, "q"), *p = pb_web_arg(rq, "p");
+    const char *q = pb_web_arg(rq, "q"), *p = pb_web_arg(rq, "p"),
+               *mode = pb_web_arg(rq, "mode");
+    enum pb_search_mode asked = PB_MODE_KEYWORD, used;
     struct pb_buf *b = &rs->body, prev, next;
     struct pb_feed_list l;
     struct pb_results res = {0};
@@ -86,6 +127,10 @@ int pb_web_page_search(struct pb_web_req *rq, const char *rest,
                 return pb_web_fail(rs, 400, "p must be a page from 0 to %d",
                                    MAX_PAGE);
     }
+    if (mode && *mode && pb_search_mode_parse(mode, &asked))
+        return pb_web_fail(rs, 400, "mode must be keyword, semantic or "
+                                    "hybrid");
+    used = asked;
     if (!q || !*q) {
         TRY(pb_web_html_head(b, rq, "Search", NULL, NULL));
         TRY(pb_buf_puts(
@@ -100,8 +145,8 @@ int pb_web_page_search(struct pb_web_req *rq, const char *rest,
         TRY(pb_web_html_foot(b));
         goto out;
     }
-    rc = pb_web_search_run(rq, q, page * PAGE_SIZE, PAGE_SIZE, &l, &total,
-                           &res, &snips);
+    rc = pb_web_search_run(rq, q, &used, page * PAGE_SIZE, PAGE_SIZE, &l,
+                           &total, &res, &snips);
     if (rc == PB_EUNSUP) {
         rc = pb_web_fail(rs, 503, "search is not available on this server");
         goto out;
@@ -119,7 +164,9 @@ int pb_web_page_search(struct pb_web_req *rq, const char *rest,
         goto out;
     TRY(pb_buf_puts(b, "<div class=\"head\"><h1>Search results</h1>"
                        "<p class=\"sub\">"));
-    TRY(pb_buf_printf(b, "%" PRId64 " paper%s for \u201c", total,
+    /* semantic and hybrid rank a fixed depth, not every match */
+    TRY(pb_buf_printf(b, "%s%" PRId64 " paper%s for \u201c",
+                      used == PB_MODE_KEYWORD ? "" : "Top ", total,
                       total == 1 ? "" : "s"));
     TRY(pb_web_html_s(b, q));
     TRY(pb_buf_puts(b, "\u201d \xC2\xB7 <a href=\"/atom/search.xml?q="));
@@ -134,6 +181,14 @@ int pb_web_page_search(struct pb_web_req *rq, const char *rest,
             goto out;
     }
     TRY(pb_buf_puts(b, "\">Atom feed of this search</a></p>"));
+    TRY(mode_form(b, q, asked));
+    if (used != asked)
+        TRY(pb_buf_printf(b, "<p class=\"sub notice\">Note: %s search needs "
+                             "paper vectors, and this site has none yet "
+                             "(<code>paperboy train-vectors</code>, then "
+                             "<code>paperboy embed</code>): these are "
+                             "keyword results.</p>",
+                          asked == PB_MODE_SEMANTIC ? "Semantic" : "Hybrid"));
     if (res.notice[0]) {
         TRY(pb_buf_puts(b, "<p class=\"sub\">Note: "));
         TRY(pb_web_html_s(b, res.notice));
@@ -141,15 +196,19 @@ int pb_web_page_search(struct pb_web_req *rq, const char *rest,
     }
     if (res.n_cats || res.n_years) {
         TRY(pb_buf_puts(b, "<ul class=\"facets meta\">"));
-        TRY(facet_links(b, q, "Categories", "cat", res.cats, res.n_cats));
-        TRY(facet_links(b, q, "Years", "year", res.years, res.n_years));
+        TRY(facet_links(b, q, "Categories", "cat", res.cats, res.n_cats,
+                        used));
+        TRY(facet_links(b, q, "Years", "year", res.years, res.n_years,
+                        used));
         TRY(pb_buf_puts(b, "</ul>"));
     }
     TRY(pb_buf_puts(b, "</div>"));
     TRY(pb_web_html_cards(b, &l, snips, "No papers match. Try fewer or "
                                         "other words."));
-    TRY(search_href(&prev, q, NULL, page - 1));
-    TRY(search_href(&next, q, NULL, page + 1));
+    /* paging keeps the mode asked for (it may work on the next page, once
+     * vectors exist) */
+    TRY(search_href(&prev, q, NULL, asked, page - 1));
+    TRY(search_href(&next, q, NULL, asked, page + 1));
     TRY(pb_web_html_prevnext(b, page > 0 ? pb_buf_cstr(&prev) : NULL,
                              "Previous page",
                              l.more && page < MAX_PAGE ? pb_buf_cstr(&next)

@@ -323,6 +323,8 @@ static struct MHD_Response *make_response(struct pb_web_resp *rs,
     }
     if (rs->status == 405)
         MHD_add_response_header(r, "Allow", "GET, HEAD, POST");
+    if (rs->search_mode)
+        MHD_add_response_header(r, "X-Search-Mode", rs->search_mode);
     if (rs->location[0])
         MHD_add_response_header(r, "Location", rs->location);
     for (size_t i = 0; i < sizeof rs->cookies / sizeof rs->cookies[0]; i++)

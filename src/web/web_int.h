@@ -17,6 +17,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/json_write.h"
+#include "rank/hybrid.h"
 #include "store/store_community.h"
 #include "store/store_feed.h"
 
@@ -78,6 +79,7 @@ struct pb_web_resp {
     int private_;        /* 1: per-member; never cached, no-store */
     char location[512];  /* Location header when not empty */
     char cookies[3][160];/* Set-Cookie values, "" = unused */
+    const char *search_mode; /* X-Search-Mode header (static) or NULL */
 };
 
 /* First value of query argument key, or NULL when absent. */
@@ -242,10 +244,17 @@ void pb_web_search_sync(struct pb_web_search *ws, struct pb_store *st);
  * exactly. When snips is not NULL, *snips gets one heap string per paper
  * in out: its best passage as escaped HTML with <mark>ed terms (free with
  * pb_web_snips_free). PB_EUNSUP when search is unavailable.
+ *
+ * mode (NULL means keyword) is in and out: the mode asked, then the mode
+ * used, which is keyword when the database has no vectors (DB.vec,
+ * DB.hnsw; docs/SEMANTIC.md). Semantic and hybrid rank the top
+ * PB_HYBRID_DEPTH (100) papers with pb_hybrid_search(): *total is at most
+ * that, pages past it are empty, and res gets no facets.
  */
 struct pb_results;
-int pb_web_search_run(struct pb_web_req *rq, const char *q, int64_t offset,
-                      int limit, struct pb_feed_list *out, int64_t *total,
+int pb_web_search_run(struct pb_web_req *rq, const char *q,
+                      enum pb_search_mode *mode, int64_t offset, int limit,
+                      struct pb_feed_list *out, int64_t *total,
                       struct pb_results *res, char ***snips) PB_WUR;
 void pb_web_snips_free(char **snips, size_t n);
 /* Free this thread's searcher (called when the worker's handles close). */

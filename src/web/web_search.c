@@ -8,8 +8,10 @@
 
 #include "core/mem.h"
 #include "search/index_store.h"
+#include "rank/hybrid.h"
 #include "search/search.h"
 #include "web/escape.h"
+#include "web/web_similar.h"
 #include "web/web_int.h"
 
 struct pb_web_search {
@@ -100,13 +102,80 @@ static char *snip_html(struct pb_searcher *s, const char *abstract)
     return out;
 }
 
-int pb_web_search_run(struct pb_web_req *rq, const char *q, int64_t offset,
-                      int limit, struct pb_feed_list *out, int64_t *total,
+/* Load the papers pids[0..n) into out (ids deleted since they were
+ * indexed are left out), in one read transaction: one snapshot and one
+ * round of SQLite's locks for all the lookups. */
+static int load_papers(struct pb_web_req *rq, const int64_t *pids, size_t n,
+                       struct pb_feed_list *out)
+{
+    int rc, began = 0;
+    out->v = pb_reallocarray(NULL, n + 1, sizeof *out->v);
+    out->pid = pb_reallocarray(NULL, n + 1, sizeof *out->pid);
+    if ((rc = pb_store_read_begin(rq->th->st, &began)))
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        struct pb_paper *p = &out->v[out->n];
+        pb_paper_init(p);
+        rc = pb_store_paper_get_pid(rq->th->st, pids[i], p);
+        if (rc == PB_ENOTFOUND) {
+            pb_paper_clear(p);
+            rc = PB_OK;
+            continue;
+        }
+        if (rc) {
+            pb_paper_clear(p);
+            break;
+        }
+        out->pid[out->n++] = pids[i];
+    }
+    pb_store_read_end(rq->th->st, began);
+    return rc;
+}
+
+/* mode=semantic|hybrid: pb_hybrid_search() over the top PB_HYBRID_DEPTH;
+ * the page is a slice of that list, and total its length. */
+static int run_vector(struct pb_web_req *rq, struct pb_vquery *vq,
+                      enum pb_search_mode mode, const char *q,
+                      int64_t offset, int limit, struct pb_feed_list *out,
+                      int64_t *total, int want_marks)
+{
+    struct pb_ranked f[PB_HYBRID_DEPTH];
+    int64_t pids[PB_HYBRID_DEPTH];
+    size_t nf = 0, n = 0;
+    struct pb_searcher *s = rq->th->searcher;
+    /* the whole list (both engines look PB_HYBRID_DEPTH deep whatever k
+     * is), so that total and "more" are known */
+    int rc = pb_hybrid_search(s, vq, mode, q, strlen(q), -1, PB_HYBRID_DEPTH,
+                              f, &nf);
+    if (rc)
+        return rc;
+    if (want_marks && mode == PB_MODE_SEMANTIC) {
+        /* the snippets mark the searcher's last query: make it this one
+         * (hybrid has just run it) */
+        struct pb_results r;
+        struct pb_search_opts o = {.limit = 1};
+        if ((rc = pb_search(s, q, strlen(q), &o, &r)))
+            return rc;
+        pb_results_clear(&r);
+    }
+    for (size_t i = (size_t)offset; i < nf && n < (size_t)limit; i++)
+        pids[n++] = f[i].key;
+    *total = (int64_t)nf;
+    if ((rc = load_papers(rq, pids, n, out)))
+        return rc;
+    out->more = (uint64_t)offset + (uint64_t)limit < nf;
+    return PB_OK;
+}
+
+int pb_web_search_run(struct pb_web_req *rq, const char *q,
+                      enum pb_search_mode *mode, int64_t offset, int limit,
+                      struct pb_feed_list *out, int64_t *total,
                       struct pb_results *res, char ***snips)
 {
     int rc = PB_OK;
     struct pb_results own = {0};
     struct pb_results *r = res ? res : &own;
+    int64_t *pids = NULL;
     pb_feed_list_clear(out);
     *total = 0;
     if (snips)
@@ -117,37 +186,29 @@ int pb_web_search_run(struct pb_web_req *rq, const char *q, int64_t offset,
         return PB_EINVAL;
     if (!rq->th->searcher)
         rq->th->searcher = pb_searcher_new(rq->site->search->ix);
-    struct pb_search_opts o = {.limit = (size_t)limit,
-                               .offset = (size_t)offset,
-                               .flags = res ? PB_SEARCH_COUNT : 0};
-    if ((rc = pb_search(rq->th->searcher, q, strlen(q), &o, r)))
-        goto out;
-    *total = (int64_t)r->total;
-    out->v = pb_reallocarray(NULL, r->n_hits + 1, sizeof *out->v);
-    out->pid = pb_reallocarray(NULL, r->n_hits + 1, sizeof *out->pid);
-    /* one snapshot and one round of locks for all the lookups */
-    int began = 0;
-    if ((rc = pb_store_read_begin(rq->th->st, &began)))
-        goto out;
-    for (size_t i = 0; i < r->n_hits; i++) {
-        struct pb_paper *p = &out->v[out->n];
-        pb_paper_init(p);
-        rc = pb_store_paper_get_pid(rq->th->st, r->hits[i].pid, p);
-        if (rc == PB_ENOTFOUND) { /* deleted since it was indexed */
-            pb_paper_clear(p);
-            rc = PB_OK;
-            continue;
-        }
-        if (rc) {
-            pb_paper_clear(p);
-            break;
-        }
-        out->pid[out->n++] = r->hits[i].pid;
+    enum pb_search_mode m = mode ? *mode : PB_MODE_KEYWORD;
+    struct pb_vquery *vq = NULL;
+    if (m != PB_MODE_KEYWORD && !(vq = pb_web_vquery(rq)))
+        m = PB_MODE_KEYWORD; /* no vectors: the caller tells the reader */
+    if (mode)
+        *mode = m;
+    if (m != PB_MODE_KEYWORD) {
+        rc = run_vector(rq, vq, m, q, offset, limit, out, total, !!snips);
+    } else {
+        struct pb_search_opts o = {.limit = (size_t)limit,
+                                   .offset = (size_t)offset,
+                                   .flags = res ? PB_SEARCH_COUNT : 0};
+        if ((rc = pb_search(rq->th->searcher, q, strlen(q), &o, r)))
+            goto out;
+        *total = (int64_t)r->total;
+        pids = pb_reallocarray(NULL, r->n_hits + 1, sizeof *pids);
+        for (size_t i = 0; i < r->n_hits; i++)
+            pids[i] = r->hits[i].pid;
+        rc = load_papers(rq, pids, r->n_hits, out);
+        out->more = (uint64_t)offset + r->n_hits < r->total;
     }
-    pb_store_read_end(rq->th->st, began);
     if (rc)
         goto out;
-    out->more = (uint64_t)offset + r->n_hits < r->total;
     if (snips) {
         *snips = pb_calloc(out->n + 1, sizeof **snips);
         for (size_t i = 0; i < out->n; i++)
@@ -156,6 +217,7 @@ int pb_web_search_run(struct pb_web_req *rq, const char *q, int64_t offset,
                                                           : "");
     }
 out:
+    free(pids);
     if (!res)
         pb_results_clear(&own);
     return rc;

@@ -16,6 +16,12 @@
 
 #define PB_WEB_SIMILAR_N 6 /* papers in the section */
 
+/* This thread's query handle on the semantic index (opened on first use),
+ * or NULL when the database has no vectors; borrowed until the server
+ * stops. Also serves mode=semantic|hybrid searches (web_search.c). */
+struct pb_vquery;
+struct pb_vquery *pb_web_vquery(const struct pb_web_req *rq);
+
 /* Append the section for paper pid to b (nothing without an index). */
 int pb_web_similar_section(struct pb_web_req *rq, struct pb_buf *b,
                            int64_t pid) PB_WUR;

@@ -118,8 +118,10 @@ static int view_page(struct pb_web_req *rq, struct pb_web_resp *rs,
     TRY(pb_buf_puts(b, "<p class=\"sub\">By "));
     TRY(pb_web_html_s(b, c->owner));
     TRY(pb_buf_printf(b, " \xC2\xB7 %s \xC2\xB7 export as <a href=\"%s.json\">"
-                         "JSON</a> or <a href=\"%s.bib\">BibTeX</a></p>",
-                      c->public_ ? "public" : "private", base, base));
+                         "JSON</a> or <a href=\"%s.bib\">BibTeX</a> \xC2\xB7 "
+                         "<a href=\"/subscribe?collections=%" PRId64 "#email\">"
+                         "its new papers by e-mail</a></p>",
+                      c->public_ ? "public" : "private", base, base, c->id));
     if (mine) {
         char act[64];
         snprintf(act, sizeof act, "%s/rename", base);

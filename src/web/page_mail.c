@@ -65,11 +65,14 @@ static int my_coll(void *ctx, const struct pb_collection *c)
     return rc;
 }
 
-/* The collections part of the form: the field, what it follows now and,
- * for a member logged in, their own collections as a hint. */
+/* The collections part of the form: the field, what it follows now (by
+ * name, when the subscription may see it: public, or the member's own)
+ * and, for a member logged in, their own collections as a hint. */
 static int colls_field(struct pb_buf *b, struct pb_web_req *rq,
                        const struct pb_sub *cur)
 {
+    int64_t viewer = cur && cur->member_ok ? cur->member
+                     : rq ? rq->me.id : 0;
     int rc = PB_OK;
     TRY(pb_buf_puts(b, "<p><label for=\"sub-colls\">and papers added to "
                        "these collections (numbers or links, e.g. 12 or "
@@ -80,17 +83,20 @@ static int colls_field(struct pb_buf *b, struct pb_web_req *rq,
     TRY(pb_buf_puts(b, "\">"));
     struct pb_store *st = rq ? rw_store(rq) : NULL;
     if (cur && cur->n_colls && st) {
-        TRY(pb_buf_puts(b, "<br><span class=\"sub\">Following: "));
+        int shown = 0;
         for (size_t i = 0; i < cur->n_colls; i++) {
             char name[101];
-            if (pb_store_mail_coll_name(st, cur->colls[i], name))
+            if (pb_store_mail_coll_visible(st, cur->colls[i], viewer, name))
                 continue;
             TRY(pb_buf_printf(b, "%s<a href=\"/collections/%" PRId64 "\">",
-                              i ? ", " : "", cur->colls[i]));
+                              shown++ ? ", "
+                                      : "<br><span class=\"sub\">Collections: ",
+                              cur->colls[i]));
             TRY(pb_web_html_s(b, name));
             TRY(pb_buf_puts(b, "</a>"));
         }
-        TRY(pb_buf_puts(b, "</span>"));
+        if (shown)
+            TRY(pb_buf_puts(b, "</span>"));
     }
     struct pb_cmdb *db = rq && rq->me.id ? pb_web_cmdb(rq) : NULL;
     if (db) {
@@ -235,15 +241,26 @@ static int add_follow(void *ctx, int kind, const char *target)
 
 int pb_web_mail_form_rq(struct pb_buf *b, struct pb_web_req *rq)
 {
-    if (!rq->me.id)
-        return prefs_form(b, rq, NULL, NULL, NULL);
-    /* a member: their address, and the authors and categories they
-     * follow on the site, as a start */
     struct pb_sub s;
     memset(&s, 0, sizeof s);
-    snprintf(s.email, sizeof s.email, "%s", rq->me.email);
     s.top_n = 10;
     s.max_papers = 20;
+    /* ?collections=12 (the link on a collection's page) */
+    const char *cs = pb_web_arg(rq, "collections");
+    if (cs) {
+        struct pb_sub c;
+        char why[256];
+        struct pb_mail_form f = {.email = "a@example.org", .collections = cs};
+        if (!pb_mail_prefs_parse(&f, &c, why, sizeof why)) {
+            s.n_colls = c.n_colls;
+            memcpy(s.colls, c.colls, sizeof s.colls);
+        }
+    }
+    if (!rq->me.id)
+        return prefs_form(b, rq, NULL, s.n_colls ? &s : NULL, NULL);
+    /* a member: their address, and the authors and categories they
+     * follow on the site, as a start */
+    snprintf(s.email, sizeof s.email, "%s", rq->me.email);
     s.recs = 1;
     struct pb_cmdb *db = pb_web_cmdb(rq);
     if (db && pb_cmdb_follow_each(db, rq->me.id, add_follow, &s))

@@ -106,6 +106,24 @@ D3, D4 = papers_of("2024-06-03"), papers_of("2024-06-04")
 
 
 @T.test
+def test_collection_page_links_to_the_form():
+    st, _, page, _ = ann.get("/collections/%d" % PUB)
+    T.eq(st, 200)
+    T.check('href="/subscribe?collections=%d#email"' % PUB in page, page)
+    st, page = get(S.base + "/subscribe?collections=%d" % PUB)
+    T.eq(st, 200)
+    T.check('name="collections" maxlength="1000" value="%d"' % PUB in page,
+            page[-4000:])
+    T.check(">Reading list</a>" in page)
+    # a private one: the number as asked, never its name
+    st, page = get(S.base + "/subscribe?collections=%d" % PRIV)
+    T.eq(st, 200)
+    T.check("Secret" not in page)
+    st, _, page, _ = ann.get("/subscribe?collections=%d" % PRIV)
+    T.check("Secret &lt;b&gt;notes&lt;/b&gt;" in page)
+
+
+@T.test
 def test_follow_collection():
     # a visitor may follow the public list; a private one is refused in
     # the very words of one that does not exist

@@ -16,6 +16,7 @@ Python's email package:
 import os
 import re
 import sqlite3
+import subprocess
 import sys
 import time
 
@@ -260,6 +261,17 @@ def test_recommendations():
     T.eq(recs, [p for p in want if p not in top], text)
     T.check(len(recs) >= 4, recs)
     T.check("Recommended for you" in html)
+    # how it reads: rendered in chromium (scripts off, no request leaves)
+    os.makedirs(T.OUT, exist_ok=True)
+    hp = os.path.join(T.OUT, "mail-digest-recs.html")
+    with open(hp, "w") as f:
+        f.write(html)
+    e2e = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                       "e2e")
+    r = subprocess.run(["node", os.path.join(e2e, "mail_shot.mjs"), hp,
+                        os.path.join(T.OUT, "mail-digest-recs.png")],
+                       capture_output=True, text=True, timeout=120)
+    T.eq(r.returncode, 0, r.stdout + r.stderr)
     # the next digest: the next five, none mailed before
     sent |= set(top) | set(recs)
     got, out = send("2024-06-04")

@@ -117,6 +117,8 @@ int pb_cli_train_vectors(int argc, char **argv)
             bad = num(argv[++i], 1000000, &v), o.min_count = (uint32_t)v;
         else if (!strcmp(a, "--seed"))
             bad = num(argv[++i], ~0ul, &v), o.seed = v;
+        else if (!strcmp(a, "--sample"))
+            o.sample = strtod(argv[++i], NULL), bad = !(o.sample >= 0);
         else if (!strcmp(a, "--limit"))
             bad = num(argv[++i], ~0ul, &limit);
         else

@@ -1,7 +1,8 @@
 /* cmd_veval.c - paperboy eval DIR --mode keyword|semantic|hybrid|all
  * [--words FILE.wv] [--fuse rrf|linear] [--alpha X] [--split test]:
  * keyword, semantic (SIF vectors, exact search) and hybrid relevance on a
- * BEIR-layout dataset. `paperboy eval` without --mode is cmd_eval.c. */
+ * BEIR-layout dataset, each mode through pb_hybrid_search_opts() (the
+ * call search uses). `paperboy eval` without --mode is cmd_eval.c. */
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,10 +12,12 @@
 #include "cli/cli.h"
 #include "core/mem.h"
 #include "rank/fusion.h"
+#include "rank/hybrid.h"
 #include "search/index.h"
 #include "search/search.h"
 #include "vector/sif.h"
 #include "vector/vecset.h"
+#include "vector/vindex.h"
 
 #define DEPTH 100
 
@@ -151,57 +154,52 @@ static void plain_words(char *s)
     }
 }
 
-static void unit(float *v, uint32_t dim)
-{
-    double n = 0;
-    for (uint32_t x = 0; x < dim; x++)
-        n += (double)v[x] * v[x];
-    for (uint32_t x = 0; n > 0 && x < dim; x++)
-        v[x] = (float)(v[x] / sqrt(n));
-}
-
 enum { M_KW, M_SEM, M_RRF, M_LIN, M_N };
 
 int pb_cli_veval(int argc, char **argv)
 {
     const char *dir = NULL, *split = "test", *mode = "all";
-    const char *words = NULL, *doc_words = NULL, *fuse = "linear";
-    /* defaults tuned on the train split (docs/SEMANTIC.md) */
-    double alpha = 0.6, rrf_k = PB_RRF_K, prf_beta = 1;
-    unsigned long prf_k = 3;
-    int fill = 1;
+    const char *words = NULL, *fuse = "linear";
+    /* the defaults are pb_hybrid_search()'s, tuned on the train split
+     * (docs/SEMANTIC.md) */
+    struct pb_hybrid_opts ho;
+    pb_hybrid_opts_init(&ho);
+    ho.exact = 1;
+    double rrf_k = PB_RRF_K, sif_a = PB_SIF_A;
     for (int i = 1; i < argc; i++) {
         if (pb_cli_is_help(argv[i])) {
             printf("usage: paperboy eval DIR --mode keyword|semantic|hybrid|"
                    "all --words FILE.wv\n       [--fuse linear|rrf] "
-                   "[--alpha 0.6] [--rrf-k 60] [--prf K BETA] [--no-fill]\n"
-                   "       [--split test]\n\nSemantic: SIF vectors of "
-                   "DIR/corpus.jsonl from the word vectors FILE.wv\n(e.g. "
-                   "paperboy train-vectors --corpus DIR/corpus.jsonl --stems "
-                   "--epochs 10\n--out FILE.wv, or scripts/fetch-glove.sh), "
-                   "exact search. Hybrid: keyword and\nsemantic top %d fused,"
-                   " linear: alpha * keyword + (1 - alpha) * semantic,\n"
-                   "each min-max scaled, keyword hits missing from the "
-                   "semantic list scored by\ntheir true similarity (unless "
-                   "--no-fill); rrf: reciprocal rank fusion. For\nhybrid "
-                   "the query vector moves toward its top K keyword hits by "
-                   "BETA (--prf 3 1;\n--prf 0 0: off).\n", DEPTH);
+                   "[--alpha %.2f] [--rrf-k 60] [--prf K BETA] [--no-fill]\n"
+                   "       [--sif-a %g] [--split test]\n\nSemantic: SIF "
+                   "vectors of DIR/corpus.jsonl from the word vectors "
+                   "FILE.wv\n(e.g. paperboy train-vectors --corpus "
+                   "DIR/corpus.jsonl --stems --out FILE.wv),\nexact search. "
+                   "Hybrid: pb_hybrid_search() (src/rank/hybrid.h) with "
+                   "exact vector\nsearch: keyword and semantic top %d fused, "
+                   "linear: alpha * keyword +\n(1 - alpha) * semantic, each "
+                   "min-max scaled, keyword hits missing from the\nsemantic "
+                   "list scored by their true similarity (unless --no-fill), "
+                   "the query\nvector moved toward its top K keyword hits by "
+                   "BETA (--prf %zu %g; --prf 0 0:\noff); rrf: reciprocal "
+                   "rank fusion of the keyword and semantic lists.\n",
+                   PB_HYBRID_ALPHA, PB_SIF_A, DEPTH, ho.feedback, ho.beta);
             return 0;
         } else if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
             mode = argv[++i];
-        } else if (!strcmp(argv[i], "--doc-words") && i + 1 < argc) {
-            doc_words = argv[++i];
         } else if (!strcmp(argv[i], "--words") && i + 1 < argc) {
             words = argv[++i];
         } else if (!strcmp(argv[i], "--fuse") && i + 1 < argc) {
             fuse = argv[++i];
         } else if (!strcmp(argv[i], "--alpha") && i + 1 < argc) {
-            alpha = strtod(argv[++i], NULL);
+            ho.alpha = strtod(argv[++i], NULL);
         } else if (!strcmp(argv[i], "--prf") && i + 2 < argc) {
-            prf_k = strtoul(argv[++i], NULL, 10);
-            prf_beta = strtod(argv[++i], NULL);
+            ho.feedback = strtoul(argv[++i], NULL, 10);
+            ho.beta = strtod(argv[++i], NULL);
+        } else if (!strcmp(argv[i], "--sif-a") && i + 1 < argc) {
+            sif_a = strtod(argv[++i], NULL);
         } else if (!strcmp(argv[i], "--no-fill")) {
-            fill = 0;
+            ho.fill = 0;
         } else if (!strcmp(argv[i], "--rrf-k") && i + 1 < argc) {
             rrf_k = strtod(argv[++i], NULL);
         } else if (!strcmp(argv[i], "--split") && i + 1 < argc) {
@@ -231,11 +229,10 @@ int pb_cli_veval(int argc, char **argv)
     struct queries q = {0};
     struct qrels r = {0};
     struct pb_err err = {0};
-    struct pb_wordvec *wv = NULL;
-    struct pb_sif *sif = NULL, *sif_q = NULL;
-    struct pb_wordvec *wv_doc = NULL;
-    struct pb_vecset *vs = NULL;
+    struct pb_vindex vi = {0};
+    struct pb_vquery *vq = NULL;
     struct pb_index *ix = NULL;
+    struct pb_searcher *s = NULL;
     struct pb_analyzer *az = pb_analyzer_new();
     float *raw = NULL;
     int ret = 1;
@@ -263,53 +260,34 @@ int pb_cli_veval(int argc, char **argv)
                             "--help)\n", mode);
             goto out;
         }
-        if (pb_wordvec_load(words, &wv, &err)) {
+        if (pb_wordvec_load(words, &vi.wv, &err)) {
             fprintf(stderr, "eval: %s\n", err.msg);
             goto out;
         }
-        /* documents in the context ("OUT") space when --doc-words, the
-         * query always in the word ("IN") space */
-        if (doc_words && pb_wordvec_load(doc_words, &wv_doc, &err)) {
-            fprintf(stderr, "eval: %s\n", err.msg);
-            goto out;
-        }
-        if (wv_doc && pb_wordvec_dim(wv_doc) != pb_wordvec_dim(wv)) {
-            fprintf(stderr, "eval: --doc-words has another dimension\n");
-            goto out;
-        }
-        uint32_t dim = pb_wordvec_dim(wv);
-        sif = pb_sif_new(wv_doc ? wv_doc : wv, PB_SIF_A);
-        sif_q = wv_doc ? pb_sif_new(wv, PB_SIF_A) : sif;
+        /* as pb_vindex_build(), in memory and with every document in the
+         * component (no graph: exact search) */
+        uint32_t dim = pb_wordvec_dim(vi.wv);
+        vi.sif = pb_sif_new(vi.wv, sif_a);
         for (size_t i = 0; i < d.n; i++)
-            if (pb_sif_count(sif, az, d.title[i], strlen(d.title[i])) ||
-                pb_sif_count(sif, az, d.text[i], strlen(d.text[i])) ||
-                (sif_q != sif &&
-                 (pb_sif_count(sif_q, az, d.title[i], strlen(d.title[i])) ||
-                  pb_sif_count(sif_q, az, d.text[i], strlen(d.text[i])))))
+            if (pb_sif_count(vi.sif, az, d.title[i], strlen(d.title[i])) ||
+                pb_sif_count(vi.sif, az, d.text[i], strlen(d.text[i])))
                 goto out;
         raw = pb_reallocarray(NULL, d.n + 1, dim * sizeof(float));
-        if (sif_q != sif) {
-            for (size_t i = 0; i < d.n; i++)
-                pb_sif_embed_raw(sif_q, az, d.title[i], d.text[i],
-                                 raw + i * dim);
-            pb_sif_fit_pc(sif_q, raw, d.n);
-        }
         for (size_t i = 0; i < d.n; i++)
-            pb_sif_embed_raw(sif, az, d.title[i], d.text[i], raw + i * dim);
-        pb_sif_fit_pc(sif, raw, d.n);
-        vs = pb_vecset_new(dim);
+            pb_sif_embed_raw(vi.sif, az, d.title[i], d.text[i],
+                             raw + i * dim);
+        pb_sif_fit_pc(vi.sif, raw, d.n);
+        vi.vs = pb_vecset_new(dim);
         for (size_t i = 0; i < d.n; i++) {
-            pb_sif_finish(sif, raw + i * dim);
-            pb_vecset_add(vs, (int64_t)i, raw + i * dim);
+            pb_sif_finish(vi.sif, raw + i * dim);
+            pb_vecset_add(vi.vs, (int64_t)i, raw + i * dim);
         }
+        vq = pb_vquery_new(&vi);
     }
-    struct pb_searcher *s = pb_searcher_new(ix);
+    s = pb_searcher_new(ix);
     double ndcg[M_N] = {0}, rec[M_N] = {0};
     size_t nq = 0;
-    struct pb_ranked kw[DEPTH], sem[2 * DEPTH], pure[DEPTH], fused[DEPTH];
-    float qs = 0;
-    int8_t qq[PB_WV_MAX_DIM];
-    struct pb_vhit hits[DEPTH];
+    struct pb_ranked kw[DEPTH], sem[DEPTH], fused[DEPTH];
     for (size_t i = 0; i < r.n; i++) {
         int seen = 0;
         for (size_t k = 0; k < i && !seen; k++)
@@ -320,74 +298,36 @@ int pb_cli_veval(int argc, char **argv)
                 text = q.text[k];
         if (!text)
             continue;
-        size_t nkw = 0, nsem = 0, nf;
+        size_t nkw = 0, nsem = 0, nf = 0;
         char *qt = pb_strdup(text);
         plain_words(qt);
-        struct pb_results res;
-        struct pb_search_opts o = {DEPTH, 0, 0};
-        if (pb_search(s, qt, strlen(qt), &o, &res) == PB_OK) {
-            for (size_t h = 0; h < res.n_hits; h++)
-                kw[nkw++] = (struct pb_ranked){res.hits[h].pid,
-                                               res.hits[h].score};
-            pb_results_clear(&res);
-        }
-        free(qt);
-        size_t npure = 0;
-        if (vs) {
-            float v[PB_WV_MAX_DIM];
-            if (pb_sif_embed_raw(sif_q, az, text, NULL, v)) {
-                pb_sif_finish(sif_q, v);
-                uint32_t dim = pb_vecset_dim(vs), dp = pb_vecset_dim_pad(vs);
-                /* semantic alone: the query's own vector */
-                pb_vec_quantize(v, dim, dp, qq, &qs);
-                pb_vecset_exact(vs, qq, qs, DEPTH, hits, &npure);
-                for (size_t h = 0; h < npure; h++)
-                    pure[h] = (struct pb_ranked){hits[h].pid, hits[h].score};
-                /* for hybrid, feedback: the query moved toward the keyword
-                 * top prf_k (Rocchio in vector space) */
-                float dv[PB_WV_MAX_DIM];
-                for (size_t h = 0; h < prf_k && h < nkw; h++) {
-                    pb_vecset_get(vs, (uint32_t)kw[h].key, dv);
-                    for (uint32_t x = 0; x < dim; x++)
-                        v[x] += (float)(prf_beta / (double)prf_k) * dv[x];
-                }
-                if (prf_k && nkw)
-                    unit(v, dim);
-                pb_vec_quantize(v, dim, dp, qq, &qs);
-                pb_vecset_exact(vs, qq, qs, DEPTH, hits, &nsem);
-            }
-            for (size_t h = 0; h < nsem; h++)
-                sem[h] = (struct pb_ranked){hits[h].pid, hits[h].score};
-            /* the keyword hits the vector search did not return get their
-             * true similarity, not a zero */
-            for (size_t h = 0; fill && nsem && h < nkw && nsem < 2 * DEPTH;
-                 h++) {
-                size_t j = 0;
-                while (j < nsem && sem[j].key != kw[h].key)
-                    j++;
-                if (j < nsem)
-                    continue;
-                uint32_t sl = (uint32_t)kw[h].key;
-                float sc = qs * pb_vecset_scale(vs, sl) *
-                           (float)pb_vec_dot_i8(qq, pb_vecset_q(vs, sl),
-                                                pb_vecset_dim_pad(vs));
-                sem[nsem++] = (struct pb_ranked){kw[h].key, sc};
-            }
-        }
+        size_t len = strlen(qt);
+        int rc = pb_hybrid_search_opts(s, NULL, PB_MODE_KEYWORD, qt, len, &ho,
+                                       DEPTH, kw, &nkw);
+        if (!rc && vq)
+            rc = pb_hybrid_search_opts(NULL, vq, PB_MODE_SEMANTIC, qt, len,
+                                       &ho, DEPTH, sem, &nsem);
         double n1, r1;
         score_list(&r, r.qid[i], &d, kw, nkw, &n1, &r1);
         ndcg[M_KW] += n1, rec[M_KW] += r1;
-        score_list(&r, r.qid[i], &d, pure, npure, &n1, &r1);
+        score_list(&r, r.qid[i], &d, sem, nsem, &n1, &r1);
         ndcg[M_SEM] += n1, rec[M_SEM] += r1;
         nf = pb_fuse_rrf(kw, nkw, sem, nsem, rrf_k, fused, DEPTH);
         score_list(&r, r.qid[i], &d, fused, nf, &n1, &r1);
         ndcg[M_RRF] += n1, rec[M_RRF] += r1;
-        nf = pb_fuse_linear(kw, nkw, sem, nsem, alpha, fused, DEPTH);
+        nf = 0;
+        if (!rc && vq)
+            rc = pb_hybrid_search_opts(s, vq, PB_MODE_HYBRID, qt, len, &ho,
+                                       DEPTH, fused, &nf);
+        free(qt);
+        if (rc) {
+            fprintf(stderr, "eval: search failed: %s\n", pb_strerror(rc));
+            goto out;
+        }
         score_list(&r, r.qid[i], &d, fused, nf, &n1, &r1);
         ndcg[M_LIN] += n1, rec[M_LIN] += r1;
         nq++;
     }
-    pb_searcher_free(s);
     static const char *names[M_N] = {"keyword", "semantic", "hybrid-rrf",
                                      "hybrid-linear"};
     for (int m = 0; m < M_N && nq; m++) {
@@ -397,7 +337,7 @@ int pb_cli_veval(int argc, char **argv)
         if (m == M_RRF)
             printf(" rrf_k=%.0f", rrf_k);
         if (m == M_LIN)
-            printf(" alpha=%.2f", alpha);
+            printf(" alpha=%.2f prf=%zu,%g", ho.alpha, ho.feedback, ho.beta);
         if (m != M_KW)
             printf(" words=%s", words);
         printf(" docs=%zu queries=%zu nDCG@10=%.4f recall@100=%.4f\n", d.n,
@@ -418,12 +358,11 @@ out:
         free(r.qid[i]), free(r.did[i]);
     free(r.qid), free(r.did), free(r.rel);
     free(raw);
-    pb_vecset_free(vs);
-    if (sif_q != sif)
-        pb_sif_free(sif_q);
-    pb_sif_free(sif);
-    pb_wordvec_free(wv_doc);
-    pb_wordvec_free(wv);
+    pb_searcher_free(s);
+    pb_vquery_free(vq);
+    pb_vecset_free(vi.vs);
+    pb_sif_free(vi.sif);
+    pb_wordvec_free(vi.wv);
     pb_index_free(ix);
     pb_analyzer_free(az);
     return ret;

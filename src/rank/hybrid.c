@@ -16,16 +16,39 @@ int pb_search_mode_parse(const char *s, enum pb_search_mode *out)
     return PB_OK;
 }
 
+void pb_hybrid_opts_init(struct pb_hybrid_opts *o)
+{
+    *o = (struct pb_hybrid_opts){PB_HYBRID_ALPHA, PB_HYBRID_FEEDBACK, 1.0,
+                                 1, 0, 0};
+}
+
 int pb_hybrid_search(struct pb_searcher *s, struct pb_vquery *vq,
                      enum pb_search_mode mode, const char *q, size_t len,
                      double alpha, size_t k, struct pb_ranked *out,
                      size_t *out_n)
 {
+    struct pb_hybrid_opts o;
+    pb_hybrid_opts_init(&o);
+    if (alpha >= 0)
+        o.alpha = alpha;
+    return pb_hybrid_search_opts(s, vq, mode, q, len, &o, k, out, out_n);
+}
+
+int pb_hybrid_search_opts(struct pb_searcher *s, struct pb_vquery *vq,
+                          enum pb_search_mode mode, const char *q,
+                          size_t len, const struct pb_hybrid_opts *o,
+                          size_t k, struct pb_ranked *out, size_t *out_n)
+{
     struct pb_ranked kw[PB_HYBRID_DEPTH], sem[2 * PB_HYBRID_DEPTH];
     struct pb_vhit h[PB_HYBRID_DEPTH];
-    int64_t fb[PB_HYBRID_FEEDBACK];
+    int64_t fb[PB_HYBRID_DEPTH];
     size_t nkw = 0, nsem = 0, nfb = 0;
     int rc = PB_OK;
+    struct pb_hybrid_opts def;
+    if (!o) {
+        pb_hybrid_opts_init(&def);
+        o = &def;
+    }
     *out_n = 0;
     if (k > PB_HYBRID_DEPTH)
         k = PB_HYBRID_DEPTH;
@@ -37,8 +60,8 @@ int pb_hybrid_search(struct pb_searcher *s, struct pb_vquery *vq,
         return PB_EINVAL;
     if (mode != PB_MODE_SEMANTIC) {
         struct pb_results r;
-        struct pb_search_opts o = {PB_HYBRID_DEPTH, 0, 0};
-        rc = pb_search(s, q, len, &o, &r);
+        struct pb_search_opts so = {PB_HYBRID_DEPTH, 0, 0};
+        rc = pb_search(s, q, len, &so, &r);
         if (rc)
             return rc;
         for (size_t i = 0; i < r.n_hits; i++)
@@ -47,16 +70,16 @@ int pb_hybrid_search(struct pb_searcher *s, struct pb_vquery *vq,
     }
     if (mode != PB_MODE_KEYWORD) {
         for (size_t i = 0; mode == PB_MODE_HYBRID && i < nkw &&
-                           nfb < PB_HYBRID_FEEDBACK;
+                           nfb < o->feedback && nfb < PB_HYBRID_DEPTH;
              i++)
             fb[nfb++] = kw[i].key;
-        rc = pb_vquery_text_fb(vq, q, len, fb, nfb, 1.0, PB_HYBRID_DEPTH, 0,
-                               0, h, &nsem);
+        rc = pb_vquery_text_fb(vq, q, len, fb, nfb, o->beta, PB_HYBRID_DEPTH,
+                               o->ef, o->exact, h, &nsem);
         if (rc)
             return rc;
         for (size_t i = 0; i < nsem; i++)
             sem[i] = (struct pb_ranked){h[i].pid, h[i].score};
-        for (size_t i = 0; nsem && i < nkw; i++) {
+        for (size_t i = 0; o->fill && nsem && i < nkw; i++) {
             size_t j = 0;
             while (j < nsem && sem[j].key != kw[i].key)
                 j++;
@@ -65,12 +88,6 @@ int pb_hybrid_search(struct pb_searcher *s, struct pb_vquery *vq,
                 sem[nsem++] = (struct pb_ranked){kw[i].key, sc};
         }
     }
-    if (alpha < 0)
-        alpha = PB_HYBRID_ALPHA;
-    if (mode == PB_MODE_KEYWORD)
-        alpha = 1;
-    else if (mode == PB_MODE_SEMANTIC)
-        alpha = 0;
     if (mode == PB_MODE_SEMANTIC) { /* keep raw cosines */
         size_t n = nsem < k ? nsem : k;
         memcpy(out, sem, n * sizeof *out);
@@ -80,6 +97,7 @@ int pb_hybrid_search(struct pb_searcher *s, struct pb_vquery *vq,
         memcpy(out, kw, n * sizeof *out);
         *out_n = n;
     } else {
+        double alpha = o->alpha < 0 ? PB_HYBRID_ALPHA : o->alpha;
         *out_n = pb_fuse_linear(kw, nkw, sem, nsem, alpha, out, k);
     }
     return PB_OK;

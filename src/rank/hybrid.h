@@ -30,11 +30,29 @@ enum pb_search_mode { PB_MODE_KEYWORD, PB_MODE_SEMANTIC, PB_MODE_HYBRID };
 /* "keyword", "semantic", "hybrid" -> *out; PB_EINVAL otherwise. */
 int pb_search_mode_parse(const char *s, enum pb_search_mode *out) PB_WUR;
 
+/* Knobs of one hybrid query; pb_hybrid_opts_init() sets the defaults
+ * above (what pb_hybrid_search() runs). */
+struct pb_hybrid_opts {
+    double alpha;     /* keyword weight of the linear mix */
+    size_t feedback;  /* keyword hits the query vector moves toward */
+    double beta;      /* how far toward them, in all */
+    int fill;         /* keyword hits the graph missed: true similarity */
+    uint32_t ef;      /* graph beam (0: PB_VINDEX_EF) */
+    int exact;        /* brute force over every vector (eval, tests) */
+};
+void pb_hybrid_opts_init(struct pb_hybrid_opts *o);
+
 /* Up to k (<= PB_HYBRID_DEPTH) results into out, best first; *out_n how
  * many. alpha < 0 means PB_HYBRID_ALPHA. */
 int pb_hybrid_search(struct pb_searcher *s, struct pb_vquery *vq,
                      enum pb_search_mode mode, const char *q, size_t len,
                      double alpha, size_t k, struct pb_ranked *out,
                      size_t *out_n) PB_WUR;
+/* The same with every knob (o NULL: the defaults). */
+int pb_hybrid_search_opts(struct pb_searcher *s, struct pb_vquery *vq,
+                          enum pb_search_mode mode, const char *q,
+                          size_t len, const struct pb_hybrid_opts *o,
+                          size_t k, struct pb_ranked *out,
+                          size_t *out_n) PB_WUR;
 
 #endif

@@ -5,8 +5,10 @@
 
 #include "harness.h"
 #include "rank/fusion.h"
+#include "rank/hybrid.h"
 #include "rank/recommend.h"
 #include "vector/vecset.h"
+#include "vector/vindex.h"
 
 static void t_rrf(void)
 {
@@ -125,11 +127,113 @@ static void t_recommend(void)
     pb_vecset_free(vs);
 }
 
+/* A hand-made corpus in two dimensions: "cat" (1, 0), "kitten" (0.8,
+ * 0.6), "car" (0, 1); no SIF component, equal word weights. */
+struct tiny {
+    struct pb_index *ix;
+    struct pb_searcher *s;
+    struct pb_vindex vi;
+    struct pb_vquery *vq;
+};
+
+static void tiny_open(struct tiny *t)
+{
+    static const char *docs[][2] = {
+        {"cat car", "car car car"},                   /* 1: cos 0.316 */
+        {"kitten", "kitten"},                         /* 2: cos 0.8 */
+        {"cat", "cat kitten"},                        /* 3: cos 0.978 */
+        {"car", "car"},                               /* 4: cos 0 */
+        {"car", "cat car car car car car car car car"}, /* 5: cos 0.110 */
+    };
+    static const float v[3][2] = {{1, 0}, {0.8f, 0.6f}, {0, 1}};
+    static const char *w[3] = {"cat", "kitten", "car"};
+    struct pb_analyzer *az = pb_analyzer_new();
+    memset(t, 0, sizeof *t);
+    t->ix = pb_index_new(NULL);
+    t->vi.wv = pb_wordvec_new(2, 0);
+    for (int i = 0; i < 3; i++)
+        CHECK_EQ(pb_wordvec_add(t->vi.wv, w[i], strlen(w[i]), v[i], 0), PB_OK);
+    t->vi.sif = pb_sif_new(t->vi.wv, PB_SIF_A);
+    t->vi.vs = pb_vecset_new(2);
+    for (int i = 0; i < 5; i++) {
+        struct pb_index_doc doc = {.pid = i + 1, .id = docs[i][0],
+                                   .title = docs[i][0],
+                                   .abstract = docs[i][1], .upvotes = -1};
+        CHECK_EQ(pb_index_add(t->ix, az, &doc), PB_OK);
+        float e[2];
+        CHECK(pb_sif_embed_raw(t->vi.sif, az, docs[i][0], docs[i][1], e) > 0);
+        pb_sif_finish(t->vi.sif, e);
+        pb_vecset_add(t->vi.vs, i + 1, e);
+    }
+    t->s = pb_searcher_new(t->ix);
+    t->vq = pb_vquery_new(&t->vi);
+    pb_analyzer_free(az);
+}
+
+static void tiny_close(struct tiny *t)
+{
+    pb_vquery_free(t->vq);
+    pb_searcher_free(t->s);
+    pb_vecset_free(t->vi.vs);
+    pb_sif_free(t->vi.sif);
+    pb_wordvec_free(t->vi.wv);
+    pb_index_free(t->ix);
+}
+
+static void check_order(const struct pb_ranked *r, size_t n,
+                        const int64_t *want, size_t n_want)
+{
+    CHECK_EQ(n, n_want);
+    for (size_t i = 0; i < n && i < n_want; i++)
+        CHECK_EQ(r[i].key, want[i]);
+}
+
+static void t_hybrid(void)
+{
+    struct tiny t;
+    tiny_open(&t);
+    struct pb_hybrid_opts o;
+    pb_hybrid_opts_init(&o);
+    o.exact = 1;
+    o.feedback = 0;
+    struct pb_ranked r[10];
+    size_t n;
+    /* keyword: the three papers with "cat", title matches first */
+    CHECK_EQ(pb_hybrid_search_opts(t.s, t.vq, PB_MODE_KEYWORD, "cat", 3, &o,
+                                   10, r, &n), PB_OK);
+    check_order(r, n, (int64_t[]){3, 1, 5}, 3);
+    /* semantic: every paper by cosine to "cat", raw cosines kept */
+    CHECK_EQ(pb_hybrid_search_opts(t.s, t.vq, PB_MODE_SEMANTIC, "cat", 3, &o,
+                                   10, r, &n), PB_OK);
+    check_order(r, n, (int64_t[]){3, 2, 1, 5, 4}, 5);
+    CHECK_NEAR(r[1].score, 0.8, 0.01);
+    /* hybrid 0.6: paper 1's keyword match lifts it over 2's meaning */
+    CHECK_EQ(pb_hybrid_search_opts(t.s, t.vq, PB_MODE_HYBRID, "cat", 3, &o,
+                                   10, r, &n), PB_OK);
+    check_order(r, n, (int64_t[]){3, 1, 2, 5, 4}, 5);
+    CHECK_NEAR(r[0].score, 1.0, 1e-9);
+    /* mostly meaning (alpha 0.2): 2 passes 1 */
+    o.alpha = 0.2;
+    CHECK_EQ(pb_hybrid_search_opts(t.s, t.vq, PB_MODE_HYBRID, "cat", 3, &o,
+                                   10, r, &n), PB_OK);
+    check_order(r, n, (int64_t[]){3, 2, 1, 5, 4}, 5);
+    /* k caps the list; without vectors hybrid is keyword alone */
+    o.alpha = 0.6;
+    CHECK_EQ(pb_hybrid_search_opts(t.s, t.vq, PB_MODE_HYBRID, "cat", 3, &o, 2,
+                                   r, &n), PB_OK);
+    check_order(r, n, (int64_t[]){3, 1}, 2);
+    CHECK_EQ(pb_hybrid_search(t.s, NULL, PB_MODE_HYBRID, "cat", 3, -1, 10, r,
+                              &n), PB_OK);
+    check_order(r, n, (int64_t[]){3, 1, 5}, 3);
+    tiny_close(&t);
+}
+
 int main(void)
 {
     static const struct pb_test T[] = {
         {"reciprocal rank fusion, hand-made lists", t_rrf},
         {"linear fusion, hand-made lists", t_linear},
+        {"hybrid search on a hand-made corpus: exact orders by mode", t_hybrid},
         {"recommendations rank the reader's topic first", t_recommend},
         {0}};
     return pb_test_run(T);

@@ -37,7 +37,7 @@ static const char css[] =
     ".periods a{margin-right:.6rem}\n"
     "nav.prevnext{display:flex;justify-content:space-between;margin:.8rem 0}\n"
     /* the community's forms (page_account.c, page_community.c) */
-    "form.inline,form.vote{display:inline}\n"
+    "form.inline,form.vote,form.dismiss{display:inline}\n"
     "nav.account a{margin-right:.6rem}\n"
     ".error{color:#b00020;font-weight:600}\n"
     "ol.comments{list-style:none;padding:0}\n"

@@ -57,16 +57,20 @@ int pb_cli_recommend(int argc, char **argv)
 {
     const char *db = NULL, *like_s = NULL, *dislike_s = NULL, *user = NULL;
     unsigned long limit = 10;
+    double dislike_w = -1;
     for (int i = 1; i < argc; i++) {
         if (pb_cli_is_help(argv[i])) {
             printf("usage: paperboy recommend (--user NAME | --like ID,ID "
-                   "[--dislike ID,ID]) [--db PATH]\n       [--limit N]\n\n"
+                   "[--dislike ID,ID]\n       [--dislike-weight W]) "
+                   "[--db PATH] [--limit N]\n\n"
                    "Papers for one reader: a linear SVM (liblinear) over "
                    "paper vectors, trained\non the papers they liked against"
                    " those they disliked and a sample of\nothers. --user: "
                    "the member's upvoted and collected papers against those"
                    "\nthey marked \"not interested\" (their For you page). "
-                   "Needs paperboy embed.\n");
+                   "Needs paperboy embed.\n--dislike-weight: how many "
+                   "likes a dislike weighs (default %g).\n",
+                   PB_REC_DISLIKE_WEIGHT);
             return 0;
         } else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
             db = argv[++i];
@@ -76,6 +80,11 @@ int pb_cli_recommend(int argc, char **argv)
             dislike_s = argv[++i];
         } else if (!strcmp(argv[i], "--user") && i + 1 < argc) {
             user = argv[++i];
+        } else if (!strcmp(argv[i], "--dislike-weight") && i + 1 < argc) {
+            char *end;
+            dislike_w = strtod(argv[++i], &end);
+            if (*end || !(dislike_w >= 0) || dislike_w > 100)
+                return 2;
         } else if (!strcmp(argv[i], "--limit") && i + 1 < argc) {
             char *end;
             limit = strtoul(argv[++i], &end, 10);
@@ -86,7 +95,7 @@ int pb_cli_recommend(int argc, char **argv)
             return 2;
         }
     }
-    if (!like_s == !user || (user && dislike_s)) {
+    if (!like_s == !user || (user && (dislike_s || dislike_w >= 0))) {
         fprintf(stderr, "usage: paperboy recommend (--user NAME | --like "
                         "ID,ID) [--dislike ID,ID]\n");
         return 2;
@@ -94,17 +103,23 @@ int pb_cli_recommend(int argc, char **argv)
     db = pb_cli_db_path(db);
     struct pb_err err = {0};
     struct pb_store *st = NULL;
-    struct pb_vindex *vi = NULL;
+    struct pb_vecset *vs = NULL;
+    char vpath[4200];
     struct ids like = {0}, dislike = {0};
     struct pb_ranked *out = pb_calloc(limit, sizeof *out);
     int ret = 1;
+    /* the paper vectors are all it takes (not the word vectors, not the
+     * graph) */
     if (pb_store_open(db, PB_STORE_READONLY, &st, &err) ||
-        pb_vindex_open(db, &vi, &err)) {
+        pb_vindex_path(db, "vec", vpath, sizeof vpath) ||
+        pb_vecset_open(vpath, &vs, &err)) {
         fprintf(stderr, "recommend: %s\n", err.msg);
         goto out;
     }
     struct pb_rec_opts o;
     pb_rec_defaults(&o);
+    if (dislike_w >= 0)
+        o.dislike_weight = dislike_w;
     size_t n = 0;
     struct timespec t0, t1;
     int rc;
@@ -119,7 +134,7 @@ int pb_cli_recommend(int argc, char **argv)
             goto out;
         }
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        rc = pb_member_recs(st, vi->vs, m.id, limit, out, &n);
+        rc = pb_member_recs(st, vs, m.id, limit, out, &n);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         if (rc == PB_ENOTFOUND) {
             fprintf(stderr, "recommend: %s has upvoted or collected no paper "
@@ -130,7 +145,7 @@ int pb_cli_recommend(int argc, char **argv)
         parse_ids(st, like_s, &like);
         parse_ids(st, dislike_s, &dislike);
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        rc = pb_recommend(vi->vs, like.v, like.n, dislike.v, dislike.n, &o,
+        rc = pb_recommend(vs, like.v, like.n, dislike.v, dislike.n, &o,
                           limit, out, &n);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         if (rc == PB_EINVAL) {
@@ -167,7 +182,7 @@ out:
     free(like.v);
     free(dislike.v);
     free(out);
-    pb_vindex_free(vi);
+    pb_vecset_free(vs);
     pb_store_close(st);
     return ret;
 }

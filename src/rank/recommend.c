@@ -11,7 +11,7 @@
 void pb_rec_defaults(struct pb_rec_opts *o)
 {
     *o = (struct pb_rec_opts){.C = 0.1, .n_random_neg = 500,
-                              .dislike_weight = 1, .seed = 1};
+                              .dislike_weight = PB_REC_DISLIKE_WEIGHT, .seed = 1};
 }
 
 static void quiet(const char *s) { (void)s; }

@@ -28,11 +28,12 @@
 #include "vector/vecset.h"
 
 #define PB_REC_DISLIKE_ROWS 50000 /* cap on the rows dislikes make */
+#define PB_REC_DISLIKE_WEIGHT 0.1 /* a dislike weighs this many likes */
 
 struct pb_rec_opts {
     double C;            /* 0.1 */
     size_t n_random_neg; /* 500 sampled other papers as negatives */
-    double dislike_weight; /* 1: a dislike weighs this many likes */
+    double dislike_weight; /* PB_REC_DISLIKE_WEIGHT: this many likes */
     uint64_t seed;       /* 1 */
 };
 

@@ -233,8 +233,9 @@ static void t_not_interested(void)
     CHECK_EQ(pb_member_recs(st, vs, m, K, after, &na), PB_OK);
     CHECK_EQ(na, K);
     CHECK_EQ(rank_of(after, na, x), na); /* gone */
-    /* its nearest neighbours (not liked) each moved down, by 12 ranks
-     * on average here (18 -> 28, 19 -> 44, 21 -> 32, 30 -> 46, 34 -> 41) */
+    /* its nearest neighbours (not liked) each moved down, by 5 ranks on
+     * average here (30 -> 40, 19 -> 25, 21 -> 24, 34 -> 37, 18 -> 21):
+     * one dismissal weighs a tenth of a like (PB_REC_DISLIKE_WEIGHT) */
     int64_t slot = pb_vecset_slot(vs, x);
     struct pb_vhit h[16];
     size_t nh = 0, n_nn = 0;
@@ -252,12 +253,12 @@ static void t_not_interested(void)
         n_nn++;
     }
     CHECK_EQ(n_nn, 5);
-    CHECK(moved / 5 >= 8);
+    CHECK(moved / 5 >= 4);
     /* the sub-topic moved down, the other one up */
     double a2_before = mean_rank(before, nb, 1), a2_after = mean_rank(after, na, 1);
     double a1_before = mean_rank(before, nb, 0), a1_after = mean_rank(after, na, 0);
-    CHECK(a2_after > a2_before + 3);
-    CHECK(a1_after < a1_before - 3);
+    CHECK(a2_after > a2_before + 1.5); /* 35.3 -> 37.3 here */
+    CHECK(a1_after < a1_before - 1.5); /* 17.7 -> 15.1 */
     /* the head is still topic A */
     for (size_t i = 0; i < 20; i++)
         CHECK(group(after[i].key) <= 1);

@@ -16,12 +16,27 @@ void pb_rec_defaults(struct pb_rec_opts *o)
 
 static void quiet(const char *s) { (void)s; }
 
-static int in(const int64_t *v, size_t n, int64_t x)
+static int cmp_i64(const void *a, const void *b)
 {
-    for (size_t i = 0; i < n; i++)
-        if (v[i] == x)
-            return 1;
-    return 0;
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* A sorted heap copy of v[0..n) (members may like thousands of papers:
+ * lookups are binary searches). Caller frees. */
+static int64_t *sorted(const int64_t *v, size_t n)
+{
+    int64_t *s = pb_reallocarray(NULL, n ? n : 1, sizeof *s);
+    if (n) {
+        memcpy(s, v, n * sizeof *s);
+        qsort(s, n, sizeof *s, cmp_i64);
+    }
+    return s;
+}
+
+static int in(const int64_t *sorted_v, size_t n, int64_t x)
+{
+    return n && bsearch(&x, sorted_v, n, sizeof x, cmp_i64) != NULL;
 }
 
 /* Slot's features in the next free place of nodes: the vector, the bias
@@ -51,6 +66,8 @@ int pb_recommend(const struct pb_vecset *vs, const int64_t *like,
     size_t l = 0, n_pos = 0, n_rand = 0;
     int rc = PB_OK;
     *out_n = 0;
+    int64_t *like_s = sorted(like, n_like);
+    int64_t *dislike_s = sorted(dislike, n_dislike);
     double *y = pb_calloc(cap + 1, sizeof *y);
     struct feature_node **x = pb_calloc(cap + 1, sizeof *x);
     struct feature_node *nodes =
@@ -71,7 +88,7 @@ int pb_recommend(const struct pb_vecset *vs, const int64_t *like,
         r ^= r << 13, r ^= r >> 7, r ^= r << 17;
         uint32_t s = (uint32_t)(r % N);
         int64_t pid = pb_vecset_pid(vs, s);
-        if (pid < 0 || in(like, n_like, pid))
+        if (pid < 0 || in(like_s, n_like, pid))
             continue;
         x[l] = feat(vs, s, nodes, &n_nodes), y[l++] = -1;
         n_rand++;
@@ -133,10 +150,13 @@ int pb_recommend(const struct pb_vecset *vs, const int64_t *like,
     struct pb_vhit *h = pb_calloc(want + 1, sizeof *h);
     pb_vecset_exact(vs, q, qs, want, h, &n);
     for (size_t i = 0; i < n && *out_n < k; i++)
-        if (!in(like, n_like, h[i].pid) && !in(dislike, n_dislike, h[i].pid))
+        if (!in(like_s, n_like, h[i].pid) &&
+            !in(dislike_s, n_dislike, h[i].pid))
             out[(*out_n)++] = (struct pb_ranked){h[i].pid, h[i].score};
     free(h);
 out:
+    free(like_s);
+    free(dislike_s);
     free(y);
     free(x);
     free(nodes);

@@ -10,7 +10,9 @@ SMTP server on loopback (aiosmtpd) whose received mail is counted:
   the next run sends it once, with its logged Message-ID;
 - before the claim: the next run sends it, once;
 - the server keeps the message and cuts the connection before answering:
-  uncertain, never sent again."""
+  uncertain, never sent again;
+- serve's scheduler killed after the server took a digest: the restarted
+  serve does not send it and logs it as uncertain."""
 import os
 import re
 import sqlite3
@@ -198,6 +200,60 @@ def test_answer_lost_after_data():
                     " GROUP BY sub, pid HAVING count(*) > 1)").fetchone()[0]
     c.close()
     T.eq(dup, 0)
+
+
+def serve_digest(crash=None):
+    """serve with its digest due in a few seconds; returns (exit status,
+    log) once it has run (or died)."""
+    import subprocess
+    import time
+    env = dict(os.environ)
+    env.pop("PB_TEST_CRASH_AT", None)
+    if crash:
+        env["PB_TEST_CRASH_AT"] = crash
+    at = time.strftime("%H:%M:%S", time.gmtime(time.time() + 3))
+    log = open(T.Tmp.path("serve-%s.err" % (crash or "plain")), "w+")
+    p = subprocess.Popen(
+        [T.BIN, "serve", "--db", DB, "--port", str(wf.free_port()),
+         "--threads", "1", "--access-log", "off", "--smtp", smtp.url,
+         "--mail-from", FROM, "--base-url", BASE, "--tz", "UTC",
+         "--digest-at", at], stdout=subprocess.DEVNULL, stderr=log, env=env)
+    t0 = time.time()
+    while time.time() - t0 < 40 and p.poll() is None:
+        log.flush()
+        log.seek(0)
+        if "mail: " in log.read():
+            break
+        time.sleep(0.2)
+    if p.poll() is None:
+        p.terminate()
+        p.wait(timeout=20)
+    log.seek(0)
+    return p.returncode, log.read()
+
+
+@T.test
+def test_serve_killed_after_the_server_accepted():
+    # the scheduler in serve: killed after the server took a digest; the
+    # restarted serve does not send it again and logs it as uncertain
+    c = sqlite3.connect(DB, timeout=10)
+    with c:
+        c.execute("INSERT INTO subscribers(email, state, created, confirmed,"
+                  " confirm_sent, top_n) VALUES('s1@example.org', 1, 0, 0, 0,"
+                  " 2)")
+    c.close()
+    received()
+    rc, log = serve_digest("after-smtp:1")
+    T.eq(rc, -9, log)
+    first = received()
+    T.eq(list(first), ["s1@example.org"], log)
+    rc, log = serve_digest()
+    T.eq(rc, 0, log)
+    T.eq(received(), {}, log)
+    T.check(re.search(r"uncertain: D2024-06-06 s1@example\.org <", log),
+            log)
+    # with a1's from the lost answer above
+    T.check(re.search(r"mail: 0 digests sent, .* 2 uncertain", log), log)
 
 
 try:

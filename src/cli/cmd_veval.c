@@ -13,6 +13,7 @@
 #include "core/mem.h"
 #include "rank/fusion.h"
 #include "rank/hybrid.h"
+#include "rank/ltr.h"
 #include "search/index.h"
 #include "search/search.h"
 #include "vector/sif.h"
@@ -154,6 +155,142 @@ static void plain_words(char *s)
     }
 }
 
+/* ---- --ltr-cv: a learned fusion, cross-validated on the split --------- */
+
+struct ltrq {
+    double (*f)[PB_LTR_NF];
+    int *rel;
+    int64_t *pid;
+    size_t n;
+    const char *qid;
+};
+
+static int rel_of(const struct qrels *r, const char *qid, const char *did)
+{
+    for (size_t k = 0; k < r->n; k++)
+        if (!strcmp(r->qid[k], qid) && !strcmp(r->did[k], did))
+            return r->rel[k];
+    return 0;
+}
+
+static void add_cand(int64_t *c, size_t *n, int64_t pid)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (c[i] == pid)
+            return;
+    c[(*n)++] = pid;
+}
+
+/* The candidates of one query (keyword, semantic and hybrid lists) with
+ * their features: BM25F, title and abstract BM25 (each over the best
+ * BM25F of the candidates), coverage, proximity, cosine to the query's
+ * vector and to the feedback vector (vq1 holds it after the hybrid
+ * search, vq0 the plain one). */
+static void ltr_collect(struct ltrq *lq, struct pb_searcher *s,
+                        struct pb_vquery *vq0, struct pb_vquery *vq1,
+                        const struct qrels *r, const char *qid,
+                        const struct docs *d, const struct pb_ranked *a,
+                        size_t na, const struct pb_ranked *b, size_t nb,
+                        const struct pb_ranked *c, size_t nc)
+{
+    int64_t cand[3 * DEPTH];
+    size_t n = 0;
+    for (size_t i = 0; i < na; i++)
+        add_cand(cand, &n, a[i].key);
+    for (size_t i = 0; i < nb; i++)
+        add_cand(cand, &n, b[i].key);
+    for (size_t i = 0; i < nc; i++)
+        add_cand(cand, &n, c[i].key);
+    struct pb_doc_features ft[3 * DEPTH];
+    lq->qid = qid;
+    lq->n = 0;
+    if (!n || pb_search_features(s, cand, n, ft))
+        return;
+    double mx = 0;
+    for (size_t i = 0; i < n; i++)
+        if (ft[i].bm25 > mx)
+            mx = ft[i].bm25;
+    if (mx <= 0)
+        mx = 1;
+    lq->f = pb_reallocarray(NULL, n, sizeof *lq->f);
+    lq->rel = pb_reallocarray(NULL, n, sizeof *lq->rel);
+    lq->pid = pb_reallocarray(NULL, n, sizeof *lq->pid);
+    for (size_t i = 0; i < n; i++) {
+        float c0 = 0, c1 = 0;
+        if (vq0 && pb_vquery_score(vq0, cand[i], &c0))
+            c0 = 0;
+        if (vq1 && pb_vquery_score(vq1, cand[i], &c1))
+            c1 = 0;
+        double *f = lq->f[i];
+        f[0] = ft[i].bm25 / mx, f[1] = ft[i].title / mx;
+        f[2] = ft[i].abstract / mx, f[3] = ft[i].coverage;
+        f[4] = ft[i].proximity, f[5] = c0, f[6] = c1;
+        lq->rel[i] = rel_of(r, qid, d->id[cand[i]]);
+        lq->pid[i] = cand[i];
+    }
+    lq->n = n;
+}
+
+/* nDCG@10 of one query's candidates ranked by w . f */
+static double ltr_ndcg(const struct ltrq *lq, const double *w,
+                       const struct qrels *r, const struct docs *d)
+{
+    struct pb_ranked l[3 * DEPTH];
+    for (size_t i = 0; i < lq->n; i++)
+        l[i] = (struct pb_ranked){lq->pid[i], pb_ltr_score(w, lq->f[i])};
+    /* best first, ties by key: what pb_fuse_* does */
+    struct pb_ranked out[3 * DEPTH];
+    size_t n = pb_fuse_linear(l, lq->n, NULL, 0, 1.0, out, 3 * DEPTH);
+    /* pb_fuse_linear min-max scales: order kept */
+    double nd, rc;
+    score_list(r, lq->qid, d, out, n, &nd, &rc);
+    return nd;
+}
+
+static void ltr_cv(struct ltrq *lq, size_t nq, const double *base,
+                   const struct qrels *r, const struct docs *d)
+{
+    static const char *fname[PB_LTR_NF] = {"bm25", "title", "abstract",
+                                           "coverage", "proximity", "cos",
+                                           "cos_fb"};
+    static const double Cs[] = {0.001, 0.01, 0.1, 1};
+    enum { FOLDS = 5 };
+    struct pb_ltr_query *tq = pb_calloc(nq + 1, sizeof *tq);
+    for (size_t c = 0; c < sizeof Cs / sizeof *Cs; c++) {
+        double sum = 0, bsum = 0;
+        for (int k = 0; k < FOLDS; k++) {
+            size_t nt = 0;
+            for (size_t i = 0; i < nq; i++)
+                if (i % FOLDS != (size_t)k)
+                    tq[nt++] = (struct pb_ltr_query){
+                        (const double(*)[PB_LTR_NF])lq[i].f, lq[i].rel,
+                        lq[i].n};
+            double w[PB_LTR_NF];
+            if (pb_ltr_train(tq, nt, Cs[c], w))
+                continue;
+            for (size_t i = (size_t)k; i < nq; i += FOLDS) {
+                sum += ltr_ndcg(&lq[i], w, r, d);
+                bsum += base[i];
+            }
+        }
+        printf("ltr-cv C=%g folds=%d queries=%zu nDCG@10=%.4f (hybrid-linear "
+               "on the same queries %.4f)\n", Cs[c], FOLDS, nq, sum / nq,
+               bsum / nq);
+    }
+    size_t nt = 0;
+    for (size_t i = 0; i < nq; i++)
+        tq[nt++] = (struct pb_ltr_query){(const double(*)[PB_LTR_NF])lq[i].f,
+                                         lq[i].rel, lq[i].n};
+    double w[PB_LTR_NF];
+    if (pb_ltr_train(tq, nt, 0.1, w) == PB_OK) {
+        printf("ltr weights (C=0.1, all queries):");
+        for (int f = 0; f < PB_LTR_NF; f++)
+            printf(" %s %.3f", fname[f], w[f]);
+        printf("\n");
+    }
+    free(tq);
+}
+
 enum { M_KW, M_SEM, M_RRF, M_LIN, M_N };
 
 int pb_cli_veval(int argc, char **argv)
@@ -166,6 +303,10 @@ int pb_cli_veval(int argc, char **argv)
     pb_hybrid_opts_init(&ho);
     ho.exact = 1;
     double rrf_k = PB_RRF_K, sif_a = PB_SIF_A;
+    int ltr = 0;
+    struct ltrq *lq = NULL;
+    double *base = NULL;
+    struct pb_vquery *vq0 = NULL;
     for (int i = 1; i < argc; i++) {
         if (pb_cli_is_help(argv[i])) {
             printf("usage: paperboy eval DIR --mode keyword|semantic|hybrid|"
@@ -198,6 +339,8 @@ int pb_cli_veval(int argc, char **argv)
             ho.beta = strtod(argv[++i], NULL);
         } else if (!strcmp(argv[i], "--sif-a") && i + 1 < argc) {
             sif_a = strtod(argv[++i], NULL);
+        } else if (!strcmp(argv[i], "--ltr-cv")) {
+            ltr = 1;
         } else if (!strcmp(argv[i], "--no-fill")) {
             ho.fill = 0;
         } else if (!strcmp(argv[i], "--rrf-k") && i + 1 < argc) {
@@ -283,6 +426,11 @@ int pb_cli_veval(int argc, char **argv)
             pb_vecset_add(vi.vs, (int64_t)i, raw + i * dim);
         }
         vq = pb_vquery_new(&vi);
+        vq0 = pb_vquery_new(&vi);
+    }
+    if (ltr) {
+        lq = pb_calloc(q.n + 1, sizeof *lq);
+        base = pb_calloc(q.n + 1, sizeof *base);
     }
     s = pb_searcher_new(ix);
     double ndcg[M_N] = {0}, rec[M_N] = {0};
@@ -319,13 +467,22 @@ int pb_cli_veval(int argc, char **argv)
         if (!rc && vq)
             rc = pb_hybrid_search_opts(s, vq, PB_MODE_HYBRID, qt, len, &ho,
                                        DEPTH, fused, &nf);
-        free(qt);
         if (rc) {
+            free(qt);
             fprintf(stderr, "eval: search failed: %s\n", pb_strerror(rc));
             goto out;
         }
         score_list(&r, r.qid[i], &d, fused, nf, &n1, &r1);
         ndcg[M_LIN] += n1, rec[M_LIN] += r1;
+        if (ltr && vq) {
+            struct pb_vhit h1;
+            size_t n0;
+            if (pb_vquery_text(vq0, qt, len, 1, 0, 1, &h1, &n0) == PB_OK)
+                ltr_collect(&lq[nq], s, vq0, vq, &r, r.qid[i], &d, kw, nkw,
+                            sem, nsem, fused, nf);
+            base[nq] = n1;
+        }
+        free(qt);
         nq++;
     }
     static const char *names[M_N] = {"keyword", "semantic", "hybrid-rrf",
@@ -343,8 +500,15 @@ int pb_cli_veval(int argc, char **argv)
         printf(" docs=%zu queries=%zu nDCG@10=%.4f recall@100=%.4f\n", d.n,
                nq, ndcg[m] / nq, rec[m] / nq);
     }
+    if (ltr && vq)
+        ltr_cv(lq, nq, base, &r, &d);
     ret = nq ? 0 : 1;
 out:
+    for (size_t i = 0; lq && i < q.n; i++)
+        free(lq[i].f), free(lq[i].rel), free(lq[i].pid);
+    free(lq);
+    free(base);
+    pb_vquery_free(vq0);
     for (size_t i = 0; i < d.n; i++) {
         free(d.id[i]);
         free(d.title[i]);

@@ -1181,6 +1181,131 @@ int pb_search(struct pb_searcher *s, const char *q, size_t len,
     return pb_search_query(s, &s->q, o, out);
 }
 
+/* ---- features for re-ranking ------------------------------------------- */
+
+struct fdoc {
+    uint32_t doc;
+    size_t at; /* index into the caller's arrays */
+};
+
+static int by_doc(const void *a, const void *b)
+{
+    const struct fdoc *x = a, *y = b;
+    return x->doc < y->doc ? -1 : x->doc > y->doc;
+}
+
+/* The clause's BM25 with only field f's frequencies counted. */
+static double cl_field_score(const struct pb_searcher *s,
+                             const struct cclause *cl, uint32_t doc, int f)
+{
+    uint32_t tf[PB_NFIELDS] = {0};
+    if (!(cl->fields & (1u << f)))
+        return 0;
+    tf[f] = cl->n == 1 ? pb_cursor_tf(cl->c[0], f) : cl->ptf[f];
+    return tf[f] ? cl->idf * sat(s, pb_doc_pseudo_tf(&s->nt, doc, tf)) : 0;
+}
+
+#define PROX_CAP 512
+#define PROX_WIN 4
+
+/* Do single-term clauses a and b (both at doc) occur within PROX_WIN
+ * positions of each other in field f? */
+static int near_in(struct cclause *a, struct cclause *b, int f)
+{
+    uint16_t pa[PROX_CAP], pb[PROX_CAP];
+    if (!pb_cursor_tf(a->c[0], f) || !pb_cursor_tf(b->c[0], f))
+        return 0;
+    size_t na = pb_cursor_positions(a->c[0], f, pa, PROX_CAP);
+    size_t nb = pb_cursor_positions(b->c[0], f, pb, PROX_CAP);
+    size_t j = 0;
+    for (size_t i = 0; i < na; i++) {
+        while (j < nb && pb[j] + PROX_WIN < pa[i])
+            j++;
+        if (j < nb && pb[j] <= pa[i] + PROX_WIN)
+            return 1;
+    }
+    return 0;
+}
+
+int pb_search_features(struct pb_searcher *s, const int64_t *pids, size_t n,
+                       struct pb_doc_features *out)
+{
+    if (!s || (n && (!pids || !out)))
+        return PB_EINVAL;
+    if (!n)
+        return PB_OK;
+    memset(out, 0, n * sizeof *out);
+    if (!s->q.n_cl)
+        return PB_OK;
+    struct pb_index *ix = s->ix;
+    struct fdoc *fd = pb_calloc(n, sizeof *fd);
+    size_t m = 0;
+    pthread_rwlock_rdlock(&ix->lock);
+    if (ix->pmap_lazy) {
+        /* a mapped index builds its pid map on first need; writers are
+         * excluded by the write lock, so take it for that once */
+        pthread_rwlock_unlock(&ix->lock);
+        pthread_rwlock_wrlock(&ix->lock);
+        if (ix->pmap_lazy)
+            pb_index_pmap_rebuild(ix);
+        pthread_rwlock_unlock(&ix->lock);
+        pthread_rwlock_rdlock(&ix->lock);
+    }
+    update_norms(s);
+    s->scale = pb_index_bound_scale(ix, &s->p);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t d;
+        if (pb_index_docid(ix, pids[i], &d) == PB_OK && !ix->d.deleted[d])
+            fd[m++] = (struct fdoc){d, i};
+    }
+    qsort(fd, m, sizeof *fd, by_doc);
+    compile(s);
+    /* the idf mass of the scored clauses, and of adjacent term pairs */
+    double idf_all = 0, pair_all = 0;
+    struct cclause *prev = NULL;
+    for (size_t i = 0; i < s->q.n_cl; i++) {
+        struct cclause *cl = &s->cl[i];
+        if (cl->qc->occur == PB_MUST_NOT)
+            continue;
+        idf_all += cl->idf;
+        if (prev && prev->n == 1 && cl->n == 1)
+            pair_all += prev->idf < cl->idf ? prev->idf : cl->idf;
+        prev = cl;
+    }
+    for (size_t k = 0; k < m; k++) {
+        uint32_t d = fd[k].doc;
+        struct pb_doc_features *o = &out[fd[k].at];
+        prev = NULL;
+        int prev_at = 0;
+        for (size_t i = 0; i < s->q.n_cl; i++) {
+            struct cclause *cl = &s->cl[i];
+            if (cl->qc->occur == PB_MUST_NOT)
+                continue;
+            if (cl->doc != DOC_END && cl->doc < d)
+                cl_advance(s, cl, d);
+            int at = cl->doc == d;
+            if (at) {
+                o->bm25 += cl_score(s, cl, d);
+                o->title += cl_field_score(s, cl, d, PB_F_TITLE);
+                o->abstract += cl_field_score(s, cl, d, PB_F_ABSTRACT);
+                o->coverage += cl->idf;
+            }
+            if (at && prev_at && prev->n == 1 && cl->n == 1 &&
+                (near_in(prev, cl, PB_F_TITLE) ||
+                 near_in(prev, cl, PB_F_ABSTRACT)))
+                o->proximity += prev->idf < cl->idf ? prev->idf : cl->idf;
+            prev = cl;
+            prev_at = at;
+        }
+        o->coverage = idf_all > 0 ? o->coverage / idf_all : 0;
+        o->proximity = pair_all > 0 ? o->proximity / pair_all : 0;
+    }
+    reset_clauses(s);
+    pthread_rwlock_unlock(&ix->lock);
+    free(fd);
+    return PB_OK;
+}
+
 struct pb_analyzer *pb_searcher_analyzer(struct pb_searcher *s);
 struct pb_analyzer *pb_searcher_analyzer(struct pb_searcher *s)
 {

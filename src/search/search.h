@@ -86,6 +86,23 @@ void pb_results_clear(struct pb_results *r);
  * search with s). */
 const struct pb_query *pb_searcher_query(const struct pb_searcher *s);
 
+/* What a re-ranker reads about one document for the searcher's last
+ * query (all 0 for a document without a match): */
+struct pb_doc_features {
+    double bm25;      /* its BM25F score (as pb_search ranks it) */
+    double title;     /* BM25 of its title alone (title weight included) */
+    double abstract;  /* BM25 of its abstract alone */
+    double coverage;  /* idf of the query's clauses it matches / all (0..1) */
+    double proximity; /* idf of adjacent query word pairs it holds within 4
+                       * positions in one field / all such pairs (0..1) */
+};
+
+/* Features of papers pids[0..n) (borrowed) for the last query searched
+ * with s, into out[0..n) (caller storage); a pid not in the index gets
+ * zeros. PB_EINVAL for NULL arrays. Same thread rules as pb_search. */
+int pb_search_features(struct pb_searcher *s, const int64_t *pids, size_t n,
+                       struct pb_doc_features *out) PB_WUR;
+
 struct pb_mark {
     size_t start, len; /* byte range in pb_snippet.text */
 };

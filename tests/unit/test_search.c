@@ -600,6 +600,66 @@ static void t_query_language(void)
     CHECK(!pb_query_empty(&q));
 }
 
+/* Re-ranking features of hand-made documents, in memory and mapped. */
+static void t_features(void)
+{
+    struct pb_index *ix = pb_index_new(NULL);
+    add(ix, 1, "cat dog", "a note on pets", "", 0);        /* title pair */
+    add(ix, 2, "pets", "cat one two three four five six dog", "", 0);
+    add(ix, 3, "pets", "the cat sat", "", 0);               /* cat only */
+    add(ix, 4, "birds", "sparrow finch", "", 0);            /* neither */
+    add(ix, 5, "pets", "a dog and a cat", "", 0);           /* near, abstract */
+    char path[300];
+    snprintf(path, sizeof path, "%s/feat.idx", tmpdir);
+    struct pb_err err;
+    for (int mapped = 0; mapped < 2; mapped++) {
+        struct pb_searcher *s = pb_searcher_new(ix);
+        struct pb_results r;
+        struct pb_search_opts o = {10, 0, PB_SEARCH_EXHAUSTIVE};
+        CHECK_EQ(pb_search(s, "cat dog", 7, &o, &r), PB_OK);
+        CHECK_EQ(r.n_hits, 4);
+        int64_t pids[] = {3, 1, 4, 2, 5, 99};
+        struct pb_doc_features f[6];
+        CHECK_EQ(pb_search_features(s, pids, 6, f), PB_OK);
+        /* bm25 is the score the search ranked by */
+        for (size_t h = 0; h < r.n_hits; h++)
+            for (int k = 0; k < 6; k++)
+                if (pids[k] == r.hits[h].pid)
+                    CHECK_NEAR(f[k].bm25, r.hits[h].score, 1e-9);
+        /* no match, unknown pid: zeros */
+        CHECK_NEAR(f[2].bm25, 0, 0);
+        CHECK_NEAR(f[2].coverage, 0, 0);
+        CHECK_NEAR(f[5].bm25, 0, 0);
+        /* title and abstract parts */
+        CHECK(f[1].title > 0);
+        CHECK_NEAR(f[1].abstract, 0, 0);
+        CHECK_NEAR(f[0].title, 0, 0);
+        CHECK(f[0].abstract > 0);
+        /* coverage: both words 1, "cat" alone its share of the idf */
+        CHECK_NEAR(f[1].coverage, 1, 1e-12);
+        CHECK_NEAR(f[3].coverage, 1, 1e-12);
+        CHECK(f[0].coverage > 0.3 && f[0].coverage < 0.7);
+        /* proximity: adjacent (1), within 4 (5: "dog and a cat"), seven
+         * apart (2), one word (3) */
+        CHECK_NEAR(f[1].proximity, 1, 1e-12);
+        CHECK_NEAR(f[4].proximity, 1, 1e-12);
+        CHECK_NEAR(f[3].proximity, 0, 0);
+        CHECK_NEAR(f[0].proximity, 0, 0);
+        CHECK_EQ(pb_search_features(s, NULL, 0, NULL), PB_OK);
+        CHECK_EQ(pb_search_features(s, NULL, 1, f), PB_EINVAL);
+        pb_results_clear(&r);
+        pb_searcher_free(s);
+        if (!mapped) { /* again on the mapped file (pid map built lazily) */
+            CHECK_EQ(pb_index_write(ix, path, &err), PB_OK);
+            pb_index_free(ix);
+            ix = NULL;
+            CHECK_EQ(pb_index_open(path, &ix, &err), PB_OK);
+        }
+    }
+    pb_index_free(ix);
+    unlink(path);
+}
+
 static void t_snippet(void)
 {
     struct pb_index *ix = pb_index_new(NULL);
@@ -645,6 +705,7 @@ int main(void)
         {"phrases_and_facets", t_phrases_and_facets},
         {"query_language", t_query_language},
         {"snippet", t_snippet},
+        {"features for re-ranking", t_features},
         {0},
     };
     int rc = pb_test_run(T);

@@ -6,6 +6,7 @@
 #include "harness.h"
 #include "rank/fusion.h"
 #include "rank/hybrid.h"
+#include "rank/ltr.h"
 #include "rank/recommend.h"
 #include "vector/vecset.h"
 #include "vector/vindex.h"
@@ -228,12 +229,53 @@ static void t_hybrid(void)
     tiny_close(&t);
 }
 
+/* Pairwise training: relevance follows feature 0, feature 1 is a lure
+ * that is high on one non-relevant candidate of every query. */
+static void t_ltr(void)
+{
+    enum { NQ = 6, NC = 5 };
+    static double f[NQ][NC][PB_LTR_NF];
+    static int rel[NQ][NC];
+    struct pb_ltr_query q[NQ];
+    for (int i = 0; i < NQ; i++) {
+        for (int c = 0; c < NC; c++) {
+            f[i][c][0] = c == i % NC ? 0.9 : 0.1 * c;
+            f[i][c][1] = c == (i + 1) % NC ? 1.0 : 0.2;
+            rel[i][c] = c == i % NC;
+        }
+        q[i] = (struct pb_ltr_query){(const double(*)[PB_LTR_NF])f[i],
+                                     rel[i], NC};
+    }
+    double w[PB_LTR_NF];
+    CHECK_EQ(pb_ltr_train(q, NQ, 1.0, w), PB_OK);
+    CHECK(w[0] > 0);
+    CHECK(w[0] > w[1]);
+    /* every query's relevant candidate ranks first */
+    for (int i = 0; i < NQ; i++) {
+        int best = 0;
+        for (int c = 1; c < NC; c++)
+            if (pb_ltr_score(w, f[i][c]) > pb_ltr_score(w, f[i][best]))
+                best = c;
+        CHECK_EQ(best, i % NC);
+    }
+    /* deterministic */
+    double w2[PB_LTR_NF];
+    CHECK_EQ(pb_ltr_train(q, NQ, 1.0, w2), PB_OK);
+    for (int k = 0; k < PB_LTR_NF; k++)
+        CHECK_NEAR(w2[k], w[k], 0);
+    /* nothing relevant: nothing to learn */
+    static const int none[NC] = {0};
+    struct pb_ltr_query z = {(const double(*)[PB_LTR_NF])f[0], none, NC};
+    CHECK_EQ(pb_ltr_train(&z, 1, 1.0, w), PB_EINVAL);
+}
+
 int main(void)
 {
     static const struct pb_test T[] = {
         {"reciprocal rank fusion, hand-made lists", t_rrf},
         {"linear fusion, hand-made lists", t_linear},
         {"hybrid search on a hand-made corpus: exact orders by mode", t_hybrid},
+        {"pairwise ranker learns the relevant feature", t_ltr},
         {"recommendations rank the reader's topic first", t_recommend},
         {0}};
     return pb_test_run(T);

@@ -70,6 +70,7 @@ int pb_cli_train_vectors(int argc, char **argv)
     const char *db = NULL, *corpus = NULL, *outp = NULL, *ctxp = NULL;
     struct pb_w2v_opts o;
     pb_w2v_defaults(&o);
+    o.epochs = 0; /* by the corpus' size unless given */
     unsigned long v = 0, limit = 0;
     int stems = 0;
     for (int i = 1; i < argc; i++) {
@@ -77,7 +78,7 @@ int pb_cli_train_vectors(int argc, char **argv)
         if (pb_cli_is_help(a)) {
             printf("usage: paperboy train-vectors [--db PATH] [--corpus "
                    "BEIR.jsonl] [--out FILE.wv]\n       [--dim 100] "
-                   "[--epochs 5] [--threads 2] [--seed 1] [--window 5]\n"
+                   "[--epochs auto] [--threads 2] [--seed 1] [--window 8]\n"
                    "       [--negative 5] [--min-count 5] [--stems] "
                    "[--limit DOCS]\n       [--context-out FILE.wv]\n\n"
                    "Skip-gram with negative sampling on "
@@ -85,7 +86,9 @@ int pb_cli_train_vectors(int argc, char **argv)
                    "written to PATH.wv (or --out). The same seed and\n"
                    "options give the same file for any --threads "
                    "(docs/SEMANTIC.md).\n--context-out also writes the "
-                   "output (context) vectors.\n");
+                   "output (context) vectors.\nEpochs, unless given: about 40 M "
+                   "training tokens (40 / million tokens\nof corpus), at "
+                   "least 1, at most 40.\n");
             return 0;
         }
         if (!val && a[0] == '-' && strcmp(a, "--stems")) {
@@ -162,8 +165,10 @@ int pb_cli_train_vectors(int argc, char **argv)
         goto out;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    fprintf(stderr, "train-vectors: %zu documents, %zu tokens\n", f.n,
-            pb_w2v_corpus_tokens(f.c));
+    if (!o.epochs)
+        o.epochs = pb_w2v_auto_epochs(pb_w2v_corpus_tokens(f.c));
+    fprintf(stderr, "train-vectors: %zu documents, %zu tokens, %u epoch%s\n",
+            f.n, pb_w2v_corpus_tokens(f.c), o.epochs, o.epochs == 1 ? "" : "s");
     if ((rc = pb_w2v_train(f.c, &o, &wv))) {
         fprintf(stderr, "train-vectors: %s\n", pb_strerror(rc));
         goto out;

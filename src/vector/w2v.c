@@ -25,9 +25,17 @@ struct pb_w2v_corpus {
 void pb_w2v_defaults(struct pb_w2v_opts *o)
 {
     *o = (struct pb_w2v_opts){.dim = 100, .epochs = 5, .threads = 2,
-                              .shards = 2, .window = 5, .negative = 5,
+                              .shards = 2, .window = 8, .negative = 5,
                               .min_count = 5, .lr = 0.025, .sample = 1e-4,
                               .round_tokens = 200000, .seed = 1};
+}
+
+uint32_t pb_w2v_auto_epochs(size_t tokens)
+{
+    if (!tokens)
+        return 1;
+    double e = PB_W2V_AUTO_TOKENS / (double)tokens;
+    return e >= PB_W2V_AUTO_MAX ? PB_W2V_AUTO_MAX : e < 1 ? 1 : (uint32_t)e;
 }
 
 static uint32_t hash(const char *p, size_t len)

@@ -289,6 +289,15 @@ static void t_dot(void)
     CHECK_EQ(pb_vec_dot_i8(a, b, 64), want);
 }
 
+static void t_auto_epochs(void)
+{
+    CHECK_EQ(pb_w2v_auto_epochs(839689), 40);   /* SciFact: capped */
+    CHECK_EQ(pb_w2v_auto_epochs(2000000), 20);
+    CHECK_EQ(pb_w2v_auto_epochs(10000000), 4);
+    CHECK_EQ(pb_w2v_auto_epochs(58300000), 1);  /* the arXiv snapshot */
+    CHECK_EQ(pb_w2v_auto_epochs(0), 1);
+}
+
 int main(void)
 {
     snprintf(tmpdir, sizeof tmpdir, "/tmp/pbvec.XXXXXX");
@@ -300,6 +309,7 @@ int main(void)
         {"skip-gram: same seed same bytes, any thread count",
          t_train_deterministic},
         {"SIF weights, component removal", t_sif},
+        {"epochs by corpus size", t_auto_epochs},
         {"int8 dot product", t_dot},
         {"HNSW equals exact on small sets; delete; map and grow",
          t_ann_exact},

@@ -197,31 +197,46 @@ int pb_date_parse(const char *s, size_t len, int64_t *out)
     return parse_rfc2822(s, len, out);
 }
 
-void pb_day_format(int64_t t, char out[11])
+/* n (< 10^width) as width zero-padded digits at p. Without snprintf: the
+ * JSON API formats two dates per paper it answers. */
+static void put_digits(char *p, unsigned n, int width)
 {
-    int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+    while (width--) {
+        p[width] = (char)('0' + n % 10);
+        n /= 10;
+    }
+}
+
+/* "YYYY-MM-DD" at out (10 bytes, no NUL); years wrap into 0000..9999 */
+static void put_day(int64_t days, char *out)
+{
     int y;
     unsigned m, d;
     pb_civil_from_days(days, &y, &m, &d);
-    char tmp[48];
-    snprintf(tmp, sizeof tmp, "%04d-%02u-%02u", (y % 10000 + 10000) % 10000,
-             m % 100, d % 100);
-    memcpy(out, tmp, 10);
+    put_digits(out, (unsigned)((y % 10000 + 10000) % 10000), 4);
+    out[4] = '-';
+    put_digits(out + 5, m % 100, 2);
+    out[7] = '-';
+    put_digits(out + 8, d % 100, 2);
+}
+
+void pb_day_format(int64_t t, char out[11])
+{
+    put_day(t >= 0 ? t / 86400 : (t - 86399) / 86400, out);
     out[10] = '\0';
 }
 
 void pb_time_format(int64_t t, char out[21])
 {
     int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
-    int64_t secs = t - days * 86400;
-    int y;
-    unsigned m, d;
-    pb_civil_from_days(days, &y, &m, &d);
-    char tmp[64];
-    snprintf(tmp, sizeof tmp, "%04d-%02u-%02uT%02d:%02d:%02dZ",
-             (y % 10000 + 10000) % 10000, m % 100, d % 100,
-             (int)(secs / 3600) % 100, (int)(secs / 60 % 60),
-             (int)(secs % 60));
-    memcpy(out, tmp, 20);
+    unsigned secs = (unsigned)(t - days * 86400);
+    put_day(days, out);
+    out[10] = 'T';
+    put_digits(out + 11, secs / 3600, 2);
+    out[13] = ':';
+    put_digits(out + 14, secs / 60 % 60, 2);
+    out[16] = ':';
+    put_digits(out + 17, secs % 60, 2);
+    out[19] = 'Z';
     out[20] = '\0';
 }

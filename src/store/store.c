@@ -229,14 +229,25 @@ static void col_list(sqlite3_stmt *s, int i, struct pb_strlist *l)
     pb_strlist_split(l, t, '\n');
 }
 
+/* Column i into out (cap bytes, cut to fit, "" for NULL). */
+static void col_copy(sqlite3_stmt *s, int i, char *out, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    size_t n = t ? (size_t)sqlite3_column_bytes(s, i) : 0;
+    if (n >= cap)
+        n = cap - 1;
+    if (n)
+        memcpy(out, t, n);
+    out[n] = '\0';
+}
+
 void pb_store_read_paper(sqlite3_stmt *s, struct pb_paper *p, int64_t *pid,
                          int64_t *seq, int *deleted)
 {
     pb_paper_clear(p);
     if (pid)
         *pid = sqlite3_column_int64(s, 0);
-    const char *id = (const char *)sqlite3_column_text(s, 1);
-    snprintf(p->id, sizeof p->id, "%s", id ? id : "");
+    col_copy(s, 1, p->id, sizeof p->id);
     p->version = sqlite3_column_int(s, 2);
     p->title = col_text(s, 3);
     p->abstract = col_text(s, 4);
@@ -244,8 +255,7 @@ void pb_store_read_paper(sqlite3_stmt *s, struct pb_paper *p, int64_t *pid,
     p->categories = col_text(s, 6);
     p->published = col_num(s, 7, 0);
     p->updated = col_num(s, 8, 0);
-    const char *day = (const char *)sqlite3_column_text(s, 9);
-    snprintf(p->listed_day, sizeof p->listed_day, "%s", day ? day : "");
+    col_copy(s, 9, p->listed_day, sizeof p->listed_day);
     p->submitter = col_text(s, 10);
     p->upvotes = col_num(s, 11, -1);
     p->n_comments = col_num(s, 12, -1);

@@ -32,7 +32,9 @@ static void day_json(struct pb_jw *w, const char *day)
         pb_jw_null(w);
         return;
     }
-    snprintf(s, sizeof s, "%.10sT00:00:00.000Z", day);
+    size_t n = strnlen(day, 10);
+    memcpy(s, day, n);
+    memcpy(s + n, "T00:00:00.000Z", 15);
     pb_jw_str(w, s);
 }
 

@@ -116,6 +116,29 @@ static void t_dates(void)
     CHECK_STR(d, "2024-05-27");
     pb_time_format(1716768000 + 36672, ts);
     CHECK_STR(ts, "2024-05-27T10:11:12Z");
+    /* the digit writer against the snprintf it replaced, from 1601 to
+     * past 9999 (years wrap to four digits) */
+    for (int64_t t = -11644473600LL; t < 253402300800LL + 86400LL * 800;
+         t += 86400LL * 37 + 3677) {
+        char want[64], got[21], dwant[64], dgot[11];
+        int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+        int64_t secs = t - days * 86400;
+        int y;
+        unsigned mo, da;
+        pb_civil_from_days(days, &y, &mo, &da);
+        snprintf(want, sizeof want, "%04d-%02u-%02uT%02d:%02d:%02dZ",
+                 (y % 10000 + 10000) % 10000, mo % 100, da % 100,
+                 (int)(secs / 3600) % 100, (int)(secs / 60 % 60),
+                 (int)(secs % 60));
+        snprintf(dwant, sizeof dwant, "%.10s", want);
+        pb_time_format(t, got);
+        pb_day_format(t, dgot);
+        if (strcmp(got, want) || strcmp(dgot, dwant)) {
+            CHECK_STR(got, want);
+            CHECK_STR(dgot, dwant);
+            break;
+        }
+    }
     pb_day_format(-1, d);
     CHECK_STR(d, "1969-12-31");
 }

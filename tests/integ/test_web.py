@@ -209,6 +209,41 @@ try:
     st, h, sj = api("/api/papers/search?q=mamba&limit=3")
     check("api search", st == 200 and 0 < len(sj) <= 3 and
           "paper" in sj[0], (st, sj))
+    # the Hugging Face shape, key for key and in HF's order (README: the
+    # JSON API)
+    HF_PAPER = ["id", "title", "summary", "authors", "publishedAt", "upvotes",
+                "githubRepo", "githubStars", "projectPage", "ai_keywords",
+                "ai_summary", "categories", "listedDay"]
+    HF_ITEM = ["paper", "title", "summary", "publishedAt", "numComments",
+               "submittedBy"]
+    check("api search HF item keys", all(list(x) == HF_ITEM for x in sj),
+          [list(x) for x in sj][:1])
+    check("api search HF paper keys", all(list(x["paper"]) == HF_PAPER
+                                          for x in sj))
+    check("api search HF types", all(
+        isinstance(x["paper"]["authors"], list) and
+        all(list(a) == ["name"] for a in x["paper"]["authors"]) and
+        isinstance(x["paper"]["upvotes"], int) and
+        isinstance(x["numComments"], int) and
+        re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$",
+                 x["publishedAt"]) for x in sj), sj[:1])
+    st, h, d1 = api("/api/daily_papers?date=2024-06-03&limit=5")
+    check("api daily HF keys", d1 and all(
+        list(x) == HF_ITEM and list(x["paper"]) == HF_PAPER for x in d1))
+    st, h, pj1 = api("/api/papers/2405.21060")
+    check("api paper HF keys",
+          list(pj1) == HF_PAPER + ["numComments", "submittedBy"], list(pj1))
+    st, h, pp = api("/api/papers?limit=2")
+    check("api papers HF keys", list(pp) == ["papers", "next_cursor"] and
+          all(list(x) == HF_PAPER for x in pp["papers"]))
+    st, h, sh = api("/api/papers/search?q=" + q("Attention") + "&limit=100")
+    hx = [x for x in sh if x["paper"]["id"] == "2401.00001"]
+    check("api search hostile title exact", len(hx) == 1 and
+          hx[0]["title"] == wf.XSS_TITLE and
+          hx[0]["paper"]["authors"][0]["name"] ==
+          "<script>alert(3)</script>" and
+          hx[0]["paper"]["ai_summary"] == "Sum <script>x</script>",
+          [x["paper"]["id"] for x in sh][:5])
     st, h, sj = api("/api/papers/search?q=" + q('"state space"'))
     check("api search phrase", st == 200 and isinstance(sj, list))
     for bad in ["", "q=", "q=x&limit=0", "q=x&limit=500"]:

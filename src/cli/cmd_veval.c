@@ -322,7 +322,7 @@ int pb_cli_veval(int argc, char **argv)
                    "min-max scaled, keyword hits missing from the\nsemantic "
                    "list scored by their true similarity (unless --no-fill), "
                    "the query\nvector moved toward its top K keyword hits by "
-                   "BETA (--prf %zu %g; --prf 0 0:\noff); rrf: reciprocal "
+                   "BETA (default --prf %zu %g, K 0: off;\ne.g. --prf 3 1); rrf: reciprocal "
                    "rank fusion of the keyword and semantic lists.\n",
                    PB_HYBRID_ALPHA, PB_SIF_A, DEPTH, ho.feedback, ho.beta);
             return 0;

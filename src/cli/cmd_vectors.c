@@ -126,21 +126,83 @@ static void print_hit(struct pb_store *st, size_t rank, int64_t pid,
 
 #define MAXK 100
 
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double thread_cpu_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Each of the first n lines of path through pb_hybrid_search(); the
+ * latency percentiles (CPU time of this thread, and wall time). */
+static int vsearch_batch(struct pb_searcher *s, struct pb_vquery *vq,
+                         enum pb_search_mode m, const char *mode,
+                         const char *path, unsigned long n, size_t limit)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        perror(path);
+        return 1;
+    }
+    double *cpu = pb_calloc(n + 1, sizeof *cpu), *wall = pb_calloc(n + 1,
+                                                                 sizeof *wall);
+    size_t nq = 0, cap = 0;
+    char *line = NULL;
+    ssize_t len;
+    struct pb_ranked out[MAXK];
+    while (nq < n && (len = getline(&line, &cap, f)) > 0) {
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = 0;
+        if (!len)
+            continue;
+        size_t no;
+        double c0 = thread_cpu_s(), w0 = now_s();
+        if (pb_hybrid_search(s, vq, m, line, (size_t)len, -1, limit, out,
+                             &no))
+            continue;
+        cpu[nq] = thread_cpu_s() - c0;
+        wall[nq++] = now_s() - w0;
+    }
+    free(line);
+    fclose(f);
+    if (nq) {
+        qsort(cpu, nq, sizeof *cpu, cmp_dbl);
+        qsort(wall, nq, sizeof *wall, cmp_dbl);
+        printf("vsearch --batch mode %s: %zu queries, top %zu; ms CPU p50 "
+               "%.3f p90 %.3f p99 %.3f; wall p50 %.3f p90 %.3f p99 %.3f\n",
+               mode, nq, limit, 1e3 * cpu[nq / 2], 1e3 * cpu[nq * 9 / 10],
+               1e3 * cpu[nq * 99 / 100], 1e3 * wall[nq / 2],
+               1e3 * wall[nq * 9 / 10], 1e3 * wall[nq * 99 / 100]);
+    }
+    free(cpu);
+    free(wall);
+    return nq ? 0 : 1;
+}
+
 int pb_cli_vsearch(int argc, char **argv)
 {
-    const char *db = NULL, *query = NULL, *mode = "hybrid";
-    unsigned long limit = 10, ef = 0;
+    const char *db = NULL, *query = NULL, *mode = "hybrid", *batch = NULL;
+    unsigned long limit = 10, ef = 0, nbatch = 1000;
     int exact = 0;
     double alpha = -1; /* PB_HYBRID_ALPHA */
     for (int i = 1; i < argc; i++) {
         if (pb_cli_is_help(argv[i])) {
             printf("usage: paperboy vsearch \"QUERY\" [--db PATH] [--mode "
                    "keyword|semantic|hybrid]\n       [--limit N] [--ef N] "
-                   "[--exact] [--alpha 0.6]\n\nSearch by meaning (semantic), "
+                   "[--exact] [--alpha 0.6]\n       paperboy vsearch --batch "
+                   "FILE [--n 1000] [--mode M] [--limit N]\n\nSearch by "
+                   "meaning (semantic), "
                    "by words (keyword) or both fused (hybrid, the\n"
                    "default: src/rank/hybrid.h). --ef and --exact query the "
                    "vectors alone. Needs\npaperboy embed (and reindex for "
-                   "keyword/hybrid).\n");
+                   "keyword/hybrid).\n--batch runs the first N lines of FILE"
+                   " and prints latency percentiles\n(CPU and wall).\n");
             return 0;
         } else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
             db = argv[++i];
@@ -154,6 +216,11 @@ int pb_cli_vsearch(int argc, char **argv)
                 return 2;
         } else if (!strcmp(argv[i], "--alpha") && i + 1 < argc) {
             alpha = strtod(argv[++i], NULL);
+        } else if (!strcmp(argv[i], "--batch") && i + 1 < argc) {
+            batch = argv[++i];
+        } else if (!strcmp(argv[i], "--n") && i + 1 < argc) {
+            if (uint_arg(argv[++i], 1000000, &nbatch))
+                return 2;
         } else if (!strcmp(argv[i], "--exact")) {
             exact = 1;
         } else if (argv[i][0] != '-' && !query) {
@@ -164,7 +231,7 @@ int pb_cli_vsearch(int argc, char **argv)
         }
     }
     enum pb_search_mode m;
-    if (!query || pb_search_mode_parse(mode, &m)) {
+    if ((!query && !batch) || pb_search_mode_parse(mode, &m)) {
         fprintf(stderr, "usage: paperboy vsearch \"QUERY\" [--mode "
                         "keyword|semantic|hybrid]\n");
         return 2;
@@ -196,6 +263,10 @@ int pb_cli_vsearch(int argc, char **argv)
             goto out;
         }
         vq = pb_vquery_new(vi);
+    }
+    if (batch) {
+        ret = vsearch_batch(s, vq, m, mode, batch, nbatch, limit);
+        goto out;
     }
     if (vq && (exact || ef)) { /* the vectors alone, with their knobs */
         struct pb_vhit h[MAXK];

@@ -1,7 +1,9 @@
 /*
  * store_community.h - the SQL of the community: members and sessions,
  * upvotes, comments, submissions, collections, follows, moderation and the
- * trending listing (docs/TRENDING.md). Tables: schema.c, migration 3.
+ * trending listing (docs/TRENDING.md), and the marks recommendations
+ * learn from (upvoted, collected, "not interested"). Tables: schema.c,
+ * migrations 3 and 5 (dismissals).
  *
  * A struct pb_cmdb holds prepared statements for one struct pb_store
  * (borrowed; a read-write connection for the writers). Use it from the

@@ -205,8 +205,10 @@ int pb_web_page_foryou_mark(struct pb_web_req *rq, const char *rest,
         rc = pb_cmdb_dismiss(db, rq->me.id, pid, on, pb_web_now(rq));
     if (rc)
         return rc;
+    /* back to the page the button was on; only a local path */
     const char *back = pb_web_form(rq, "back");
-    return pb_web_redirect(rs, back && back[0] == '/' ? back : "/for-you");
+    int local = back && back[0] == '/' && back[1] != '/' && back[1] != '\\';
+    return pb_web_redirect(rs, local ? back : "/for-you");
 }
 
 static int send_json(struct pb_web_resp *rs, json_t *o)

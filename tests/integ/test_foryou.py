@@ -140,6 +140,10 @@ try:
     check("the rest still astronomy", all(fy.topic_of(i) == 1 for i in rec2))
     st, _, j = api(alice, "?limit=40")
     check("API: gone there too", top not in [p["id"] for p in j["papers"]])
+    st, h, _, _ = alice.post("/for-you/not-interested/" + top,
+                             {"back": "//evil.example/x"})
+    check("back to another host: to /for-you", st == 303 and
+          h.get("Location") == "/for-you", (st, h.get("Location")))
     st, h, _, _ = alice.post("/for-you/not-interested/" + top, {})
     check("without back: to /for-you", st == 303 and
           h.get("Location") == "/for-you", (st, h.get("Location")))

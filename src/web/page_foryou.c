@@ -1,10 +1,12 @@
 /* page_foryou.c - "For you": a member's recommendations as cards with a
  * "Not interested" button, the papers so marked with "Undo", and the JSON
- * of GET /api/for-you (web_foryou.h). The list is pb_member_recs()'s, the
+ * of GET /api/for-you and POST /api/for-you/not-interested/ID
+ * (web_foryou.h). The list is pb_member_recs()'s, the
  * same the CLI (`recommend --user`) and the digest use. */
 #include "web/web_foryou.h"
 
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,6 +175,35 @@ out:
     return rc;
 }
 
+/* Mark (on 1) or unmark (0) paper id "not interested" for the member;
+ * the paper's id as the store spells it into out_id. PB_ENOTFOUND for an
+ * unknown paper. */
+static int mark(struct pb_web_req *rq, const char *id, int on,
+                char out_id[PB_MAX_ID])
+{
+    struct pb_cmdb *db = pb_web_cmdb(rq);
+    if (!db)
+        return PB_EDB;
+    struct pb_paper p;
+    int64_t pid = 0;
+    pb_paper_init(&p);
+    int rc = pb_web_id_ok(id) ? pb_store_paper_get(rq->th->rw, id, &p, &pid)
+                              : PB_ENOTFOUND;
+    if (!rc) {
+        snprintf(out_id, PB_MAX_ID, "%s", p.id);
+        rc = pb_cmdb_dismiss(db, rq->me.id, pid, on, pb_web_now(rq));
+    }
+    pb_paper_clear(&p);
+    return rc;
+}
+
+/* v=1 (or none) marks, v=0 clears; -1 for anything else */
+static int want_mark(const struct pb_web_req *rq)
+{
+    const char *v = pb_web_form(rq, "v");
+    return !v || !strcmp(v, "1") ? 1 : !strcmp(v, "0") ? 0 : -1;
+}
+
 int pb_web_page_foryou_mark(struct pb_web_req *rq, const char *rest,
                             struct pb_web_resp *rs)
 {
@@ -180,29 +211,18 @@ int pb_web_page_foryou_mark(struct pb_web_req *rq, const char *rest,
     static const char prefix[] = "not-interested/";
     if (strncmp(rest, prefix, sizeof prefix - 1))
         return pb_web_fail(rs, 404, "there is no page at this address");
-    const char *id = rest + sizeof prefix - 1;
     if (!rq->post)
         return pb_web_fail(rs, 405, "use the Not interested button of a "
                                     "paper on your For you page");
     if (pb_web_need_member(rq, rs))
         return PB_OK;
-    struct pb_cmdb *db = pb_web_cmdb(rq);
-    if (!db)
-        return PB_EDB;
-    const char *v = pb_web_form(rq, "v");
-    int on = !v || !strcmp(v, "1") ? 1 : !strcmp(v, "0") ? 0 : -1;
+    int on = want_mark(rq);
     if (on < 0)
         return pb_web_fail(rs, 400, "v must be 1 or 0");
-    struct pb_paper p;
-    int64_t pid = 0;
-    pb_paper_init(&p);
-    int rc = pb_web_id_ok(id) ? pb_store_paper_get(rq->th->rw, id, &p, &pid)
-                              : PB_ENOTFOUND;
-    pb_paper_clear(&p);
+    char id[PB_MAX_ID];
+    int rc = mark(rq, rest + sizeof prefix - 1, on, id);
     if (rc == PB_ENOTFOUND)
         return pb_web_fail(rs, 404, "there is no such paper");
-    if (!rc)
-        rc = pb_cmdb_dismiss(db, rq->me.id, pid, on, pb_web_now(rq));
     if (rc)
         return rc;
     /* back to the page the button was on; only a local path */
@@ -261,4 +281,28 @@ int pb_web_api_foryou(struct pb_web_req *rq, const char *rest,
                                         "a paper vector yet"));
     pb_feed_list_clear(&l);
     return send_json(rs, o);
+}
+
+int pb_web_api_foryou_mark(struct pb_web_req *rq, const char *rest,
+                           struct pb_web_resp *rs)
+{
+    rs->private_ = 1;
+    static const char prefix[] = "not-interested/";
+    if (strncmp(rest, prefix, sizeof prefix - 1))
+        return pb_web_fail(rs, 404, "there is nothing at this address");
+    if (!rq->post)
+        return pb_web_fail(rs, 405, "POST to mark a paper not interested");
+    if (!rq->me.id)
+        return pb_web_fail(rs, 401, "not logged in");
+    int on = want_mark(rq);
+    if (on < 0)
+        return pb_web_fail(rs, 400, "v must be 1 or 0");
+    char id[PB_MAX_ID];
+    int rc = mark(rq, rest + sizeof prefix - 1, on, id);
+    if (rc == PB_ENOTFOUND)
+        return pb_web_fail(rs, 404, "paper not found");
+    if (rc)
+        return rc;
+    return send_json(rs, json_pack("{s:s,s:b}", "id", id, "notInterested",
+                                   on));
 }

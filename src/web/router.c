@@ -60,6 +60,7 @@ static const struct route routes[] = {
     {"/for-you", pb_web_page_foryou, PB_FMT_HTML, 0},
     {"/for-you/", pb_web_page_foryou_mark, PB_FMT_HTML, 1},
     {"/api/for-you", pb_web_api_foryou, PB_FMT_JSON, 0},
+    {"/api/for-you/", pb_web_api_foryou_mark, PB_FMT_JSON, 1},
     {NULL, NULL, PB_FMT_HTML, 0},
 };
 

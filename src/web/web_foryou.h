@@ -9,6 +9,9 @@
  *   POST /for-you/not-interested/ID     mark (v=0: clear) and go back (form
  *                                       field back, else /for-you); CSRF
  *   GET  /api/for-you?limit=N           JSON for the member logged in
+ *   POST /api/for-you/not-interested/ID the mark (v=0: clear) for API
+ *                                       clients (X-CSRF-Token); JSON
+ *                                       {"id", "notInterested"}
  *
  * Every answer is per member (private, never cached). Handlers as in
  * web_int.h.
@@ -27,5 +30,7 @@ int pb_web_page_foryou_mark(struct pb_web_req *, const char *,
                             struct pb_web_resp *) PB_WUR;
 int pb_web_api_foryou(struct pb_web_req *, const char *,
                       struct pb_web_resp *) PB_WUR;
+int pb_web_api_foryou_mark(struct pb_web_req *, const char *,
+                           struct pb_web_resp *) PB_WUR;
 
 #endif

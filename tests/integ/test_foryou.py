@@ -162,6 +162,34 @@ try:
     check("undo: the first list again, nothing under Not interested",
           sections(t) == (rec, []), sections(t))
 
+    # --- the same mark through the JSON API (X-CSRF-Token) -----------------
+    path = "/api/for-you/not-interested/" + top
+    st, h, t, _ = alice.post(path, {}, csrf=False)
+    check("API mark without token: 403 JSON", st == 403 and
+          json.loads(t)["status"] == 403, (st, t))
+    st, h, t, _ = alice.post(path, {}, csrf=False,
+                             headers={"X-CSRF-Token": alice.csrf})
+    check("API mark: 200 JSON", st == 200 and json.loads(t) ==
+          {"id": top, "notInterested": True}, (st, t))
+    st, _, j = api(alice, "?limit=40")
+    check("API mark: gone from the list",
+          top not in [p["id"] for p in j["papers"]])
+    st, h, t, _ = alice.post(path, {"v": "0"}, csrf=False,
+                             headers={"X-CSRF-Token": alice.csrf})
+    check("API unmark", st == 200 and json.loads(t) ==
+          {"id": top, "notInterested": False}, (st, t))
+    st, _, j = api(alice, "?limit=30")
+    check("API unmark: the first list again",
+          [p["id"] for p in j["papers"]] == rec, j)
+    st, _, t, _ = alice.post("/api/for-you/not-interested/2407.99999", {},
+                             csrf=False, headers={"X-CSRF-Token": alice.csrf})
+    check("API mark unknown paper: 404 JSON", st == 404 and
+          json.loads(t)["error"] == "paper not found", (st, t))
+    st, _, t, _ = alice.get(path)
+    check("API mark by GET: 405", st == 405, st)
+    st, _, t, _ = cf.Client(S).post(path, {}, csrf=False)
+    check("API mark logged out: 403", st == 403, st)
+
     # --- the CLI gives the same list --------------------------------------
     r = subprocess.run([fy.BIN, "recommend", "--db", S.db, "--user", "alice",
                         "--limit", "10"], capture_output=True, text=True)

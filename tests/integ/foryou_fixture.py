@@ -1,7 +1,7 @@
 """Fixture for the "For you" tests: a hand-made corpus of three topics
 (astronomy 2407.1NNNN, biology 2407.2NNNN, cryptography 2407.3NNNN; 40
 papers each, titles and abstracts drawn from each topic's words and some
-words common to all), imported into a temporary store, word vectors
+words common to all; one title starts with markup, XSS), imported into a temporary store, word vectors
 trained on it and paper vectors embedded with the real commands
 (`paperboy train-vectors`, `paperboy embed`), members added with `paperboy
 user add`, and a real `paperboy serve` on a free port."""
@@ -37,6 +37,8 @@ GENERAL = ("we propose method results show novel approach data model study "
            "analysis present using new based performance framework evaluate "
            "demonstrate experiments").split()
 CATS = {1: "astro-ph.GA", 2: "q-bio.BM", 3: "cs.CR"}
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+HOSTILE = (1, 39)  # this astronomy paper's title starts with XSS
 
 
 def pid(topic, i):
@@ -57,7 +59,10 @@ def corpus():
                              + [rnd.choice(GENERAL), rnd.choice(w)])
             ab = [rnd.choice(w) if rnd.random() < 0.6 else rnd.choice(GENERAL)
                   for _ in range(60)]
-            out.append({"id": pid(t, i), "title": title.capitalize(),
+            title = title.capitalize()
+            if (t, i) == HOSTILE:
+                title = XSS + " " + title
+            out.append({"id": pid(t, i), "title": title,
                         "abstract": " ".join(ab) + ".",
                         "authors": ["Author %d" % t],
                         "categories": CATS[t],

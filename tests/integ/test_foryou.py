@@ -190,6 +190,20 @@ try:
     st, _, t, _ = cf.Client(S).post(path, {}, csrf=False)
     check("API mark logged out: 403", st == 403, st)
 
+    # --- a title with markup: escaped in the cards, exact in the JSON -----
+    hostile = fy.pid(*fy.HOSTILE)
+    st, _, j = api(alice, "?limit=40")
+    hj = [p for p in j["papers"] if p["id"] == hostile]
+    check("API: the hostile title exactly", len(hj) == 1 and
+          hj[0]["title"].startswith(fy.XSS), hj)
+    alice.post("/for-you/not-interested/" + hostile, {})
+    st, _, t, _ = alice.get("/for-you")
+    check("page: the markup escaped, never raw",
+          "<script>alert" not in t and "<img src=x" not in t and
+          "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in t and
+          sections(t)[1] == [hostile], (sections(t)[1], t.count("&lt;script")))
+    alice.post("/for-you/not-interested/" + hostile, {"v": "0"})
+
     # --- the CLI gives the same list --------------------------------------
     r = subprocess.run([fy.BIN, "recommend", "--db", S.db, "--user", "alice",
                         "--limit", "10"], capture_output=True, text=True)

@@ -197,14 +197,38 @@ static void quoted(struct pb_jw *w, const char *s, size_t len)
         w->rc = put1(w->b, '"');
 }
 
+/* 1 when k needs no escaping and fits t with its quotes and colon; t then
+ * holds "k": and *n its length. Keys are almost always such literals. */
+static int plain_key(const char *k, char t[64], size_t *n)
+{
+    size_t i = 0;
+    t[0] = '"';
+    for (; k[i]; i++) {
+        unsigned char c = (unsigned char)k[i];
+        if (i > 60 || special(c) || c >= 0x80)
+            return 0;
+        t[i + 1] = (char)c;
+    }
+    t[i + 1] = '"';
+    t[i + 2] = ':';
+    *n = i + 3;
+    return 1;
+}
+
 void pb_jw_key(struct pb_jw *w, const char *k)
 {
+    char t[64];
+    size_t n;
     if (!before(w, 1))
         return;
+    w->key = 1;
+    if (plain_key(k, t, &n)) {
+        w->rc = pb_buf_append(w->b, t, n);
+        return;
+    }
     quoted(w, k, strlen(k));
     if (!w->rc)
         w->rc = put1(w->b, ':');
-    w->key = 1;
 }
 
 void pb_jw_strn(struct pb_jw *w, const char *s, size_t len)
@@ -244,10 +268,12 @@ void pb_jw_null(struct pb_jw *w)
 
 void pb_jw_name_obj(struct pb_jw *w, const char *s)
 {
-    pb_jw_obj_open(w);
-    pb_jw_key(w, "name");
-    pb_jw_str(w, s);
-    pb_jw_obj_close(w);
+    /* one complete value, written at once: an author in every list */
+    if (!before(w, 0))
+        return;
+    if (!(w->rc = pb_buf_append(w->b, "{\"name\":\"", 9)) &&
+        !(w->rc = pb_json_escape(w->b, s, strlen(s))))
+        w->rc = pb_buf_append(w->b, "\"}", 2);
 }
 
 int pb_jw_end(struct pb_jw *w)

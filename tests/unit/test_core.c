@@ -228,6 +228,25 @@ static void t_strlist(void)
     free(j);
     pb_strlist_clear(&l);
     CHECK_EQ(l.n, 0);
+    /* split sizes the array once; pushes after it must still find room
+     * (ASan catches an overflow): every count, with empty pieces around */
+    for (int k = 0; k <= 20; k++) {
+        char s[128] = "\n";
+        for (int i = 0; i < k; i++)
+            snprintf(s + strlen(s), sizeof s - strlen(s), "w%d\n\n", i);
+        struct pb_strlist a = {0};
+        pb_strlist_split(&a, s, '\n');
+        CHECK_EQ(a.n, k);
+        for (int i = 0; i < 9; i++)
+            pb_strlist_push(&a, "x", 1);
+        CHECK_EQ(a.n, k + 9);
+        CHECK_STR(a.v[k ? k - 1 : 0], k ? (snprintf(s, sizeof s, "w%d",
+                                                    k - 1), s) : "x");
+        pb_strlist_split(&a, "y\nz", '\n'); /* appends */
+        CHECK_EQ(a.n, k + 11);
+        CHECK_STR(a.v[a.n - 1], "z");
+        pb_strlist_clear(&a);
+    }
 }
 
 
@@ -373,6 +392,27 @@ static void t_json_writer(void)
     CHECK_STR(js, pb_buf_cstr(&b));
     free(js);
     json_decref(j);
+
+    /* keys of every length around the plain-key buffer, and with escapes */
+    for (size_t n = 55; n < 70; n++) {
+        char k[80];
+        memset(k, 'k', n);
+        k[n] = '\0';
+        if (n == 66)
+            k[3] = '"';
+        pb_buf_reset(&b);
+        pb_jw_init(&w, &b);
+        pb_jw_obj_open(&w);
+        pb_jw_key(&w, k);
+        pb_jw_name_obj(&w, "caf\xC3\xA9 \"x\"");
+        pb_jw_obj_close(&w);
+        CHECK_EQ(pb_jw_end(&w), PB_OK);
+        json_t *o = json_pack("{s:{s:s}}", k, "name", "caf\xC3\xA9 \"x\"");
+        char *os = json_dumps(o, JSON_COMPACT);
+        CHECK_STR(pb_buf_cstr(&b), os);
+        free(os);
+        json_decref(o);
+    }
 
     /* misuse: a value without a key, a key in an array, unbalanced */
     pb_buf_reset(&b);

@@ -387,10 +387,201 @@ static void add_one(struct pb_hnsw *h)
     }
 }
 
-void pb_hnsw_add_all(struct pb_hnsw *h)
+/* Mark every level-0 node reachable from the ones already on the stack
+ * (ids in stack[0..top)); returns how many were newly marked. */
+static uint32_t mark_from(const struct pb_hnsw *h, uint8_t *mark,
+                          uint32_t *stack, uint32_t top)
 {
+    uint32_t n = 0;
+    while (top) {
+        uint32_t v = stack[--top];
+        const uint32_t *l = links(h, v, 0);
+        for (uint32_t i = 1; i <= l[0]; i++)
+            if (!mark[l[i]]) {
+                mark[l[i]] = 1;
+                stack[top++] = l[i];
+                n++;
+            }
+    }
+    return n;
+}
+
+/* The slot of r's level-0 list that may give way to a new in-link: the
+ * neighbour with the most in-links, if it has another one and was not
+ * itself linked in by a repair (pinned); 0 when none may. */
+static uint32_t yielding_slot(const struct pb_hnsw *h, uint32_t r,
+                              const uint32_t *indeg, const uint8_t *pinned)
+{
+    const uint32_t *l = links(h, r, 0);
+    uint32_t at = 0;
+    for (uint32_t i = 1; i <= l[0]; i++)
+        if (indeg[l[i]] > 1 && !pinned[l[i]] &&
+            (!at || indeg[l[i]] > indeg[l[at]]))
+            at = i;
+    return at;
+}
+
+/* The level-0 graph must reach every node from the entry point. The
+ * heuristic's pruning of full neighbour lists can take away a node's last
+ * in-link, most often among near-duplicate vectors (many identical
+ * distances), and such a node can then never be found, at any ef. After a
+ * batch of inserts, every node the entry does not reach is linked from a
+ * reachable node near it (found by a search like an insert's; the nearest
+ * with a free slot, else the nearest with a link that may give way), and
+ * what it reaches becomes reachable too. Returns how many nodes were
+ * re-linked. */
+static size_t reconnect(struct pb_hnsw *h)
+{
+    if (h->n < 2)
+        return 0;
+    uint8_t *mark = pb_calloc(h->n, 1);
+    uint32_t *stack = pb_reallocarray(NULL, h->n, sizeof *stack);
+    uint32_t *indeg = pb_calloc(h->n, sizeof *indeg);
+    uint8_t *pinned = pb_calloc(h->n, 1);
+    size_t fixed = 0;
+    for (uint32_t v = 0; v < h->n; v++) {
+        const uint32_t *l = links(h, v, 0);
+        for (uint32_t i = 1; i <= l[0]; i++)
+            indeg[l[i]]++;
+    }
+    uint32_t ep0 = h->entry;
+    mark[ep0] = 1;
+    stack[0] = ep0;
+    uint32_t seen = 1 + mark_from(h, mark, stack, 1);
+    for (uint32_t u = 0; u < h->n && seen < h->n; u++) {
+        if (mark[u])
+            continue;
+        const int8_t *q = pb_vecset_q(h->vs, u);
+        float qs = pb_vecset_scale(h->vs, u);
+        uint32_t ep = greedy(h, q, qs, h->entry, h->max_level, 0);
+        search_level(h, h->sc, q, qs, ep, h->efc, 0);
+        /* the nearest reachable node with a free slot, else the nearest
+         * whose list has a link that may give way, else the entry */
+        struct heap *W = &h->sc->res;
+        qsort(W->v, W->n, sizeof *W->v, by_sim_desc);
+        uint32_t r = UINT32_MAX, at = 0;
+        for (size_t i = 0; i < W->n && r == UINT32_MAX; i++)
+            if (W->v[i].id != u && mark[W->v[i].id] &&
+                links(h, W->v[i].id, 0)[0] < h->M0)
+                r = W->v[i].id;
+        for (size_t i = 0; i < W->n && r == UINT32_MAX; i++)
+            if (W->v[i].id != u && mark[W->v[i].id] &&
+                (at = yielding_slot(h, W->v[i].id, indeg, pinned)))
+                r = W->v[i].id;
+        if (r == UINT32_MAX) {
+            r = ep0;
+            at = yielding_slot(h, r, indeg, pinned);
+        }
+        uint32_t *l = links(h, r, 0);
+        if (l[0] < h->M0) {
+            l[++l[0]] = u;
+        } else {
+            if (!at) /* every link of the entry is someone's only one */
+                at = l[0];
+            indeg[l[at]]--;
+            l[at] = u;
+        }
+        indeg[u]++;
+        pinned[u] = 1;
+        fixed++;
+        mark[u] = 1;
+        stack[0] = u;
+        seen += 1 + mark_from(h, mark, stack, 1);
+    }
+    /* A search starts on level 0 where the upper levels led it, so every
+     * node of an upper level must reach the entry too: a cluster whose
+     * links all stay inside it would keep a search there. Nodes that reach
+     * the entry are found on the reversed graph; an upper node that does
+     * not gets a link to the nearest node that does. */
+    uint32_t *off = pb_calloc((size_t)h->n + 1, sizeof *off);
+    for (uint32_t v = 0; v < h->n; v++)
+        off[v + 1] = off[v] + indeg[v];
+    uint32_t *rev = pb_reallocarray(NULL, off[h->n] ? off[h->n] : 1,
+                                    sizeof *rev);
+    uint32_t *fill = pb_reallocarray(NULL, h->n, sizeof *fill);
+    memcpy(fill, off, (size_t)h->n * sizeof *fill);
+    for (uint32_t v = 0; v < h->n; v++) {
+        const uint32_t *l = links(h, v, 0);
+        for (uint32_t i = 1; i <= l[0]; i++)
+            rev[fill[l[i]]++] = v;
+    }
+    memset(mark, 0, h->n);
+    mark[ep0] = 1;
+    uint32_t top = 0;
+    stack[top++] = ep0;
+    for (;;) {
+        while (top) {
+            uint32_t v = stack[--top];
+            for (uint32_t i = off[v]; i < off[v + 1]; i++)
+                if (!mark[rev[i]]) {
+                    mark[rev[i]] = 1;
+                    stack[top++] = rev[i];
+                }
+        }
+        uint32_t u = 0;
+        while (u < h->n && (mark[u] || !h->level[u]))
+            u++;
+        if (u == h->n)
+            break;
+        const int8_t *q = pb_vecset_q(h->vs, u);
+        float qs = pb_vecset_scale(h->vs, u);
+        search_level(h, h->sc, q, qs, ep0, h->efc, 0);
+        struct heap *W = &h->sc->res;
+        qsort(W->v, W->n, sizeof *W->v, by_sim_desc);
+        uint32_t w = ep0;
+        for (size_t i = 0; i < W->n; i++)
+            if (W->v[i].id != u && mark[W->v[i].id]) {
+                w = W->v[i].id;
+                break;
+            }
+        uint32_t *l = links(h, u, 0);
+        if (l[0] < h->M0) {
+            l[++l[0]] = w;
+        } else {
+            uint32_t at = yielding_slot(h, u, indeg, pinned);
+            l[at ? at : l[0]] = w; /* the reversed lists are not updated:
+                                    * u is marked, nothing else reads them */
+        }
+        fixed++;
+        mark[u] = 1; /* and all that reaches u: only via the old reversed
+                      * lists, which still hold u's in-links */
+        stack[top++] = u;
+    }
+    free(off);
+    free(rev);
+    free(fill);
+    free(mark);
+    free(stack);
+    free(indeg);
+    free(pinned);
+    return fixed;
+}
+
+size_t pb_hnsw_add_all(struct pb_hnsw *h)
+{
+    if (h->n >= pb_vecset_size(h->vs))
+        return 0;
     while (h->n < pb_vecset_size(h->vs))
         add_one(h);
+    /* a replaced link can, rarely, cut off another node: check again */
+    size_t fixed = 0, more = 1;
+    for (int pass = 0; pass < 4 && more; pass++)
+        fixed += more = reconnect(h);
+    return fixed;
+}
+
+uint32_t pb_hnsw_reachable(const struct pb_hnsw *h)
+{
+    if (!h->n)
+        return 0;
+    uint8_t *mark = pb_calloc(h->n, 1);
+    uint32_t *stack = pb_reallocarray(NULL, h->n, sizeof *stack);
+    mark[h->entry] = 1;
+    stack[0] = h->entry;
+    uint32_t n = 1 + mark_from(h, mark, stack, 1);
+    free(mark);
+    free(stack);
+    return n;
 }
 
 void pb_hnsw_search(const struct pb_hnsw *h, struct pb_hnsw_scratch *sc,

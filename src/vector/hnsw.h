@@ -34,8 +34,13 @@ struct pb_hnsw *pb_hnsw_new(const struct pb_vecset *vs, uint32_t M,
                             uint32_t ef_construction, uint64_t seed);
 void pb_hnsw_free(struct pb_hnsw *h);
 
-/* Insert every slot of the vecset not yet in the graph. */
-void pb_hnsw_add_all(struct pb_hnsw *h);
+/* Insert every slot of the vecset not yet in the graph; then, if any was
+ * inserted, link in any node the entry point no longer reaches on level 0
+ * (pruning can take a node's last in-link). Returns how many nodes had to
+ * be re-linked so. */
+size_t pb_hnsw_add_all(struct pb_hnsw *h);
+/* How many nodes the entry point reaches on level 0 (all, after add_all). */
+uint32_t pb_hnsw_reachable(const struct pb_hnsw *h);
 uint32_t pb_hnsw_size(const struct pb_hnsw *h);
 
 /* Per-thread search memory; never NULL. */

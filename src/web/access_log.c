@@ -35,7 +35,10 @@ void pb_web_log_close(void)
     pthread_mutex_unlock(&lock);
 }
 
-static int put(struct pb_buf *b, const char *s, size_t cap)
+/* s into b, quoted for the log: bytes a log reader would trip on as \xNN;
+ * with target (the request path and query, which libmicrohttpd hands over
+ * decoded) a space as %20, so the request line stays three fields. */
+static int put_as(struct pb_buf *b, const char *s, size_t cap, int target)
 {
     static const char hex[] = "0123456789abcdef";
     int rc = PB_OK;
@@ -43,7 +46,9 @@ static int put(struct pb_buf *b, const char *s, size_t cap)
         return pb_buf_putc(b, '-');
     for (size_t i = 0; s[i] && i < cap && !rc; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == 0x7F || c == '"' || c == '\\' || c >= 0x80) {
+        if (target && c == ' ') {
+            rc = pb_buf_append(b, "%20", 3);
+        } else if (c < 0x20 || c == 0x7F || c == '"' || c == '\\' || c >= 0x80) {
             char e[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
             rc = pb_buf_append(b, e, 4);
         } else {
@@ -51,6 +56,11 @@ static int put(struct pb_buf *b, const char *s, size_t cap)
         }
     }
     return rc;
+}
+
+static int put(struct pb_buf *b, const char *s, size_t cap)
+{
+    return put_as(b, s, cap, 0);
 }
 
 void pb_web_log(const char *client, const char *method, const char *path,
@@ -74,11 +84,11 @@ void pb_web_log(const char *client, const char *method, const char *path,
     if (!rc)
         rc = pb_buf_putc(&b, ' ');
     if (!rc)
-        rc = put(&b, path, 4096);
+        rc = put_as(&b, path, 4096, 1);
     if (!rc && query && *query) {
         rc = pb_buf_putc(&b, '?');
         if (!rc)
-            rc = put(&b, query, 4096);
+            rc = put_as(&b, query, 4096, 1);
     }
     if (!rc)
         rc = pb_buf_putc(&b, ' ');

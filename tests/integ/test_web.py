@@ -403,6 +403,9 @@ try:
     check("slow client does not block", st == 200)
     s.close()
 
+    st, h, b = get("/authors/Nobody%20Here?x=a%20b")
+    check("author with a space answers", st in (200, 404), st)
+
 finally:
     rc = S.stop()
     check("SIGTERM exits 0", rc == 0, (rc, S.stderr()[-500:]))
@@ -410,11 +413,14 @@ finally:
     with open(S.log) as f:
         lines = f.read().splitlines()
     combined = re.compile(r'^127\.0\.0\.1 - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d '
-                          r'\+0000\] "GET [^"]* HTTP/1\.1" \d{3} \d+ "[^"]*" '
+                          r'\+0000\] "GET \S+ HTTP/1\.1" \d{3} \d+ "[^"]*" '
                           r'"[^"]*"$')
     check("access log combined format", len(lines) > 50 and
           all(combined.match(x) for x in lines if '"GET ' in x),
           [x for x in lines if not combined.match(x)][:2])
+    check("decoded spaces logged as %20",
+          any('"GET /authors/Nobody%20Here?x=a%20b HTTP/1.1"' in x
+              for x in lines), [x for x in lines if "Nobody" in x][:2])
 
     check("no runtime errors", "runtime error" not in S.stderr() and
           "AddressSanitizer" not in S.stderr() and

@@ -18,7 +18,7 @@ fi
 mkdir -p "$OUT/papers" "$OUT/phrases"
 if [ ! -f "$OUT/sf.wv" ]; then
   ./paperboy train-vectors --corpus "$DATA/scifact/corpus.jsonl" --stems \
-    --epochs 10 --min-count 3 --out "$OUT/sf.wv"
+    --min-count 3 --out "$OUT/sf.wv"   # epochs by corpus size: 40 here
 fi
 ./paperboy eval "$DATA/scifact" --mode all --words "$OUT/sf.wv"
 ./paperboy vbench --db "$DB" --paper-queries --n 1000 --dump "$OUT/papers"

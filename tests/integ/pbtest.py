@@ -8,7 +8,30 @@ REL = os.path.join(ROOT, 'paperboy')  # release build, for whole-corpus runs
 DATA = os.environ.get('PAPERBOY_DATA') or os.path.join(os.path.dirname(ROOT), 'shared/data')
 OUT = os.environ.get('PB_TEST_OUT') or tempfile.gettempdir()
 
+E2E = os.path.join(ROOT, 'tests', 'e2e')
+
 _tests = []
+
+
+def e2e_require():
+    """Exit as one failed test unless the browser tests can run: Debian's
+    chromium and tests/e2e/node_modules (make deps)."""
+    missing = [p for p in ['/usr/bin/chromium',
+                           os.path.join(E2E, 'node_modules', 'playwright-core'),
+                           os.path.join(E2E, 'node_modules', 'axe-core')]
+               if not os.path.exists(p)]
+    if missing:
+        print('FAIL browser test prerequisites missing (run make deps):',
+              missing)
+        print('0 passed, 1 failed')
+        sys.exit(1)
+
+
+def e2e_run(script, *args):
+    """Run tests/e2e/SCRIPT with node; it prints its own checks and the
+    closing "N passed, N failed". Returns its exit code."""
+    return subprocess.run(['node', os.path.join(E2E, script)] + list(args),
+                          timeout=300).returncode
 
 
 def test(fn):

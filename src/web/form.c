@@ -72,3 +72,16 @@ int pb_web_form_parse(char *p, size_t len, struct pb_web_arg *args,
     }
     return PB_OK;
 }
+
+int64_t pb_web_parse_id(const char *s, size_t len)
+{
+    int64_t v = 0;
+    if (!len || len > 15)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}

@@ -21,19 +21,6 @@
 
 #define NAME_MAX_BYTES 100
 
-static int64_t parse_id(const char *s, size_t len)
-{
-    int64_t v = 0;
-    if (!len || len > 15)
-        return -1;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
 static int name_ok(const char *name)
 {
     return pb_cm_text_ok(name, NAME_MAX_BYTES) && !strpbrk(name, "\r\n\t");
@@ -280,7 +267,7 @@ int pb_web_page_collections(struct pb_web_req *rq, const char *rest,
         if (pb_web_need_member(rq, rs))
             return PB_OK;
         const char *c = pb_web_form(rq, "coll");
-        int64_t cid = c ? parse_id(c, strlen(c)) : -1;
+        int64_t cid = c ? pb_web_parse_id(c, strlen(c)) : -1;
         if (!rq->post)
             return pb_web_fail(rs, 405, "add papers from their pages");
         if (cid < 0)
@@ -289,7 +276,7 @@ int pb_web_page_collections(struct pb_web_req *rq, const char *rest,
     }
     /* ID, ID.json, ID.bib, ID/op */
     size_t n = strcspn(rest, "./");
-    int64_t cid = parse_id(rest, n);
+    int64_t cid = pb_web_parse_id(rest, n);
     const char *tail = rest + n;
     struct pb_collection c;
     if (cid < 0 || (rc = pb_cmdb_coll_get(db, cid, &c)) == PB_ENOTFOUND ||

@@ -21,20 +21,6 @@
 
 #define COMMENT_MAX 10000
 
-/* "12" -> 12; -1 for anything else. */
-static int64_t parse_id(const char *s, size_t len)
-{
-    int64_t v = 0;
-    if (!len || len > 15)
-        return -1;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
 /* back=... when it is a local path; else dflt. */
 static const char *back_path(const struct pb_web_req *rq, const char *dflt)
 {
@@ -543,7 +529,7 @@ int pb_web_page_comment(struct pb_web_req *rq, const char *rest,
         return rq->post ? comment_new(rq, rs, db)
                         : pb_web_fail(rs, 405, "comment from a paper's page");
     const char *slash = strchr(rest, '/');
-    int64_t cid = parse_id(rest, slash ? (size_t)(slash - rest) : 0);
+    int64_t cid = pb_web_parse_id(rest, slash ? (size_t)(slash - rest) : 0);
     const char *what = slash ? slash + 1 : "";
     struct pb_comment c;
     int64_t now = pb_web_now(rq);

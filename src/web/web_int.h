@@ -205,6 +205,10 @@ int pb_web_need_member(struct pb_web_req *rq, struct pb_web_resp *rs);
 void pb_web_cookie(struct pb_web_req *rq, struct pb_web_resp *rs,
                    const char *name, const char *value, int max_age);
 
+/* A row id in a path or form field: "12" -> 12 (1 to 15 decimal digits,
+ * nothing else); -1 for anything else. */
+int64_t pb_web_parse_id(const char *s, size_t len);
+
 /* Parse an application/x-www-form-urlencoded body p[0..len) in place
  * (p is modified, p[len] too, so p needs len + 1 bytes, and must stay
  * alive while args are used): at most max

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/fmap.h"
 #include "core/mem.h"
 #include "search/search_int.h"
 
@@ -384,22 +385,15 @@ static int in_file(const struct file_hdr *h, uint64_t off, uint64_t len)
 int pb_index_map(struct pb_index *ix, const char *path, struct pb_err *err)
 {
     int rc = PB_OK;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return pb_err_set(err, errno == ENOENT ? PB_ENOTFOUND : PB_EIO,
-                          "%s: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0 || (size_t)st.st_size < sizeof(struct file_hdr)) {
-        close(fd);
-        return pb_err_set(err, PB_EPARSE, "%s: not a paperboy index", path);
-    }
-    void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-    close(fd);
-    if (map == MAP_FAILED)
-        return pb_err_set(err, PB_EIO, "%s: mmap: %s", path, strerror(errno));
+    void *map;
+    size_t len;
+    rc = pb_fmap(path, sizeof(struct file_hdr), "a paperboy index", &map,
+                 &len, err);
+    if (rc)
+        return rc;
     const struct file_hdr *h = map;
     uint64_t n = h->n_docs;
-    if (memcmp(h->magic, IDX_MAGIC, 8) != 0 || h->size != (uint64_t)st.st_size ||
+    if (memcmp(h->magic, IDX_MAGIC, 8) != 0 || h->size != (uint64_t)len ||
         !in_file(h, h->pid, n * 8) || !in_file(h, h->day, n * 4) ||
         !in_file(h, h->upv, n * 4) || !in_file(h, h->flen, n * 8) ||
         !in_file(h, h->cat_off, (n + 1) * 4) || !in_file(h, h->id_off, (n + 1) * 4) ||
@@ -407,7 +401,7 @@ int pb_index_map(struct pb_index *ix, const char *path, struct pb_err *err)
         !in_file(h, h->slots, (uint64_t)h->n_slots * 4) ||
         (h->n_slots & (h->n_slots - 1)) || h->n_slots <= h->n_terms ||
         !in_file(h, h->catnames_off, h->catnames)) {
-        munmap(map, (size_t)st.st_size);
+        pb_fmap_free(map, len);
         return pb_err_set(err, PB_EPARSE,
                           "%s: not a paperboy index of this version (run "
                           "paperboy reindex)", path);
@@ -417,11 +411,11 @@ int pb_index_map(struct pb_index *ix, const char *path, struct pb_err *err)
     const uint32_t *id_off = (const uint32_t *)(base + h->id_off);
     if (!in_file(h, h->cats, (uint64_t)cat_off[n] * 2) ||
         !in_file(h, h->ids, id_off[n])) {
-        munmap(map, (size_t)st.st_size);
+        pb_fmap_free(map, len);
         return pb_err_set(err, PB_EPARSE, "%s: index is damaged", path);
     }
     ix->map = map;
-    ix->map_len = (size_t)st.st_size;
+    ix->map_len = len;
     ix->hdr = h;
     ix->tterms = (const struct term_disk *)(base + h->terms);
     ix->tslots = (const uint32_t *)(base + h->slots);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/fmap.h"
 #include "core/mem.h"
 
 struct pb_vecset {
@@ -396,23 +397,14 @@ int pb_vecset_open(const char *path, struct pb_vecset **out,
                    struct pb_err *err)
 {
     *out = NULL;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return pb_err_set(err, errno == ENOENT ? PB_ENOTFOUND : PB_EIO,
-                          "%s: %s", path, strerror(errno));
-    struct stat st;
-    if (fstat(fd, &st) != 0 || st.st_size < 64) {
-        close(fd);
-        return pb_err_set(err, PB_EPARSE, "%s: not a vector file", path);
-    }
-    size_t len = (size_t)st.st_size;
-    void *map = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
-    close(fd);
-    if (map == MAP_FAILED)
-        return pb_err_set(err, PB_EIO, "%s: mmap: %s", path, strerror(errno));
-    int rc = pb_vecset_from_mem(map, len, out, err);
+    void *map;
+    size_t len;
+    int rc = pb_fmap(path, 64, "a vector file", &map, &len, err);
+    if (rc)
+        return rc;
+    rc = pb_vecset_from_mem(map, len, out, err);
     if (rc) {
-        munmap(map, len);
+        pb_fmap_free(map, len);
         return rc;
     }
     (*out)->map = map;

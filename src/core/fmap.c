@@ -1,0 +1,40 @@
+/* fmap.c - read-only whole-file mappings (see fmap.h). */
+#include "core/fmap.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int pb_fmap(const char *path, size_t min_len, const char *what, void **map,
+            size_t *len, struct pb_err *err)
+{
+    *map = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return pb_err_set(err, errno == ENOENT ? PB_ENOTFOUND : PB_EIO,
+                          "%s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || st.st_size < 0 ||
+        (size_t)st.st_size < min_len || st.st_size == 0) {
+        close(fd);
+        return pb_err_set(err, PB_EPARSE, "%s: not %s", path, what);
+    }
+    size_t n = (size_t)st.st_size;
+    void *p = mmap(NULL, n, PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);
+    if (p == MAP_FAILED)
+        return pb_err_set(err, PB_EIO, "%s: mmap: %s", path, strerror(errno));
+    *map = p;
+    *len = n;
+    return PB_OK;
+}
+
+void pb_fmap_free(void *map, size_t len)
+{
+    if (map)
+        munmap(map, len);
+}

@@ -3,8 +3,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
+#include "core/fmap.h"
 #include "core/mem.h"
 #include "search/search_int.h"
 
@@ -74,7 +74,7 @@ void pb_index_free(struct pb_index *ix)
     free(ix->tok_next);
     free(ix->tok_field);
     if (ix->map)
-        munmap(ix->map, ix->map_len);
+        pb_fmap_free(ix->map, ix->map_len);
     pthread_rwlock_destroy(&ix->lock);
     free(ix);
 }

@@ -1,13 +1,10 @@
 /* index_file.c - write the index to a file and map it back (see
  * search_int.h for the layout). */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/buf.h"

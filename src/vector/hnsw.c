@@ -2,13 +2,10 @@
 #include "vector/hnsw.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/fmap.h"
@@ -159,7 +156,7 @@ void pb_hnsw_free(struct pb_hnsw *h)
         free(h->upper);
     }
     if (h->map)
-        munmap(h->map, h->map_len);
+        pb_fmap_free(h->map, h->map_len);
     pb_hnsw_scratch_free(h->sc);
     free(h);
 }
@@ -315,7 +312,7 @@ static void grow(struct pb_hnsw *h, uint32_t need)
         memcpy(l0, h->l0, (size_t)h->n * l0w * 4);
         memcpy(up, h->upper, h->n_upper * 4);
         if (h->map)
-            munmap(h->map, h->map_len);
+            pb_fmap_free(h->map, h->map_len);
         h->map = NULL;
     }
     h->level = level;

@@ -2,14 +2,11 @@
 #include "vector/vecset.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <immintrin.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/fmap.h"
@@ -110,7 +107,7 @@ void pb_vecset_free(struct pb_vecset *vs)
         free(vs->q);
     }
     if (vs->map)
-        munmap(vs->map, vs->map_len);
+        pb_fmap_free(vs->map, vs->map_len);
     free(vs->pc);
     free(vs->counts);
     free(vs->keys);
@@ -134,7 +131,7 @@ static void own(struct pb_vecset *vs, uint32_t need)
         memcpy(q, vs->q, (size_t)vs->n * vs->dim_pad);
     }
     if (!vs->owned && vs->map) {
-        munmap(vs->map, vs->map_len);
+        pb_fmap_free(vs->map, vs->map_len);
         vs->map = NULL;
     }
     vs->pid = pid;

@@ -3,15 +3,14 @@
  * keyword, semantic (SIF vectors, exact search) and hybrid relevance on a
  * BEIR-layout dataset, each mode through pb_hybrid_search_opts() (the
  * call search uses). `paperboy eval` without --mode is cmd_eval.c. */
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/veval.h"
 #include "core/mem.h"
-#include "rank/fusion.h"
 #include "rank/hybrid.h"
 #include "rank/ltr.h"
 #include "search/index.h"
@@ -19,131 +18,6 @@
 #include "vector/sif.h"
 #include "vector/vecset.h"
 #include "vector/vindex.h"
-
-#define DEPTH 100
-
-struct docs {
-    char **id, **title, **text;
-    size_t n, cap;
-};
-
-struct queries {
-    char **id, **text;
-    size_t n, cap;
-};
-
-struct qrels {
-    char **qid, **did;
-    int *rel;
-    size_t n, cap;
-};
-
-static char *jstr(json_t *o, const char *k)
-{
-    const char *s = json_string_value(json_object_get(o, k));
-    return pb_strdup(s ? s : "");
-}
-
-static int load_jsonl(const char *path, int is_corpus, struct docs *d,
-                      struct queries *q)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        perror(path);
-        return 1;
-    }
-    char *line = NULL;
-    size_t cap = 0;
-    while (getline(&line, &cap, f) > 0) {
-        json_error_t e;
-        json_t *o = json_loads(line, 0, &e);
-        if (!o)
-            continue;
-        if (is_corpus) {
-            if (d->n == d->cap) {
-                d->cap = d->cap ? d->cap * 2 : 1024;
-                d->id = pb_reallocarray(d->id, d->cap, sizeof(char *));
-                d->title = pb_reallocarray(d->title, d->cap, sizeof(char *));
-                d->text = pb_reallocarray(d->text, d->cap, sizeof(char *));
-            }
-            d->id[d->n] = jstr(o, "_id");
-            d->title[d->n] = jstr(o, "title");
-            d->text[d->n++] = jstr(o, "text");
-        } else {
-            if (q->n == q->cap) {
-                q->cap = q->cap ? q->cap * 2 : 1024;
-                q->id = pb_reallocarray(q->id, q->cap, sizeof(char *));
-                q->text = pb_reallocarray(q->text, q->cap, sizeof(char *));
-            }
-            q->id[q->n] = jstr(o, "_id");
-            q->text[q->n++] = jstr(o, "text");
-        }
-        json_decref(o);
-    }
-    free(line);
-    fclose(f);
-    return 0;
-}
-
-static int load_qrels(const char *path, struct qrels *r)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        perror(path);
-        return 1;
-    }
-    char line[1024];
-    while (fgets(line, sizeof line, f)) {
-        char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
-        if (!t2 || !strncmp(line, "query-id", 8))
-            continue;
-        if (r->n == r->cap) {
-            r->cap = r->cap ? r->cap * 2 : 1024;
-            r->qid = pb_reallocarray(r->qid, r->cap, sizeof(char *));
-            r->did = pb_reallocarray(r->did, r->cap, sizeof(char *));
-            r->rel = pb_reallocarray(r->rel, r->cap, sizeof(int));
-        }
-        r->qid[r->n] = pb_strndup(line, (size_t)(t1 - line));
-        r->did[r->n] = pb_strndup(t1 + 1, (size_t)(t2 - t1 - 1));
-        r->rel[r->n++] = (int)strtol(t2 + 1, NULL, 10);
-    }
-    fclose(f);
-    return 0;
-}
-
-/* nDCG@10 and recall@100 of one ranked list (keys index docs) */
-static void score_list(const struct qrels *r, const char *qid,
-                       const struct docs *d, const struct pb_ranked *l,
-                       size_t n, double *ndcg, double *recall)
-{
-    double dcg = 0, idcg = 0;
-    int rels[64];
-    size_t nrel = 0, found = 0;
-    for (size_t k = 0; k < r->n; k++)
-        if (!strcmp(r->qid[k], qid) && r->rel[k] > 0 && nrel < 64)
-            rels[nrel++] = r->rel[k];
-    for (size_t h = 0; h < n; h++) {
-        const char *did = d->id[l[h].key];
-        for (size_t k = 0; k < r->n; k++)
-            if (r->rel[k] > 0 && !strcmp(r->qid[k], qid) &&
-                !strcmp(r->did[k], did)) {
-                found++;
-                if (h < 10)
-                    dcg += (pow(2, r->rel[k]) - 1) / log2((double)h + 2);
-            }
-    }
-    for (size_t a = 0; a < nrel; a++)
-        for (size_t b = a + 1; b < nrel; b++)
-            if (rels[b] > rels[a]) {
-                int t = rels[a];
-                rels[a] = rels[b];
-                rels[b] = t;
-            }
-    for (size_t a = 0; a < nrel && a < 10; a++)
-        idcg += (pow(2, rels[a]) - 1) / log2((double)a + 2);
-    *ndcg = idcg > 0 ? dcg / idcg : 0;
-    *recall = nrel ? (double)found / (double)nrel : 0;
-}
 
 static void plain_words(char *s)
 {
@@ -165,7 +39,8 @@ struct ltrq {
     const char *qid;
 };
 
-static int rel_of(const struct qrels *r, const char *qid, const char *did)
+static int rel_of(const struct pb_veval_qrels *r, const char *qid,
+                  const char *did)
 {
     for (size_t k = 0; k < r->n; k++)
         if (!strcmp(r->qid[k], qid) && !strcmp(r->did[k], did))
@@ -188,12 +63,13 @@ static void add_cand(int64_t *c, size_t *n, int64_t pid)
  * search, vq0 the plain one). */
 static void ltr_collect(struct ltrq *lq, struct pb_searcher *s,
                         struct pb_vquery *vq0, struct pb_vquery *vq1,
-                        const struct qrels *r, const char *qid,
-                        const struct docs *d, const struct pb_ranked *a,
-                        size_t na, const struct pb_ranked *b, size_t nb,
+                        const struct pb_veval_qrels *r, const char *qid,
+                        const struct pb_veval_docs *d,
+                        const struct pb_ranked *a, size_t na,
+                        const struct pb_ranked *b, size_t nb,
                         const struct pb_ranked *c, size_t nc)
 {
-    int64_t cand[3 * DEPTH];
+    int64_t cand[3 * PB_VEVAL_DEPTH];
     size_t n = 0;
     for (size_t i = 0; i < na; i++)
         add_cand(cand, &n, a[i].key);
@@ -201,7 +77,7 @@ static void ltr_collect(struct ltrq *lq, struct pb_searcher *s,
         add_cand(cand, &n, b[i].key);
     for (size_t i = 0; i < nc; i++)
         add_cand(cand, &n, c[i].key);
-    struct pb_doc_features ft[3 * DEPTH];
+    struct pb_doc_features ft[3 * PB_VEVAL_DEPTH];
     lq->qid = qid;
     lq->n = 0;
     if (!n || pb_search_features(s, cand, n, ft))
@@ -233,22 +109,24 @@ static void ltr_collect(struct ltrq *lq, struct pb_searcher *s,
 
 /* nDCG@10 of one query's candidates ranked by w . f */
 static double ltr_ndcg(const struct ltrq *lq, const double *w,
-                       const struct qrels *r, const struct docs *d)
+                       const struct pb_veval_qrels *r,
+                       const struct pb_veval_docs *d)
 {
-    struct pb_ranked l[3 * DEPTH];
+    struct pb_ranked l[3 * PB_VEVAL_DEPTH];
     for (size_t i = 0; i < lq->n; i++)
         l[i] = (struct pb_ranked){lq->pid[i], pb_ltr_score(w, lq->f[i])};
     /* best first, ties by key: what pb_fuse_* does */
-    struct pb_ranked out[3 * DEPTH];
-    size_t n = pb_fuse_linear(l, lq->n, NULL, 0, 1.0, out, 3 * DEPTH);
+    struct pb_ranked out[3 * PB_VEVAL_DEPTH];
+    size_t n = pb_fuse_linear(l, lq->n, NULL, 0, 1.0, out, 3 * PB_VEVAL_DEPTH);
     /* pb_fuse_linear min-max scales: order kept */
     double nd, rc;
-    score_list(r, lq->qid, d, out, n, &nd, &rc);
+    pb_veval_score_list(r, lq->qid, d, out, n, &nd, &rc);
     return nd;
 }
 
 static void ltr_cv(struct ltrq *lq, size_t nq, const double *base,
-                   const struct qrels *r, const struct docs *d)
+                   const struct pb_veval_qrels *r,
+                   const struct pb_veval_docs *d)
 {
     static const char *fname[PB_LTR_NF] = {"bm25", "title", "abstract",
                                            "coverage", "proximity", "cos",
@@ -322,9 +200,11 @@ int pb_cli_veval(int argc, char **argv)
                    "min-max scaled, keyword hits missing from the\nsemantic "
                    "list scored by their true similarity (unless --no-fill), "
                    "the query\nvector moved toward its top K keyword hits by "
-                   "BETA (default --prf %zu %g, K 0: off;\ne.g. --prf 3 1); rrf: reciprocal "
+                   "BETA (default --prf %zu %g, K 0: off;\ne.g. --prf 3 1); "
+                   "rrf: reciprocal "
                    "rank fusion of the keyword and semantic lists.\n",
-                   PB_HYBRID_ALPHA, PB_SIF_A, DEPTH, ho.feedback, ho.beta);
+                   PB_HYBRID_ALPHA, PB_SIF_A, PB_VEVAL_DEPTH, ho.feedback,
+                   ho.beta);
             return 0;
         } else if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
             mode = argv[++i];
@@ -368,9 +248,9 @@ int pb_cli_veval(int argc, char **argv)
                         "keyword|semantic|hybrid|all\n");
         return 2;
     }
-    struct docs d = {0};
-    struct queries q = {0};
-    struct qrels r = {0};
+    struct pb_veval_docs d = {0};
+    struct pb_veval_queries q = {0};
+    struct pb_veval_qrels r = {0};
     struct pb_err err = {0};
     struct pb_vindex vi = {0};
     struct pb_vquery *vq = NULL;
@@ -381,13 +261,13 @@ int pb_cli_veval(int argc, char **argv)
     int ret = 1;
     char path[4200];
     snprintf(path, sizeof path, "%s/corpus.jsonl", dir);
-    if (load_jsonl(path, 1, &d, &q))
+    if (pb_veval_load_jsonl(path, 1, &d, &q))
         goto out;
     snprintf(path, sizeof path, "%s/queries.jsonl", dir);
-    if (load_jsonl(path, 0, &d, &q))
+    if (pb_veval_load_jsonl(path, 0, &d, &q))
         goto out;
     snprintf(path, sizeof path, "%s/qrels/%s.tsv", dir, split);
-    if (load_qrels(path, &r))
+    if (pb_veval_load_qrels(path, &r))
         goto out;
     ix = pb_index_new(NULL);
     for (size_t i = 0; i < d.n; i++) {
@@ -435,7 +315,8 @@ int pb_cli_veval(int argc, char **argv)
     s = pb_searcher_new(ix);
     double ndcg[M_N] = {0}, rec[M_N] = {0};
     size_t nq = 0;
-    struct pb_ranked kw[DEPTH], sem[DEPTH], fused[DEPTH];
+    struct pb_ranked kw[PB_VEVAL_DEPTH], sem[PB_VEVAL_DEPTH],
+        fused[PB_VEVAL_DEPTH];
     for (size_t i = 0; i < r.n; i++) {
         int seen = 0;
         for (size_t k = 0; k < i && !seen; k++)
@@ -451,28 +332,28 @@ int pb_cli_veval(int argc, char **argv)
         plain_words(qt);
         size_t len = strlen(qt);
         int rc = pb_hybrid_search_opts(s, NULL, PB_MODE_KEYWORD, qt, len, &ho,
-                                       DEPTH, kw, &nkw);
+                                       PB_VEVAL_DEPTH, kw, &nkw);
         if (!rc && vq)
             rc = pb_hybrid_search_opts(NULL, vq, PB_MODE_SEMANTIC, qt, len,
-                                       &ho, DEPTH, sem, &nsem);
+                                       &ho, PB_VEVAL_DEPTH, sem, &nsem);
         double n1, r1;
-        score_list(&r, r.qid[i], &d, kw, nkw, &n1, &r1);
+        pb_veval_score_list(&r, r.qid[i], &d, kw, nkw, &n1, &r1);
         ndcg[M_KW] += n1, rec[M_KW] += r1;
-        score_list(&r, r.qid[i], &d, sem, nsem, &n1, &r1);
+        pb_veval_score_list(&r, r.qid[i], &d, sem, nsem, &n1, &r1);
         ndcg[M_SEM] += n1, rec[M_SEM] += r1;
-        nf = pb_fuse_rrf(kw, nkw, sem, nsem, rrf_k, fused, DEPTH);
-        score_list(&r, r.qid[i], &d, fused, nf, &n1, &r1);
+        nf = pb_fuse_rrf(kw, nkw, sem, nsem, rrf_k, fused, PB_VEVAL_DEPTH);
+        pb_veval_score_list(&r, r.qid[i], &d, fused, nf, &n1, &r1);
         ndcg[M_RRF] += n1, rec[M_RRF] += r1;
         nf = 0;
         if (!rc && vq)
             rc = pb_hybrid_search_opts(s, vq, PB_MODE_HYBRID, qt, len, &ho,
-                                       DEPTH, fused, &nf);
+                                       PB_VEVAL_DEPTH, fused, &nf);
         if (rc) {
             free(qt);
             fprintf(stderr, "eval: search failed: %s\n", pb_strerror(rc));
             goto out;
         }
-        score_list(&r, r.qid[i], &d, fused, nf, &n1, &r1);
+        pb_veval_score_list(&r, r.qid[i], &d, fused, nf, &n1, &r1);
         ndcg[M_LIN] += n1, rec[M_LIN] += r1;
         if (ltr && vq) {
             struct pb_vhit h1;
@@ -509,18 +390,7 @@ out:
     free(lq);
     free(base);
     pb_vquery_free(vq0);
-    for (size_t i = 0; i < d.n; i++) {
-        free(d.id[i]);
-        free(d.title[i]);
-        free(d.text[i]);
-    }
-    free(d.id), free(d.title), free(d.text);
-    for (size_t i = 0; i < q.n; i++)
-        free(q.id[i]), free(q.text[i]);
-    free(q.id), free(q.text);
-    for (size_t i = 0; i < r.n; i++)
-        free(r.qid[i]), free(r.did[i]);
-    free(r.qid), free(r.did), free(r.rel);
+    pb_veval_data_clear(&d, &q, &r);
     free(raw);
     pb_searcher_free(s);
     pb_vquery_free(vq);

@@ -2,7 +2,8 @@
  * [--words FILE.wv] [--fuse rrf|linear] [--alpha X] [--split test]:
  * keyword, semantic (SIF vectors, exact search) and hybrid relevance on a
  * BEIR-layout dataset, each mode through pb_hybrid_search_opts() (the
- * call search uses). `paperboy eval` without --mode is cmd_eval.c. */
+ * call search uses). `paperboy eval` without --mode is cmd_eval.c.
+ * [--dump FILE] writes one line per query (veval.h). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,12 +186,14 @@ int pb_cli_veval(int argc, char **argv)
     struct ltrq *lq = NULL;
     double *base = NULL;
     struct pb_vquery *vq0 = NULL;
+    const char *dump_path = NULL;
     for (int i = 1; i < argc; i++) {
         if (pb_cli_is_help(argv[i])) {
             printf("usage: paperboy eval DIR --mode keyword|semantic|hybrid|"
                    "all --words FILE.wv\n       [--fuse linear|rrf] "
                    "[--alpha %.2f] [--rrf-k 60] [--prf K BETA] [--no-fill]\n"
-                   "       [--sif-a %g] [--split test]\n\nSemantic: SIF "
+                   "       [--sif-a %g] [--split test] [--dump FILE]\n\n"
+                   "Semantic: SIF "
                    "vectors of DIR/corpus.jsonl from the word vectors "
                    "FILE.wv\n(e.g. paperboy train-vectors --corpus "
                    "DIR/corpus.jsonl --stems --out FILE.wv),\nexact search. "
@@ -202,7 +205,10 @@ int pb_cli_veval(int argc, char **argv)
                    "the query\nvector moved toward its top K keyword hits by "
                    "BETA (default --prf %zu %g, K 0: off;\ne.g. --prf 3 1); "
                    "rrf: reciprocal "
-                   "rank fusion of the keyword and semantic lists.\n",
+                   "rank fusion of the keyword and semantic lists.\n"
+                   "--dump: per query: qid, hybrid nDCG@10, 0-based rank of "
+                   "the first relevant doc\nin the keyword, semantic, hybrid "
+                   "lists (-1: none), its id, hybrid top id, query.\n",
                    PB_HYBRID_ALPHA, PB_SIF_A, PB_VEVAL_DEPTH, ho.feedback,
                    ho.beta);
             return 0;
@@ -219,6 +225,8 @@ int pb_cli_veval(int argc, char **argv)
             ho.beta = strtod(argv[++i], NULL);
         } else if (!strcmp(argv[i], "--sif-a") && i + 1 < argc) {
             sif_a = strtod(argv[++i], NULL);
+        } else if (!strcmp(argv[i], "--dump") && i + 1 < argc) {
+            dump_path = argv[++i];
         } else if (!strcmp(argv[i], "--ltr-cv")) {
             ltr = 1;
         } else if (!strcmp(argv[i], "--no-fill")) {
@@ -258,6 +266,7 @@ int pb_cli_veval(int argc, char **argv)
     struct pb_searcher *s = NULL;
     struct pb_analyzer *az = pb_analyzer_new();
     float *raw = NULL;
+    FILE *dump = NULL;
     int ret = 1;
     char path[4200];
     snprintf(path, sizeof path, "%s/corpus.jsonl", dir);
@@ -308,6 +317,10 @@ int pb_cli_veval(int argc, char **argv)
         vq = pb_vquery_new(&vi);
         vq0 = pb_vquery_new(&vi);
     }
+    if (dump_path && !(dump = fopen(dump_path, "w"))) {
+        perror(dump_path);
+        goto out;
+    }
     if (ltr) {
         lq = pb_calloc(q.n + 1, sizeof *lq);
         base = pb_calloc(q.n + 1, sizeof *base);
@@ -355,6 +368,9 @@ int pb_cli_veval(int argc, char **argv)
         }
         pb_veval_score_list(&r, r.qid[i], &d, fused, nf, &n1, &r1);
         ndcg[M_LIN] += n1, rec[M_LIN] += r1;
+        if (dump)
+            pb_veval_dump_row(dump, &r, r.qid[i], &d, n1, kw, nkw, sem, nsem,
+                              fused, nf, text);
         if (ltr && vq) {
             struct pb_vhit h1;
             size_t n0;
@@ -385,6 +401,10 @@ int pb_cli_veval(int argc, char **argv)
         ltr_cv(lq, nq, base, &r, &d);
     ret = nq ? 0 : 1;
 out:
+    if (dump && fclose(dump)) {
+        perror(dump_path);
+        ret = 1;
+    }
     for (size_t i = 0; lq && i < q.n; i++)
         free(lq[i].f), free(lq[i].rel), free(lq[i].pid);
     free(lq);

@@ -1,12 +1,14 @@
 /*
  * veval.h - the parts of `paperboy eval DIR --mode ...` (cmd_veval.c)
  * kept apart: a BEIR-layout dataset in memory, nDCG@10 / recall@100 of a
- * ranked list against its qrels. CLI-internal; single-threaded.
+ * ranked list against its qrels, the per-query --dump row. CLI-internal;
+ * single-threaded.
  */
 #ifndef PB_CLI_VEVAL_H
 #define PB_CLI_VEVAL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "rank/fusion.h"
 
@@ -56,5 +58,17 @@ void pb_veval_score_list(const struct pb_veval_qrels *r, const char *qid,
                          const struct pb_veval_docs *d,
                          const struct pb_ranked *l, size_t n, double *ndcg,
                          double *recall);
+
+/* One --dump row to f: qid, nDCG@10 of the hybrid list, the 0-based rank
+ * of the query's first relevant document (first in the qrels file) in the
+ * keyword, semantic and hybrid lists (-1 if absent), that document's id,
+ * the hybrid list's top id, and the query text (tabs and newlines made
+ * spaces), tab-separated. */
+void pb_veval_dump_row(FILE *f, const struct pb_veval_qrels *r,
+                       const char *qid, const struct pb_veval_docs *d,
+                       double ndcg, const struct pb_ranked *kw, size_t nkw,
+                       const struct pb_ranked *sem, size_t nsem,
+                       const struct pb_ranked *hy, size_t nhy,
+                       const char *text);
 
 #endif

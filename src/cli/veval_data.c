@@ -1,5 +1,5 @@
-/* veval_data.c - the BEIR dataset and scoring of `paperboy eval --mode`
- * (veval.h). */
+/* veval_data.c - the BEIR dataset, scoring and --dump rows of
+ * `paperboy eval --mode` (veval.h). */
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -144,4 +144,33 @@ void pb_veval_score_list(const struct pb_veval_qrels *r, const char *qid,
     double idcg = pb_veval_idcg(r, qid);
     *ndcg = idcg > 0 ? dcg / idcg : 0;
     *recall = nrel ? (double)found / (double)nrel : 0;
+}
+
+static int rank_of(const struct pb_veval_docs *d, const struct pb_ranked *l,
+                   size_t n, const char *did)
+{
+    for (size_t h = 0; did && h < n; h++)
+        if (!strcmp(d->id[l[h].key], did))
+            return (int)h;
+    return -1;
+}
+
+void pb_veval_dump_row(FILE *f, const struct pb_veval_qrels *r,
+                       const char *qid, const struct pb_veval_docs *d,
+                       double ndcg, const struct pb_ranked *kw, size_t nkw,
+                       const struct pb_ranked *sem, size_t nsem,
+                       const struct pb_ranked *hy, size_t nhy,
+                       const char *text)
+{
+    const char *rd = NULL;
+    for (size_t k = 0; k < r->n && !rd; k++)
+        if (!strcmp(r->qid[k], qid) && r->rel[k] > 0)
+            rd = r->did[k];
+    fprintf(f, "%s\t%.3f\t%d\t%d\t%d\t%s\t%s\t", qid, ndcg,
+            rank_of(d, kw, nkw, rd), rank_of(d, sem, nsem, rd),
+            rank_of(d, hy, nhy, rd), rd ? rd : "-",
+            nhy ? d->id[hy[0].key] : "-");
+    for (const char *p = text; *p; p++)
+        fputc(*p == '\t' || *p == '\n' || *p == '\r' ? ' ' : *p, f);
+    fputc('\n', f);
 }

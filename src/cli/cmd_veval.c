@@ -3,7 +3,9 @@
  * keyword, semantic (SIF vectors, exact search) and hybrid relevance on a
  * BEIR-layout dataset, each mode through pb_hybrid_search_opts() (the
  * call search uses). `paperboy eval` without --mode is cmd_eval.c.
- * [--dump FILE] writes one line per query (veval.h). */
+ * [--study A.wv ...] also measures re-rankers not in search (sentence
+ * vectors, score normalisations, ensembles, neighbour smoothing:
+ * veval_study.c); [--dump FILE] writes one line per query (veval.h). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,14 +188,16 @@ int pb_cli_veval(int argc, char **argv)
     struct ltrq *lq = NULL;
     double *base = NULL;
     struct pb_vquery *vq0 = NULL;
+    const char **study_files = pb_calloc((size_t)argc, sizeof(char *));
+    size_t n_study = 0;
     const char *dump_path = NULL;
     for (int i = 1; i < argc; i++) {
         if (pb_cli_is_help(argv[i])) {
             printf("usage: paperboy eval DIR --mode keyword|semantic|hybrid|"
                    "all --words FILE.wv\n       [--fuse linear|rrf] "
                    "[--alpha %.2f] [--rrf-k 60] [--prf K BETA] [--no-fill]\n"
-                   "       [--sif-a %g] [--split test] [--dump FILE]\n\n"
-                   "Semantic: SIF "
+                   "       [--sif-a %g] [--split test] [--study FILE.wv ...] "
+                   "[--dump FILE]\n\nSemantic: SIF "
                    "vectors of DIR/corpus.jsonl from the word vectors "
                    "FILE.wv\n(e.g. paperboy train-vectors --corpus "
                    "DIR/corpus.jsonl --stems --out FILE.wv),\nexact search. "
@@ -206,11 +210,16 @@ int pb_cli_veval(int argc, char **argv)
                    "BETA (default --prf %zu %g, K 0: off;\ne.g. --prf 3 1); "
                    "rrf: reciprocal "
                    "rank fusion of the keyword and semantic lists.\n"
+                   "--study (repeatable): nDCG@10 tables of re-rankers over "
+                   "the keyword top %d and\nthe exact semantic top %d of an "
+                   "ensemble of these vectors: sentence features,\nscore "
+                   "normalisations, alpha x gamma, and neighbour smoothing.\n"
                    "--dump: per query: qid, hybrid nDCG@10, 0-based rank of "
                    "the first relevant doc\nin the keyword, semantic, hybrid "
                    "lists (-1: none), its id, hybrid top id, query.\n",
                    PB_HYBRID_ALPHA, PB_SIF_A, PB_VEVAL_DEPTH, ho.feedback,
-                   ho.beta);
+                   ho.beta, PB_VEVAL_DEPTH, PB_VEVAL_DEPTH);
+            free(study_files);
             return 0;
         } else if (!strcmp(argv[i], "--mode") && i + 1 < argc) {
             mode = argv[++i];
@@ -225,6 +234,8 @@ int pb_cli_veval(int argc, char **argv)
             ho.beta = strtod(argv[++i], NULL);
         } else if (!strcmp(argv[i], "--sif-a") && i + 1 < argc) {
             sif_a = strtod(argv[++i], NULL);
+        } else if (!strcmp(argv[i], "--study") && i + 1 < argc) {
+            study_files[n_study++] = argv[++i];
         } else if (!strcmp(argv[i], "--dump") && i + 1 < argc) {
             dump_path = argv[++i];
         } else if (!strcmp(argv[i], "--ltr-cv")) {
@@ -239,6 +250,7 @@ int pb_cli_veval(int argc, char **argv)
             dir = argv[i];
         } else {
             fprintf(stderr, "eval: unknown argument %s\n", argv[i]);
+            free(study_files);
             return 2;
         }
     }
@@ -254,6 +266,7 @@ int pb_cli_veval(int argc, char **argv)
     if (!dir || !(want[0] | want[1] | want[2] | want[3])) {
         fprintf(stderr, "usage: paperboy eval DIR --mode "
                         "keyword|semantic|hybrid|all\n");
+        free(study_files);
         return 2;
     }
     struct pb_veval_docs d = {0};
@@ -266,6 +279,7 @@ int pb_cli_veval(int argc, char **argv)
     struct pb_searcher *s = NULL;
     struct pb_analyzer *az = pb_analyzer_new();
     float *raw = NULL;
+    struct pb_veval_study *study = NULL;
     FILE *dump = NULL;
     int ret = 1;
     char path[4200];
@@ -317,6 +331,9 @@ int pb_cli_veval(int argc, char **argv)
         vq = pb_vquery_new(&vi);
         vq0 = pb_vquery_new(&vi);
     }
+    if (n_study && pb_veval_study_new(study_files, n_study, az, &d, sif_a,
+                                      &study))
+        goto out;
     if (dump_path && !(dump = fopen(dump_path, "w"))) {
         perror(dump_path);
         goto out;
@@ -371,6 +388,14 @@ int pb_cli_veval(int argc, char **argv)
         if (dump)
             pb_veval_dump_row(dump, &r, r.qid[i], &d, n1, kw, nkw, sem, nsem,
                               fused, nf, text);
+        /* after the hybrid search: s has searched qt last */
+        if (study)
+            rc = pb_veval_study_query(study, s, az, &r, r.qid[i], qt, kw, nkw);
+        if (rc) {
+            free(qt);
+            fprintf(stderr, "eval: --study: %s\n", pb_strerror(rc));
+            goto out;
+        }
         if (ltr && vq) {
             struct pb_vhit h1;
             size_t n0;
@@ -399,12 +424,16 @@ int pb_cli_veval(int argc, char **argv)
     }
     if (ltr && vq)
         ltr_cv(lq, nq, base, &r, &d);
+    if (study && nq)
+        pb_veval_study_print(study);
     ret = nq ? 0 : 1;
 out:
     if (dump && fclose(dump)) {
         perror(dump_path);
         ret = 1;
     }
+    pb_veval_study_free(study);
+    free(study_files);
     for (size_t i = 0; lq && i < q.n; i++)
         free(lq[i].f), free(lq[i].rel), free(lq[i].pid);
     free(lq);

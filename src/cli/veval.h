@@ -1,8 +1,8 @@
 /*
- * veval.h - the parts of `paperboy eval DIR --mode ...` (cmd_veval.c)
- * kept apart: a BEIR-layout dataset in memory, nDCG@10 / recall@100 of a
- * ranked list against its qrels, the per-query --dump row. CLI-internal;
- * single-threaded.
+ * veval.h - what `paperboy eval DIR --mode ...` (cmd_veval.c) shares with
+ * its --study measurements (veval_study.c): a BEIR-layout dataset in
+ * memory, nDCG@10 / recall@100 of a ranked list against its qrels, the
+ * per-query --dump row. CLI-internal; single-threaded.
  */
 #ifndef PB_CLI_VEVAL_H
 #define PB_CLI_VEVAL_H
@@ -10,7 +10,11 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "core/error.h"
 #include "rank/fusion.h"
+
+struct pb_analyzer;
+struct pb_searcher;
 
 /* how deep each list (keyword, semantic, hybrid) is searched */
 #define PB_VEVAL_DEPTH 100
@@ -52,6 +56,10 @@ void pb_veval_data_clear(struct pb_veval_docs *d, struct pb_veval_queries *q,
  * ideal ranking (the nDCG@10 denominator; 0 without relevant rows). */
 double pb_veval_idcg(const struct pb_veval_qrels *r, const char *qid);
 
+/* The gain (2^grade - 1, summed over its rows) of document did for qid. */
+double pb_veval_gain(const struct pb_veval_qrels *r, const char *qid,
+                     const char *did);
+
 /* nDCG@10 and recall@100 of one ranked list l[0..n) (keys index d) for
  * query qid. */
 void pb_veval_score_list(const struct pb_veval_qrels *r, const char *qid,
@@ -70,5 +78,26 @@ void pb_veval_dump_row(FILE *f, const struct pb_veval_qrels *r,
                        const struct pb_ranked *sem, size_t nsem,
                        const struct pb_ranked *hy, size_t nhy,
                        const char *text);
+
+/* --study (veval_study.c): the re-rankers measured for docs/BENCHMARKS.md.
+ * _new loads the word vectors files[0..n_files) (borrowed), each with its
+ * own SIF fit over d (borrowed until _free; az only during the call), and
+ * finds every document's 10 nearest by the first model's cosine (all pairs:
+ * time grows with the square of the corpus). 1 after a message on errors.
+ * _query measures one query: qt its text (as searched), kw[0..nkw) its
+ * keyword list, and s must have searched qt last (the BM25F features come
+ * from it); rc of pb_search_features on errors. _print writes the tables
+ * (nDCG@10 averaged over the queries measured). _free(NULL) is a no-op. */
+struct pb_veval_study;
+int pb_veval_study_new(const char *const *files, size_t n_files,
+                       struct pb_analyzer *az, const struct pb_veval_docs *d,
+                       double sif_a, struct pb_veval_study **out) PB_WUR;
+int pb_veval_study_query(struct pb_veval_study *st, struct pb_searcher *s,
+                         struct pb_analyzer *az,
+                         const struct pb_veval_qrels *r, const char *qid,
+                         const char *qt, const struct pb_ranked *kw,
+                         size_t nkw) PB_WUR;
+void pb_veval_study_print(const struct pb_veval_study *st);
+void pb_veval_study_free(struct pb_veval_study *st);
 
 #endif

@@ -120,6 +120,17 @@ double pb_veval_idcg(const struct pb_veval_qrels *r, const char *qid)
     return idcg;
 }
 
+double pb_veval_gain(const struct pb_veval_qrels *r, const char *qid,
+                     const char *did)
+{
+    double g = 0;
+    for (size_t k = 0; k < r->n; k++)
+        if (r->rel[k] > 0 && !strcmp(r->qid[k], qid) &&
+            !strcmp(r->did[k], did))
+            g += pow(2, r->rel[k]) - 1;
+    return g;
+}
+
 void pb_veval_score_list(const struct pb_veval_qrels *r, const char *qid,
                          const struct pb_veval_docs *d,
                          const struct pb_ranked *l, size_t n, double *ndcg,

@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "store/store.h"
+#include "vector/sif.h"
 #include "vector/vindex.h"
 #include "vector/w2v.h"
 
@@ -15,7 +16,35 @@ struct feed {
     struct pb_w2v_corpus *c;
     struct pb_analyzer *az;
     size_t n, limit;
+    FILE *dump; /* --dump-words: the words go here instead of into c */
+    int stems;
 };
+
+static int put_word(void *ctx, const char *p, size_t len)
+{
+    FILE *out = ctx;
+    if (fwrite(p, 1, len, out) != len || putc(' ', out) == EOF)
+        return PB_EIO;
+    return PB_OK;
+}
+
+/* One document: into the training corpus, or (--dump-words) as one line
+ * of the words training would read, for other trainers (fastText). */
+static int feed_doc(struct feed *f, const char *title, const char *abstract)
+{
+    if (!f->dump)
+        return pb_w2v_corpus_add(f->c, f->az, title, abstract);
+    int rc = PB_OK;
+    if (title)
+        rc = pb_vec_words(f->az, title, strlen(title), f->stems, put_word,
+                          f->dump);
+    if (!rc && abstract)
+        rc = pb_vec_words(f->az, abstract, strlen(abstract), f->stems,
+                          put_word, f->dump);
+    if (!rc && putc('\n', f->dump) == EOF)
+        rc = PB_EIO;
+    return rc;
+}
 
 static int on_paper(void *ctx, int64_t pid, int64_t seq, int deleted,
                     const struct pb_paper *p)
@@ -25,7 +54,7 @@ static int on_paper(void *ctx, int64_t pid, int64_t seq, int deleted,
     if (f->limit && f->n >= f->limit)
         return PB_EEOF;
     f->n++;
-    return pb_w2v_corpus_add(f->c, f->az, p->title, p->abstract);
+    return feed_doc(f, p->title, p->abstract);
 }
 
 static int read_beir(const char *path, struct feed *f)
@@ -44,9 +73,8 @@ static int read_beir(const char *path, struct feed *f)
         json_t *o = json_loads(line, 0, &e);
         if (!o)
             continue;
-        rc = pb_w2v_corpus_add(f->c, f->az,
-                               json_string_value(json_object_get(o, "title")),
-                               json_string_value(json_object_get(o, "text")));
+        rc = feed_doc(f, json_string_value(json_object_get(o, "title")),
+                      json_string_value(json_object_get(o, "text")));
         f->n++;
         json_decref(o);
     }
@@ -68,6 +96,7 @@ static int num(const char *s, unsigned long max, unsigned long *out)
 int pb_cli_train_vectors(int argc, char **argv)
 {
     const char *db = NULL, *corpus = NULL, *outp = NULL, *ctxp = NULL;
+    const char *dumpp = NULL;
     struct pb_w2v_opts o;
     pb_w2v_defaults(&o);
     o.epochs = 0; /* by the corpus' size unless given */
@@ -80,7 +109,8 @@ int pb_cli_train_vectors(int argc, char **argv)
                    "BEIR.jsonl] [--out FILE.wv]\n       [--dim 100] "
                    "[--epochs auto] [--threads 2] [--seed 1] [--window 8]\n"
                    "       [--negative 5] [--min-count 5] [--stems] "
-                   "[--limit DOCS]\n       [--context-out FILE.wv]\n\n"
+                   "[--limit DOCS]\n       [--context-out FILE.wv] "
+                   "[--dump-words FILE.txt]\n\n"
                    "Skip-gram with negative sampling on "
                    "the store's titles and abstracts\n(or a BEIR corpus), "
                    "written to PATH.wv (or --out). The same seed and\n"
@@ -88,7 +118,10 @@ int pb_cli_train_vectors(int argc, char **argv)
                    "(docs/SEMANTIC.md).\n--context-out also writes the "
                    "output (context) vectors.\nEpochs, unless given: about 40 M "
                    "training tokens (40 / million tokens\nof corpus), at "
-                   "least 1, at most 40.\n");
+                   "least 1, at most 40.\n--dump-words writes the words "
+                   "training would read (one document\na line) to FILE.txt "
+                   "and trains nothing: the input of other trainers\n"
+                   "(bench/vector/fasttext_compare.sh).\n");
             return 0;
         }
         if (!val && a[0] == '-' && strcmp(a, "--stems")) {
@@ -104,6 +137,8 @@ int pb_cli_train_vectors(int argc, char **argv)
             outp = argv[++i];
         else if (!strcmp(a, "--context-out"))
             ctxp = argv[++i];
+        else if (!strcmp(a, "--dump-words"))
+            dumpp = argv[++i];
         else if (!strcmp(a, "--stems"))
             stems = 1;
         else if (!strcmp(a, "--dim"))
@@ -139,7 +174,14 @@ int pb_cli_train_vectors(int argc, char **argv)
             return 2;
         outp = path;
     }
-    struct feed f = {pb_w2v_corpus_new(stems), pb_analyzer_new(), 0, limit};
+    struct feed f = {pb_w2v_corpus_new(stems), pb_analyzer_new(), 0, limit,
+                     NULL, stems};
+    if (dumpp && !(f.dump = fopen(dumpp, "w"))) {
+        perror(dumpp);
+        pb_w2v_corpus_free(f.c);
+        pb_analyzer_free(f.az);
+        return 1;
+    }
     struct pb_wordvec *wv = NULL, *ctxv = NULL;
     struct pb_err err = {0};
     if (ctxp)
@@ -165,6 +207,17 @@ int pb_cli_train_vectors(int argc, char **argv)
         goto out;
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (f.dump) {
+        FILE *d = f.dump;
+        f.dump = NULL;
+        if (fclose(d)) {
+            perror(dumpp);
+            goto out;
+        }
+        printf("train-vectors: %zu documents' words to %s\n", f.n, dumpp);
+        ret = 0;
+        goto out;
+    }
     if (!o.epochs)
         o.epochs = pb_w2v_auto_epochs(pb_w2v_corpus_tokens(f.c));
     fprintf(stderr, "train-vectors: %zu documents, %zu tokens, %u epoch%s\n",
@@ -191,6 +244,8 @@ int pb_cli_train_vectors(int argc, char **argv)
            o.threads, (unsigned long long)o.seed);
     ret = 0;
 out:
+    if (f.dump)
+        fclose(f.dump);
     pb_wordvec_free(wv);
     pb_wordvec_free(ctxv);
     pb_w2v_corpus_free(f.c);

@@ -282,6 +282,40 @@ def cli_modes():
     t.eq(rc, 2)
 
 
+@t.test
+def train_vectors_dump_words():
+    """--dump-words writes what training reads, one paper a line, trains
+    nothing: the analyser's words (stems with --stems, stop words gone)."""
+    out_txt = os.path.join(os.path.dirname(DB), "words.txt")
+    wv = os.path.join(os.path.dirname(DB), "dump-only.wv")
+    for stems in (False, True):
+        rc, out, err = t.run("train-vectors", "--db", DB, "--dump-words",
+                             out_txt, "--out", wv, *(["--stems"] if stems
+                                                     else []))
+        t.eq(rc, 0, err)
+        t.check("72 documents' words" in out, out)
+        t.check(not os.path.exists(wv), "a .wv was written")
+        lines = open(out_txt).read().split("\n")
+        t.eq(len(lines), 73)  # 72 papers and the empty tail
+        t.eq(lines[-1], "")
+        words = [ln.split() for ln in lines[:-1]]
+        t.check(all(w for w in words), "an empty paper")
+        flat = {x for w in words for x in w}
+        t.check("automobile" in flat if not stems else "automobil" in flat,
+                sorted(flat)[:20])
+        t.check("the" not in flat and "of" not in flat, "stop words kept")
+        # papers in store order; a line starts with its title's words
+        # ("On the car ..." -> "car", the stop words gone)
+        t.eq(words[0][0], "car")
+        if not stems:
+            t.eq(words[-1][:2], [x.lower() for x in
+                                 PAPERS[-1]["title"].split()[1::2]])
+    rc, out, err = t.run("train-vectors", "--db", DB, "--dump-words",
+                         "/nonexistent/dir/w.txt")
+    t.eq(rc, 1)
+    t.check("/nonexistent/dir/w.txt" in err, err)
+
+
 try:
     t.main()
 finally:

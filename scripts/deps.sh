@@ -9,7 +9,7 @@ PKGS=(
   libutf8proc-dev libstemmer-dev xz-utils gzip python3
   libmicrohttpd-dev python3-feedparser chromium wrk nginx-light
   libcurl4-openssl-dev libsodium-dev libcmark-dev python3-aiosmtpd
-  liblinear-dev python3-hnswlib
+  liblinear-dev python3-hnswlib fasttext
   python3-xapian
 )
 missing=()

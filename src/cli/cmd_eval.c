@@ -1,105 +1,22 @@
-/* cmd_eval.c - paperboy eval DIR [--split test] [--k1 X] [--b X]: relevance
- * on a BEIR-layout dataset (corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv). */
-#include <jansson.h>
-#include <math.h>
+/* cmd_eval.c - paperboy eval DIR [--split test] [--k1 X] [--b X]: the
+ * keyword engine's relevance on a BEIR-layout dataset (corpus.jsonl,
+ * queries.jsonl, qrels/SPLIT.tsv; loaded and scored by veval.h, as
+ * `eval --mode` is). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/veval.h"
+#include "core/mem.h"
 #include "search/index.h"
 #include "search/search.h"
 
-struct qrel {
-    char *qid, *did;
-    int score;
-};
-
-static char *dupstr(const char *s)
+static double since(const struct timespec *t0, const struct timespec *t1)
 {
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (!p)
-        abort();
-    memcpy(p, s, n);
-    return p;
-}
-
-static int read_jsonl(const char *path, int (*fn)(void *, json_t *), void *ctx)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        perror(path);
-        return 1;
-    }
-    char *line = NULL;
-    size_t cap = 0;
-    int rc = 0;
-    while (getline(&line, &cap, f) > 0 && !rc) {
-        json_error_t e;
-        json_t *o = json_loads(line, 0, &e);
-        if (!o)
-            continue;
-        rc = fn(ctx, o);
-        json_decref(o);
-    }
-    free(line);
-    fclose(f);
-    return rc;
-}
-
-struct corpus {
-    struct pb_index *ix;
-    struct pb_analyzer *az;
-    int64_t n;
-};
-
-static int on_doc(void *ctx, json_t *o)
-{
-    struct corpus *c = ctx;
-    struct pb_index_doc d = {0};
-    d.pid = c->n++;
-    d.id = json_string_value(json_object_get(o, "_id"));
-    d.title = json_string_value(json_object_get(o, "title"));
-    d.abstract = json_string_value(json_object_get(o, "text"));
-    d.upvotes = -1;
-    return pb_index_add(c->ix, c->az, &d) != PB_OK;
-}
-
-struct queries {
-    char **id, **text;
-    size_t n, cap;
-};
-
-static int on_query(void *ctx, json_t *o)
-{
-    struct queries *q = ctx;
-    const char *id = json_string_value(json_object_get(o, "_id"));
-    const char *t = json_string_value(json_object_get(o, "text"));
-    if (!id || !t)
-        return 0;
-    if (q->n == q->cap) {
-        q->cap = q->cap ? q->cap * 2 : 256;
-        q->id = realloc(q->id, q->cap * sizeof *q->id);
-        q->text = realloc(q->text, q->cap * sizeof *q->text);
-        if (!q->id || !q->text)
-            abort();
-    }
-    q->id[q->n] = dupstr(id);
-    q->text[q->n++] = dupstr(t);
-    return 0;
-}
-
-/* Natural-language text as plain words: query syntax characters off. */
-static void plain_words(char *s)
-{
-    int start = 1;
-    for (char *p = s; *p; p++) {
-        if (*p == '"' || *p == ':' || ((*p == '+' || *p == '-') && start))
-            *p = ' ';
-        start = *p == ' ';
-    }
+    return (double)(t1->tv_sec - t0->tv_sec) +
+           (double)(t1->tv_nsec - t0->tv_nsec) / 1e9;
 }
 
 int pb_cli_eval(int argc, char **argv)
@@ -139,140 +56,76 @@ int pb_cli_eval(int argc, char **argv)
         return 2;
     }
     char path[4096];
-    struct corpus c = {pb_index_new(&p), pb_analyzer_new(), 0};
-    struct queries q = {0};
-    struct qrel *qr = NULL;
-    size_t nqr = 0, capqr = 0;
+    struct pb_veval_docs d = {0};
+    struct pb_veval_queries q = {0};
+    struct pb_veval_qrels r = {0};
+    struct pb_index *ix = pb_index_new(&p);
+    struct pb_analyzer *az = pb_analyzer_new();
+    struct pb_searcher *s = NULL;
+    struct pb_ranked *l = pb_reallocarray(NULL, PB_VEVAL_DEPTH, sizeof *l);
     int ret = 1;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     snprintf(path, sizeof path, "%s/corpus.jsonl", dir);
-    if (read_jsonl(path, on_doc, &c))
+    if (pb_veval_load_jsonl(path, 1, &d, &q))
         goto out;
+    for (size_t i = 0; i < d.n; i++) { /* document i is pid i */
+        struct pb_index_doc doc = {.pid = (int64_t)i, .id = d.id[i],
+                                   .title = d.title[i], .abstract = d.text[i],
+                                   .upvotes = -1};
+        if (pb_index_add(ix, az, &doc))
+            goto out;
+    }
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    double build_s = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+    double build_s = since(&t0, &t1);
     snprintf(path, sizeof path, "%s/queries.jsonl", dir);
-    if (read_jsonl(path, on_query, &q))
+    if (pb_veval_load_jsonl(path, 0, &d, &q))
         goto out;
     snprintf(path, sizeof path, "%s/qrels/%s.tsv", dir, split);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        perror(path);
+    if (pb_veval_load_qrels(path, &r))
         goto out;
-    }
-    char line[1024];
-    int first = 1;
-    while (fgets(line, sizeof line, f)) {
-        if (first) {
-            first = 0;
-            continue;
-        }
-        char *qid = line, *tab = strchr(line, '\t');
-        if (!tab)
-            continue;
-        *tab = 0;
-        char *did = tab + 1, *tab2 = strchr(did, '\t');
-        if (!tab2)
-            continue;
-        *tab2 = 0;
-        if (nqr == capqr) {
-            capqr = capqr ? capqr * 2 : 512;
-            qr = realloc(qr, capqr * sizeof *qr);
-            if (!qr)
-                abort();
-        }
-        qr[nqr].qid = dupstr(qid);
-        qr[nqr].did = dupstr(did);
-        qr[nqr++].score = (int)strtol(tab2 + 1, NULL, 10);
-    }
-    fclose(f);
-    struct pb_searcher *s = pb_searcher_new(c.ix);
+    s = pb_searcher_new(ix);
     double ndcg = 0, recall = 0, mrr = 0, ms = 0;
     size_t nq = 0;
-    for (size_t i = 0; i < nqr; i++) {
-        int seen = 0;
-        for (size_t k = 0; k < i && !seen; k++)
-            seen = !strcmp(qr[k].qid, qr[i].qid);
-        if (seen)
+    for (size_t i = 0; i < r.n; i++) {
+        char *qt = pb_veval_query_text(&r, i, &q);
+        if (!qt)
             continue;
-        const char *text = NULL;
-        for (size_t k = 0; k < q.n && !text; k++)
-            if (!strcmp(q.id[k], qr[i].qid))
-                text = q.text[k];
-        if (!text)
-            continue;
-        char *qt = dupstr(text);
-        plain_words(qt);
-        struct pb_results r;
-        struct pb_search_opts o = {100, 0, 0};
+        struct pb_results res;
+        struct pb_search_opts o = {PB_VEVAL_DEPTH, 0, 0};
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        int rc = pb_search(s, qt, strlen(qt), &o, &r);
+        int rc = pb_search(s, qt, strlen(qt), &o, &res);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         free(qt);
         if (rc)
             continue;
-        ms += (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
-        /* this query's judgments */
-        int rels[256];
-        size_t nrel = 0, nrel_all = 0, found = 0;
-        double dcg = 0, idcg = 0, rr = 0;
-        for (size_t k = i; k < nqr && nrel < 256; k++)
-            if (!strcmp(qr[k].qid, qr[i].qid)) {
-                rels[nrel++] = qr[k].score;
-                nrel_all++;
+        ms += since(&t0, &t1) * 1e3;
+        size_t n = res.n_hits < PB_VEVAL_DEPTH ? res.n_hits : PB_VEVAL_DEPTH;
+        for (size_t h = 0; h < n; h++)
+            l[h] = (struct pb_ranked){res.hits[h].pid, res.hits[h].score};
+        pb_results_clear(&res);
+        double nd, rec;
+        pb_veval_score_list(&r, r.qid[i], &d, l, n, &nd, &rec);
+        ndcg += nd, recall += rec;
+        for (size_t h = 0; h < n && h < 10; h++)
+            if (pb_veval_gain(&r, r.qid[i], d.id[l[h].key]) > 0) {
+                mrr += 1.0 / (double)(h + 1);
+                break;
             }
-        for (size_t h = 0; h < r.n_hits; h++) {
-            int rel = 0, judged = 0;
-            for (size_t k = i; k < nqr; k++)
-                if (!strcmp(qr[k].qid, qr[i].qid) && !strcmp(qr[k].did, r.hits[h].id)) {
-                    rel = qr[k].score;
-                    judged = 1;
-                }
-            if (judged)
-                found++;
-            if (h < 10 && rel > 0) {
-                dcg += (pow(2, rel) - 1) / log2((double)h + 2);
-                if (rr == 0)
-                    rr = 1.0 / (double)(h + 1);
-            }
-        }
-        /* ideal: judgments by score, best first */
-        for (size_t a = 0; a < nrel; a++)
-            for (size_t b = a + 1; b < nrel; b++)
-                if (rels[b] > rels[a]) {
-                    int t = rels[a];
-                    rels[a] = rels[b];
-                    rels[b] = t;
-                }
-        for (size_t a = 0; a < nrel && a < 10; a++)
-            idcg += (pow(2, rels[a]) - 1) / log2((double)a + 2);
-        ndcg += idcg > 0 ? dcg / idcg : 0;
-        recall += nrel_all ? (double)found / (double)nrel_all : 0;
-        mrr += rr;
         nq++;
-        pb_results_clear(&r);
     }
-    pb_searcher_free(s);
     if (nq)
-        printf("paperboy eval %s split=%s docs=%lld queries=%zu k1=%.2f b=%.2f "
+        printf("paperboy eval %s split=%s docs=%zu queries=%zu k1=%.2f b=%.2f "
                "nDCG@10=%.4f recall@100=%.4f MRR@10=%.4f mean_ms=%.3f "
                "build_s=%.2f\n",
-               dir, split, (long long)c.n, nq, p.k1, p.b[PB_F_ABSTRACT],
-               ndcg / nq, recall / nq, mrr / nq, ms / nq, build_s);
+               dir, split, d.n, nq, p.k1, p.b[PB_F_ABSTRACT], ndcg / nq,
+               recall / nq, mrr / nq, ms / nq, build_s);
     ret = nq ? 0 : 1;
 out:
-    for (size_t i = 0; i < q.n; i++) {
-        free(q.id[i]);
-        free(q.text[i]);
-    }
-    free(q.id);
-    free(q.text);
-    for (size_t i = 0; i < nqr; i++) {
-        free(qr[i].qid);
-        free(qr[i].did);
-    }
-    free(qr);
-    pb_analyzer_free(c.az);
-    pb_index_free(c.ix);
+    free(l);
+    pb_searcher_free(s);
+    pb_veval_data_clear(&d, &q, &r);
+    pb_analyzer_free(az);
+    pb_index_free(ix);
     return ret;
 }

@@ -22,16 +22,6 @@
 #include "vector/vecset.h"
 #include "vector/vindex.h"
 
-static void plain_words(char *s)
-{
-    int start = 1;
-    for (char *p = s; *p; p++) {
-        if (*p == '"' || *p == ':' || ((*p == '+' || *p == '-') && start))
-            *p = ' ';
-        start = *p == ' ';
-    }
-}
-
 /* ---- --ltr-cv: a learned fusion, cross-validated on the split --------- */
 
 struct ltrq {
@@ -348,18 +338,10 @@ int pb_cli_veval(int argc, char **argv)
     struct pb_ranked kw[PB_VEVAL_DEPTH], sem[PB_VEVAL_DEPTH],
         fused[PB_VEVAL_DEPTH];
     for (size_t i = 0; i < r.n; i++) {
-        int seen = 0;
-        for (size_t k = 0; k < i && !seen; k++)
-            seen = !strcmp(r.qid[k], r.qid[i]);
-        const char *text = NULL;
-        for (size_t k = 0; k < q.n && !text && !seen; k++)
-            if (!strcmp(q.id[k], r.qid[i]))
-                text = q.text[k];
-        if (!text)
+        char *qt = pb_veval_query_text(&r, i, &q);
+        if (!qt)
             continue;
         size_t nkw = 0, nsem = 0, nf = 0;
-        char *qt = pb_strdup(text);
-        plain_words(qt);
         size_t len = strlen(qt);
         int rc = pb_hybrid_search_opts(s, NULL, PB_MODE_KEYWORD, qt, len, &ho,
                                        PB_VEVAL_DEPTH, kw, &nkw);
@@ -387,7 +369,7 @@ int pb_cli_veval(int argc, char **argv)
         ndcg[M_LIN] += n1, rec[M_LIN] += r1;
         if (dump)
             pb_veval_dump_row(dump, &r, r.qid[i], &d, n1, kw, nkw, sem, nsem,
-                              fused, nf, text);
+                              fused, nf, qt);
         /* after the hybrid search: s has searched qt last */
         if (study)
             rc = pb_veval_study_query(study, s, az, &r, r.qid[i], qt, kw, nkw);

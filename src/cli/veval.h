@@ -1,6 +1,7 @@
 /*
  * veval.h - what `paperboy eval DIR --mode ...` (cmd_veval.c) shares with
- * its --study measurements (veval_study.c): a BEIR-layout dataset in
+ * its --study measurements (veval_study.c) and the keyword engine's
+ * `paperboy eval DIR` (cmd_eval.c): a BEIR-layout dataset in
  * memory, nDCG@10 / recall@100 of a ranked list against its qrels, the
  * per-query --dump row. CLI-internal; single-threaded.
  */
@@ -48,6 +49,14 @@ int pb_veval_load_jsonl(const char *path, int is_corpus,
  * message) if the file cannot be opened. */
 int pb_veval_load_qrels(const char *path, struct pb_veval_qrels *r);
 
+/* The query of qrels row i, for the first row of each query only: NULL
+ * when an earlier row has the same query id or queries.jsonl lacks it;
+ * else a copy (caller frees) with the query syntax characters made
+ * spaces (quotes, colons, a leading + or -), so a claim searches as plain
+ * words. */
+char *pb_veval_query_text(const struct pb_veval_qrels *r, size_t i,
+                          const struct pb_veval_queries *q);
+
 /* Free what the loaders put in d, q and r (each may be NULL). */
 void pb_veval_data_clear(struct pb_veval_docs *d, struct pb_veval_queries *q,
                          struct pb_veval_qrels *r);
@@ -70,8 +79,8 @@ void pb_veval_score_list(const struct pb_veval_qrels *r, const char *qid,
 /* One --dump row to f: qid, nDCG@10 of the hybrid list, the 0-based rank
  * of the query's first relevant document (first in the qrels file) in the
  * keyword, semantic and hybrid lists (-1 if absent), that document's id,
- * the hybrid list's top id, and the query text (tabs and newlines made
- * spaces), tab-separated. */
+ * the hybrid list's top id, and the query text as searched
+ * (pb_veval_query_text(); tabs and newlines made spaces), tab-separated. */
 void pb_veval_dump_row(FILE *f, const struct pb_veval_qrels *r,
                        const char *qid, const struct pb_veval_docs *d,
                        double ndcg, const struct pb_ranked *kw, size_t nkw,

@@ -99,6 +99,28 @@ void pb_veval_data_clear(struct pb_veval_docs *d, struct pb_veval_queries *q,
         free(r->qid), free(r->did), free(r->rel);
 }
 
+char *pb_veval_query_text(const struct pb_veval_qrels *r, size_t i,
+                          const struct pb_veval_queries *q)
+{
+    for (size_t k = 0; k < i; k++)
+        if (!strcmp(r->qid[k], r->qid[i]))
+            return NULL;
+    const char *text = NULL;
+    for (size_t k = 0; k < q->n && !text; k++)
+        if (!strcmp(q->id[k], r->qid[i]))
+            text = q->text[k];
+    if (!text)
+        return NULL;
+    char *s = pb_strdup(text);
+    int start = 1;
+    for (char *p = s; *p; p++) {
+        if (*p == '"' || *p == ':' || ((*p == '+' || *p == '-') && start))
+            *p = ' ';
+        start = *p == ' ';
+    }
+    return s;
+}
+
 double pb_veval_idcg(const struct pb_veval_qrels *r, const char *qid)
 {
     /* the 64 first relevant rows are plenty for the best 10 of BEIR sets */

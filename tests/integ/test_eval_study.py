@@ -125,6 +125,16 @@ def study_tables_and_dump():
 
 
 @t.test
+def keyword_eval_exact():
+    """`eval DIR` without --mode (cmd_eval.c): q1-q3 find their one
+    relevant document first, q4 finds nothing: 3 / 4 on every measure."""
+    rc, out, err = t.run("eval", DIR, timeout=60)
+    t.eq(rc, 0, err)
+    t.check("docs=8 queries=4 " in out, out)
+    t.check("nDCG@10=0.7500 recall@100=0.7500 MRR@10=0.7500 " in out, out)
+
+
+@t.test
 def study_bad_vectors_refused():
     rc, out, err = t.run("eval", DIR, "--mode", "hybrid", "--words", WV,
                          "--study", t.Tmp.path("missing.wv"), timeout=60)

@@ -50,13 +50,14 @@ int pb_cli_stats(int argc, char **argv)
         pb_day_format(s.last_published, p1);
     if (json) {
         printf("{\"papers\": %lld, \"authors\": %lld, \"days_listed\": %lld, "
-               "\"listed_papers\": %lld, \"first_day\": \"%s\", "
+               "\"listed_papers\": %lld, \"listings\": %lld, "
+               "\"first_day\": \"%s\", "
                "\"last_day\": \"%s\", \"first_published\": \"%s\", "
                "\"last_published\": \"%s\", \"with_arxiv_id\": %lld, "
                "\"with_code\": %lld, \"deleted\": %lld, \"sources\": {",
                (long long)s.papers, (long long)s.authors,
-               (long long)s.days_listed, (long long)s.listed, s.first_day,
-               s.last_day, p0, p1, (long long)s.with_arxiv_id,
+               (long long)s.days_listed, (long long)s.listed,
+               (long long)s.listings, s.first_day, s.last_day, p0, p1, (long long)s.with_arxiv_id,
                (long long)s.with_code, (long long)s.deleted);
         for (int i = 0; i < 6; i++)
             printf("%s\"%s\": %lld", i ? ", " : "", source_names[i],
@@ -66,8 +67,9 @@ int pb_cli_stats(int argc, char **argv)
     }
     printf("papers        %lld\n", (long long)s.papers);
     printf("authors       %lld\n", (long long)s.authors);
-    printf("days listed   %lld (%lld papers)%s%s%s%s\n",
+    printf("days listed   %lld (%lld papers, %lld listings)%s%s%s%s\n",
            (long long)s.days_listed, (long long)s.listed,
+           (long long)s.listings,
            s.first_day[0] ? ", " : "", s.first_day,
            s.first_day[0] ? " to " : "", s.last_day);
     if (p0[0])

@@ -45,6 +45,9 @@ void pb_paper_clear(struct pb_paper *p)
     pb_strlist_clear(&p->keywords);
     free(p->summary);
     pb_strlist_clear(&p->links);
+    free(p->listing_src);
+    free(p->org);
+    free(p->org_src);
     pb_paper_init(p);
 }
 
@@ -72,7 +75,8 @@ void pb_paper_copy(struct pb_paper *dst, const struct pb_paper *src)
     char **strs[] = {&dst->title,     &dst->abstract,     &dst->categories,
                      &dst->submitter, &dst->github_repo,  &dst->project_page,
                      &dst->doi,       &dst->journal_ref,  &dst->comments,
-                     &dst->license,   &dst->summary};
+                     &dst->license,   &dst->summary,      &dst->listing_src,
+                     &dst->org,       &dst->org_src};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         *strs[i] = pb_strdup(*strs[i]);
     memset(&dst->authors, 0, sizeof dst->authors);
@@ -159,6 +163,32 @@ static int all_digits(const char *p, size_t n)
     return n > 0;
 }
 
+static int all_zero(const char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != '0')
+            return 0;
+    return 1;
+}
+
+/* arXiv's archives of old-style ids (1991-2007), as arXiv lists them */
+static int old_archive(const char *a, size_t n)
+{
+    static const char *const names[] = {
+        "acc-phys", "adap-org", "alg-geom", "ao-sci",   "astro-ph",
+        "atom-ph",  "bayes-an", "chao-dyn", "chem-ph",  "cmp-lg",
+        "comp-gas", "cond-mat", "cs",       "dg-ga",    "funct-an",
+        "gr-qc",    "hep-ex",   "hep-lat",  "hep-ph",   "hep-th",
+        "math",     "math-ph",  "mtrl-th",  "nlin",     "nucl-ex",
+        "nucl-th",  "patt-sol", "physics",  "plasm-ph", "q-alg",
+        "q-bio",    "quant-ph", "solv-int", "supr-con",
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strlen(names[i]) == n && memcmp(names[i], a, n) == 0)
+            return 1;
+    return 0;
+}
+
 /* Parse "vN" at p (up to end); returns chars used, 0 when absent. */
 static size_t parse_version(const char *p, const char *end, int *v)
 {
@@ -204,16 +234,19 @@ int pb_arxiv_id_parse(const char *s, size_t len, char out[PB_MAX_ID],
     if (p >= end)
         return PB_EINVAL;
 
-    /* new style: YYMM.NNNN or YYMM.NNNNN, optional vN */
+    /* new style (April 2007 on): YYMM.NNNN until 1412, YYMM.NNNNN from
+     * 1501; optional vN */
     if (end - p >= 9 && all_digits(p, 4) && p[4] == '.') {
         const char *q = p + 5;
         size_t nd = 0;
         while (q + nd < end && isdigit((unsigned char)q[nd]))
             nd++;
-        if (nd != 4 && nd != 5)
+        int yymm = (p[0] - '0') * 1000 + (p[1] - '0') * 100 +
+                   (p[2] - '0') * 10 + (p[3] - '0');
+        int mm = yymm % 100;
+        if (mm < 1 || mm > 12 || yymm < 704)
             return PB_EINVAL;
-        int mm = (p[2] - '0') * 10 + (p[3] - '0');
-        if (mm < 1 || mm > 12)
+        if (nd != (yymm >= 1501 ? 5u : 4u) || all_zero(q, nd))
             return PB_EINVAL;
         const char *r = q + nd;
         if (r < end) {
@@ -221,12 +254,13 @@ int pb_arxiv_id_parse(const char *s, size_t len, char out[PB_MAX_ID],
             if (!k || r + k != end)
                 return PB_EINVAL;
         }
-        memcpy(out, p, (size_t)(r - p));
-        out[r - p] = '\0';
+        memcpy(out, p, (size_t)(q + nd - p));
+        out[q + nd - p] = '\0';
         *out_version = version;
         return PB_OK;
     }
-    /* old style: archive[.SC]/YYMMNNN, archive is letters and '-' */
+    /* old style (August 1991 to March 2007): archive[.SC]/YYMMNNN, archive
+     * one of arXiv's archives of the time */
     const char *slash = memchr(p, '/', (size_t)(end - p));
     if (!slash)
         return PB_EINVAL;
@@ -236,12 +270,11 @@ int pb_arxiv_id_parse(const char *s, size_t len, char out[PB_MAX_ID],
             ae = c; /* drop the subject class */
             break;
         }
-    if (ae - a < 2 || ae - a > 24)
+    if (!old_archive(a, (size_t)(ae - a)))
         return PB_EINVAL;
-    for (const char *c = a; c < ae; c++)
-        if (!(islower((unsigned char)*c) || *c == '-'))
-            return PB_EINVAL;
     if (ae != slash) { /* subject class: letters only */
+        if (slash - ae < 2)
+            return PB_EINVAL;
         for (const char *c = ae + 1; c < slash; c++)
             if (!isalpha((unsigned char)*c))
                 return PB_EINVAL;
@@ -249,6 +282,14 @@ int pb_arxiv_id_parse(const char *s, size_t len, char out[PB_MAX_ID],
     const char *num = slash + 1;
     if (end - num < 7 || !all_digits(num, 7))
         return PB_EINVAL;
+    {
+        int yy = (num[0] - '0') * 10 + (num[1] - '0');
+        int mm = (num[2] - '0') * 10 + (num[3] - '0');
+        int ym = (yy >= 91 ? 1900 + yy : 2000 + yy) * 100 + mm;
+        if (mm < 1 || mm > 12 || ym < 199108 || ym > 200703 ||
+            all_zero(num + 4, 3))
+            return PB_EINVAL;
+    }
     const char *r = num + 7;
     if (r < end) {
         size_t k = parse_version(r, end, &version);
@@ -260,6 +301,74 @@ int pb_arxiv_id_parse(const char *s, size_t len, char out[PB_MAX_ID],
         return PB_EINVAL;
     *out_version = version;
     return PB_OK;
+}
+
+int pb_arxiv_id_from_number(const char *s, size_t len, char out[PB_MAX_ID],
+                            char *why, size_t why_cap)
+{
+    size_t dot = 0, nd = 0;
+    char digits[32];
+    if (len == 0 || len > 30)
+        goto bad;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '.' && !dot && i > 0)
+            dot = i;
+        else if (!isdigit((unsigned char)s[i]))
+            goto bad;
+    }
+    if (dot < 3 || dot > 4 || dot + 1 >= len)
+        goto bad;
+    /* YYMM before the dot, the month padded back to four digits */
+    int yymm = 0;
+    for (size_t i = 0; i < dot; i++)
+        yymm = yymm * 10 + (s[i] - '0');
+    if (yymm % 100 < 1 || yymm % 100 > 12 || yymm < 704) {
+        snprintf(why, why_cap, "\"%.*s\": %04d is no month of arXiv's "
+                 "new-style ids (0704 on)", (int)len, s, yymm);
+        return PB_EINVAL;
+    }
+    int width = yymm >= 1501 ? 5 : 4;
+    /* the fraction as a decimal string, rounded to the width arXiv used:
+     * a float kept 15-17 significant digits, so 0.0313199999998 is
+     * 0.03132 and 0.106 is 0.1060 (trailing zeros were dropped) */
+    nd = len - dot - 1;
+    if (nd > sizeof digits - 1)
+        nd = sizeof digits - 1;
+    memcpy(digits, s + dot + 1, nd);
+    long num = 0;
+    for (int i = 0; i < width; i++)
+        num = num * 10 + ((size_t)i < nd ? digits[i] - '0' : 0);
+    if ((size_t)width < nd) {
+        /* digits beyond the width must be float noise: all 9s or all 0s
+         * after rounding, else the number cannot be an arXiv id */
+        int nines = 1, zeros = 1;
+        for (size_t i = (size_t)width; i < nd; i++) {
+            nines &= digits[i] == '9';
+            zeros &= digits[i] == '0';
+        }
+        int noise = nd - (size_t)width >= 4 &&
+                    (nines || zeros ||
+                     /* ...9999998, ...0000001: the last digit is noise */
+                     (nd - (size_t)width >= 6 &&
+                      (strspn(digits + width, "9") >= nd - width - 1 ||
+                       strspn(digits + width, "0") >= nd - width - 1)));
+        if (!noise) {
+            snprintf(why, why_cap, "\"%.*s\": %zu digits after the dot, "
+                     "arXiv used %d in %04d", (int)len, s, nd, width, yymm);
+            return PB_EINVAL;
+        }
+        if (digits[width] >= '5')
+            num++;
+    }
+    if (num < 1 || num >= (width == 5 ? 100000 : 10000)) {
+        snprintf(why, why_cap, "\"%.*s\": no paper number", (int)len, s);
+        return PB_EINVAL;
+    }
+    snprintf(out, PB_MAX_ID, "%04d.%0*ld", yymm, width, num);
+    return PB_OK;
+bad:
+    snprintf(why, why_cap, "\"%.*s\"", (int)(len > 60 ? 60 : len), s);
+    return PB_EINVAL;
 }
 
 void pb_paper_title_id(const char *title, size_t len, char out[PB_MAX_ID])

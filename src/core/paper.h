@@ -66,6 +66,16 @@ struct pb_paper {
     char *summary;      /* a short summary (Daily Papers' ai_summary) */
     struct pb_strlist links; /* code and project links found in the text */
     unsigned sources;   /* enum pb_source bits */
+
+    /* The listing this record speaks of (on listed_day), from a daily
+     * source; kept per (paper, day) in the store's listings, never merged
+     * into the paper. Filled back by the store's listing queries. */
+    int64_t submitted_at; /* put on the daily list, Unix s; 0 = not said */
+    char *listing_src;  /* the source's JSON object of the listing (Daily
+                           Papers entry without title, summary and the
+                           thumbnail/media keys), passed through by the API */
+    char *org;          /* organization name (Daily Papers), NULL = none */
+    char *org_src;      /* its JSON object {_id, name, fullname, avatar} */
 };
 
 void pb_paper_init(struct pb_paper *p);
@@ -96,6 +106,24 @@ int pb_strlist_eq(const struct pb_strlist *a, const struct pb_strlist *b);
  */
 int pb_arxiv_id_parse(const char *s, size_t len, char out[PB_MAX_ID],
                       int *out_version) PB_WUR;
+
+/*
+ * arXiv's scheme decides (https://info.arxiv.org/help/arxiv_identifier.html):
+ * new-style YYMM.NNNN from 0704 to 1412 and YYMM.NNNNN from 1501, month
+ * 01..12, number not zero; old-style archive/YYMMNNN from 9108 to 0703 with
+ * one of the archives of the time (hep-th, math, cond-mat, ...). Anything
+ * else is PB_EINVAL, so 1704.0162 (four digits in 2017) is no id.
+ */
+
+/*
+ * An id that went through a float (a spreadsheet read 0808.1060 as 808.106
+ * and 1710.03132 as 1710.0313199999998): pad the month, restore the width
+ * arXiv used then (4 digits before 1501, 5 from it; trailing zeros were
+ * dropped), round away float noise. PB_EINVAL with a reason in why when the
+ * number cannot be one (month 13, digits that are not noise, zero).
+ */
+int pb_arxiv_id_from_number(const char *s, size_t len, char out[PB_MAX_ID],
+                            char *why, size_t why_cap) PB_WUR;
 
 /* The stable id of a paper without an arXiv id: "t-" and 16 hex digits of a
  * hash of the title, case-folded, accents and punctuation removed, spaces

@@ -55,35 +55,6 @@ bad:
     return PB_EPARSE;
 }
 
-/*
- * Some dumps (the Zenodo conversion in ../shared/data/arxiv among them) went
- * through a spreadsheet that read new-style ids as numbers: 0808.1060
- * became "808.106" and 1710.03132 "1710.0313199999998". Undo that: pad the
- * month to four digits and round the number to the width arXiv used then
- * (4 digits before 2015, 5 from 1501 on). Only for ids that do not parse.
- */
-static int repair_float_id(const char *s, char out[PB_MAX_ID])
-{
-    size_t n = strlen(s), dot = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '.' && !dot)
-            dot = i;
-        else if (!isdigit((unsigned char)s[i]))
-            return 0;
-    }
-    if (dot < 3 || dot > 4 || dot + 1 >= n)
-        return 0;
-    double x = strtod(s, NULL);
-    long yymm = (long)floor(x);
-    int width = yymm >= 1501 ? 5 : 4;
-    double scale = width == 5 ? 1e5 : 1e4;
-    long num = lround((x - (double)yymm) * scale);
-    if (yymm % 100 < 1 || yymm % 100 > 12 || num < 1 || num >= (long)scale)
-        return 0;
-    snprintf(out, PB_MAX_ID, "%04ld.%0*ld", yymm, width, num);
-    return 1;
-}
-
 static void set_str(char **slot, const struct pb_jp *jp)
 {
     pb_str_set(slot, jp->s, jp->len);
@@ -155,12 +126,19 @@ static int parse_line(const char *line, size_t len, struct pb_paper *p,
         snprintf(why, why_cap, "no \"id\"");
         goto out;
     }
-    char fixed[PB_MAX_ID];
-    if (pb_ingest_set_arxiv_id(p, rawid, strlen(rawid)) != PB_OK &&
-        !(repair_float_id(rawid, fixed) &&
-          pb_ingest_set_arxiv_id(p, fixed, strlen(fixed)) == PB_OK)) {
-        snprintf(why, why_cap, "\"id\" is not an arXiv id: \"%.60s\"", rawid);
-        goto out;
+    /* Some dumps (the Zenodo conversion in ../shared/data/arxiv among
+     * them) went through a tool that read new-style ids as numbers:
+     * 0808.1060 became "808.106", 1710.03132 "1710.0313199999998" and
+     * 1704.01620 "1704.0162". A string that is no id by arXiv's rules is
+     * read back as such a number (pb_arxiv_id_from_number). */
+    char fixed[PB_MAX_ID], whyid[200] = "no id";
+    if (pb_ingest_set_arxiv_id(p, rawid, strlen(rawid)) != PB_OK) {
+        if (pb_arxiv_id_from_number(rawid, strlen(rawid), fixed, whyid,
+                                    sizeof whyid) != PB_OK ||
+            pb_ingest_set_arxiv_id(p, fixed, strlen(fixed)) != PB_OK) {
+            snprintf(why, why_cap, "\"id\" is not an arXiv id: %s", whyid);
+            goto out;
+        }
     }
     if (update_date > p->updated)
         p->updated = update_date;

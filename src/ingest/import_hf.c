@@ -5,8 +5,14 @@
  *
  * The file is streamed: a byte scanner cuts the array into its elements and
  * each element alone is parsed (with jansson), so memory holds one element
- * whatever the file size. An element that is not an object (the ~300 Python
- * repr strings of Dec 2024) is rejected with its entry number.
+ * whatever the file size. An element that is a string holding a Python
+ * repr() of the object (~300 entries of Dec 2024) is read with the strict
+ * literal reader (pylit.h); another non-object is rejected with its entry
+ * number.
+ *
+ * Besides the paper, each entry is a listing (the paper on that day): who
+ * submitted it, when, for which organization, and the entry itself (without
+ * title, summary and thumbnails) for the API to pass through.
  */
 #include <ctype.h>
 #include <jansson.h>
@@ -17,8 +23,10 @@
 #include "core/buf.h"
 #include "core/date.h"
 #include "core/mem.h"
+#include "core/utf8.h"
 #include "ingest/fields.h"
 #include "ingest/ingest.h"
+#include "ingest/pylit.h"
 
 #define ELEM_MAX (16u << 20)
 
@@ -49,16 +57,32 @@ static void set_day(char out[11], const char *s)
         pb_day_format(t, out);
 }
 
+/* The listing's source object for the API: the entry without what the
+ * paper row holds already (title, summary) and without the thumbnail and
+ * media keys, which the media code owns. Compact JSON, heap. */
+static char *listing_src(json_t *e)
+{
+    json_t *c = json_deep_copy(e);
+    json_t *pp = json_object_get(c, "paper");
+    static const char *const drop[] = {"title", "summary", "thumbnail",
+                                       "mediaUrls", "mediaUrl"};
+    for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
+        json_object_del(c, drop[i]);
+    json_object_del(pp, "title");
+    json_object_del(pp, "summary");
+    json_object_del(pp, "mediaUrls");
+    char *out = json_dumps(c, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(c);
+    return out;
+}
+
 /* Convert one element; on failure write why. file_day may be "". */
 static int convert(json_t *e, const char *file_day, struct pb_paper *p,
                    char *why, size_t why_cap)
 {
     if (!json_is_object(e)) {
-        snprintf(why, why_cap, "entry is a %s, not a JSON object%s",
-                 json_is_string(e) ? "string" : "non-object value",
-                 json_is_string(e) && json_string_value(e)[0] == '{'
-                     ? " (looks like a Python repr)"
-                     : "");
+        snprintf(why, why_cap, "entry is a %s, not a JSON object",
+                 json_is_string(e) ? "string" : "non-object value");
         return PB_EPARSE;
     }
     json_t *pp = json_object_get(e, "paper");
@@ -102,6 +126,21 @@ static int convert(json_t *e, const char *file_day, struct pb_paper *p,
         const char *u = jstr(by, "user") ? jstr(by, "user") : jstr(by, "name");
         set_clean(&p->submitter, u);
     }
+    const char *sat = jstr(pp, "submittedOnDailyAt");
+    if (sat && pb_date_parse(sat, strlen(sat), &t) == PB_OK)
+        p->submitted_at = t;
+    json_t *org = json_object_get(e, "organization");
+    if (!json_is_object(org))
+        org = json_object_get(pp, "organization");
+    const char *oname = json_is_object(org) ? jstr(org, "name") : NULL;
+    if (oname && oname[0] && strlen(oname) < 256 &&
+        pb_utf8_check(oname, strlen(oname)) == strlen(oname) &&
+        !strpbrk(oname, "/?#\\\n\r\t")) {
+        p->org = pb_strdup(oname);
+        p->org_src = json_dumps(org, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    }
+    if (p->listed_day[0])
+        p->listing_src = listing_src(e);
     p->upvotes = jint(pp, "upvotes");
     p->n_comments = jint(e, "numComments");
     set_clean(&p->github_repo, jstr(pp, "githubRepo"));
@@ -154,6 +193,25 @@ static int emit(struct scan *sc, const char *name, const char *file_day,
         snprintf(why, sizeof why, "invalid JSON: %s", je.text);
         s->reject(s->ctx, &pos, why);
         return PB_OK;
+    }
+    if (json_is_string(e)) {
+        /* a Python repr() of the entry: read it as a literal, strictly */
+        struct pb_buf js;
+        pb_buf_init(&js, ELEM_MAX);
+        char pwhy[160];
+        int prc = pb_pylit_to_json(json_string_value(e), json_string_length(e),
+                                   &js, pwhy, sizeof pwhy);
+        json_decref(e);
+        e = NULL;
+        if (prc == PB_OK)
+            e = json_loadb(js.p, js.len, JSON_REJECT_DUPLICATES, &je);
+        pb_buf_clear(&js);
+        if (!e) {
+            snprintf(why, sizeof why, "entry is a string that is no Python "
+                     "literal of an object: %.160s", prc ? pwhy : je.text);
+            s->reject(s->ctx, &pos, why);
+            return PB_OK;
+        }
     }
     int rc = convert(e, file_day, p, why, sizeof why);
     json_decref(e);

@@ -173,6 +173,138 @@ static const char *const migrations[] = {
     "ALTER TABLE mail_papers ADD COLUMN coll INTEGER;"
     "ALTER TABLE mail_digests ADD COLUMN claimed_by TEXT;"
     "ALTER TABLE mail_digests ADD COLUMN claimed_at INTEGER;",
+
+    /* 7: listings are a set of (paper, day): a paper re-listed by Daily
+     * Papers is on each of its days, with who submitted it that day, when,
+     * for which organization, and the source's object of that listing
+     * (passed through by the API); organizations; and ids by arXiv's rules:
+     * a new-style id of four digits from 1501 on (1704.0162) was a
+     * five-digit id that lost its trailing zero in a float. It becomes
+     * 1704.01620, merged into that paper when the store has it too (votes,
+     * comments, collections, submissions, marks and listings follow; the
+     * old row stays as a deleted paper so the search index drops it). */
+    "CREATE TABLE listings("
+    " pid INTEGER NOT NULL REFERENCES papers(pid),"
+    " day TEXT NOT NULL,"                    /* YYYY-MM-DD */
+    " submitter TEXT,"
+    " submitted_at INTEGER,"
+    " org TEXT,"                             /* orgs(name) */
+    " src TEXT,"                             /* JSON object of the source */
+    " PRIMARY KEY(pid, day)) WITHOUT ROWID;"
+    "CREATE INDEX listings_day ON listings(day, pid);"
+    "CREATE INDEX listings_org ON listings(org, day) WHERE org IS NOT NULL;"
+    "CREATE TABLE orgs("
+    " name TEXT PRIMARY KEY,"
+    " fullname TEXT,"
+    " src TEXT) WITHOUT ROWID;"              /* JSON object of the source */
+    "CREATE TEMP TABLE m7_short AS SELECT pid, id FROM papers"
+    " WHERE id GLOB '[0-9][0-9][0-9][0-9].[0-9][0-9][0-9][0-9]'"
+    " AND substr(id, 1, 4) >= '1501';"
+    "CREATE TEMP TABLE m7_dup AS SELECT s.pid AS old, k.pid AS new"
+    " FROM m7_short s JOIN papers k ON k.id = s.id || '0';"
+    "UPDATE papers SET"
+    " title = coalesce(papers.title, d.title),"
+    " abstract = CASE WHEN papers.abstract = '' THEN d.abstract"
+    "  ELSE papers.abstract END,"
+    " authors = CASE WHEN papers.authors = '' THEN d.authors"
+    "  ELSE papers.authors END,"
+    " version = max(papers.version, d.version),"
+    " categories = coalesce(papers.categories, d.categories),"
+    " published = coalesce(min(papers.published, d.published),"
+    "  papers.published, d.published),"
+    " updated = coalesce(max(papers.updated, d.updated),"
+    "  papers.updated, d.updated),"
+    " listed_day = coalesce(min(papers.listed_day, d.listed_day),"
+    "  papers.listed_day, d.listed_day),"
+    " submitter = coalesce(papers.submitter, d.submitter),"
+    " upvotes = coalesce(max(papers.upvotes, d.upvotes),"
+    "  papers.upvotes, d.upvotes),"
+    " n_comments = coalesce(max(papers.n_comments, d.n_comments),"
+    "  papers.n_comments, d.n_comments),"
+    " github_repo = coalesce(papers.github_repo, d.github_repo),"
+    " github_stars = coalesce(max(papers.github_stars, d.github_stars),"
+    "  papers.github_stars, d.github_stars),"
+    " project_page = coalesce(papers.project_page, d.project_page),"
+    " doi = coalesce(papers.doi, d.doi),"
+    " journal_ref = coalesce(papers.journal_ref, d.journal_ref),"
+    " comments = coalesce(papers.comments, d.comments),"
+    " license = coalesce(papers.license, d.license),"
+    " keywords = coalesce(papers.keywords, d.keywords),"
+    " summary = coalesce(papers.summary, d.summary),"
+    " links = coalesce(papers.links, d.links),"
+    " sources = papers.sources | d.sources,"
+    " deleted = min(papers.deleted, d.deleted),"
+    " seq = (SELECT max(seq) + 1 FROM papers)"
+    " FROM (SELECT m.new, o.* FROM m7_dup m JOIN papers o ON o.pid = m.old) d"
+    " WHERE papers.pid = d.new;"
+    /* children of the old row move to the kept one; a row the kept one
+     * has already (a member's vote on both) is dropped */
+    "INSERT INTO votes(member, pid, at) SELECT v.member, m.new, v.at"
+    " FROM votes v JOIN m7_dup m ON v.pid = m.old WHERE NOT EXISTS"
+    " (SELECT 1 FROM votes w WHERE w.member = v.member AND w.pid = m.new);"
+    "DELETE FROM votes WHERE pid IN (SELECT old FROM m7_dup);"
+    "UPDATE comments SET pid = (SELECT new FROM m7_dup WHERE old = pid)"
+    " WHERE pid IN (SELECT old FROM m7_dup);"
+    "INSERT INTO submissions(pid, member, at, day)"
+    " SELECT m.new, s.member, s.at, s.day"
+    " FROM submissions s JOIN m7_dup m ON s.pid = m.old WHERE NOT EXISTS"
+    " (SELECT 1 FROM submissions t WHERE t.pid = m.new);"
+    "DELETE FROM submissions WHERE pid IN (SELECT old FROM m7_dup);"
+    "INSERT INTO collection_items(coll, pid, added)"
+    " SELECT i.coll, m.new, i.added FROM collection_items i"
+    " JOIN m7_dup m ON i.pid = m.old WHERE NOT EXISTS"
+    " (SELECT 1 FROM collection_items j WHERE j.coll = i.coll"
+    "  AND j.pid = m.new);"
+    "DELETE FROM collection_items WHERE pid IN (SELECT old FROM m7_dup);"
+    "INSERT INTO dismissals(member, pid, at)"
+    " SELECT x.member, m.new, x.at FROM dismissals x"
+    " JOIN m7_dup m ON x.pid = m.old WHERE NOT EXISTS"
+    " (SELECT 1 FROM dismissals y WHERE y.member = x.member"
+    "  AND y.pid = m.new);"
+    "DELETE FROM dismissals WHERE pid IN (SELECT old FROM m7_dup);"
+    "INSERT INTO mail_papers(sub, pid, period, pos, src, coll)"
+    " SELECT x.sub, m.new, x.period, x.pos, x.src, x.coll FROM mail_papers x"
+    " JOIN m7_dup m ON x.pid = m.old WHERE NOT EXISTS"
+    " (SELECT 1 FROM mail_papers y WHERE y.sub = x.sub AND y.pid = m.new);"
+    "DELETE FROM mail_papers WHERE pid IN (SELECT old FROM m7_dup);"
+    "INSERT INTO paper_stats(pid) SELECT DISTINCT m.new FROM m7_dup m"
+    " JOIN paper_stats s ON s.pid = m.old WHERE NOT EXISTS"
+    " (SELECT 1 FROM paper_stats t WHERE t.pid = m.new);"
+    "UPDATE paper_stats SET"
+    " votes = (SELECT count(*) FROM votes v WHERE v.pid = paper_stats.pid),"
+    " comments = paper_stats.comments + coalesce((SELECT sum(o.comments)"
+    "  FROM paper_stats o JOIN m7_dup m ON o.pid = m.old"
+    "  WHERE m.new = paper_stats.pid), 0),"
+    " hidden = max(paper_stats.hidden, coalesce((SELECT max(o.hidden)"
+    "  FROM paper_stats o JOIN m7_dup m ON o.pid = m.old"
+    "  WHERE m.new = paper_stats.pid), 0)),"
+    " submitted_by = coalesce(paper_stats.submitted_by, (SELECT"
+    "  max(o.submitted_by) FROM paper_stats o JOIN m7_dup m ON o.pid = m.old"
+    "  WHERE m.new = paper_stats.pid)),"
+    " submitted_at = coalesce(paper_stats.submitted_at, (SELECT"
+    "  min(o.submitted_at) FROM paper_stats o JOIN m7_dup m ON o.pid = m.old"
+    "  WHERE m.new = paper_stats.pid))"
+    " WHERE pid IN (SELECT new FROM m7_dup);"
+    "DELETE FROM paper_stats WHERE pid IN (SELECT old FROM m7_dup);"
+    "INSERT INTO listings(pid, day, submitter)"
+    " SELECT m.new, o.listed_day, o.submitter"
+    " FROM m7_dup m JOIN papers o ON o.pid = m.old"
+    " WHERE o.listed_day IS NOT NULL;"
+    "UPDATE papers SET deleted = 1, listed_day = NULL,"
+    " seq = (SELECT max(seq) + 1 FROM papers)"
+    " WHERE pid IN (SELECT old FROM m7_dup);"
+    /* a short id without its twin is renamed */
+    "UPDATE papers SET id = id || '0', seq = (SELECT max(seq) + 1 FROM papers)"
+    " WHERE pid IN (SELECT pid FROM m7_short)"
+    " AND pid NOT IN (SELECT old FROM m7_dup);"
+    /* today's one listing per paper becomes its first listing */
+    "INSERT INTO listings(pid, day, submitter, submitted_at)"
+    " SELECT p.pid, p.listed_day, p.submitter, s.submitted_at"
+    " FROM papers p LEFT JOIN paper_stats s ON s.pid = p.pid"
+    " WHERE p.listed_day IS NOT NULL AND p.deleted = 0"
+    " ON CONFLICT DO NOTHING;"
+    "DROP TABLE m7_dup;"
+    "DROP TABLE m7_short;",
 };
 
 int pb_store_schema_version(void)
@@ -182,10 +314,19 @@ int pb_store_schema_version(void)
 
 int pb_store_migrate(struct pb_store *st, struct pb_err *err);
 
+static int migrate_limit;
+
+void pb_store_test_migrate_limit(int n)
+{
+    migrate_limit = n;
+}
+
 int pb_store_migrate(struct pb_store *st, struct pb_err *err)
 {
     int have = pb_store_user_version(st);
     int want = pb_store_schema_version();
+    if (migrate_limit > 0 && migrate_limit < want)
+        want = migrate_limit;
     if (have > want)
         return pb_err_set(err, PB_EUNSUP,
                           "database schema version %d is newer than this "

@@ -111,8 +111,10 @@ void pb_store_close(struct pb_store *st)
 {
     if (!st)
         return;
-    sqlite3_stmt **stmts[] = {&st->get_by_id, &st->get_by_pid, &st->insert,
-                              &st->update, &st->max_seq};
+    sqlite3_stmt **stmts[] = {&st->get_by_id,  &st->get_by_pid,
+                              &st->insert,     &st->update,
+                              &st->max_seq,    &st->listing_up,
+                              &st->org_up,     &st->listing_of};
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
         sqlite3_finalize(*stmts[i]);
     if (st->in_txn)
@@ -274,6 +276,22 @@ void pb_store_read_paper(sqlite3_stmt *s, struct pb_paper *p, int64_t *pid,
         *seq = sqlite3_column_int64(s, 24);
     if (deleted)
         *deleted = sqlite3_column_int(s, 25);
+}
+
+void pb_store_read_listing(sqlite3_stmt *s, int col, struct pb_paper *p)
+{
+    if (sqlite3_column_type(s, col) == SQLITE_NULL)
+        return;
+    col_copy(s, col, p->listed_day, sizeof p->listed_day);
+    if (sqlite3_column_type(s, col + 1) != SQLITE_NULL) {
+        free(p->submitter);
+        p->submitter = col_text(s, col + 1);
+    }
+    p->submitted_at = col_num(s, col + 2, 0);
+    free(p->org);
+    p->org = col_text(s, col + 3);
+    free(p->listing_src);
+    p->listing_src = col_text(s, col + 4);
 }
 
 static void bind_num(sqlite3_stmt *s, int i, int64_t v, int64_t none)
@@ -464,6 +482,58 @@ static int paper_eq(const struct pb_paper *a, const struct pb_paper *b)
            pb_strlist_eq(&a->links, &b->links) && a->sources == b->sources;
 }
 
+/* The listing p speaks of (p->listed_day) and its organization; *changed
+ * is set when a row was added or altered. */
+static int upsert_listing(struct pb_store *st, int64_t pid,
+                          const struct pb_paper *p, int *changed)
+{
+    int rc;
+    if (p->org && p->org_src) {
+        if ((rc = pb_store_prepare(
+                 st, &st->org_up,
+                 "INSERT INTO orgs(name, fullname, src) VALUES(?1, ?2, ?3)"
+                 " ON CONFLICT(name) DO UPDATE SET fullname ="
+                 " coalesce(excluded.fullname, fullname), src = excluded.src"
+                 " WHERE src IS DISTINCT FROM excluded.src")))
+            return rc;
+        sqlite3_bind_text(st->org_up, 1, p->org, -1, SQLITE_STATIC);
+        sqlite3_bind_null(st->org_up, 2);
+        sqlite3_bind_text(st->org_up, 3, p->org_src, -1, SQLITE_STATIC);
+        if (sqlite3_step(st->org_up) != SQLITE_DONE)
+            return PB_EDB;
+        sqlite3_reset(st->org_up);
+    }
+    if ((rc = pb_store_prepare(
+             st, &st->listing_up,
+             "INSERT INTO listings(pid, day, submitter, submitted_at, org,"
+             " src) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"
+             " ON CONFLICT(pid, day) DO UPDATE SET"
+             " submitter = coalesce(excluded.submitter, submitter),"
+             " submitted_at = coalesce(excluded.submitted_at, submitted_at),"
+             " org = coalesce(excluded.org, org),"
+             " src = coalesce(excluded.src, src)"
+             " WHERE coalesce(excluded.submitter, submitter)"
+             "  IS DISTINCT FROM submitter"
+             " OR coalesce(excluded.submitted_at, submitted_at)"
+             "  IS DISTINCT FROM submitted_at"
+             " OR coalesce(excluded.org, org) IS DISTINCT FROM org"
+             " OR coalesce(excluded.src, src) IS DISTINCT FROM src")))
+        return rc;
+    sqlite3_stmt *s = st->listing_up;
+    sqlite3_bind_int64(s, 1, pid);
+    sqlite3_bind_text(s, 2, p->listed_day, -1, SQLITE_STATIC);
+    pb_store_bind_text(s, 3, p->submitter);
+    bind_num(s, 4, p->submitted_at, 0);
+    pb_store_bind_text(s, 5, p->org);
+    pb_store_bind_text(s, 6, p->listing_src);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        return PB_EDB;
+    sqlite3_reset(s);
+    if (sqlite3_changes(st->db) > 0)
+        *changed = 1;
+    return PB_OK;
+}
+
 int pb_store_paper_upsert(struct pb_store *st, const struct pb_paper *p,
                           enum pb_upsert *out, int64_t *out_pid)
 {
@@ -500,9 +570,13 @@ int pb_store_paper_upsert(struct pb_store *st, const struct pb_paper *p,
             goto out;
         }
         sqlite3_reset(st->insert);
+        int64_t npid = sqlite3_last_insert_rowid(st->db);
         if (out_pid)
-            *out_pid = sqlite3_last_insert_rowid(st->db);
+            *out_pid = npid;
         *out = PB_UPSERT_ADDED;
+        int ch = 0;
+        if (p->listed_day[0])
+            rc = upsert_listing(st, npid, p, &ch);
         goto out;
     }
     if (step != SQLITE_ROW) {
@@ -522,6 +596,15 @@ int pb_store_paper_upsert(struct pb_store *st, const struct pb_paper *p,
     pb_paper_clear(&before);
     if (out_pid)
         *out_pid = pid;
+    int listing_changed = 0;
+    if (p->listed_day[0] &&
+        (rc = upsert_listing(st, pid, p, &listing_changed)))
+        goto out;
+    if (same && listing_changed) {
+        /* the paper is as it was; a listing (a day, who, where) is new:
+         * a new seq all the same, so caches of pages see the change */
+        same = 0;
+    }
     if (same) {
         *out = PB_UPSERT_UNCHANGED;
         goto out;

@@ -36,6 +36,10 @@ int pb_store_open(const char *path, int flags, struct pb_store **out,
                   struct pb_err *err) PB_WUR;
 void pb_store_close(struct pb_store *st);
 
+/* Tests only: stop migrating at version n (0: run them all), to make a
+ * file as an older paperboy left it. Not thread-safe; call before opening. */
+void pb_store_test_migrate_limit(int n);
+
 /* The schema version this build writes, and the one of an open store. */
 int pb_store_schema_version(void);
 int pb_store_user_version(struct pb_store *st);
@@ -114,6 +118,7 @@ struct pb_store_stats {
     char first_day[11], last_day[11];   /* listed days, "" when none */
     int64_t first_published, last_published; /* 0 when none */
     int64_t with_arxiv_id, with_code, listed;
+    int64_t listings;      /* (paper, day) pairs of live papers */
     int64_t by_source[8];  /* papers per enum pb_source bit, in bit order */
 };
 

@@ -141,12 +141,16 @@ static const char *const sql[Q_COUNT] = {
         "  + ?4 * (max(coalesce(p.n_comments, 0), 0)"
         "          + coalesce(s.comments, 0)))"
         " / pow(max(?3 - coalesce(s.submitted_at,"
-        "                         unixepoch(p.listed_day)), 0) / 3600.0"
+        "                         unixepoch(l.lday)), 0) / 3600.0"
         "       + 2.0, ?5) AS score"
-        " FROM papers p LEFT JOIN paper_stats s ON s.pid = p.pid"
-        " WHERE p.listed_day BETWEEN ?1 AND ?2 AND p.deleted = 0"
+        /* a paper on several days of the window counts from its latest */
+        " FROM papers p JOIN (SELECT pid AS lpid, max(day) AS lday"
+        "  FROM listings WHERE day BETWEEN ?1 AND ?2 GROUP BY pid) l"
+        "  ON l.lpid = p.pid"
+        " LEFT JOIN paper_stats s ON s.pid = p.pid"
+        " WHERE p.deleted = 0"
         " AND coalesce(s.hidden, 0) = 0"
-        " ORDER BY score DESC, p.listed_day DESC, p.pid DESC"
+        " ORDER BY score DESC, l.lday DESC, p.pid DESC"
         " LIMIT ?6 OFFSET ?7",
     [Q_DISMISS_ON] = "INSERT INTO dismissals(member, pid, at)"
                      " VALUES(?1, ?2, ?3) ON CONFLICT DO NOTHING",

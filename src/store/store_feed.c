@@ -34,12 +34,30 @@ struct pb_feed {
     " ORDER BY coalesce(published, 0) DESC, coalesce(upvotes, 0) DESC,"     \
     " pid DESC"
 #define TAIL " LIMIT ?6 OFFSET ?7"
+/* listings (a paper on each of its days): in a week or a month a paper
+ * listed twice shows once, on its latest day in the range, with that
+ * listing's submitter */
+#define LISTED                                                               \
+    "SELECT " PB_PAPER_COLS ", " PB_LISTING_COLS " FROM papers JOIN ("      \
+    PB_LISTING_SELECT " WHERE day BETWEEN ?1 AND ?2) l"                      \
+    " ON l.lpid = papers.pid WHERE deleted = 0"                              \
+    " AND l.lday = (SELECT max(x.day) FROM listings x"                       \
+    "  WHERE x.pid = papers.pid AND x.day BETWEEN ?1 AND ?2)"                \
+    " AND (?3 IS NULL OR coalesce(lsub, submitter) = ?3)"                    \
+    " AND (?4 IS NULL OR instr(char(10) || authors || char(10),"             \
+    "  char(10) || ?4 || char(10)) > 0)"                                     \
+    " AND (?5 IS NULL OR instr(' ' || coalesce(categories, '') || ' ',"      \
+    "  ' ' || ?5 || ' ') > 0)"                                               \
+    " AND NOT EXISTS (SELECT 1 FROM paper_stats h"                           \
+    "  WHERE h.pid = papers.pid AND h.hidden = 1)"
+#define BY_UP_L                                                              \
+    " ORDER BY coalesce(upvotes, 0) + coalesce((SELECT v.votes"              \
+    "  FROM paper_stats v WHERE v.pid = papers.pid), 0) DESC,"               \
+    " lday DESC, coalesce(published, 0) DESC, pid DESC"
 
 static const char *const list_sql[Q_NLIST] = {
-    [Q_LISTED_UP] = "SELECT " PB_PAPER_COLS " FROM papers WHERE deleted = 0"
-                    " AND listed_day BETWEEN ?1 AND ?2" FILTERS BY_UP TAIL,
-    [Q_LISTED_PUB] = "SELECT " PB_PAPER_COLS " FROM papers WHERE deleted = 0"
-                     " AND listed_day BETWEEN ?1 AND ?2" FILTERS BY_PUB TAIL,
+    [Q_LISTED_UP] = LISTED BY_UP_L TAIL,
+    [Q_LISTED_PUB] = LISTED BY_PUB TAIL,
     /* ?1 and ?2 are unused here but bound all the same */
     [Q_ALL_UP] = "SELECT " PB_PAPER_COLS " FROM papers WHERE deleted = 0"
                  " AND ?1 IS NOT NULL AND ?2 IS NOT NULL" FILTERS BY_UP TAIL,
@@ -84,7 +102,8 @@ void pb_feed_list_clear(struct pb_feed_list *l)
 }
 
 /* Read up to limit rows of s into out; one row more sets out->more. */
-static int read_rows(sqlite3_stmt *s, int limit, struct pb_feed_list *out)
+static int read_rows_l(sqlite3_stmt *s, int limit, struct pb_feed_list *out,
+                       int listing)
 {
     int rc = PB_OK, step;
     out->v = pb_reallocarray(NULL, (size_t)limit, sizeof *out->v);
@@ -97,6 +116,8 @@ static int read_rows(sqlite3_stmt *s, int limit, struct pb_feed_list *out)
         struct pb_paper *p = &out->v[out->n];
         pb_paper_init(p);
         pb_store_read_paper(s, p, &out->pid[out->n], NULL, NULL);
+        if (listing)
+            pb_store_read_listing(s, 26, p);
         out->n++;
     }
     if (step != SQLITE_ROW && step != SQLITE_DONE)
@@ -104,6 +125,11 @@ static int read_rows(sqlite3_stmt *s, int limit, struct pb_feed_list *out)
     sqlite3_reset(s);
     sqlite3_clear_bindings(s);
     return rc;
+}
+
+static int read_rows(sqlite3_stmt *s, int limit, struct pb_feed_list *out)
+{
+    return read_rows_l(s, limit, out, 0);
 }
 
 int pb_store_feed_list(struct pb_feed *f, const struct pb_feed_query *q,
@@ -127,7 +153,7 @@ int pb_store_feed_list(struct pb_feed *f, const struct pb_feed_query *q,
     pb_store_bind_text(s, 5, q->category);
     sqlite3_bind_int(s, 6, q->limit + 1);
     sqlite3_bind_int64(s, 7, q->offset);
-    return read_rows(s, q->limit, out);
+    return read_rows_l(s, q->limit, out, q->listed_only);
 }
 
 static int one_day(sqlite3_stmt *s, char out[11])
@@ -148,9 +174,10 @@ static int one_day(sqlite3_stmt *s, char out[11])
 int pb_store_feed_latest_day(struct pb_feed *f, char out[11])
 {
     int rc = pb_store_prepare(f->st, &f->latest,
-                              "SELECT listed_day FROM papers"
-                              " WHERE listed_day IS NOT NULL AND deleted = 0"
-                              " ORDER BY listed_day DESC LIMIT 1");
+                              "SELECT l.day FROM listings l"
+                              " JOIN papers p ON p.pid = l.pid"
+                              " WHERE p.deleted = 0"
+                              " ORDER BY l.day DESC LIMIT 1");
     if (rc)
         return rc;
     return one_day(f->latest, out);
@@ -162,14 +189,14 @@ int pb_store_feed_adjacent_day(struct pb_feed *f, const char *day, int dir,
     sqlite3_stmt **slot = dir < 0 ? &f->prev : &f->next;
     int rc = pb_store_prepare(
         f->st, slot,
-        /* ORDER BY + LIMIT walks the listed_day index and stops at the
+        /* ORDER BY + LIMIT walks the listings_day index and stops at the
          * first live row; max() with the deleted test would scan them all */
-        dir < 0 ? "SELECT listed_day FROM papers"
-                  " WHERE listed_day < ?1 AND deleted = 0"
-                  " ORDER BY listed_day DESC LIMIT 1"
-                : "SELECT listed_day FROM papers"
-                  " WHERE listed_day > ?1 AND deleted = 0"
-                  " ORDER BY listed_day LIMIT 1");
+        dir < 0 ? "SELECT l.day FROM listings l JOIN papers p"
+                  " ON p.pid = l.pid WHERE l.day < ?1 AND p.deleted = 0"
+                  " ORDER BY l.day DESC LIMIT 1"
+                : "SELECT l.day FROM listings l JOIN papers p"
+                  " ON p.pid = l.pid WHERE l.day > ?1 AND p.deleted = 0"
+                  " ORDER BY l.day LIMIT 1");
     if (rc)
         return rc;
     sqlite3_bind_text(*slot, 1, day, -1, SQLITE_STATIC);
@@ -180,8 +207,10 @@ int pb_store_feed_count(struct pb_feed *f, const char *from, const char *to,
                         int64_t *out)
 {
     int rc = pb_store_prepare(f->st, &f->count,
-                              "SELECT count(*) FROM papers WHERE deleted = 0"
-                              " AND listed_day BETWEEN ?1 AND ?2");
+                              "SELECT count(DISTINCT l.pid) FROM listings l"
+                              " JOIN papers p ON p.pid = l.pid"
+                              " WHERE p.deleted = 0"
+                              " AND l.day BETWEEN ?1 AND ?2");
     if (rc)
         return rc;
     sqlite3_bind_text(f->count, 1, from, -1, SQLITE_STATIC);

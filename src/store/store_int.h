@@ -15,6 +15,7 @@ struct pb_store {
     int seq_loaded;
     /* prepared statements, made on first use */
     sqlite3_stmt *get_by_id, *get_by_pid, *insert, *update, *max_seq;
+    sqlite3_stmt *listing_up, *org_up, *listing_of;
 };
 
 /* Prepare sql once into *slot (kept until close); PB_EDB on error. */
@@ -33,5 +34,14 @@ int pb_store_bind_text(sqlite3_stmt *s, int i, const char *v);
     "keywords, summary, links, sources, seq, deleted"
 void pb_store_read_paper(sqlite3_stmt *s, struct pb_paper *p, int64_t *pid,
                          int64_t *seq, int *deleted);
+
+/* The columns of one listing that listing queries add after PB_PAPER_COLS
+ * (from a subquery naming them so), and their reader: day, submitter (when
+ * the listing names one), submitted_at, org and src into p. */
+#define PB_LISTING_COLS "lday, lsub, lat, lorg, lsrc"
+#define PB_LISTING_SELECT                                                    \
+    "SELECT pid AS lpid, day AS lday, submitter AS lsub,"                    \
+    " submitted_at AS lat, org AS lorg, src AS lsrc FROM listings"
+void pb_store_read_listing(sqlite3_stmt *s, int col, struct pb_paper *p);
 
 #endif

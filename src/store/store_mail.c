@@ -697,7 +697,8 @@ int pb_store_mail_candidates(struct pb_store *st, int64_t sub,
     *out = NULL;
     *out_n = 0;
     if (prep(st, "SELECT pid FROM papers WHERE deleted = 0"
-                 " AND listed_day BETWEEN ?2 AND ?3"
+                 " AND EXISTS (SELECT 1 FROM listings l"
+                 "  WHERE l.pid = papers.pid AND l.day BETWEEN ?2 AND ?3)"
                  " AND NOT EXISTS (SELECT 1 FROM paper_stats h"
                  "  WHERE h.pid = papers.pid AND h.hidden = 1)"
                  " AND NOT EXISTS (SELECT 1 FROM mail_papers m"

@@ -76,9 +76,9 @@ int pb_store_stats(struct pb_store *st, struct pb_store_stats *out)
     const char *sql =
         "SELECT count(*) FILTER (WHERE deleted = 0),"
         " count(*) FILTER (WHERE deleted = 1),"
-        " count(DISTINCT listed_day) FILTER (WHERE deleted = 0),"
-        " min(listed_day) FILTER (WHERE deleted = 0),"
-        " max(listed_day) FILTER (WHERE deleted = 0),"
+        " (SELECT count(DISTINCT day) FROM listings),"
+        " (SELECT min(day) FROM listings),"
+        " (SELECT max(day) FROM listings),"
         " min(published) FILTER (WHERE deleted = 0),"
         " max(published) FILTER (WHERE deleted = 0),"
         " count(*) FILTER (WHERE deleted = 0 AND id NOT LIKE 't-%'),"
@@ -89,7 +89,9 @@ int pb_store_stats(struct pb_store *st, struct pb_store_stats *out)
         " count(*) FILTER (WHERE deleted = 0 AND sources & 4),"
         " count(*) FILTER (WHERE deleted = 0 AND sources & 8),"
         " count(*) FILTER (WHERE deleted = 0 AND sources & 16),"
-        " count(*) FILTER (WHERE deleted = 0 AND sources & 32)"
+        " count(*) FILTER (WHERE deleted = 0 AND sources & 32),"
+        " (SELECT count(*) FROM listings l JOIN papers q ON q.pid = l.pid"
+        "  WHERE q.deleted = 0)"
         " FROM papers";
     if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
         return PB_EDB;
@@ -109,6 +111,7 @@ int pb_store_stats(struct pb_store *st, struct pb_store_stats *out)
         out->listed = sqlite3_column_int64(s, 9);
         for (int i = 0; i < 6; i++)
             out->by_source[i] = sqlite3_column_int64(s, 10 + i);
+        out->listings = sqlite3_column_int64(s, 16);
     } else {
         rc = PB_EDB;
     }

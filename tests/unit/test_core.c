@@ -30,6 +30,12 @@ static void t_arxiv_ids(void)
         {"math.GT/0309136", "math/0309136", 0},
         {"http://arxiv.org/abs/cond-mat/0102536v1", "cond-mat/0102536", 1},
         {"https://huggingface.co/papers/2505.24864", "2505.24864", 0},
+        {"1412.9999", "1412.9999", 0},
+        {"1501.00001v3", "1501.00001", 3},
+        {"0704.0001", "0704.0001", 0},
+        {"hep-th/9108001", "hep-th/9108001", 0},
+        {"cs/0703999", "cs/0703999", 0},
+        {"math.AG/0112004v2", "math/0112004", 2},
     };
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
         char id[PB_MAX_ID];
@@ -43,6 +49,12 @@ static void t_arxiv_ids(void)
         "2504.08385v0", "2504.08385x", "hep-th/990100", "HEP-TH/9901001",
         "hello world", "808.1058", "https://example.org/abs/2504.08385",
         "hep-th/9901001vx", "/9901001",
+        /* arXiv's rules: 4 digits until 1412, 5 from 1501; 0704 on */
+        "1704.0162", "1501.0001", "1412.00001", "0703.0001", "0001.0001",
+        "0704.0000", "2504.00000", "2500.00001",
+        /* old style: the archives of the time, 9108 to 0703 */
+        "foo-bar/9901001", "hep-th/9013001", "hep-th/0704001",
+        "hep-th/9107001", "hep-th/9901000", "cs/9913001",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         char id[PB_MAX_ID];
@@ -51,6 +63,53 @@ static void t_arxiv_ids(void)
         if (rc != PB_EINVAL)
             fprintf(stderr, "  accepted bad id '%s'\n", bad[i]);
         CHECK_EQ(rc, PB_EINVAL);
+    }
+}
+
+/* Ids that went through a float, read back by arXiv's widths. */
+static void t_arxiv_float_ids(void)
+{
+    static const struct {
+        const char *in, *id;
+    } ok[] = {
+        {"704.0002", "0704.0002"},
+        {"808.106", "0808.1060"},
+        {"1001.5", "1001.5000"},
+        {"1704.0162", "1704.01620"},
+        {"1501.0003199999999", "1501.00032"},
+        {"1710.0313199999998", "1710.03132"},
+        {"1610.1", "1610.10000"},
+        {"2001.0000100000001", "2001.00001"},
+        {"1412.99990000000001", "1412.9999"},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        char id[PB_MAX_ID], why[128];
+        CHECK_EQ(pb_arxiv_id_from_number(ok[i].in, strlen(ok[i].in), id, why,
+                                         sizeof why),
+                 PB_OK);
+        CHECK_STR(id, ok[i].id);
+    }
+    static const struct {
+        const char *in, *why;
+    } bad[] = {
+        {"1713.0001", "\"1713.0001\": 1713 is no month of arXiv's new-style "
+                      "ids (0704 on)"},
+        {"612.0001", "\"612.0001\": 0612 is no month of arXiv's new-style "
+                     "ids (0704 on)"},
+        {"1412.12345", "\"1412.12345\": 5 digits after the dot, arXiv used 4 "
+                       "in 1412"},
+        {"1704.0162345", "\"1704.0162345\": 7 digits after the dot, arXiv "
+                         "used 5 in 1704"},
+        {"1704.0", "\"1704.0\": no paper number"},
+        {"hello", "\"hello\""},
+        {"17a4.0001", "\"17a4.0001\""},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char id[PB_MAX_ID], why[128];
+        CHECK_EQ(pb_arxiv_id_from_number(bad[i].in, strlen(bad[i].in), id,
+                                         why, sizeof why),
+                 PB_EINVAL);
+        CHECK_STR(why, bad[i].why);
     }
 }
 
@@ -500,6 +559,7 @@ static void t_hash64(void)
 int main(void)
 {
     static const struct pb_test tests[] = {
+        {"arxiv_float_ids", t_arxiv_float_ids},
         {"arxiv_ids", t_arxiv_ids}, {"title_ids", t_title_ids},
         {"dates", t_dates},         {"utf8", t_utf8},
         {"buf_cap", t_buf_cap},     {"validate", t_validate},

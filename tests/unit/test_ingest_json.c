@@ -9,6 +9,7 @@
 #include "ingest/ingest.h"
 #include "ingest/fields.h"
 #include "ingest/json_pull.h"
+#include "ingest/pylit.h"
 
 /* A sink that keeps papers and rejection reasons. */
 #define MAXP 16
@@ -189,8 +190,8 @@ static void t_hf_bare(void)
     CHECK_EQ(run(PB_FMT_UNKNOWN, "/x/2025-06-02.json", hf_bare,
                  sizeof hf_bare - 1, &g),
              PB_OK);
-    CHECK_EQ(g.n, 1);
-    CHECK_EQ(g.n_rej, 3);
+    CHECK_EQ(g.n, 2);
+    CHECK_EQ(g.n_rej, 2);
     struct pb_paper *p = &g.p[0];
     CHECK_STR(p->id, "2505.24864");
     CHECK_STR(p->title, "ProRL: Prolonged RL");
@@ -206,12 +207,21 @@ static void t_hf_bare(void)
     CHECK_STR(p->summary, "Short.");
     CHECK_EQ(p->keywords.n, 2);
     CHECK_EQ(p->sources, PB_SRC_HF_DAILY);
-    CHECK_EQ(g.why_entry[0], 2);
-    CHECK_STR(g.why[0], "entry is a string, not a JSON object (looks like a "
-                        "Python repr)");
-    CHECK_EQ(g.why_entry[1], 3);
-    CHECK_STR(g.why[1], "paper.id is missing");
-    CHECK_EQ(g.why_entry[2], 4);
+    /* the listing: when, and the entry for the API without the texts */
+    CHECK_EQ(p->submitted_at, 1748834301);
+    CHECK(p->listing_src != NULL);
+    CHECK(strstr(p->listing_src, "\"numComments\":3") != NULL);
+    CHECK(strstr(p->listing_src, "\"_id\":\"1\"") != NULL);
+    CHECK(strstr(p->listing_src, "Prolonged") == NULL);
+    CHECK(strstr(p->listing_src, "advances") == NULL);
+    /* the Python repr entry is read as the object it spells */
+    CHECK_STR(g.p[1].id, "2412.15115");
+    CHECK_STR(g.p[1].title, "Qwen2.5");
+    CHECK_STR(g.p[1].listed_day, "2025-06-02");
+    CHECK_EQ(g.why_entry[0], 3);
+    CHECK_STR(g.why[0], "paper.id is missing");
+    CHECK_EQ(g.why_entry[1], 4);
+    CHECK_STR(g.why[1], "entry is a non-object value, not a JSON object");
     got_clear(&g);
 }
 
@@ -396,6 +406,98 @@ static void t_detect(void)
     CHECK_EQ(pb_format_detect("hello", 5), PB_FMT_UNKNOWN);
 }
 
+
+/* Python literals (the repr() entries of Dec 2024) to JSON, strictly. */
+static void t_pylit(void)
+{
+    static const struct {
+        const char *in, *json;
+    } ok[] = {
+        {"{'a': [1, (2, 3), {'b': None}], 'c': (True,), 'd': (), 'e': False}",
+         "{\"a\":[1,[2,3],{\"b\":null}],\"c\":[true],\"d\":[],\"e\":false}"},
+        {"'it\\'s \"q\" \\\\ \\n \\t \\x41 \\u00e9 \\U0001F600 \\101'",
+         "\"it's \\\"q\\\" \\\\ \\n \\t A \xc3\xa9 \xf0\x9f\x98\x80 A\""},
+        {"\"don't\"", "\"don't\""},
+        {"'Zetta \xce\xb6'", "\"Zetta \xce\xb6\""},
+        {"'\\x00x'", NULL}, /* NUL: rejected below */
+        {"[-1, 0, 1.5, 1e-3, 1., .5, -0.25, +7, - 2]",
+         "[-1,0,1.5,1.0e-3,1.0,0.5,-0.25,7,-2]"},
+        {" ( 1 ) ", "1"},
+        {"((1, 2),)", "[[1,2]]"},
+        {"{}", "{}"},
+        {"[1, 2,]", "[1,2]"},
+        {"'a\\\nb'", "\"ab\""},
+        {"'\\d\\x7f'", "\"\\\\d\\u007f\""},
+        {"{'x': {'y': {'z': [[[]]]}}}", "{\"x\":{\"y\":{\"z\":[[[]]]}}}"},
+    };
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        if (!ok[i].json)
+            continue;
+        struct pb_buf b;
+        pb_buf_init(&b, 1 << 20);
+        char why[160];
+        CHECK_EQ(pb_pylit_to_json(ok[i].in, strlen(ok[i].in), &b, why,
+                                  sizeof why),
+                 PB_OK);
+        CHECK_STR(pb_buf_cstr(&b), ok[i].json);
+        pb_buf_clear(&b);
+    }
+    static const struct {
+        const char *in, *why;
+    } bad[] = {
+        {"datetime.datetime(2024, 1, 1)",
+         "byte 0: call of \"datetime.datetime\" is not a literal"},
+        {"{'a': x}", "byte 6: name \"x\" is not a literal"},
+        {"'abc", "byte 4: unterminated string"},
+        {"{'a': 1", "byte 7: unterminated dict"},
+        {"[1, 2", "byte 5: unterminated list"},
+        {"(1, 2", "byte 5: unterminated tuple"},
+        {"{1, 2}", "byte 1: a dict key must be a string"},
+        {"b'x'", "byte 0: name \"b\" is not a literal"},
+        {"'\\ud800'", "byte 7: lone surrogate \\uD800 in a string"},
+        {"'\\x00x'", "byte 5: NUL in a string"},
+        {"1_000", "byte 1: not a plain decimal number"},
+        {"01", "byte 2: leading zeros in an integer"},
+        {"{'a': 1} x", "byte 9: trailing bytes after the value"},
+        {"'a' 'b'", "byte 4: trailing bytes after the value"},
+        {"nan", "byte 0: name \"nan\" is not a literal"},
+        {"123456789012345678901",
+         "byte 21: integer of 21 digits is over 64 bits"},
+        {"'\\N{DASH}'", "byte 3: \\N{...} escapes are not read"},
+        {"'\\xZZ'", "byte 3: \\x, \\u or \\U escape needs 2 hex digits"},
+        {"'\xff'", "byte 1: invalid UTF-8 in a string"},
+        {"{'a' 1}", "byte 5: expected ':' after a dict key"},
+        {"", "byte 0: expected a value"},
+        {"[1 2]", "byte 3: expected ',' or ']'"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct pb_buf b;
+        pb_buf_init(&b, 1 << 20);
+        char why[160];
+        CHECK_EQ(pb_pylit_to_json(bad[i].in, strlen(bad[i].in), &b, why,
+                                  sizeof why),
+                 PB_EPARSE);
+        CHECK_STR(why, bad[i].why);
+        CHECK_EQ(b.len, 0);
+        pb_buf_clear(&b);
+    }
+    /* nesting is capped */
+    char deep[200];
+    memset(deep, '[', sizeof deep);
+    struct pb_buf b;
+    pb_buf_init(&b, 1 << 20);
+    char why[160];
+    CHECK_EQ(pb_pylit_to_json(deep, sizeof deep, &b, why, sizeof why),
+             PB_EPARSE);
+    CHECK_STR(why, "byte 65: nested deeper than 64");
+    /* and so is the output */
+    pb_buf_clear(&b);
+    pb_buf_init(&b, 8);
+    CHECK_EQ(pb_pylit_to_json("'0123456789'", 12, &b, why, sizeof why),
+             PB_ETOOBIG);
+    pb_buf_clear(&b);
+}
+
 int main(void)
 {
     static const struct pb_test tests[] = {
@@ -408,6 +510,7 @@ int main(void)
         {"long_line", t_long_line},
         {"detect", t_detect},
         {"clean_random", t_clean_random},
+        {"pylit", t_pylit},
         {0, 0},
     };
     return pb_test_run(tests);

@@ -7,6 +7,7 @@
 
 #include "core/paper.h"
 #include "store/store.h"
+#include "store/store_feed.h"
 
 static char dbpath[64];
 
@@ -111,6 +112,8 @@ static void t_merge_sources(void)
     /* fewer upvotes from an older listing do not lower the count */
     h.upvotes = 20;
     snprintf(h.listed_day, sizeof h.listed_day, "2025-06-05");
+    /* ...but a second day is a second listing */
+    CHECK_EQ(up(st, &h), PB_UPSERT_UPDATED);
     CHECK_EQ(up(st, &h), PB_UPSERT_UNCHANGED);
     pb_paper_init(&q);
     CHECK_EQ(pb_store_paper_get(st, "2505.24864", &q, NULL), PB_OK);
@@ -299,6 +302,165 @@ static void t_migrate_v1(void)
     pb_store_close(st);
 }
 
+static int64_t q1(struct pb_store *st, const char *path, const char *sql)
+{
+    (void)st;
+    sqlite3 *db;
+    sqlite3_stmt *s;
+    int64_t v = -1;
+    CHECK_EQ(sqlite3_open(path, &db), SQLITE_OK);
+    CHECK_EQ(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return v;
+}
+
+/* Migration 7 on a store made before it: one listing per listed paper, and
+ * 1704.0162 (an id that lost its trailing zero in a float) merged into
+ * 1704.01620 with votes, comments, collection items and stats following;
+ * a short id without its twin renamed. */
+static void t_migrate_ids(void)
+{
+    struct pb_store *st = fresh();
+    pb_store_close(st);
+    unlink(dbpath);
+    pb_store_test_migrate_limit(6);
+    struct pb_err err;
+    CHECK_EQ(pb_store_open(dbpath, 0, &st, &err), PB_OK);
+    CHECK_EQ(pb_store_user_version(st), 6);
+    pb_store_close(st);
+    pb_store_test_migrate_limit(0);
+    sqlite3 *db;
+    CHECK_EQ(sqlite3_open(dbpath, &db), SQLITE_OK);
+    static const char fill[] =
+        "INSERT INTO papers(pid, id, title, authors, categories, seq,"
+        " listed_day, submitter, upvotes, sources) VALUES"
+        " (1, '1704.0162', 'Same paper', 'A B', NULL, 1, '2017-04-10',"
+        "  'ann', 5, 2),"
+        " (2, '1704.01620', 'Same paper', 'A B', 'cs.LG', 2, NULL, NULL,"
+        "  NULL, 1),"
+        " (3, '1803.0123', 'Alone', 'C D', 'math.CO', 3, NULL, NULL, NULL, 1),"
+        " (4, '0704.0002', 'Old and fine', 'E F', 'math.CO', 4, '2024-06-03',"
+        "  'bob', 2, 3);"
+        "INSERT INTO members(id, name, email, pwhash, created) VALUES"
+        " (1, 'ann', 'a@x', 'h', 0), (2, 'bob', 'b@x', 'h', 0);"
+        "INSERT INTO votes(member, pid, at) VALUES (1, 1, 10), (2, 1, 11),"
+        " (1, 2, 12);"
+        "INSERT INTO paper_stats(pid, votes, comments) VALUES (1, 2, 1),"
+        " (2, 1, 0);"
+        "INSERT INTO comments(pid, member, body, created) VALUES"
+        " (1, 2, 'on the short id', 20);"
+        "INSERT INTO collections(id, member, name, created) VALUES"
+        " (1, 1, 'reading', 0);"
+        "INSERT INTO collection_items(coll, pid, added) VALUES (1, 1, 30);";
+    CHECK_EQ(sqlite3_exec(db, fill, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    CHECK_EQ(pb_store_open(dbpath, 0, &st, &err), PB_OK);
+    CHECK_EQ(pb_store_user_version(st), 7);
+    struct pb_store_stats ss;
+    CHECK_EQ(pb_store_stats(st, &ss), PB_OK);
+    CHECK_EQ(ss.papers, 3);
+    CHECK_EQ(ss.listings, 2);
+    struct pb_paper q;
+    pb_paper_init(&q);
+    int64_t pid = 0;
+    CHECK_EQ(pb_store_paper_get(st, "1704.01620", &q, &pid), PB_OK);
+    CHECK_EQ(pid, 2);
+    CHECK_STR(q.categories, "cs.LG");
+    CHECK_STR(q.listed_day, "2017-04-10");
+    CHECK_STR(q.submitter, "ann");
+    CHECK_EQ(q.upvotes, 5);
+    CHECK_EQ(q.sources, 3);
+    CHECK_EQ(pb_store_paper_get(st, "1803.01230", &q, &pid), PB_OK);
+    CHECK_EQ(pid, 3);
+    CHECK_STR(q.title, "Alone");
+    CHECK_EQ(pb_store_paper_get(st, "1704.0162", &q, NULL), PB_ENOTFOUND);
+    pb_paper_clear(&q);
+    pb_store_close(st);
+    /* ann's vote on both counts once; bob's moves */
+    CHECK_EQ(q1(st, dbpath, "SELECT count(*) FROM votes WHERE pid = 2"), 2);
+    CHECK_EQ(q1(st, dbpath, "SELECT count(*) FROM votes WHERE pid = 1"), 0);
+    CHECK_EQ(q1(st, dbpath, "SELECT votes FROM paper_stats WHERE pid = 2"), 2);
+    CHECK_EQ(q1(st, dbpath, "SELECT comments FROM paper_stats WHERE pid = 2"),
+             1);
+    CHECK_EQ(q1(st, dbpath, "SELECT pid FROM comments"), 2);
+    CHECK_EQ(q1(st, dbpath, "SELECT pid FROM collection_items"), 2);
+    CHECK_EQ(q1(st, dbpath, "SELECT deleted FROM papers WHERE pid = 1"), 1);
+    CHECK_EQ(q1(st, dbpath, "SELECT count(*) FROM listings WHERE pid = 2"
+                            " AND day = '2017-04-10' AND submitter = 'ann'"),
+             1);
+    CHECK_EQ(q1(st, dbpath, "SELECT count(*) FROM listings WHERE pid = 4"
+                            " AND day = '2024-06-03'"),
+             1);
+    /* the merged and renamed papers get new seqs: the index sees them */
+    CHECK(q1(st, dbpath, "SELECT seq FROM papers WHERE pid = 2") > 4);
+    CHECK(q1(st, dbpath, "SELECT seq FROM papers WHERE pid = 1") > 4);
+    CHECK(q1(st, dbpath, "SELECT seq FROM papers WHERE pid = 3") > 4);
+    CHECK_EQ(q1(st, dbpath, "PRAGMA foreign_key_check"), -1);
+}
+
+/* A paper on several days: each day lists it, with that day's submitter;
+ * the week shows it once. */
+static void t_listings(void)
+{
+    struct pb_store *st = fresh();
+    struct pb_paper p;
+    mk(&p, "2608.13558", 0, "Relisted");
+    p.sources = PB_SRC_HF_DAILY;
+    snprintf(p.listed_day, sizeof p.listed_day, "2026-08-18");
+    pb_str_set(&p.submitter, "ann", 3);
+    CHECK_EQ(up(st, &p), PB_UPSERT_ADDED);
+    snprintf(p.listed_day, sizeof p.listed_day, "2026-08-20");
+    pb_str_set(&p.submitter, "bob", 3);
+    pb_str_set(&p.listing_src, "{\"numComments\":1}", 17);
+    CHECK_EQ(up(st, &p), PB_UPSERT_UPDATED);
+    CHECK_EQ(up(st, &p), PB_UPSERT_UNCHANGED);
+    pb_paper_clear(&p);
+    struct pb_store_stats ss;
+    CHECK_EQ(pb_store_stats(st, &ss), PB_OK);
+    CHECK_EQ(ss.papers, 1);
+    CHECK_EQ(ss.listings, 2);
+    CHECK_EQ(ss.days_listed, 2);
+    struct pb_feed *f = pb_store_feed_new(st);
+    struct pb_feed_list l;
+    pb_feed_list_init(&l);
+    struct pb_feed_query fq = {.from = "2026-08-18", .to = "2026-08-18",
+                               .limit = 10, .listed_only = 1};
+    CHECK_EQ(pb_store_feed_list(f, &fq, &l), PB_OK);
+    CHECK_EQ(l.n, 1);
+    if (l.n) {
+        CHECK_STR(l.v[0].listed_day, "2026-08-18");
+        CHECK_STR(l.v[0].submitter, "ann");
+        CHECK(l.v[0].listing_src == NULL);
+    }
+    snprintf(fq.from, sizeof fq.from, "2026-08-20");
+    snprintf(fq.to, sizeof fq.to, "2026-08-20");
+    CHECK_EQ(pb_store_feed_list(f, &fq, &l), PB_OK);
+    CHECK_EQ(l.n, 1);
+    if (l.n) {
+        CHECK_STR(l.v[0].submitter, "bob");
+        CHECK_STR(l.v[0].listing_src, "{\"numComments\":1}");
+    }
+    /* the week: once, on its latest day there */
+    snprintf(fq.from, sizeof fq.from, "2026-08-17");
+    snprintf(fq.to, sizeof fq.to, "2026-08-23");
+    CHECK_EQ(pb_store_feed_list(f, &fq, &l), PB_OK);
+    CHECK_EQ(l.n, 1);
+    if (l.n)
+        CHECK_STR(l.v[0].listed_day, "2026-08-20");
+    int64_t n = 0;
+    CHECK_EQ(pb_store_feed_count(f, "2026-08-17", "2026-08-23", &n), PB_OK);
+    CHECK_EQ(n, 1);
+    char d[11];
+    CHECK_EQ(pb_store_feed_adjacent_day(f, "2026-08-20", -1, d), PB_OK);
+    CHECK_STR(d, "2026-08-18");
+    pb_feed_list_clear(&l);
+    pb_store_feed_free(f);
+    pb_store_close(st);
+}
+
 /* A file from a newer paperboy is refused, by readers and writers alike,
  * and left as it was. */
 static void t_newer_schema(void)
@@ -367,6 +529,8 @@ int main(void)
         {"delete_and_changes", t_delete_and_changes},
         {"stats_authors", t_stats_authors},
         {"migrate_v1", t_migrate_v1},
+        {"migrate_ids", t_migrate_ids},
+        {"listings", t_listings},
         {"not_a_database", t_not_a_database},
         {"meta", t_meta},
         {0, 0},

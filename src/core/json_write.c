@@ -276,6 +276,13 @@ void pb_jw_name_obj(struct pb_jw *w, const char *s)
         w->rc = pb_buf_append(w->b, "\"}", 2);
 }
 
+void pb_jw_raw(struct pb_jw *w, const char *json, size_t len)
+{
+    if (!before(w, 0))
+        return;
+    w->rc = pb_buf_append(w->b, json, len);
+}
+
 int pb_jw_end(struct pb_jw *w)
 {
     if (!w->rc && (w->depth || w->key))

@@ -63,6 +63,11 @@ void pb_jw_name_obj(struct pb_jw *w, const char *s);
 
 /* PB_OK when every call succeeded and every container was closed; else the
  * first error (see above). */
+/* One complete JSON value serialised elsewhere (e.g. by jansson from a
+ * parsed source), written as is; json is borrowed and must be valid JSON
+ * (the caller's promise: nothing here checks it). */
+void pb_jw_raw(struct pb_jw *w, const char *json, size_t len);
+
 int pb_jw_end(struct pb_jw *w) PB_WUR;
 
 /* Append the contents of a JSON string for s[0..len) (no quotes) to b, as

@@ -13,7 +13,7 @@ enum { Q_LISTED_UP, Q_LISTED_PUB, Q_ALL_UP, Q_ALL_PUB, Q_NLIST };
 struct pb_feed {
     struct pb_store *st;
     sqlite3_stmt *list[Q_NLIST];
-    sqlite3_stmt *latest, *prev, *next, *count, *after, *gen;
+    sqlite3_stmt *latest, *prev, *next, *count, *after, *gen, *listing;
 };
 
 #define FILTERS                                                              \
@@ -84,6 +84,7 @@ void pb_store_feed_free(struct pb_feed *f)
     sqlite3_finalize(f->count);
     sqlite3_finalize(f->after);
     sqlite3_finalize(f->gen);
+    sqlite3_finalize(f->listing);
     free(f);
 }
 
@@ -243,6 +244,22 @@ int pb_store_feed_paper(struct pb_feed *f, const char *id,
                         struct pb_paper *out, int64_t *out_pid)
 {
     return pb_store_paper_get(f->st, id, out, out_pid);
+}
+
+int pb_store_feed_listing(struct pb_feed *f, int64_t pid, struct pb_paper *p)
+{
+    int rc = pb_store_prepare(f->st, &f->listing,
+                              "SELECT " PB_LISTING_COLS " FROM ("
+                              PB_LISTING_SELECT " WHERE pid = ?1"
+                              " ORDER BY day DESC LIMIT 1)");
+    if (rc)
+        return rc;
+    sqlite3_bind_int64(f->listing, 1, pid);
+    int step = sqlite3_step(f->listing);
+    if (step == SQLITE_ROW)
+        pb_store_read_listing(f->listing, 0, p);
+    sqlite3_reset(f->listing);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? PB_OK : PB_EDB;
 }
 
 int pb_store_feed_generation(struct pb_feed *f, int64_t *out)

@@ -78,6 +78,12 @@ int pb_store_feed_after(struct pb_feed *f, int64_t after, int limit,
 int pb_store_feed_paper(struct pb_feed *f, const char *id,
                         struct pb_paper *out, int64_t *out_pid) PB_WUR;
 
+/* Fill p's listing fields (listed_day, submitter, submitted_at, org,
+ * listing_src) from the paper's latest listing; p unchanged when it has
+ * none. */
+int pb_store_feed_listing(struct pb_feed *f, int64_t pid,
+                          struct pb_paper *p) PB_WUR;
+
 /* The store's change generation (max seq), to invalidate caches. */
 int pb_store_feed_generation(struct pb_feed *f, int64_t *out) PB_WUR;
 

@@ -11,111 +11,6 @@
 
 #define MAX_PAGE 10000
 
-/* Hugging Face writes milliseconds: 2024-05-31T17:50:01.000Z */
-static void time_json(struct pb_jw *w, int64_t t)
-{
-    char s[32], d[21];
-    if (!t) {
-        pb_jw_null(w);
-        return;
-    }
-    pb_time_format(t, d);
-    memcpy(s, d, 19);
-    memcpy(s + 19, ".000Z", 5);
-    pb_jw_strn(w, s, 24);
-}
-
-static void day_json(struct pb_jw *w, const char *day)
-{
-    char s[32];
-    if (!day || !day[0]) {
-        pb_jw_null(w);
-        return;
-    }
-    size_t n = strnlen(day, 10);
-    memcpy(s, day, n);
-    memcpy(s + n, "T00:00:00.000Z", 15);
-    pb_jw_str(w, s);
-}
-
-static void list_json(struct pb_jw *w, const struct pb_strlist *l)
-{
-    pb_jw_arr_open(w);
-    for (size_t i = 0; i < l->n; i++)
-        pb_jw_str(w, l->v[i]);
-    pb_jw_arr_close(w);
-}
-
-static void counts_json(struct pb_jw *w, const struct pb_paper *p)
-{
-    pb_jw_key(w, "numComments");
-    pb_jw_int(w, p->n_comments > 0 ? p->n_comments : 0);
-    pb_jw_key(w, "submittedBy");
-    if (p->submitter)
-        pb_jw_name_obj(w, p->submitter);
-    else
-        pb_jw_null(w);
-}
-
-void pb_web_json_paper(struct pb_jw *w, const struct pb_paper *p,
-                       int with_counts)
-{
-    pb_jw_obj_open(w);
-    pb_jw_key(w, "id");
-    pb_jw_str(w, p->id);
-    pb_jw_key(w, "title");
-    pb_jw_str(w, p->title ? p->title : "");
-    pb_jw_key(w, "summary");
-    pb_jw_str(w, p->abstract ? p->abstract : "");
-    pb_jw_key(w, "authors");
-    pb_jw_arr_open(w);
-    for (size_t i = 0; i < p->authors.n; i++)
-        pb_jw_name_obj(w, p->authors.v[i]);
-    pb_jw_arr_close(w);
-    pb_jw_key(w, "publishedAt");
-    time_json(w, p->published ? p->published : p->updated);
-    pb_jw_key(w, "upvotes");
-    pb_jw_int(w, p->upvotes > 0 ? p->upvotes : 0);
-    pb_jw_key(w, "githubRepo");
-    pb_jw_str(w, p->github_repo);
-    pb_jw_key(w, "githubStars");
-    if (p->github_stars >= 0)
-        pb_jw_int(w, p->github_stars);
-    else
-        pb_jw_null(w);
-    pb_jw_key(w, "projectPage");
-    pb_jw_str(w, p->project_page);
-    pb_jw_key(w, "ai_keywords");
-    list_json(w, &p->keywords);
-    pb_jw_key(w, "ai_summary");
-    pb_jw_str(w, p->summary);
-    pb_jw_key(w, "categories");
-    pb_jw_str(w, p->categories);
-    pb_jw_key(w, "listedDay");
-    pb_jw_str(w, p->listed_day[0] ? p->listed_day : NULL);
-    if (with_counts)
-        counts_json(w, p);
-    pb_jw_obj_close(w);
-}
-
-void pb_web_json_daily(struct pb_jw *w, const struct pb_paper *p)
-{
-    pb_jw_obj_open(w);
-    pb_jw_key(w, "paper");
-    pb_web_json_paper(w, p, 0);
-    pb_jw_key(w, "title");
-    pb_jw_str(w, p->title ? p->title : "");
-    pb_jw_key(w, "summary");
-    pb_jw_str(w, p->abstract ? p->abstract : "");
-    pb_jw_key(w, "publishedAt");
-    if (p->listed_day[0])
-        day_json(w, p->listed_day);
-    else
-        time_json(w, p->published);
-    counts_json(w, p);
-    pb_jw_obj_close(w);
-}
-
 /* Room for n papers of the usual size (a few kB each): one allocation
  * instead of a dozen doublings. */
 static void reserve(struct pb_web_resp *rs, size_t n)
@@ -249,9 +144,14 @@ int pb_web_api_paper(struct pb_web_req *rq, const char *rest,
     else if (!rc) {
         struct pb_feed_list one = {.v = &p, .pid = &pid, .n = 1};
         pb_web_fill_counts(rq, &one); /* imported + local */
+        /* its latest listing: the source object passed through */
+        if ((rc = pb_store_feed_listing(rq->th->feed, pid, &p))) {
+            pb_paper_clear(&p);
+            return rc;
+        }
         struct pb_jw w;
         pb_jw_init(&w, &rs->body);
-        pb_web_json_paper(&w, &p, 1);
+        pb_web_json_paper(&w, &p, 0);
         if (!(rc = pb_jw_end(&w)))
             rc = pb_buf_putc(&rs->body, '\n');
     }
@@ -282,7 +182,7 @@ int pb_web_api_papers(struct pb_web_req *rq, const char *rest,
         pb_jw_key(&w, "papers");
         pb_jw_arr_open(&w);
         for (size_t i = 0; i < l.n; i++)
-            pb_web_json_paper(&w, &l.v[i], 0);
+            pb_web_json_paper(&w, &l.v[i], PB_JSON_EXTRAS);
         pb_jw_arr_close(&w);
         pb_jw_key(&w, "next_cursor");
         if (l.more && l.n) {

@@ -121,14 +121,16 @@ int pb_web_api_papers(struct pb_web_req *, const char *, struct pb_web_resp *) P
 int pb_web_api_search(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
 int pb_web_feed_rss_daily(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
 
-/* The JSON API's objects in Hugging Face's shape (api.c; docs/FORMATS.md),
- * written to w (errors are w's, see core/json_write.h); p is borrowed.
- * pb_web_json_paper: the "paper" object; with_counts adds numComments and
- * submittedBy, as /api/papers/ID answers. pb_web_json_daily: one item of
- * /api/daily_papers and /api/papers/search, {paper, title, summary,
- * publishedAt, numComments, submittedBy}. */
-void pb_web_json_paper(struct pb_jw *w, const struct pb_paper *p,
-                       int with_counts);
+/* The JSON API's objects in Hugging Face's shape (api_hf.c), written to w
+ * (errors are w's, see core/json_write.h); p is borrowed, and its listing
+ * fields (listing_src: the Daily Papers entry) are passed through.
+ * pb_web_json_paper: the "paper" object, as /api/papers/ID answers;
+ * PB_JSON_EXTRAS adds paperboy's categories and listedDay (/api/papers).
+ * pb_web_json_daily: one item of /api/daily_papers and /api/papers/search,
+ * {paper, publishedAt, title, summary, numComments, submittedBy,
+ * organization, isAuthorParticipating}. */
+#define PB_JSON_EXTRAS 1
+void pb_web_json_paper(struct pb_jw *w, const struct pb_paper *p, int flags);
 void pb_web_json_daily(struct pb_jw *w, const struct pb_paper *p);
 
 int pb_web_feed_atom_daily(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;

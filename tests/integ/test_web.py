@@ -135,10 +135,9 @@ try:
     it = d[0]
     check("daily item shape",
           set(["paper", "title", "summary", "publishedAt", "numComments",
-               "submittedBy"]) <= set(it) and
+               "isAuthorParticipating"]) <= set(it) and
           set(["id", "title", "summary", "authors", "publishedAt", "upvotes",
-               "githubRepo", "githubStars", "projectPage", "ai_keywords",
-               "ai_summary"]) <= set(it["paper"]), list(it))
+               "discussionId"]) <= set(it["paper"]), list(it))
     check("daily authors [{name}]", all("name" in a for a in
                                          it["paper"]["authors"]))
     ups = [x["paper"]["upvotes"] for x in d]
@@ -169,7 +168,7 @@ try:
     st, h, dl = api("/api/daily_papers")
     check("daily default latest day", st == 200 and len(dl) == 3 and
           dl[0]["paper"]["id"] == "2401.00001", [x["paper"]["id"] for x in dl])
-    sub = d[0]["submittedBy"]["name"] if d[0]["submittedBy"] else None
+    sub = d[0]["submittedBy"]["name"] if d[0].get("submittedBy") else None
     if sub:
         st, h, ds = api("/api/daily_papers?submitter=" + q(sub))
         check("daily submitter", st == 200 and ds and all(
@@ -209,33 +208,37 @@ try:
     st, h, sj = api("/api/papers/search?q=mamba&limit=3")
     check("api search", st == 200 and 0 < len(sj) <= 3 and
           "paper" in sj[0], (st, sj))
-    # the Hugging Face shape, key for key and in HF's order (README: the
-    # JSON API)
-    HF_PAPER = ["id", "title", "summary", "authors", "publishedAt", "upvotes",
-                "githubRepo", "githubStars", "projectPage", "ai_keywords",
-                "ai_summary", "categories", "listedDay"]
-    HF_ITEM = ["paper", "title", "summary", "publishedAt", "numComments",
-               "submittedBy"]
-    check("api search HF item keys", all(list(x) == HF_ITEM for x in sj),
+    # the Hugging Face shape (tests/integ/test_api_schema.py checks it
+    # against the whole archive): keys HF always has, none as null
+    HF_PAPER = {"id", "title", "summary", "authors", "publishedAt", "upvotes",
+                "discussionId"}
+    HF_ITEM = {"paper", "title", "summary", "publishedAt", "numComments",
+               "isAuthorParticipating"}
+    check("api search HF item keys", all(HF_ITEM <= set(x) for x in sj),
           [list(x) for x in sj][:1])
-    check("api search HF paper keys", all(list(x["paper"]) == HF_PAPER
+    check("api search HF paper keys", all(HF_PAPER <= set(x["paper"])
                                           for x in sj))
+    check("api no nulls", all(v is not None for x in sj
+                              for v in list(x.values()) +
+                              list(x["paper"].values())), sj[:1])
     check("api search HF types", all(
         isinstance(x["paper"]["authors"], list) and
-        all(list(a) == ["name"] for a in x["paper"]["authors"]) and
+        all({"_id", "name", "hidden"} <= set(a)
+            for a in x["paper"]["authors"]) and
         isinstance(x["paper"]["upvotes"], int) and
         isinstance(x["numComments"], int) and
-        re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$",
+        re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d\d\dZ$",
                  x["publishedAt"]) for x in sj), sj[:1])
     st, h, d1 = api("/api/daily_papers?date=2024-06-03&limit=5")
     check("api daily HF keys", d1 and all(
-        list(x) == HF_ITEM and list(x["paper"]) == HF_PAPER for x in d1))
+        HF_ITEM <= set(x) and HF_PAPER <= set(x["paper"]) for x in d1))
     st, h, pj1 = api("/api/papers/2405.21060")
-    check("api paper HF keys",
-          list(pj1) == HF_PAPER + ["numComments", "submittedBy"], list(pj1))
+    check("api paper HF keys", HF_PAPER <= set(pj1) and
+          "categories" not in pj1 and "numComments" not in pj1, list(pj1))
     st, h, pp = api("/api/papers?limit=2")
     check("api papers HF keys", list(pp) == ["papers", "next_cursor"] and
-          all(list(x) == HF_PAPER for x in pp["papers"]))
+          all(HF_PAPER | {"categories", "listedDay"} <= set(x)
+              for x in pp["papers"]))
     st, h, sh = api("/api/papers/search?q=" + q("Attention") + "&limit=100")
     hx = [x for x in sh if x["paper"]["id"] == "2401.00001"]
     check("api search hostile title exact", len(hx) == 1 and

@@ -39,6 +39,9 @@ int pb_cli_sched_arg(struct pb_cli_sched *c, int argc, char **argv, int *i);
 int pb_cli_sched_start(struct pb_cli_sched *c, const char *db_path,
                        const char *base_url);
 void pb_cli_sched_free(struct pb_cli_sched *c);
+/* After pb_cli_sched_start: 1 when digests and confirmations are mailed
+ * (--smtp or $PAPERBOY_SMTP_URL), 0 when the site sends no mail. */
+int pb_cli_sched_mails(const struct pb_cli_sched *c);
 
 /* The database path: --db PATH wins, then $PAPERBOY_DB, then "paperboy.db".
  * Borrowed (argv or the environment or a literal). */

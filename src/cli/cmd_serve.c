@@ -175,6 +175,11 @@ int pb_cli_serve(int argc, char **argv)
             fclose(lf);
         return 2;
     }
+    cfg.no_mail = !pb_cli_sched_mails(sched);
+    if (cfg.no_mail)
+        fprintf(stderr, "paperboy serve: warning: no --smtp: this site sends "
+                        "no mail; /subscribe says so and stores no "
+                        "subscription (docs/MAIL.md)\n");
     /* fetching unknown submissions: the harvester's User-Agent and gap */
     struct pb_web_fetch_opts fo = {.api_url = api_url, .gap_ms = -1};
     char ua[512];

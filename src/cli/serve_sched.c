@@ -152,6 +152,11 @@ static int set_tz(const char *tz)
     return 0;
 }
 
+int pb_cli_sched_mails(const struct pb_cli_sched *c)
+{
+    return c->o.smtp.url != NULL;
+}
+
 int pb_cli_sched_start(struct pb_cli_sched *c, const char *db_path,
                        const char *base_url)
 {

@@ -1020,6 +1020,51 @@ static void count_pass(struct pb_searcher *s, struct pb_results *r)
     free(cat);
 }
 
+/* Facets (categories by count, years newest first) of docs[0..n): the
+ * best-ranked matches, so that they describe what the reader sees. */
+static void facets_of(struct pb_index *ix, const uint32_t *docs, size_t n,
+                      struct pb_results *r)
+{
+    size_t ncat = ix->n_cat_names;
+    uint64_t *cat = pb_calloc(ncat + 1, sizeof *cat);
+    uint64_t years[300] = {0};
+    for (size_t i = 0; i < n; i++) {
+        uint32_t d = docs[i];
+        for (uint32_t k = ix->d.cat_off[d]; k < ix->d.cat_off[d + 1]; k++)
+            if (ix->d.cats[k] < ncat)
+                cat[ix->d.cats[k]]++;
+        int32_t day = ix->d.day[d];
+        if (day != DAY_NONE) {
+            int y;
+            unsigned mo, dd;
+            pb_civil_from_days(day, &y, &mo, &dd);
+            if (y >= 1800 && y < 2100)
+                years[y - 1800]++;
+        }
+    }
+    r->n_cats = r->n_years = 0;
+    for (size_t k = 0; k < sizeof r->cats / sizeof r->cats[0]; k++) {
+        size_t best = ncat;
+        for (size_t c = 0; c < ncat; c++)
+            if (cat[c] && (best == ncat || cat[c] > cat[best]))
+                best = c;
+        if (best == ncat)
+            break;
+        snprintf(r->cats[r->n_cats].name, sizeof r->cats[0].name, "%s",
+                 ix->cat_names[best]);
+        r->cats[r->n_cats++].count = cat[best];
+        cat[best] = 0;
+    }
+    for (int y = 299;
+         y >= 0 && r->n_years < sizeof r->years / sizeof r->years[0]; y--)
+        if (years[y]) {
+            snprintf(r->years[r->n_years].name, sizeof r->years[0].name,
+                     "%d", y + 1800);
+            r->years[r->n_years++].count = years[y];
+        }
+    free(cat);
+}
+
 /* ---- explain ------------------------------------------------------------------ */
 
 static void explain(struct pb_searcher *s, struct pb_results *r)
@@ -1085,7 +1130,11 @@ int pb_search_query(struct pb_searcher *s, const struct pb_query *q,
         limit = 1000;
     if (off > 10000)
         off = 10000;
-    s->heap_k = limit + off;
+    size_t want = limit + off;
+    /* facets follow the ranked results: the best PB_FACET_TOP of them */
+    s->heap_k = (o->flags & PB_SEARCH_COUNT) && want < PB_FACET_TOP
+                    ? PB_FACET_TOP
+                    : want;
     s->heap_n = 0;
     s->heap = pb_reallocarray(s->heap, s->heap_k, sizeof *s->heap);
     s->sort = q->sort;
@@ -1144,6 +1193,12 @@ int pb_search_query(struct pb_searcher *s, const struct pb_query *q,
             k = w;
         }
     }
+    size_t n_top = n < PB_FACET_TOP ? n : PB_FACET_TOP;
+    uint32_t top_docs[PB_FACET_TOP];
+    for (size_t i = 0; i < n_top; i++)
+        top_docs[i] = sorted[i].doc;
+    if (n > want)
+        n = want;
     out->n_hits = n > off ? n - off : 0;
     out->hits = pb_calloc(out->n_hits ? out->n_hits : 1, sizeof *out->hits);
     for (size_t i = 0; i < out->n_hits; i++) {
@@ -1163,8 +1218,10 @@ int pb_search_query(struct pb_searcher *s, const struct pb_query *q,
     out->total_exact = !prune;
     if (o->flags & PB_SEARCH_EXPLAIN)
         explain(s, out);
-    if (o->flags & PB_SEARCH_COUNT)
+    if (o->flags & PB_SEARCH_COUNT) {
         count_pass(s, out);
+        facets_of(ix, top_docs, n_top, out);
+    }
     reset_clauses(s);
     pthread_rwlock_unlock(&ix->lock);
     return PB_OK;

@@ -31,7 +31,8 @@ void pb_searcher_free(struct pb_searcher *s);
 void pb_searcher_set_params(struct pb_searcher *s, const struct pb_bm25 *p);
 
 enum pb_search_flags {
-    PB_SEARCH_COUNT = 1,      /* exact total and facets (a full pass) */
+    PB_SEARCH_COUNT = 1,      /* exact total (a full pass), and facets of
+                                 the PB_FACET_TOP best-ranked matches */
     PB_SEARCH_EXHAUSTIVE = 2, /* score every match: no pruning (tests) */
     PB_SEARCH_EXPLAIN = 4,    /* fill explain */
 };
@@ -51,6 +52,8 @@ struct pb_hit {
     int32_t upvotes; /* -1 when unknown */
 };
 
+#define PB_FACET_TOP 100 /* facets describe this many top results */
+
 struct pb_facet {
     char name[32];
     uint64_t count;
@@ -61,7 +64,8 @@ struct pb_results {
     size_t n_hits;
     uint64_t total;  /* matching documents (a lower bound unless exact) */
     int total_exact;
-    struct pb_facet cats[20];  /* most frequent first (with COUNT) */
+    struct pb_facet cats[20];  /* most frequent first (with COUNT), among
+                                  the top PB_FACET_TOP results */
     size_t n_cats;
     struct pb_facet years[40]; /* newest first (with COUNT) */
     size_t n_years;

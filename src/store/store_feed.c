@@ -4,16 +4,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/mem.h"
 #include "store/store_int.h"
 
-enum { Q_LISTED_UP, Q_LISTED_PUB, Q_ALL_UP, Q_ALL_PUB, Q_NLIST };
+enum { Q_LISTED_UP, Q_LISTED_PUB, Q_ALL_UP, Q_ALL_PUB, Q_LISTED_DAY,
+       Q_NLIST };
 
 struct pb_feed {
     struct pb_store *st;
     sqlite3_stmt *list[Q_NLIST];
-    sqlite3_stmt *latest, *prev, *next, *count, *after, *gen, *listing;
+    sqlite3_stmt *latest, *prev, *next, *count, *after, *gen, *listing, *org, *spell;
 };
 
 #define FILTERS                                                              \
@@ -49,7 +51,9 @@ struct pb_feed {
     " AND (?5 IS NULL OR instr(' ' || coalesce(categories, '') || ' ',"      \
     "  ' ' || ?5 || ' ') > 0)"                                               \
     " AND NOT EXISTS (SELECT 1 FROM paper_stats h"                           \
-    "  WHERE h.pid = papers.pid AND h.hidden = 1)"
+    "  WHERE h.pid = papers.pid AND h.hidden = 1)"                           \
+    " AND (?8 IS NULL OR lorg = ?8)"
+#define BY_DAY " ORDER BY lday DESC, pid DESC"
 #define BY_UP_L                                                              \
     " ORDER BY coalesce(upvotes, 0) + coalesce((SELECT v.votes"              \
     "  FROM paper_stats v WHERE v.pid = papers.pid), 0) DESC,"               \
@@ -58,6 +62,7 @@ struct pb_feed {
 static const char *const list_sql[Q_NLIST] = {
     [Q_LISTED_UP] = LISTED BY_UP_L TAIL,
     [Q_LISTED_PUB] = LISTED BY_PUB TAIL,
+    [Q_LISTED_DAY] = LISTED BY_DAY TAIL,
     /* ?1 and ?2 are unused here but bound all the same */
     [Q_ALL_UP] = "SELECT " PB_PAPER_COLS " FROM papers WHERE deleted = 0"
                  " AND ?1 IS NOT NULL AND ?2 IS NOT NULL" FILTERS BY_UP TAIL,
@@ -85,6 +90,8 @@ void pb_store_feed_free(struct pb_feed *f)
     sqlite3_finalize(f->after);
     sqlite3_finalize(f->gen);
     sqlite3_finalize(f->listing);
+    sqlite3_finalize(f->org);
+    sqlite3_finalize(f->spell);
     free(f);
 }
 
@@ -142,6 +149,8 @@ int pb_store_feed_list(struct pb_feed *f, const struct pb_feed_query *q,
         return PB_EINVAL;
     int which = (q->listed_only ? 0 : 2) +
                 (q->order == PB_FEED_BY_PUBLISHED ? 1 : 0);
+    if (q->listed_only && q->order == PB_FEED_BY_DAY)
+        which = Q_LISTED_DAY;
     if ((rc = pb_store_prepare(f->st, &f->list[which], list_sql[which])))
         return rc;
     sqlite3_stmt *s = f->list[which];
@@ -154,6 +163,8 @@ int pb_store_feed_list(struct pb_feed *f, const struct pb_feed_query *q,
     pb_store_bind_text(s, 5, q->category);
     sqlite3_bind_int(s, 6, q->limit + 1);
     sqlite3_bind_int64(s, 7, q->offset);
+    if (q->listed_only)
+        pb_store_bind_text(s, 8, q->org);
     return read_rows_l(s, q->limit, out, q->listed_only);
 }
 
@@ -260,6 +271,68 @@ int pb_store_feed_listing(struct pb_feed *f, int64_t pid, struct pb_paper *p)
         pb_store_read_listing(f->listing, 0, p);
     sqlite3_reset(f->listing);
     return step == SQLITE_ROW || step == SQLITE_DONE ? PB_OK : PB_EDB;
+}
+
+static char *text_dup(sqlite3_stmt *s, int i)
+{
+    const unsigned char *t = sqlite3_column_text(s, i);
+    return t ? pb_strdup((const char *)t) : NULL;
+}
+
+int pb_store_feed_org(struct pb_feed *f, const char *name, char **fullname,
+                      char **src)
+{
+    *fullname = *src = NULL;
+    int rc = pb_store_prepare(f->st, &f->org,
+                              "SELECT fullname, src FROM orgs"
+                              " WHERE name = ?1");
+    if (rc)
+        return rc;
+    sqlite3_bind_text(f->org, 1, name, -1, SQLITE_STATIC);
+    int step = sqlite3_step(f->org);
+    if (step == SQLITE_ROW) {
+        *fullname = text_dup(f->org, 0);
+        *src = text_dup(f->org, 1);
+    }
+    sqlite3_reset(f->org);
+    sqlite3_clear_bindings(f->org);
+    return step == SQLITE_ROW    ? PB_OK
+           : step == SQLITE_DONE ? PB_ENOTFOUND
+                                 : PB_EDB;
+}
+
+int pb_store_feed_author_spelling(struct pb_feed *f, const char *name,
+                                  char *out, size_t cap)
+{
+    /* a scan, only when the exact name found nothing */
+    int rc = pb_store_prepare(
+        f->st, &f->spell,
+        "SELECT authors FROM papers WHERE deleted = 0"
+        " AND instr(lower(char(10) || authors || char(10)),"
+        "  lower(char(10) || ?1 || char(10))) > 0"
+        " ORDER BY pid DESC LIMIT 1");
+    if (rc)
+        return rc;
+    sqlite3_bind_text(f->spell, 1, name, -1, SQLITE_STATIC);
+    rc = PB_ENOTFOUND;
+    int step = sqlite3_step(f->spell);
+    if (step == SQLITE_ROW) {
+        struct pb_strlist l = {0};
+        pb_strlist_split(&l, (const char *)sqlite3_column_text(f->spell, 0),
+                         '\n');
+        for (size_t i = 0; i < l.n; i++)
+            if (!strcasecmp(l.v[i], name) && strlen(l.v[i]) < cap) {
+                snprintf(out, cap, "%s", l.v[i]);
+                rc = PB_OK;
+                break;
+            }
+        pb_strlist_clear(&l);
+    } else if (step != SQLITE_DONE) {
+        rc = PB_EDB;
+    }
+    sqlite3_reset(f->spell);
+    sqlite3_clear_bindings(f->spell);
+    return rc;
 }
 
 int pb_store_feed_generation(struct pb_feed *f, int64_t *out)

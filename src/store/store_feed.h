@@ -37,6 +37,7 @@ void pb_feed_list_clear(struct pb_feed_list *l);
 enum pb_feed_order {
     PB_FEED_BY_UPVOTES,   /* upvotes desc, listed_day desc, published desc */
     PB_FEED_BY_PUBLISHED, /* published desc (arXiv date), then upvotes */
+    PB_FEED_BY_DAY,       /* listing day desc (listed_only), then pid */
 };
 
 /* Which papers a listing shows. Strings are borrowed for the call. */
@@ -49,6 +50,8 @@ struct pb_feed_query {
     int64_t offset;         /* >= 0 */
     int limit;              /* 1..1000 */
     int listed_only;        /* only papers listed on the daily feed */
+    const char *org;        /* listed for this organization (listed_only);
+                               NULL = any */
 };
 
 /* Run q, appending to out (cleared first). out->more says whether another
@@ -83,6 +86,17 @@ int pb_store_feed_paper(struct pb_feed *f, const char *id,
  * none. */
 int pb_store_feed_listing(struct pb_feed *f, int64_t pid,
                           struct pb_paper *p) PB_WUR;
+
+/* An organization by name: its full name and its source object (JSON),
+ * heap strings the caller frees (either may be NULL). PB_ENOTFOUND when
+ * the store has none of that name. */
+int pb_store_feed_org(struct pb_feed *f, const char *name, char **fullname,
+                      char **src) PB_WUR;
+
+/* The stored spelling of an author name that matches name but for ASCII
+ * case, into out (cap bytes); PB_ENOTFOUND when none. */
+int pb_store_feed_author_spelling(struct pb_feed *f, const char *name,
+                                  char *out, size_t cap) PB_WUR;
 
 /* The store's change generation (max seq), to invalidate caches. */
 int pb_store_feed_generation(struct pb_feed *f, int64_t *out) PB_WUR;

@@ -6,6 +6,7 @@
 
 #include "core/date.h"
 #include "core/json_write.h"
+#include "core/mem.h"
 #include "web/period.h"
 #include "web/web_int.h"
 
@@ -229,6 +230,35 @@ int pb_web_api_search(struct pb_web_req *rq, const char *rest,
         rs->search_mode = m == PB_MODE_SEMANTIC ? "semantic"
                           : m == PB_MODE_HYBRID ? "hybrid"
                                                 : "keyword";
+        /* a bare arXiv id: that paper first */
+        struct pb_paper hit;
+        int64_t hpid = 0;
+        pb_paper_init(&hit);
+        if (pb_web_search_id(rq, q, &hit, &hpid) == PB_OK) {
+            size_t k = 0;
+            for (size_t i = 0; i < l.n; i++)
+                if (l.pid[i] == hpid)
+                    pb_paper_clear(&l.v[i]);
+                else {
+                    if (k != i) {
+                        pb_paper_move(&l.v[k], &l.v[i]);
+                        l.pid[k] = l.pid[i];
+                    }
+                    k++;
+                }
+            l.n = k;
+            if (l.n == (size_t)lim && l.n)
+                pb_paper_clear(&l.v[--l.n]);
+            l.v = pb_reallocarray(l.v, l.n + 1, sizeof *l.v);
+            l.pid = pb_reallocarray(l.pid, l.n + 1, sizeof *l.pid);
+            memmove(l.v + 1, l.v, l.n * sizeof *l.v);
+            memmove(l.pid + 1, l.pid, l.n * sizeof *l.pid);
+            pb_paper_init(&l.v[0]);
+            pb_paper_move(&l.v[0], &hit);
+            l.pid[0] = hpid;
+            l.n++;
+        }
+        pb_paper_clear(&hit);
         pb_web_fill_counts(rq, &l); /* imported + local upvotes */
         /* Hugging Face answers a list of {paper, title, ...} */
         rc = send_daily(rs, &l);

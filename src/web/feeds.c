@@ -268,7 +268,19 @@ int pb_web_feed_atom_search(struct pb_web_req *rq, const char *rest,
                                   "/atom/search.xml?q=...");
         goto out;
     }
-    rc = pb_web_search_run(rq, q, NULL, 0, FEED_SIZE, &l, &total, NULL, NULL);
+    {
+        /* a feed is an alert for new papers: newest first among the
+         * matches, unless the query asks for another order */
+        struct pb_buf qq;
+        pb_buf_init(&qq, 2048);
+        rc = pb_buf_puts(&qq, q);
+        if (!rc && !strstr(q, "sort:"))
+            rc = pb_buf_puts(&qq, " sort:date");
+        if (!rc)
+            rc = pb_web_search_run(rq, pb_buf_cstr(&qq), NULL, 0, FEED_SIZE,
+                                   &l, &total, NULL, NULL);
+        pb_buf_clear(&qq);
+    }
     if (rc == PB_EUNSUP) {
         rc = pb_web_fail(rs, 503, "search is not available");
         goto out;

@@ -246,11 +246,19 @@ static int card(struct pb_buf *b, struct pb_web_req *rq,
         TRY(pb_buf_puts(b, "<li><a href=\""));
         TRY(pb_web_html_s(b, p->github_repo));
         TRY(pb_buf_puts(b, "\" rel=\"nofollow noopener\">Code</a>"));
-        if (p->github_stars >= 0)
-            TRY(pb_buf_printf(b, " <span aria-hidden=\"true\">\xE2\x98\x85"
-                                 "</span> %" PRId64 " stars",
-                              p->github_stars));
+        if (p->github_stars >= 0) {
+            TRY(pb_buf_puts(b, " <span aria-hidden=\"true\">\xE2\x98\x85"
+                               "</span> "));
+            TRY(plural(b, p->github_stars, "star", "stars"));
+        }
         TRY(pb_buf_puts(b, "</li>"));
+    }
+    if (p->org && p->org[0]) {
+        TRY(pb_buf_puts(b, "<li class=\"org\"><a href=\"/orgs/"));
+        TRY(pb_web_url_s(b, p->org));
+        TRY(pb_buf_puts(b, "\">"));
+        TRY(pb_web_html_s(b, p->org));
+        TRY(pb_buf_puts(b, "</a></li>"));
     }
     if (p->listed_day[0]) {
         TRY(pb_buf_puts(b, "<li><a href=\"/date/"));

@@ -336,6 +336,14 @@ int pb_web_mail_subscribe(struct pb_web_req *rq, const char *rest,
         pb_web_form(rq, "recs"),
     };
     rs->private_ = 1;
+    if (rq->site->no_mail)
+        return page(rq, rs, "No e-mail from this site",
+                    "This site does not send mail: its operator has not set "
+                    "up an SMTP server, so no digest and no confirmation "
+                    "would reach you. Nothing was stored. Follow the papers "
+                    "with the RSS and Atom feeds listed on /subscribe "
+                    "instead.",
+                    NULL, NULL, NULL);
     struct pb_store *st = rw_store(rq);
     int bad = pb_mail_prefs_parse(&f, &s, why, sizeof why);
     if (!bad) {

@@ -49,8 +49,14 @@ out:
     return rc;
 }
 
+static int plural(struct pb_buf *b, int64_t n, const char *one,
+                  const char *many)
+{
+    return pb_buf_printf(b, "%" PRId64 " %s", n, n == 1 ? one : many);
+}
+
 static int html_paper(struct pb_web_req *rq, struct pb_web_resp *rs,
-                      const struct pb_paper *p, int64_t pid)
+                      const struct pb_paper *p, int64_t pid, int64_t hf_comments)
 {
     int rc = PB_OK;
     struct pb_buf *b = &rs->body;
@@ -71,10 +77,22 @@ static int html_paper(struct pb_web_req *rq, struct pb_web_resp *rs,
     }
     TRY(pb_buf_puts(b, "<ul class=\"meta\"><li class=\"up\"><span "
                        "aria-hidden=\"true\">\xE2\x96\xB2</span> "));
-    TRY(pb_buf_printf(b, "%" PRId64 " upvotes</li><li>%" PRId64
-                         " comments</li>",
-                      p->upvotes > 0 ? p->upvotes : 0,
-                      p->n_comments > 0 ? p->n_comments : 0));
+    TRY(plural(b, p->upvotes > 0 ? p->upvotes : 0, "upvote", "upvotes"));
+    TRY(pb_buf_puts(b, "</li>"));
+    /* Hugging Face's count is theirs: their comments are not shown here,
+     * so it is said whose it is, beside the comments made here */
+    if (hf_comments > 0) {
+        TRY(pb_buf_puts(b, "<li>"));
+        TRY(plural(b, hf_comments, "comment", "comments"));
+        TRY(pb_buf_puts(b, " on Hugging Face</li>"));
+    }
+    {
+        int64_t here = (p->n_comments > 0 ? p->n_comments : 0) -
+                       (hf_comments > 0 ? hf_comments : 0);
+        TRY(pb_buf_puts(b, "<li>"));
+        TRY(plural(b, here > 0 ? here : 0, "comment", "comments"));
+        TRY(pb_buf_puts(b, " here</li>"));
+    }
     if (p->listed_day[0]) {
         TRY(pb_buf_puts(b, "<li>Listed <a href=\"/date/"));
         TRY(pb_web_url_s(b, p->listed_day));
@@ -107,8 +125,11 @@ static int html_paper(struct pb_web_req *rq, struct pb_web_resp *rs,
         TRY(pb_buf_puts(b, "<li><a href=\""));
         TRY(pb_web_html_s(b, p->github_repo));
         TRY(pb_buf_puts(b, "\" rel=\"nofollow noopener\">Code</a>"));
-        if (p->github_stars >= 0)
-            TRY(pb_buf_printf(b, " (%" PRId64 " stars)", p->github_stars));
+        if (p->github_stars >= 0) {
+            TRY(pb_buf_puts(b, " ("));
+            TRY(plural(b, p->github_stars, "star", "stars"));
+            TRY(pb_buf_puts(b, ")"));
+        }
         TRY(pb_buf_puts(b, "</li>"));
     }
     if (pb_web_url_is_safe(p->project_page))
@@ -202,8 +223,11 @@ static int md_paper(struct pb_web_req *rq, struct pb_web_resp *rs,
         TRY(pb_buf_puts(b, "- Code: <"));
         TRY(pb_buf_puts(b, p->github_repo));
         TRY(pb_buf_puts(b, ">"));
-        if (p->github_stars >= 0)
-            TRY(pb_buf_printf(b, " (%" PRId64 " stars)", p->github_stars));
+        if (p->github_stars >= 0) {
+            TRY(pb_buf_puts(b, " ("));
+            TRY(plural(b, p->github_stars, "star", "stars"));
+            TRY(pb_buf_puts(b, ")"));
+        }
         TRY(pb_buf_puts(b, "\n"));
     }
     if (pb_web_url_is_safe(p->project_page)) {
@@ -255,6 +279,7 @@ int pb_web_page_paper(struct pb_web_req *rq, const char *rest,
     }
     if (rc)
         goto out;
+    int64_t hf_comments = p.n_comments; /* imported, before local ones */
     struct pb_feed_list one = {.v = &p, .pid = &pid, .n = 1};
     pb_web_fill_counts(rq, &one); /* imported + local */
     if (md) {
@@ -262,7 +287,7 @@ int pb_web_page_paper(struct pb_web_req *rq, const char *rest,
         rs->fmt = PB_FMT_TEXT;
         rc = md_paper(rq, rs, &p);
     } else {
-        rc = html_paper(rq, rs, &p, pid);
+        rc = html_paper(rq, rs, &p, pid, hf_comments);
     }
 out:
     pb_paper_clear(&p);

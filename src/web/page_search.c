@@ -145,6 +145,30 @@ int pb_web_page_search(struct pb_web_req *rq, const char *rest,
         TRY(pb_web_html_foot(b));
         goto out;
     }
+    {
+        /* a bare arXiv id goes to its paper */
+        struct pb_paper hit;
+        int64_t hpid;
+        pb_paper_init(&hit);
+        int found = pb_web_search_id(rq, q, &hit, &hpid);
+        if (found == PB_OK) {
+            struct pb_buf to;
+            pb_buf_init(&to, 256);
+            rc = pb_buf_puts(&to, "/papers/");
+            if (!rc)
+                rc = pb_web_url_s(&to, hit.id);
+            if (!rc)
+                rc = pb_web_redirect(rs, pb_buf_cstr(&to));
+            pb_buf_clear(&to);
+            pb_paper_clear(&hit);
+            goto out;
+        }
+        pb_paper_clear(&hit);
+        if (found != PB_ENOTFOUND) {
+            rc = found;
+            goto out;
+        }
+    }
     rc = pb_web_search_run(rq, q, &used, page * PAGE_SIZE, PAGE_SIZE, &l,
                            &total, &res, &snips);
     if (rc == PB_EUNSUP) {

@@ -1,5 +1,6 @@
 /* pages_list.c - the listing pages: latest day, a day, a week, a month,
  * trending, an author, a category; and the subscribe page. */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -357,6 +358,22 @@ static int filter_page(struct pb_web_req *rq, const char *rest,
     else
         q.category = rest;
     TRY(pb_store_feed_list(rq->th->feed, &q, &l));
+    if (!l.n && page == 0 && is_author) {
+        /* names are matched exactly; another case of a known name goes
+         * to its stored spelling */
+        char spell[PB_MAX_NAME + 1];
+        rc = pb_store_feed_author_spelling(rq->th->feed, rest, spell,
+                                           sizeof spell);
+        if (rc == PB_OK && strcmp(spell, rest)) {
+            TRY(pb_buf_puts(&base, "/authors/"));
+            TRY(pb_web_url_s(&base, spell));
+            rc = pb_web_redirect(rs, pb_buf_cstr(&base));
+            goto out;
+        }
+        if (rc != PB_OK && rc != PB_ENOTFOUND)
+            goto out;
+        rc = PB_OK;
+    }
     if (!l.n && page == 0) {
         rc = pb_web_fail(rs, 404, "no papers %s \"%.100s\"",
                          is_author ? "by" : "in category", rest);
@@ -405,6 +422,64 @@ int pb_web_page_category(struct pb_web_req *rq, const char *rest,
     return filter_page(rq, rest, rs, 0);
 }
 
+/* An organization (Daily Papers' `organization`) and the papers listed
+ * for it, newest listing first. */
+int pb_web_page_org(struct pb_web_req *rq, const char *rest,
+                    struct pb_web_resp *rs)
+{
+    int rc = PB_OK;
+    struct pb_feed_list l;
+    struct pb_buf base, title;
+    char *fullname = NULL, *src = NULL;
+    pb_feed_list_init(&l);
+    pb_buf_init(&base, 4096);
+    pb_buf_init(&title, 4096);
+    size_t len = strlen(rest);
+    if (!len || len > 255)
+        return pb_web_fail(rs, 400, "give an organization: /orgs/NAME");
+    int64_t page = page_arg(rq, rs);
+    if (page < 0)
+        goto out;
+    rc = pb_store_feed_org(rq->th->feed, rest, &fullname, &src);
+    if (rc == PB_ENOTFOUND) {
+        rc = pb_web_fail(rs, 404, "no organization \"%.100s\"", rest);
+        goto out;
+    }
+    if (rc)
+        goto out;
+    struct pb_feed_query q = {.order = PB_FEED_BY_DAY,
+                              .limit = PAGE_SIZE,
+                              .offset = page * PAGE_SIZE,
+                              .listed_only = 1,
+                              .org = rest};
+    TRY(pb_store_feed_list(rq->th->feed, &q, &l));
+    pb_web_fill_counts(rq, &l);
+    TRY(pb_buf_puts(&base, "/orgs/"));
+    TRY(pb_web_url_s(&base, rest));
+    /* the full name from the source object, else the name */
+    const char *shown = fullname;
+    json_t *o = src ? json_loads(src, 0, NULL) : NULL;
+    const char *fn = json_string_value(json_object_get(o, "fullname"));
+    if (fn && *fn)
+        shown = fn;
+    TRY(pb_buf_puts(&title, shown && *shown ? shown : rest));
+    json_decref(o);
+    struct listing ls = {
+        .title = pb_buf_cstr(&title),
+        .sub = "Papers listed for this organization, newest first",
+        .base = pb_buf_cstr(&base),
+        .empty = "No more papers.",
+    };
+    rc = render(rq, rs, &ls, &l, page);
+out:
+    free(fullname);
+    free(src);
+    pb_feed_list_clear(&l);
+    pb_buf_clear(&base);
+    pb_buf_clear(&title);
+    return rc;
+}
+
 int pb_web_page_subscribe(struct pb_web_req *rq, const char *rest,
                           struct pb_web_resp *rs)
 {
@@ -414,7 +489,14 @@ int pb_web_page_subscribe(struct pb_web_req *rq, const char *rest,
         return pb_web_mail_subscribe(rq, rest, rs);
     TRY(pb_web_html_head(b, rq, "Subscribe", NULL, "/atom/daily.xml"));
     TRY(pb_buf_puts(b, "<div class=\"head\"><h1>Subscribe</h1></div>"));
-    TRY(pb_web_mail_form_rq(b, rq));
+    if (rq->site->no_mail)
+        TRY(pb_buf_puts(b, "<div class=\"prose\" id=\"email\"><h2>E-mail"
+                           "</h2><p class=\"notice\">This site does not send "
+                           "mail: its operator has not set up an SMTP server, "
+                           "so there are no e-mail digests here. The feeds "
+                           "below bring the same papers.</p></div>"));
+    else
+        TRY(pb_web_mail_form_rq(b, rq));
     TRY(pb_buf_puts(
         b, "<div class=\"prose\"><h2>Feeds</h2>"
            "<p>Follow the daily papers in any feed reader:</p><ul>"

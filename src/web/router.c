@@ -32,6 +32,7 @@ static const struct route routes[] = {
     {"/papers/", pb_web_page_paper, PB_FMT_HTML, 0},
     {"/authors/", pb_web_page_author, PB_FMT_HTML, 0},
     {"/cat/", pb_web_page_category, PB_FMT_HTML, 0},
+    {"/orgs/", pb_web_page_org, PB_FMT_HTML, 0},
     {"/api/daily_papers", pb_web_api_daily, PB_FMT_JSON, 0},
     {"/api/papers/search", pb_web_api_search, PB_FMT_JSON, 0},
     {"/api/papers", pb_web_api_papers, PB_FMT_JSON, 0},

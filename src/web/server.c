@@ -607,6 +607,7 @@ int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
     pb_web_assets_init(&site);
     site.search = pb_web_search_open(cfg->db_path, st);
     site.cm = cfg->cm ? cfg->cm : &cm_default;
+    site.no_mail = cfg->no_mail;
     g_site = &site;
 
     cache.on = !cfg->no_cache;

@@ -36,6 +36,7 @@ struct pb_web_config {
     /* a submitted paper the store does not know is fetched from the arXiv
      * API with these (web_fetch.h); NULL = answer 404 instead */
     const struct pb_web_fetch_opts *fetch;
+    int no_mail;            /* 1: no SMTP, /subscribe says no mail is sent */
 };
 
 /*

@@ -35,6 +35,7 @@ struct pb_web_site {
     struct pb_web_search *search; /* NULL when search is unavailable */
     const struct pb_cm_config *cm; /* community settings (borrowed) */
     struct pb_web_fetch *fetch;    /* unknown submissions; NULL = off */
+    int no_mail;                   /* the site sends no mail (no --smtp) */
 };
 
 /* One worker thread's handles; opened on first use. */
@@ -115,6 +116,7 @@ int pb_web_page_category(struct pb_web_req *, const char *, struct pb_web_resp *
 int pb_web_page_paper(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
 int pb_web_page_search(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
 int pb_web_page_subscribe(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+int pb_web_page_org(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
 int pb_web_api_daily(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
 int pb_web_api_paper(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
 int pb_web_api_papers(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
@@ -258,6 +260,12 @@ void pb_web_search_sync(struct pb_web_search *ws, struct pb_store *st);
  * that, pages past it are empty, and res gets no facets.
  */
 struct pb_results;
+/* When q is nothing but an arXiv id in any spelling (2608.16590,
+ * arXiv:0704.0002v2, an arxiv.org abs or pdf URL) of a paper in the store:
+ * PB_OK with the paper in out (initialised by the caller) and its pid;
+ * PB_ENOTFOUND otherwise. */
+int pb_web_search_id(struct pb_web_req *rq, const char *q,
+                     struct pb_paper *out, int64_t *out_pid) PB_WUR;
 int pb_web_search_run(struct pb_web_req *rq, const char *q,
                       enum pb_search_mode *mode, int64_t offset, int limit,
                       struct pb_feed_list *out, int64_t *total,

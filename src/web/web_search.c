@@ -167,6 +167,17 @@ static int run_vector(struct pb_web_req *rq, struct pb_vquery *vq,
     return PB_OK;
 }
 
+int pb_web_search_id(struct pb_web_req *rq, const char *q,
+                     struct pb_paper *out, int64_t *out_pid)
+{
+    char id[PB_MAX_ID];
+    int v;
+    if (!q || strlen(q) > 200 ||
+        pb_arxiv_id_parse(q, strlen(q), id, &v) != PB_OK)
+        return PB_ENOTFOUND;
+    return pb_store_feed_paper(rq->th->feed, id, out, out_pid);
+}
+
 int pb_web_search_run(struct pb_web_req *rq, const char *q,
                       enum pb_search_mode *mode, int64_t offset, int limit,
                       struct pb_feed_list *out, int64_t *total,

@@ -34,6 +34,11 @@ static void usage(FILE *f)
         "interrupted one\n"
         "  arxiv-api  --query Q [--max N]\n"
         "             the arXiv API (Atom), e.g. --query 'cat:cs.CL'\n"
+        "  arxiv-fill [--max N]\n"
+        "             categories and missing metadata from the arXiv API for "
+        "papers\n"
+        "             with an arXiv id and no categories (Daily Papers'), "
+        "100 ids a request\n"
         "  daily      [--date DAY | --days N]\n"
         "             Hugging Face Daily Papers (upvotes, code links, "
         "submitters)\n\n"
@@ -185,7 +190,7 @@ int pb_cli_harvest(int argc, char **argv)
     int st_rc = parse_args(argc, argv, &a);
     if (st_rc)
         return st_rc;
-    enum { S_OAI, S_API, S_DAILY } src;
+    enum { S_OAI, S_API, S_DAILY, S_FILL } src;
     long long dflt;
     if (!a.source) {
         usage(stderr);
@@ -196,13 +201,16 @@ int pb_cli_harvest(int argc, char **argv)
         src = S_API, dflt = PB_POLITE_ARXIV_MS;
     } else if (!strcmp(a.source, "daily")) {
         src = S_DAILY, dflt = PB_POLITE_HF_MS;
+    } else if (!strcmp(a.source, "arxiv-fill")) {
+        src = S_FILL, dflt = PB_POLITE_ARXIV_MS;
     } else {
         fprintf(stderr, "paperboy harvest: unknown source '%s' (arxiv, "
-                        "arxiv-api, daily)\n", a.source);
+                        "arxiv-api, arxiv-fill, daily)\n", a.source);
         return 2;
     }
     if ((src != S_OAI && (a.set || a.from || a.until)) ||
-        (src != S_API && (a.query || a.max)) ||
+        (src != S_API && a.query) ||
+        (src != S_API && src != S_FILL && a.max) ||
         (src != S_DAILY && (a.date || a.days)) || (a.date && a.days)) {
         fprintf(stderr, "paperboy harvest %s: option not for this source "
                         "(see paperboy harvest --help)\n", a.source);
@@ -230,8 +238,9 @@ int pb_cli_harvest(int argc, char **argv)
     const char *base_url = base[0] ? base : NULL;
     const char *eff_base = base_url ? base_url
                            : src == S_OAI ? PB_HARVEST_OAI_BASE
-                           : src == S_API ? PB_HARVEST_API_BASE
-                                          : PB_HARVEST_HF_BASE;
+                           : src == S_API || src == S_FILL
+                               ? PB_HARVEST_API_BASE
+                               : PB_HARVEST_HF_BASE;
     long long gap;
     if (delay_ms(&a, dflt, eff_base, &gap))
         return 2;
@@ -295,6 +304,9 @@ int pb_cli_harvest(int argc, char **argv)
     } else if (src == S_API) {
         struct pb_harvest_api_opts o = {base_url, a.query, a.max, 0};
         rc = pb_harvest_arxiv_api(&env, &o, &c, &err);
+        fmt = "atom";
+    } else if (src == S_FILL) {
+        rc = pb_harvest_fill(&env, base_url, a.max, &c, &err);
         fmt = "atom";
     } else {
         struct pb_harvest_daily_opts o = {base_url, a.date, (int)a.days};

@@ -82,7 +82,7 @@ int pb_harvest_arxiv_api(const struct pb_harvest_env *h,
                          struct pb_harvest_counts *out,
                          struct pb_err *err) PB_WUR;
 
-#define PB_HARVEST_IDS_MAX 20 /* ids per id_list request */
+#define PB_HARVEST_IDS_MAX 100 /* ids per id_list request */
 
 /*
  * The arXiv API by id: one GET of base_url/api/query?id_list=A,B,...
@@ -104,6 +104,21 @@ int pb_harvest_arxiv_ids(const struct pb_harvest_env *h, const char *base_url,
                          const char *const *ids, size_t n_ids, int *found,
                          struct pb_harvest_counts *out,
                          struct pb_err *err) PB_WUR;
+
+/*
+ * Fill what Daily Papers leaves out (categories, the full author list, the
+ * abstract when missing, arXiv's dates, comments, DOI) for papers with an
+ * arXiv id and no categories: pb_harvest_arxiv_ids() on batches of up to
+ * PB_HARVEST_IDS_MAX of them, through the polite scheduler (one request at
+ * a time, its gap apart, Retry-After honoured). Merged by the store's
+ * rules: arXiv's record is fresher for the texts, Daily Papers' upvotes,
+ * listings and links stay. At most max papers (<= 0: all). The position
+ * is kept in meta "harvest.fill.after" so an id arXiv does not know is not
+ * asked again until the list has gone round. PB_EINTR when stopped.
+ */
+int pb_harvest_fill(const struct pb_harvest_env *h, const char *base_url,
+                    int64_t max, struct pb_harvest_counts *out,
+                    struct pb_err *err) PB_WUR;
 
 struct pb_harvest_daily_opts {
     const char *base_url; /* NULL = PB_HARVEST_HF_BASE */

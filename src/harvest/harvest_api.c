@@ -3,6 +3,8 @@
 #include "harvest/harvest.h"
 
 #include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
@@ -197,4 +199,60 @@ out:
     pb_buf_clear(&list);
     pb_buf_clear(&url);
     return rc;
+}
+
+int pb_harvest_fill(const struct pb_harvest_env *h, const char *base_url,
+                    int64_t max, struct pb_harvest_counts *out,
+                    struct pb_err *err)
+{
+    memset(out, 0, sizeof *out);
+    int64_t after = 0, done = 0;
+    char *cur = NULL;
+    if (pb_store_meta_get(h->st, "harvest.fill.after", &cur) == PB_OK) {
+        after = strtoll(cur, NULL, 10);
+        free(cur);
+    }
+    static int64_t pids[PB_HARVEST_IDS_MAX];
+    static char ids[PB_HARVEST_IDS_MAX][PB_MAX_ID];
+    const char *idp[PB_HARVEST_IDS_MAX];
+    int found[PB_HARVEST_IDS_MAX];
+    int rc = PB_OK;
+    for (;;) {
+        if (h->stop && *h->stop)
+            return pb_err_set(err, PB_EINTR, "stopped");
+        size_t want = PB_HARVEST_IDS_MAX, n = 0;
+        if (max > 0 && max - done < (int64_t)want)
+            want = (size_t)(max - done);
+        if (!want)
+            break;
+        if (pb_store_missing_meta(h->st, after, want, pids, ids, &n))
+            return pb_err_set(err, PB_EDB, "reading the store: %s",
+                              pb_store_errmsg(h->st));
+        if (!n)
+            break;
+        for (size_t i = 0; i < n; i++)
+            idp[i] = ids[i];
+        struct pb_harvest_counts c;
+        if ((rc = pb_harvest_arxiv_ids(h, base_url, idp, n, found, &c, err)))
+            return rc;
+        out->entries += c.entries;
+        out->added += c.added;
+        out->updated += c.updated;
+        out->unchanged += c.unchanged;
+        out->rejected += c.rejected;
+        after = pids[n - 1];
+        done += (int64_t)n;
+        char v[24];
+        snprintf(v, sizeof v, "%lld", (long long)after);
+        if (pb_store_meta_set(h->st, "harvest.fill.after", v))
+            return pb_err_set(err, PB_EDB, "writing the store: %s",
+                              pb_store_errmsg(h->st));
+    }
+    if (max > 0 && done >= max)
+        return PB_OK; /* the next run goes on from here */
+    /* the end of the list: the next run starts over (papers that were
+     * unknown to arXiv then may be known now) */
+    return pb_store_meta_set(h->st, "harvest.fill.after", "0")
+               ? pb_err_set(err, PB_EDB, "writing the store")
+               : PB_OK;
 }

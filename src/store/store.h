@@ -124,6 +124,13 @@ struct pb_store_stats {
 
 int pb_store_stats(struct pb_store *st, struct pb_store_stats *out) PB_WUR;
 
+/* Papers with an arXiv id whose categories are missing (Daily Papers
+ * brings none), pid > after, in pid order: up to cap of them into pids[]
+ * and ids[] (caller storage); *n says how many. */
+int pb_store_missing_meta(struct pb_store *st, int64_t after, size_t cap,
+                          int64_t *pids, char (*ids)[PB_MAX_ID],
+                          size_t *n) PB_WUR;
+
 /* Record one finished import (file, format, counts) in the import log. */
 int pb_store_import_log(struct pb_store *st, const char *file,
                         const char *format, int64_t added, int64_t updated,

@@ -180,3 +180,27 @@ int pb_store_meta_set(struct pb_store *st, const char *key, const char *value)
     sqlite3_finalize(s);
     return rc;
 }
+
+int pb_store_missing_meta(struct pb_store *st, int64_t after, size_t cap,
+                          int64_t *pids, char (*ids)[PB_MAX_ID], size_t *n)
+{
+    *n = 0;
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT pid, id FROM papers WHERE pid > ?1"
+                           " AND deleted = 0 AND categories IS NULL"
+                           " AND id NOT LIKE 't-%' ORDER BY pid LIMIT ?2",
+                           -1, &s, NULL) != SQLITE_OK)
+        return PB_EDB;
+    sqlite3_bind_int64(s, 1, after);
+    sqlite3_bind_int64(s, 2, (int64_t)cap);
+    int step;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW && *n < cap) {
+        pids[*n] = sqlite3_column_int64(s, 0);
+        snprintf(ids[*n], PB_MAX_ID, "%s",
+                 (const char *)sqlite3_column_text(s, 1));
+        (*n)++;
+    }
+    sqlite3_finalize(s);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? PB_OK : PB_EDB;
+}

@@ -786,6 +786,59 @@ def daily_day_with_known_and_unknown_papers():
 
 
 @test
+def arxiv_fill_categories_for_daily_papers():
+    """Daily Papers brings no categories: arxiv-fill asks the arXiv API by
+    id_list, 100 ids a request at most, honours Retry-After, and keeps what
+    Daily Papers said (upvotes, listing, submitter)."""
+    db = Tmp.path('fill.db')
+    day_ids = ids('2611', 201, 351)  # 150 papers listed on one day
+    day = [hf_entry(a, 'Daily %s' % a, 7) for a in day_ids]
+    SERVER.reset(lambda req: Reply(json.dumps(day), ctype='application/json'))
+    rc, out, err = harvest(db, 'daily', '--date', '2026-11-19', '--base-url', SERVER.url)
+    eq(rc, 0, err)
+    rc, p = show(db, day_ids[0])
+    eq(p.get('categories'), None)
+    unknown = day_ids[-1]   # arXiv answers no entry for it
+    first = {'done': False}
+
+    def h(req):
+        if req['path'] != '/api/query':
+            return Reply('no', 404)
+        if not first['done']:
+            first['done'] = True
+            return Reply('busy', 503, headers={'Retry-After': '1'})
+        asked = req['query']['id_list'].split(',')
+        return Reply(atom_feed([a for a in asked if a != unknown], 0, len(asked)),
+                     ctype='application/atom+xml; charset=UTF-8')
+    SERVER.reset(h)
+    rc, out, err = harvest(db, 'arxiv-fill', '--base-url', SERVER.url)
+    eq(rc, 0, err)
+    eq(summary(out), (0, 149, 0, 0))
+    lists = [r['query']['id_list'].split(',') for r in SERVER.log]
+    eq([len(x) for x in lists], [100, 100, 50], 'a 503, then 100 and 50 ids')
+    check(SERVER.log[1]['t'] - SERVER.log[0]['t'] >= 0.95, 'Retry-After: 1 honoured')
+    eq(sorted(lists[1] + lists[2]), sorted(day_ids))
+    rc, p = show(db, day_ids[0])
+    eq(p['categories'], 'cs.CL')
+    eq(p['authors'], ['Grace Hopper'], "arXiv's author list")
+    eq(p['upvotes'], 7)
+    eq(p['listed_day'], '2026-11-19')
+    eq(p['submitter'], 'taesiri')
+    rc, p = show(db, unknown)
+    eq(p.get('categories'), None)
+    # the next run starts over and asks only what is still missing
+    SERVER.reset(h)
+    rc, out, err = harvest(db, 'arxiv-fill', '--base-url', SERVER.url)
+    eq(rc, 0, err)
+    eq([r['query']['id_list'] for r in SERVER.log], [unknown])
+    # --max bounds a run
+    SERVER.reset(h)
+    rc, out, err = harvest(db, 'arxiv-fill', '--max', '1', '--base-url', SERVER.url)
+    eq(rc, 0, err)
+    eq(len(SERVER.log), 1)
+
+
+@test
 def demo_script_without_network():
     script = os.path.join(ROOT, 'scripts', 'demo-harvest.sh')
     check(os.access(script, os.X_OK), script)

@@ -66,6 +66,10 @@ struct pb_paper {
     char *summary;      /* a short summary (Daily Papers' ai_summary) */
     struct pb_strlist links; /* code and project links found in the text */
     unsigned sources;   /* enum pb_source bits */
+    /* images a source names (Daily Papers' thumbnail and mediaUrls):
+     * noted beside the paper at upsert (store_media.h), not merged */
+    char *thumbnail;
+    struct pb_strlist media_urls;
 };
 
 void pb_paper_init(struct pb_paper *p);

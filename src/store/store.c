@@ -8,6 +8,7 @@
 
 #include "core/mem.h"
 #include "store/store_int.h"
+#include "store/store_media.h"
 
 int pb_store_migrate(struct pb_store *st, struct pb_err *err);
 
@@ -112,7 +113,8 @@ void pb_store_close(struct pb_store *st)
     if (!st)
         return;
     sqlite3_stmt **stmts[] = {&st->get_by_id, &st->get_by_pid, &st->insert,
-                              &st->update, &st->max_seq};
+                              &st->update, &st->max_seq, &st->media_note,
+                              &st->media_thumb, &st->media_extras};
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
         sqlite3_finalize(*stmts[i]);
     if (st->in_txn)
@@ -468,6 +470,7 @@ int pb_store_paper_upsert(struct pb_store *st, const struct pb_paper *p,
                           enum pb_upsert *out, int64_t *out_pid)
 {
     int rc = PB_OK;
+    int64_t noted_pid = 0;
     struct pb_paper cur;
     pb_paper_init(&cur);
     int own_txn = !st->in_txn;
@@ -500,8 +503,9 @@ int pb_store_paper_upsert(struct pb_store *st, const struct pb_paper *p,
             goto out;
         }
         sqlite3_reset(st->insert);
+        noted_pid = sqlite3_last_insert_rowid(st->db);
         if (out_pid)
-            *out_pid = sqlite3_last_insert_rowid(st->db);
+            *out_pid = noted_pid;
         *out = PB_UPSERT_ADDED;
         goto out;
     }
@@ -520,6 +524,7 @@ int pb_store_paper_upsert(struct pb_store *st, const struct pb_paper *p,
     merge(&cur, p);
     int same = paper_eq(&cur, &before) && !deleted;
     pb_paper_clear(&before);
+    noted_pid = pid;
     if (out_pid)
         *out_pid = pid;
     if (same) {
@@ -546,6 +551,9 @@ int pb_store_paper_upsert(struct pb_store *st, const struct pb_paper *p,
     *out = PB_UPSERT_UPDATED;
 out:
     pb_paper_clear(&cur);
+    /* the images a source names live beside the paper (store_media.h) */
+    if (rc == PB_OK && (p->thumbnail || p->media_urls.n))
+        rc = pb_store_media_note(st, noted_pid, p);
     if (own_txn) {
         if (rc == PB_OK)
             rc = pb_store_commit(st);

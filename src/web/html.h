@@ -45,6 +45,10 @@ int pb_web_html_cards_ex(struct pb_buf *b, struct pb_web_req *rq,
                          const struct pb_feed_list *l, const char *empty,
                          pb_web_card_extra extra, void *ctx) PB_WUR;
 
+/* A member's or submitter's link with their avatar:
+ * <a href="/u/NAME"><img ...>NAME</a>. */
+int pb_web_html_member(struct pb_buf *b, const char *name) PB_WUR;
+
 /* An author link: <a href="/authors/NAME">NAME</a>. */
 int pb_web_html_author(struct pb_buf *b, const char *name) PB_WUR;
 

@@ -259,7 +259,7 @@ static void same_json(const struct pb_paper *p, int kind)
     pb_buf_init(&b, 1 << 20);
     pb_jw_init(&w, &b);
     if (kind == 0)
-        pb_web_json_daily(&w, p);
+        pb_web_json_daily(&w, p, NULL, 0);
     else
         pb_web_json_paper(&w, p, kind == 2);
     CHECK_EQ(pb_jw_end(&w), PB_OK);
@@ -334,7 +334,7 @@ static void t_api_json(void)
         pb_paper_init(&p);
         snprintf(p.id, sizeof p.id, "2406.0000%d", i);
         p.title = strdup(i == 1 ? "T\"" : "T");
-        pb_web_json_daily(&w, &p);
+        pb_web_json_daily(&w, &p, NULL, 0);
         json_array_append_new(a, o_daily(&p));
         pb_paper_clear(&p);
     }

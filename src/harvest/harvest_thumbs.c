@@ -261,11 +261,15 @@ static int consume_pdf(void *ctx, const struct pb_http_response *r,
         it->disk = 1;
         return pb_err_set(err, PB_EINVAL, "%s: cannot write", pdf);
     }
-    char width[16];
+    /* the top of the first page, landscape like Daily Papers' own
+     * thumbnails: title, authors and usually the teaser figure */
+    char width[16], height[16];
     snprintf(width, sizeof width, "%d", RENDER_WIDTH);
+    snprintf(height, sizeof height, "%d", RENDER_WIDTH * 3 / 4);
     const char *prog = it->o->pdftoppm ? it->o->pdftoppm : "pdftoppm";
     char *argv[] = {(char *)prog, "-q", "-f", "1", "-l", "1", "-singlefile",
                     "-png", "-scale-to-x", width, "-scale-to-y", "-1",
+                    "-x", "0", "-y", "0", "-W", width, "-H", height,
                     pdf, prefix, NULL};
     int timeout = it->o->render_timeout_s > 0 ? it->o->render_timeout_s : 30;
     int bad = run_limited(argv, timeout, it->why, sizeof it->why);

@@ -147,3 +147,51 @@ def build(bin_path, tmpdir, max_bytes=200000):
                         "127.0.0.1", "--pdf-base", b, "--max-bytes", str(max_bytes)],
                        capture_output=True, text=True, env=env, timeout=300)
     return db, rp, h
+
+
+class Serve:
+    """`paperboy serve` on a free port of 127.0.0.1 over db."""
+
+    def __init__(self, bin_path, db, extra=()):
+        import socket, time, urllib.request
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        self.port = s.getsockname()[1]
+        s.close()
+        self.base = "http://127.0.0.1:%d" % self.port
+        self.err = tempfile.TemporaryFile(mode="w+")
+        self.proc = subprocess.Popen([bin_path, "serve", "--db", db, "--port", str(self.port),
+                                      "--bind", "127.0.0.1", "--threads", "2"] + list(extra),
+                                     stdout=subprocess.DEVNULL, stderr=self.err)
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(self.base + "/subscribe", timeout=2)
+                return
+            except Exception:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.1)
+        self.err.seek(0)
+        raise RuntimeError("server did not start: " + self.err.read())
+
+    def get(self, path, headers=None):
+        import urllib.request, urllib.error
+        req = urllib.request.Request(self.base + path, headers=headers or {})
+        try:
+            with urllib.request.urlopen(req, timeout=20) as r:
+                return r.status, dict(r.headers), r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, dict(e.headers), e.read()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def serve(bin_path, db):
+    return Serve(bin_path, db)

@@ -10,7 +10,6 @@ import json, os, re, sqlite3, sys, tempfile, urllib.request, urllib.error
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pbtest import *
 import media_fixture as mf
-import web_fixture as wf
 
 T = tempfile.mkdtemp(prefix="pbmedia-")
 DB, RP, H = mf.build(BIN, T)
@@ -46,7 +45,7 @@ def harvest_counts_and_rows():
     eq(r[("2608.00006", 0, 0)][0], 2)  # host not allowed
     eq(r[("2608.00003", 2, 0)][:3][0], 1)  # PDF fallback rendered
     eq(r[("2608.00005", 2, 0)][2], "image/png")
-    eq(r[("2608.00005", 2, 0)][3], 640)  # rendered 640 px wide
+    eq(r[("2608.00005", 2, 0)][3:5], (640, 480))  # the top of page 1
     eq(r[("2608.00004", 2, 0)][0], 2)  # PDF 404: refused
     files = sorted(os.listdir(DB + ".media"))
     eq(len(files), 5, files)
@@ -64,36 +63,13 @@ def harvest_again_fetches_nothing():
     eq(len(RP.log), n, RP.log[n:])
 
 
-class Srv(wf.Server.__mro__[0]):
-    pass
-
-
-def serve():
-    s = wf.Server.__new__(wf.Server)
-    s.dir, s.db = T, DB
-    s.port = wf.free_port()
-    s.base = "http://127.0.0.1:%d" % s.port
-    s.err = open(os.path.join(T, "serve.err"), "w+")
-    import subprocess, time
-    s.proc = subprocess.Popen([BIN, "serve", "--db", DB, "--port", str(s.port), "--bind",
-                               "127.0.0.1", "--threads", "2"], stdout=subprocess.DEVNULL,
-                              stderr=s.err)
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(s.base + "/subscribe", timeout=2)
-            return s
-        except Exception:
-            time.sleep(0.1)
-    raise RuntimeError(s.stderr())
-
-
 S = None
 
 
 def srv():
     global S
     if S is None:
-        S = serve()
+        S = mf.serve(BIN, DB)
     return S
 
 

@@ -23,10 +23,19 @@ def png(w, h, rgb=(40, 90, 200)):
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
-def pdf(title="A test paper"):
-    """A minimal valid one-page PDF (A4-ish, a title and a box), by hand."""
-    content = ("0.9 0.9 0.95 rg 50 600 500 150 re f 0 0 0 rg BT /F1 28 Tf 60 700 Td (%s) Tj ET"
-               % title).encode()
+def pdf(title="A test paper", hue=(0.2, 0.4, 0.8)):
+    """A minimal valid one-page PDF by hand, drawn like a paper's first
+    page: title, authors, two columns of text lines and a figure."""
+    esc = title.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    ops = ["0 0 0 rg BT /F1 22 Tf 60 730 Td (%s) Tj ET" % esc[:44],
+           "0.3 0.3 0.3 rg BT /F1 12 Tf 60 705 Td (Ada Lovelace, Alan Turing) Tj ET",
+           "%.2f %.2f %.2f rg 60 470 492 210 re f" % hue,
+           "1 1 1 rg 90 500 120 150 re f 250 540 140 110 re f 430 500 90 150 re f"]
+    for col in (60, 316):
+        for i in range(14):
+            w = 236 if i % 5 != 4 else 150
+            ops.append("0.55 0.55 0.55 rg %d %d %d 5 re f" % (col, 440 - 14 * i, w))
+    content = " ".join(ops).encode()
     objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
@@ -46,15 +55,20 @@ def pdf(title="A test paper"):
     return out
 
 
-def jpeg(tmpdir):
-    """A real JPEG: poppler renders the test PDF as one."""
-    p = os.path.join(tmpdir, "j.pdf")
+def rendered(tmpdir, name, title, fmt, hue):
+    """A real PNG or JPEG: poppler renders a test PDF as one (the top of
+    the page, 480 x 300)."""
+    p = os.path.join(tmpdir, name + ".pdf")
     with open(p, "wb") as f:
-        f.write(pdf("JPEG"))
-    subprocess.run(["pdftoppm", "-jpeg", "-singlefile", "-scale-to-x", "300", "-scale-to-y", "-1",
-                    p, os.path.join(tmpdir, "j")], check=True)
-    with open(os.path.join(tmpdir, "j.jpg"), "rb") as f:
+        f.write(pdf(title, hue))
+    subprocess.run(["pdftoppm", "-" + fmt, "-singlefile", "-scale-to-x", "480", "-scale-to-y",
+                    "-1", "-W", "480", "-H", "300", p, os.path.join(tmpdir, name)], check=True)
+    with open(os.path.join(tmpdir, name + (".jpg" if fmt == "jpeg" else ".png")), "rb") as f:
         return f.read()
+
+
+def jpeg(tmpdir):
+    return rendered(tmpdir, "j", "A JPEG thumbnail", "jpeg", (0.8, 0.35, 0.2))
 
 
 class Replay:
@@ -107,13 +121,16 @@ def build(bin_path, tmpdir, max_bytes=200000):
     big = png(900, 900)  # over max_bytes once stored without compression? see below
     big = big + b"\x00" * max(0, max_bytes + 1000 - len(big))
     routes = {
-        "/t/1.png": (200, "image/png", png(320, 180)),
+        "/t/1.png": (200, "image/png", rendered(tmpdir, "t1", "Thumbnails from the source",
+                                                "png", (0.2, 0.45, 0.8))),
         "/t/2.jpg": (200, "image/jpeg", jpeg(tmpdir)),
         "/t/3.png": (200, "text/html; charset=utf-8", b"<html>not an image</html>"),
         "/t/4.png": (200, "image/png", big),
         "/t/1-fig.png": (200, "image/png", png(200, 120, (200, 60, 40))),
-        "/pdf/2608.00003": (200, "application/pdf", pdf("Wrong type fallback")),
-        "/pdf/2608.00005": (200, "application/pdf", pdf("Rendered first page")),
+        "/pdf/2608.00003": (200, "application/pdf", pdf("A wrong content type",
+                                                         (0.25, 0.6, 0.35))),
+        "/pdf/2608.00005": (200, "application/pdf", pdf("Rendered first page",
+                                                         (0.55, 0.3, 0.7))),
     }
     rp = Replay(routes)
     b = rp.base

@@ -33,7 +33,7 @@ def harvest_counts_and_rows():
     # of 6 (404: the fallback of a refused thumbnail)
     check("stored 5 (rendered 2), refused 6, failed 0" in H.stdout, H.stdout + H.stderr)
     r = rows()
-    eq(r[("2608.00001", 0, 0)][:5], (1, r[("2608.00001", 0, 0)][1], "image/png", 320, 180))
+    eq(r[("2608.00001", 0, 0)][:5], (1, r[("2608.00001", 0, 0)][1], "image/png", 480, 300))
     check(re.fullmatch(r"[0-9a-f]{32}\.png", r[("2608.00001", 0, 0)][1]))
     eq(r[("2608.00002", 0, 0)][2], "image/jpeg")
     eq(r[("2608.00003", 0, 0)][0], 2)
@@ -126,7 +126,7 @@ def cards_and_paper_images():
     for i in imgs:
         check(re.search(r'width="\d+"', i) and re.search(r'height="\d+"', i) and 'alt="' in i
               and 'loading="lazy"' in i, i)
-    check(any('/media/' in i and 'width="320" height="180"' in i for i in thumbs), thumbs)
+    check(any('/media/' in i and 'width="480" height="300"' in i for i in thumbs), thumbs)
     check(any('First page of' in i and 'width="640"' in i for i in thumbs), thumbs)
     check(any('/cover/2608.00004.svg' in i for i in thumbs), thumbs)
     check("127.0.0.1:%d" % int(RP.base.rsplit(":", 1)[1]) not in t, "hot-linked")

@@ -25,9 +25,11 @@ int pb_web_html_foot(struct pb_buf *b) PB_WUR;
  * when not NULL, is already-escaped HTML shown instead of the abstract. */
 int pb_web_html_card(struct pb_buf *b, const struct pb_paper *p,
                      const char *snippet) PB_WUR;
-/* All cards of a list in an <ol>, or the empty text when there are none. */
-int pb_web_html_cards(struct pb_buf *b, const struct pb_feed_list *l,
-                      char **snips, const char *empty) PB_WUR;
+/* All cards of a list in an <ol>, or the empty text when there are none;
+ * rq (may be NULL) gives the upvote boxes and thumbnails their state. */
+int pb_web_html_cards(struct pb_buf *b, struct pb_web_req *rq,
+                      const struct pb_feed_list *l, char **snips,
+                      const char *empty) PB_WUR;
 
 /* As pb_web_html_cards, for a request: a member also sees an upvote
  * button on each card. */

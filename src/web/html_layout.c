@@ -303,8 +303,9 @@ out:
     return rc;
 }
 
-int pb_web_html_cards(struct pb_buf *b, const struct pb_feed_list *l,
-                      char **snips, const char *empty)
+int pb_web_html_cards(struct pb_buf *b, struct pb_web_req *rq,
+                      const struct pb_feed_list *l, char **snips,
+                      const char *empty)
 {
     int rc = PB_OK;
     if (!l->n) {
@@ -314,7 +315,8 @@ int pb_web_html_cards(struct pb_buf *b, const struct pb_feed_list *l,
     }
     TRY(pb_buf_puts(b, "<ol class=\"cards\">"));
     for (size_t i = 0; i < l->n; i++)
-        TRY(pb_web_html_card(b, &l->v[i], snips ? snips[i] : NULL));
+        TRY(card(b, rq, &l->v[i], l->pid ? l->pid[i] : 0,
+                 snips ? snips[i] : NULL, NULL, NULL));
     TRY(pb_buf_puts(b, "</ol>"));
 out:
     return rc;

@@ -37,9 +37,9 @@ def harvest_counts_and_rows():
     check(re.fullmatch(r"[0-9a-f]{32}\.png", r[("2608.00001", 0, 0)][1]))
     eq(r[("2608.00002", 0, 0)][2], "image/jpeg")
     eq(r[("2608.00003", 0, 0)][0], 2)
-    check("Content-Type" in r[("2608.00003", 0, 0)][4], r[("2608.00003", 0, 0)])
+    check("Content-Type" in r[("2608.00003", 0, 0)][5], r[("2608.00003", 0, 0)])
     eq(r[("2608.00004", 0, 0)][0], 2)
-    check("limit" in r[("2608.00004", 0, 0)][4], r[("2608.00004", 0, 0)])
+    check("limit" in r[("2608.00004", 0, 0)][5], r[("2608.00004", 0, 0)])
     eq(r[("2608.00001", 1, 1)][0], 2)  # the .mp4: never requested
     check("/t/clip.mp4" not in RP.log, RP.log)
     eq(r[("2608.00006", 0, 0)][0], 2)  # host not allowed

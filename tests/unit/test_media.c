@@ -43,7 +43,7 @@ static void t_image_info(void)
     CHECK_EQ(pb_image_info(WEBP_VP8X, sizeof WEBP_VP8X, &i), PB_OK);
     CHECK(i.width == 640 && i.height == 480);
     /* cut short, empty, garbage, GIF, SVG */
-    for (size_t n = 0; n < sizeof PNG_1x2; n++)
+    for (size_t n = 0; n < 24; n++) /* signature, IHDR length, type, sides */
         CHECK_EQ(pb_image_info(PNG_1x2, n, &i), PB_EPARSE);
     for (size_t n = 0; n < sizeof JPEG_640x480 - 5; n++)
         CHECK_EQ(pb_image_info(JPEG_640x480, n, &i), PB_EPARSE);

@@ -328,7 +328,7 @@ int pb_web_media_extras(struct pb_buf *b, struct pb_web_req *rq,
         return PB_OK;
     TRY(pb_buf_puts(b, "<div class=\"extras\">"));
     for (size_t i = 0; i < n; i++) {
-        TRY(pb_buf_puts(b, "<img src=\"/media/"));
+        TRY(pb_buf_puts(b, "<img class=\"fig\" src=\"/media/"));
         TRY(pb_web_html_s(b, m[i].file));
         TRY(pb_buf_printf(b, "\" width=\"%d\" height=\"%d\" loading=\"lazy\" "
                              "decoding=\"async\" alt=\"Figure %zu of ",

@@ -188,6 +188,29 @@ static int card(struct pb_buf *b, struct pb_web_req *rq,
                 const struct pb_paper *p, int64_t pid, const char *snippet,
                 pb_web_card_extra extra, void *ctx);
 
+/* The page rq asked for (path and query, the query's order kept),
+ * percent-encoded as one value for next=. */
+static int here(struct pb_buf *b, const struct pb_web_req *rq)
+{
+    struct pb_buf u;
+    pb_buf_init(&u, 4096);
+    int rc = pb_buf_puts(&u, rq && rq->path ? rq->path : "/");
+    for (size_t i = 0; rq && !rc && i < rq->n_args; i++) {
+        if (!(rc = pb_buf_putc(&u, i ? '&' : '?')) &&
+            !(rc = pb_web_url_s(&u, rq->args[i].key)) && rq->args[i].value &&
+            !(rc = pb_buf_putc(&u, '=')))
+            rc = pb_web_url_s(&u, rq->args[i].value);
+    }
+    if (rc) { /* a query too long to carry: the page without it */
+        pb_buf_reset(&u);
+        rc = pb_buf_puts(&u, rq && rq->path ? rq->path : "/");
+    }
+    if (!rc)
+        rc = pb_web_url(b, u.p, u.len);
+    pb_buf_clear(&u);
+    return rc;
+}
+
 int pb_web_html_card(struct pb_buf *b, const struct pb_paper *p,
                      const char *snippet)
 {
@@ -208,7 +231,7 @@ static int card(struct pb_buf *b, struct pb_web_req *rq,
         /* a visitor's box leads to log-in and back to this page */
         TRY(pb_buf_puts(b, "<a class=\"vote\" rel=\"nofollow\" "
                            "href=\"/login?next="));
-        TRY(pb_web_url_s(b, rq && rq->path ? rq->path : "/"));
+        TRY(here(b, rq));
         TRY(pb_buf_puts(b, "\">Upvote</a>"));
     }
     TRY(pb_buf_puts(b, "</div><div class=\"cbody\"><h2><a href=\"/papers/"));

@@ -161,6 +161,9 @@ def upvote_box_for_visitors():
     eq(boxes[0], "/login?next=%2Fdate%2F" + mf.DAY)
     st, h, _ = raw(boxes[0])
     eq(st, 200)
+    t = srv().get("/date/%s?sort=newest" % mf.DAY)[2].decode()
+    check('href="/login?next=%2Fdate%2F' + mf.DAY + '%3Fsort%3Dnewest"' in t,
+          "the box keeps the page's query")
 
 
 @test

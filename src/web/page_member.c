@@ -48,12 +48,10 @@ int pb_web_page_member(struct pb_web_req *rq, const char *rest,
         return pb_web_fail(rs, 404, "no such member");
     const char *p = pb_web_arg(rq, "p");
     int64_t page = 0;
-    if (p && *p) {
-        for (const char *c = p; *c; c++)
-            if (*c < '0' || *c > '9' || page > 1000)
-                return pb_web_fail(rs, 400, "p must be a page number");
-            else
-                page = page * 10 + (*c - '0');
+    for (const char *c = p ? p : ""; *c; c++) {
+        if (*c < '0' || *c > '9' || page > 1000)
+            return pb_web_fail(rs, 400, "p must be a page number");
+        page = page * 10 + (*c - '0');
     }
     struct pb_member m;
     memset(&m, 0, sizeof m);
@@ -101,11 +99,10 @@ int pb_web_page_member(struct pb_web_req *rq, const char *rest,
         rc = pb_buf_puts(&base, "/u/");
         if (!rc)
             rc = pb_web_url_s(&base, name);
-        if (!rc)
+        if (!rc && page == 1) /* the first page has no ?p= */
+            rc = pb_buf_puts(&prev, base.p);
+        else if (!rc)
             rc = pb_buf_printf(&prev, "%s?p=%" PRId64, base.p, page - 1);
-        if (!rc && page == 1)
-            rc = pb_buf_printf(&prev, "%s", "") ||
-                 (pb_buf_reset(&prev), pb_buf_puts(&prev, base.p));
         if (!rc)
             rc = pb_buf_printf(&next, "%s?p=%" PRId64, base.p, page + 1);
         if (!rc)

@@ -224,6 +224,24 @@ def navigation():
     eq(srv().get("/papers/2608.00001")[0], 200)
 
 
+@test
+def serve_schedules_thumbnails_only_after_daily():
+    rc, out, err = run("serve", "--db", os.path.join(T, "x.db"), "--port", "1",
+                       "--harvest", "thumbnails", timeout=30)
+    eq(rc, 2, err)
+    check("--harvest daily,thumbnails" in err, err)
+
+
+@test
+def harvest_thumbnails_usage():
+    rc, out, err = run("harvest", "thumbnails", "--limit", "0", "--db", DB)
+    eq(rc, 2, err)
+    rc, out, err = run("harvest", "thumbnails", "--pdf-base", "ftp://x", "--db", DB)
+    eq(rc, 2, err)
+    rc, out, err = run("harvest", "thumbnails", "--help")
+    check(rc == 0 and "--media-hosts" in out, out)
+
+
 if __name__ == "__main__":
     try:
         main()

@@ -150,7 +150,8 @@ def api_semantic_finds_papers_without_the_word():
     t.check(AUTO <= set(ids(a)))
     # the HF shape is the same in every mode
     t.eq(sorted(a[0].keys()), ["numComments", "paper", "publishedAt",
-                               "submittedBy", "summary", "title"])
+                               "submittedBy", "summary", "thumbnail",
+                               "title"])
     st, h, a = api(S, "automobile", limit=37, mode="semantic")
     t.eq(set(ids(a)), VEHICLE)
     st, h, a = api(S, "automobile", limit=100)

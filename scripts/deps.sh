@@ -10,7 +10,7 @@ PKGS=(
   libmicrohttpd-dev python3-feedparser chromium wrk nginx-light
   libcurl4-openssl-dev libsodium-dev libcmark-dev python3-aiosmtpd
   liblinear-dev python3-hnswlib fasttext
-  python3-xapian
+  python3-xapian poppler-utils
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -18,6 +18,7 @@ int pb_cli_search(int argc, char **argv);
 int pb_cli_reindex(int argc, char **argv);
 int pb_cli_eval(int argc, char **argv);
 int pb_cli_harvest(int argc, char **argv);
+int pb_cli_harvest_thumbs(int argc, char **argv); /* cmd_harvest_thumbs.c */
 int pb_cli_digest(int argc, char **argv);
 int pb_cli_user(int argc, char **argv);
 int pb_cli_veval(int argc, char **argv);      /* cmd_veval.c */

@@ -41,7 +41,10 @@ static void usage(FILE *f)
         "100 ids a request\n"
         "  daily      [--date DAY | --days N]\n"
         "             Hugging Face Daily Papers (upvotes, code links, "
-        "submitters)\n\n"
+        "submitters)\n"
+        "  thumbnails [--limit N] [--no-pdf] ... (paperboy harvest "
+        "thumbnails --help)\n"
+        "             images of papers, stored beside the database\n\n"
         "options:\n"
         "  --db PATH        the store (else $PAPERBOY_DB, else "
         "./paperboy.db)\n"
@@ -181,6 +184,17 @@ static void print_summary(const struct pb_harvest_counts *c, int oai,
 
 int pb_cli_harvest(int argc, char **argv)
 {
+    /* `harvest thumbnails` has options of its own (cmd_harvest_thumbs.c) */
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-') {
+            if (strcmp(argv[i], "--quiet") && !pb_cli_is_help(argv[i]))
+                i++; /* skip the option's value */
+            continue;
+        }
+        if (!strcmp(argv[i], "thumbnails"))
+            return pb_cli_harvest_thumbs(argc, argv);
+        break;
+    }
     for (int i = 1; i < argc; i++)
         if (pb_cli_is_help(argv[i])) {
             usage(stdout);

@@ -53,7 +53,10 @@ const char *pb_cli_sched_usage(void)
            "--harvest-margin MIN after\nthe 20:00 New York announcement, "
            "30; daily: --harvest-at HH:MM, 06:30), --harvest-set S,\n"
            "--contact EMAIL, --harvest-arxiv-url URL, --harvest-daily-url "
-           "URL.\n";
+           "URL;\n"
+           "--harvest daily,thumbnails also fetches the new papers' images "
+           "after each daily\nharvest (--media-hosts LIST; paperboy harvest "
+           "thumbnails --help).\n";
 }
 
 static int time_arg(const char *flag, const char *v, int *out)
@@ -100,6 +103,8 @@ int pb_cli_sched_arg(struct pb_cli_sched *c, int argc, char **argv, int *i)
         c->o.arxiv_url = v;
     else if (!strcmp(a, "--harvest-daily-url"))
         c->o.daily_url = v;
+    else if (!strcmp(a, "--media-hosts"))
+        c->o.media_hosts = v;
     else if (!strcmp(a, "--harvest-margin")) {
         char *end;
         long m = strtol(v, &end, 10);
@@ -116,9 +121,12 @@ int pb_cli_sched_arg(struct pb_cli_sched *c, int argc, char **argv, int *i)
                 c->o.harvest_daily = 1;
             else if (n == 5 && !strncmp(w, "arxiv", 5))
                 c->o.harvest_arxiv = 1;
+            else if (n == 10 && !strncmp(w, "thumbnails", 10))
+                c->o.harvest_thumbs = 1; /* after each daily harvest */
             else {
                 fprintf(stderr, "paperboy serve: --harvest %s: give daily, "
-                                "arxiv or daily,arxiv\n", v);
+                                "arxiv, thumbnails (with daily), or a "
+                                "list\n", v);
                 return -1;
             }
             w += n + (w[n] == ',');
@@ -167,6 +175,11 @@ int pb_cli_sched_start(struct pb_cli_sched *c, const char *db_path,
     if (!c->o.mail.from)
         c->o.mail.from = getenv("PAPERBOY_MAIL_FROM");
     int mail = c->o.smtp.url != NULL;
+    if (c->o.harvest_thumbs && !c->o.harvest_daily) {
+        fprintf(stderr, "paperboy serve: --harvest thumbnails runs after the "
+                        "daily harvest: give --harvest daily,thumbnails\n");
+        return -1;
+    }
     if (!mail && !c->o.harvest_arxiv && !c->o.harvest_daily)
         return 0; /* nothing to schedule */
     if (mail && (!c->o.mail.from || !pb_mail_addr_ok(c->o.mail.from))) {

@@ -48,6 +48,8 @@ void pb_paper_clear(struct pb_paper *p)
     free(p->listing_src);
     free(p->org);
     free(p->org_src);
+    free(p->thumbnail);
+    pb_strlist_clear(&p->media_urls);
     pb_paper_init(p);
 }
 
@@ -76,15 +78,17 @@ void pb_paper_copy(struct pb_paper *dst, const struct pb_paper *src)
                      &dst->submitter, &dst->github_repo,  &dst->project_page,
                      &dst->doi,       &dst->journal_ref,  &dst->comments,
                      &dst->license,   &dst->summary,      &dst->listing_src,
-                     &dst->org,       &dst->org_src};
+                     &dst->org,       &dst->org_src,      &dst->thumbnail};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         *strs[i] = pb_strdup(*strs[i]);
     memset(&dst->authors, 0, sizeof dst->authors);
     memset(&dst->keywords, 0, sizeof dst->keywords);
     memset(&dst->links, 0, sizeof dst->links);
+    memset(&dst->media_urls, 0, sizeof dst->media_urls);
     copy_list(&dst->authors, &src->authors);
     copy_list(&dst->keywords, &src->keywords);
     copy_list(&dst->links, &src->links);
+    copy_list(&dst->media_urls, &src->media_urls);
 }
 
 void pb_str_set(char **slot, const char *p, size_t len)
@@ -502,6 +506,7 @@ int pb_paper_validate(struct pb_paper *p, char *why, size_t why_cap)
         {&p->comments, "comments", PB_MAX_FIELD},
         {&p->license, "license", 2048},
         {&p->summary, "summary", PB_MAX_FIELD},
+        {&p->thumbnail, "thumbnail", 2048},
     };
     for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
         if ((rc = check_text(fields[i].slot, fields[i].name, fields[i].cap, why,
@@ -515,6 +520,9 @@ int pb_paper_validate(struct pb_paper *p, char *why, size_t why_cap)
         return rc;
     if ((rc = check_list(&p->links, "links", PB_MAX_LINKS, 2048, why,
                          why_cap)))
+        return rc;
+    if ((rc = check_list(&p->media_urls, "mediaUrls", PB_MAX_LINKS, 2048,
+                         why, why_cap)))
         return rc;
     if (p->categories)
         for (char *c = p->categories; *c; c++)

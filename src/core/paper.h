@@ -76,6 +76,10 @@ struct pb_paper {
                            thumbnail/media keys), passed through by the API */
     char *org;          /* organization name (Daily Papers), NULL = none */
     char *org_src;      /* its JSON object {_id, name, fullname, avatar} */
+    /* images a source names (Daily Papers' thumbnail and mediaUrls):
+     * noted beside the paper at upsert (store_media.h), not merged */
+    char *thumbnail;
+    struct pb_strlist media_urls;
 };
 
 void pb_paper_init(struct pb_paper *p);

@@ -16,6 +16,7 @@ void pb_http_response_reset(struct pb_http_response *r)
     r->status = 0;
     r->retry_after_s = -1;
     r->unreachable = 0;
+    r->content_type[0] = '\0';
     pb_buf_reset(&r->body);
 }
 

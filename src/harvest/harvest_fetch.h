@@ -23,6 +23,8 @@ struct pb_http_response {
     int unreachable;       /* set with PB_EIO: the host could not be
                               resolved or refused the connection */
     struct pb_buf body;    /* decoded body (Content-Encoding undone), capped */
+    char content_type[128];/* the Content-Type header, "" when none (cut
+                              to fit) */
 };
 
 void pb_http_response_init(struct pb_http_response *r, size_t max_body);

@@ -5,6 +5,7 @@
 #include "harvest/harvest_fetch.h"
 
 #include <curl/curl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,6 +61,10 @@ static int curl_get(void *ctx, const char *url, struct pb_http_response *out,
         if (curl_easy_getinfo(f->h, CURLINFO_RETRY_AFTER, &ra) == CURLE_OK &&
             ra > 0)
             out->retry_after_s = (int64_t)ra;
+        char *ct = NULL;
+        if (curl_easy_getinfo(f->h, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK &&
+            ct)
+            snprintf(out->content_type, sizeof out->content_type, "%s", ct);
         return PB_OK;
     }
     const char *why = f->errbuf[0] ? f->errbuf : curl_easy_strerror(c);

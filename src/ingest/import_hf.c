@@ -76,6 +76,41 @@ static char *listing_src(json_t *e)
     return out;
 }
 
+/* An image URL worth keeping: http(s), at most 2048 bytes, no spaces or
+ * controls (anything else is left out, never a reason to reject). */
+static int media_url_ok(const char *u)
+{
+    if (!u || (strncmp(u, "https://", 8) && strncmp(u, "http://", 7)))
+        return 0;
+    size_t n = strlen(u);
+    if (n > 2048)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)u[i] <= ' ' || u[i] == 0x7f)
+            return 0;
+    return 1;
+}
+
+/* The top-level thumbnail and mediaUrls (else paper.mediaUrls). */
+static void take_media(json_t *e, json_t *pp, struct pb_paper *p)
+{
+    const char *t = jstr(e, "thumbnail");
+    if (media_url_ok(t))
+        pb_str_set(&p->thumbnail, t, strlen(t));
+    json_t *m = json_object_get(e, "mediaUrls");
+    if (!json_is_array(m))
+        m = json_object_get(pp, "mediaUrls");
+    size_t i;
+    json_t *a;
+    json_array_foreach(m, i, a)
+    {
+        if (json_is_string(a) && media_url_ok(json_string_value(a)) &&
+            p->media_urls.n < PB_MAX_LINKS)
+            pb_strlist_push(&p->media_urls, json_string_value(a),
+                            json_string_length(a));
+    }
+}
+
 /* Convert one element; on failure write why. file_day may be "". */
 static int convert(json_t *e, const char *file_day, struct pb_paper *p,
                    char *why, size_t why_cap)
@@ -154,6 +189,7 @@ static int convert(json_t *e, const char *file_day, struct pb_paper *p,
             pb_strlist_push(&p->keywords, json_string_value(a),
                             json_string_length(a));
     }
+    take_media(e, pp, p);
     p->sources |= PB_SRC_HF_DAILY;
     pb_paper_extract_links(p);
     return PB_OK;

@@ -12,6 +12,7 @@
 #include "core/date.h"
 #include "core/mem.h"
 #include "harvest/harvest.h"
+#include "harvest/harvest_thumbs.h"
 #include "harvest/harvest_fetch.h"
 #include "harvest/harvest_schedule.h"
 #include "store/store.h"
@@ -121,6 +122,44 @@ static void clock_sleep(void *ctx, int64_t ms)
 
 /* --- jobs ---------------------------------------------------------------- */
 
+/* The images of what the daily harvest brought (harvest_thumbs.h), on the
+ * same connection, at the CDN's gap and arXiv's. */
+static void thumbs(struct pb_sched *s, const struct pb_harvest_env *h,
+                   const struct pb_fetcher *fetcher)
+{
+    struct pb_err err;
+    pb_err_clear(&err);
+    char media[4096];
+    if (pb_harvest_media_dir(s->o.db_path, media, sizeof media))
+        return;
+    struct pb_polite_opts po, ppo;
+    pb_polite_opts_default(&po, PB_POLITE_HF_MS);
+    pb_polite_opts_default(&ppo, PB_POLITE_ARXIV_MS);
+    po.max_retries = ppo.max_retries = 2;
+    struct pb_polite pl, ppl;
+    pb_polite_init(&pl, &po, &s->clock, fetcher, PB_HARVEST_IMAGE_MAX);
+    pb_polite_init(&ppl, &ppo, &s->clock, fetcher, PB_HARVEST_PDF_MAX);
+    pl.stop = ppl.stop = &s->stop;
+    pl.label = "thumbnails";
+    ppl.label = "pdf";
+    struct pb_harvest_env env = *h;
+    env.pl = &pl;
+    struct pb_harvest_thumbs_opts o = {.media_dir = media,
+                                       .hosts = s->o.media_hosts,
+                                       .limit = 300,
+                                       .pdf = 1,
+                                       .pdf_pl = &ppl};
+    struct pb_harvest_thumbs_counts c;
+    int rc = pb_harvest_thumbs(&env, &o, &c, &err);
+    logf_(s, "harvest thumbnails: stored %lld (rendered %lld), refused %lld, "
+             "failed %lld%s%s",
+          (long long)c.stored, (long long)c.rendered, (long long)c.refused,
+          (long long)c.failed, rc ? ": " : "",
+          rc ? (rc == PB_EINTR ? "interrupted" : err.msg) : "");
+    pb_polite_clear(&pl);
+    pb_polite_clear(&ppl);
+}
+
 static void harvest(struct pb_sched *s, struct pb_store *st, int arxiv)
 {
     struct pb_err err;
@@ -174,6 +213,8 @@ static void harvest(struct pb_sched *s, struct pb_store *st, int arxiv)
           arxiv ? "arxiv" : "daily", (long long)c.added, (long long)c.updated,
           (long long)c.unchanged, (long long)c.rejected, rc ? ": " : "",
           rc ? (rc == PB_EINTR ? "interrupted" : err.msg) : "");
+    if (!arxiv && s->o.harvest_thumbs && !s->stop)
+        thumbs(s, &env_, &fetcher);
     pb_polite_clear(&pl);
     pb_fetcher_curl_free(fc);
 }

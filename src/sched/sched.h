@@ -30,6 +30,9 @@ struct pb_sched_opts {
     int confirm_every_s;    /* confirmations and retries; 0 = 5 */
     /* harvests */
     int harvest_arxiv, harvest_daily;
+    int harvest_thumbs;     /* after each daily harvest: harvest_thumbs.h
+                               (up to 300 images, PDFs from arXiv) */
+    const char *media_hosts;/* NULL = PB_HARVEST_MEDIA_HOSTS */
     int64_t arxiv_margin_s; /* after an announcement; 0 = 1800 */
     int daily_at;           /* seconds after local midnight */
     const char *arxiv_url, *daily_url; /* NULL = the real ones */

@@ -305,6 +305,26 @@ static const char *const migrations[] = {
     " ON CONFLICT DO NOTHING;"
     "DROP TABLE m7_dup;"
     "DROP TABLE m7_short;",
+
+    /* 8: images of papers (store_media.h). One row per image a
+     * paper has or may have: the source's thumbnail (kind 0), the source's
+     * media URLs (kind 1, pos in their order), the first page of the arXiv
+     * PDF (kind 2). state: 0 to fetch, 1 stored as DB.media/FILE, 2
+     * refused for good (not an image, too big, 404), 3 failed (retried) */
+    "CREATE TABLE media("
+    " pid INTEGER NOT NULL REFERENCES papers(pid),"
+    " kind INTEGER NOT NULL,"
+    " pos INTEGER NOT NULL DEFAULT 0,"
+    " url TEXT NOT NULL,"
+    " state INTEGER NOT NULL DEFAULT 0,"
+    " file TEXT,"                            /* content-hashed name */
+    " type TEXT,"                            /* image/png, ... */
+    " width INTEGER, height INTEGER, bytes INTEGER,"
+    " tries INTEGER NOT NULL DEFAULT 0,"
+    " at INTEGER,"                           /* last attempt, Unix s */
+    " error TEXT,"
+    " PRIMARY KEY(pid, kind, pos)) WITHOUT ROWID;"
+    "CREATE INDEX media_todo ON media(state, pid) WHERE state IN (0, 3);",
 };
 
 int pb_store_schema_version(void)

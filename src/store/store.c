@@ -8,6 +8,7 @@
 
 #include "core/mem.h"
 #include "store/store_int.h"
+#include "store/store_media.h"
 
 int pb_store_migrate(struct pb_store *st, struct pb_err *err);
 
@@ -114,7 +115,9 @@ void pb_store_close(struct pb_store *st)
     sqlite3_stmt **stmts[] = {&st->get_by_id,  &st->get_by_pid,
                               &st->insert,     &st->update,
                               &st->max_seq,    &st->listing_up,
-                              &st->org_up,     &st->listing_of};
+                              &st->org_up,     &st->listing_of,
+                              &st->media_note, &st->media_thumb,
+                              &st->media_extras};
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
         sqlite3_finalize(*stmts[i]);
     if (st->in_txn)
@@ -538,6 +541,7 @@ int pb_store_paper_upsert(struct pb_store *st, const struct pb_paper *p,
                           enum pb_upsert *out, int64_t *out_pid)
 {
     int rc = PB_OK;
+    int64_t noted_pid = 0;
     struct pb_paper cur;
     pb_paper_init(&cur);
     int own_txn = !st->in_txn;
@@ -573,6 +577,7 @@ int pb_store_paper_upsert(struct pb_store *st, const struct pb_paper *p,
         int64_t npid = sqlite3_last_insert_rowid(st->db);
         if (out_pid)
             *out_pid = npid;
+        noted_pid = npid;
         *out = PB_UPSERT_ADDED;
         int ch = 0;
         if (p->listed_day[0])
@@ -594,6 +599,7 @@ int pb_store_paper_upsert(struct pb_store *st, const struct pb_paper *p,
     merge(&cur, p);
     int same = paper_eq(&cur, &before) && !deleted;
     pb_paper_clear(&before);
+    noted_pid = pid;
     if (out_pid)
         *out_pid = pid;
     int listing_changed = 0;
@@ -629,6 +635,9 @@ int pb_store_paper_upsert(struct pb_store *st, const struct pb_paper *p,
     *out = PB_UPSERT_UPDATED;
 out:
     pb_paper_clear(&cur);
+    /* the images a source names live beside the paper (store_media.h) */
+    if (rc == PB_OK && (p->thumbnail || p->media_urls.n))
+        rc = pb_store_media_note(st, noted_pid, p);
     if (own_txn) {
         if (rc == PB_OK)
             rc = pb_store_commit(st);

@@ -16,6 +16,7 @@ struct pb_store {
     /* prepared statements, made on first use */
     sqlite3_stmt *get_by_id, *get_by_pid, *insert, *update, *max_seq;
     sqlite3_stmt *listing_up, *org_up, *listing_of;
+    sqlite3_stmt *media_note, *media_thumb, *media_extras; /* store_media.c */
 };
 
 /* Prepare sql once into *slot (kept until close); PB_EDB on error. */

@@ -7,6 +7,7 @@
 #include "core/date.h"
 #include "core/json_write.h"
 #include "core/mem.h"
+#include "web/media.h"
 #include "web/period.h"
 #include "web/web_int.h"
 
@@ -20,14 +21,15 @@ static void reserve(struct pb_web_resp *rs, size_t n)
 }
 
 /* A list of papers as an array of daily items, newline-terminated. */
-static int send_daily(struct pb_web_resp *rs, const struct pb_feed_list *l)
+static int send_daily(struct pb_web_req *rq, struct pb_web_resp *rs,
+                      const struct pb_feed_list *l)
 {
     struct pb_jw w;
     reserve(rs, l->n);
     pb_jw_init(&w, &rs->body);
     pb_jw_arr_open(&w);
     for (size_t i = 0; i < l->n; i++)
-        pb_web_json_daily(&w, &l->v[i]);
+        pb_web_json_daily(&w, &l->v[i], rq, l->pid ? l->pid[i] : 0);
     pb_jw_arr_close(&w);
     int rc = pb_jw_end(&w);
     return rc ? rc : pb_buf_putc(&rs->body, '\n');
@@ -126,7 +128,7 @@ int pb_web_api_daily(struct pb_web_req *rq, const char *rest,
             pb_web_fill_counts(rq, &l);
     }
     if (!rc)
-        rc = send_daily(rs, &l);
+        rc = send_daily(rq, rs, &l);
     pb_feed_list_clear(&l);
     return rc;
 }
@@ -261,7 +263,7 @@ int pb_web_api_search(struct pb_web_req *rq, const char *rest,
         pb_paper_clear(&hit);
         pb_web_fill_counts(rq, &l); /* imported + local upvotes */
         /* Hugging Face answers a list of {paper, title, ...} */
-        rc = send_daily(rs, &l);
+        rc = send_daily(rq, rs, &l);
     }
     pb_feed_list_clear(&l);
     return rc;

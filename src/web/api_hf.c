@@ -19,6 +19,7 @@
 
 #include "core/date.h"
 #include "core/json_write.h"
+#include "web/media.h"
 #include "web/web_int.h"
 
 /* FNV-1a, fixed forever: ids made from it are shown to clients */
@@ -294,7 +295,8 @@ void pb_web_json_paper(struct pb_jw *w, const struct pb_paper *p, int flags)
     json_decref(src);
 }
 
-void pb_web_json_daily(struct pb_jw *w, const struct pb_paper *p)
+void pb_web_json_daily(struct pb_jw *w, const struct pb_paper *p,
+                       struct pb_web_req *rq, int64_t pid)
 {
     json_t *src = parse_src(p);
     json_t *sp = json_object_get(src, "paper");
@@ -340,6 +342,7 @@ void pb_web_json_daily(struct pb_jw *w, const struct pb_paper *p)
     pb_jw_key(w, "isAuthorParticipating");
     pb_jw_raw(w, json_is_true(part) ? "true" : "false",
               json_is_true(part) ? 4 : 5);
+    pb_web_media_json(w, rq, p, pid); /* thumbnail, mediaUrls (media.c) */
     pb_jw_obj_close(w);
     json_decref(src);
 }

@@ -110,7 +110,7 @@ int pb_web_similar_section(struct pb_web_req *rq, struct pb_buf *b,
     }
     rc = pb_buf_puts(b, "<section class=\"similar\"><h2>Similar papers</h2>");
     if (!rc)
-        rc = pb_web_html_cards(b, &l, NULL, "");
+        rc = pb_web_html_cards(b, rq, &l, NULL, "");
     if (!rc)
         rc = pb_buf_puts(b, "</section>");
     pb_feed_list_clear(&l);

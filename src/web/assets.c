@@ -86,8 +86,57 @@ static const char css[] =
     "color:var(--fg)}\n"
     "#email fieldset{border:0;padding:0;margin:.5rem 0}\n"
     "#email .error{color:var(--accent);font-weight:600}\n"
+    /* cards: the upvote box, the text, the thumbnail (media.c) */
+    ".card{display:grid;grid-template-columns:3.4rem minmax(0,1fr) 11rem;"
+    "gap:.4rem 1rem;align-items:start}\n"
+    ".votebox form,.votebox a.vote{display:block}\n"
+    ".votebox button,.votebox a.vote{display:flex;flex-direction:column;"
+    "align-items:center;width:3.4rem;min-height:3.4rem;padding:.3rem 0;"
+    "font:inherit;font-size:.72rem;color:var(--muted);background:var(--bg);"
+    "border:1px solid var(--line);border-radius:8px;cursor:pointer;"
+    "text-decoration:none}\n"
+    ".votebox button::before,.votebox a.vote::before{content:\"\\25B2\";"
+    "font-size:1.1rem;color:var(--accent)}\n"
+    ".votebox button:hover,.votebox a.vote:hover{border-color:var(--accent)}"
+    "\n"
+    ".votebox button[aria-pressed=true]{background:var(--accent);"
+    "color:var(--bg);border-color:var(--accent)}\n"
+    ".votebox button[aria-pressed=true]::before{color:var(--bg)}\n"
+    "img.thumb{width:100%;height:auto;aspect-ratio:4/3;object-fit:cover;"
+    "object-position:top;border-radius:6px;border:1px solid var(--line);"
+    "background:var(--bg)}\n"
+    "img.lead{display:block;width:100%;max-width:36rem;height:auto;"
+    "margin:.6rem 0;border-radius:8px;border:1px solid var(--line)}\n"
+    ".extras{display:flex;flex-wrap:wrap;gap:.6rem}"
+    ".extras img{max-width:100%;height:auto;border-radius:6px}\n"
+    "img.avatar{border-radius:50%;vertical-align:middle;margin-right:.3rem}"
+    "\n"
+    "a.member{white-space:nowrap}\n"
+    ".member-head{display:flex;gap:1rem;align-items:center}\n"
+    /* the date picker and the sort links of list pages (nav.c) */
+    ".tools{display:flex;flex-wrap:wrap;gap:.5rem 1.5rem;align-items:center;"
+    "margin:.4rem 0}\n"
+    ".tools input,.tools button{font:inherit;color:var(--fg);"
+    "background:var(--bg);border:1px solid var(--muted);border-radius:4px;"
+    "padding:.2rem .4rem}\n"
+    "nav.sort a{margin-right:.8rem}\n"
+    "nav.sort a[aria-current]{font-weight:700;color:var(--fg);"
+    "text-decoration:none}\n"
+    /* sign-up, log-in and member forms in the site's look */
+    ".prose form p{margin:.6rem 0}\n"
+    ".prose input:not([type=checkbox]):not([type=hidden]),.prose select,"
+    ".prose textarea{font:inherit;color:var(--fg);background:var(--bg);"
+    "border:1px solid var(--muted);border-radius:4px;padding:.35rem .5rem;"
+    "width:100%;max-width:24rem}\n"
+    ".prose textarea{max-width:100%}\n"
+    ".prose button,section.member button,form.inline button{font:inherit;"
+    "padding:.3rem .9rem;border-radius:4px;border:1px solid var(--accent);"
+    "background:var(--bg);color:var(--fg);cursor:pointer}\n"
+    ".prose button:hover,section.member button:hover{background:var(--card)}"
+    "\n"
     "@media (max-width:600px){body{font-size:15px}main{padding:.6rem}"
-    ".card{padding:.6rem .7rem}}\n";
+    ".card{padding:.6rem .7rem;grid-template-columns:3.4rem minmax(0,1fr)}"
+    "img.thumb{grid-column:1/-1;grid-row:1}}\n";
 
 static const char icon[] =
     "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 16 16\">"
@@ -130,5 +179,6 @@ int pb_web_asset(struct pb_web_req *rq, const char *rest,
     }
     if (strcmp(rq->path, "/favicon.ico"))
         rs->cache = "public, max-age=31536000, immutable";
+    rs->shared = 1; /* the same for members: cacheable */
     return pb_buf_append(&rs->body, body, len);
 }

@@ -25,9 +25,11 @@ int pb_web_html_foot(struct pb_buf *b) PB_WUR;
  * when not NULL, is already-escaped HTML shown instead of the abstract. */
 int pb_web_html_card(struct pb_buf *b, const struct pb_paper *p,
                      const char *snippet) PB_WUR;
-/* All cards of a list in an <ol>, or the empty text when there are none. */
-int pb_web_html_cards(struct pb_buf *b, const struct pb_feed_list *l,
-                      char **snips, const char *empty) PB_WUR;
+/* All cards of a list in an <ol>, or the empty text when there are none;
+ * rq (may be NULL) gives the upvote boxes and thumbnails their state. */
+int pb_web_html_cards(struct pb_buf *b, struct pb_web_req *rq,
+                      const struct pb_feed_list *l, char **snips,
+                      const char *empty) PB_WUR;
 
 /* As pb_web_html_cards, for a request: a member also sees an upvote
  * button on each card. */
@@ -44,6 +46,10 @@ typedef int (*pb_web_card_extra)(void *ctx, struct pb_buf *b,
 int pb_web_html_cards_ex(struct pb_buf *b, struct pb_web_req *rq,
                          const struct pb_feed_list *l, const char *empty,
                          pb_web_card_extra extra, void *ctx) PB_WUR;
+
+/* A member's or submitter's link with their avatar:
+ * <a href="/u/NAME"><img ...>NAME</a>. */
+int pb_web_html_member(struct pb_buf *b, const char *name) PB_WUR;
 
 /* An author link: <a href="/authors/NAME">NAME</a>. */
 int pb_web_html_author(struct pb_buf *b, const char *name) PB_WUR;

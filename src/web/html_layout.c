@@ -8,6 +8,7 @@
 #include "core/mem.h"
 #include "text/latex_plain.h"
 #include "web/escape.h"
+#include "web/media.h"
 
 #define TRY(x)                                                               \
     do {                                                                     \
@@ -129,6 +130,19 @@ int pb_web_html_latex(struct pb_buf *b, const char *s)
     return rc;
 }
 
+int pb_web_html_member(struct pb_buf *b, const char *name)
+{
+    int rc = PB_OK;
+    TRY(pb_buf_puts(b, "<a class=\"member\" href=\"/u/"));
+    TRY(pb_web_url_s(b, name));
+    TRY(pb_buf_puts(b, "\">"));
+    TRY(pb_web_avatar_img(b, name, 20));
+    TRY(pb_web_html_s(b, name));
+    TRY(pb_buf_puts(b, "</a>"));
+out:
+    return rc;
+}
+
 int pb_web_html_author(struct pb_buf *b, const char *name)
 {
     int rc = PB_OK;
@@ -156,7 +170,7 @@ static int vote_form(struct pb_buf *b, struct pb_web_req *rq,
     struct pb_cmdb *db = pb_web_cmdb(rq);
     if (!db || pb_cmdb_voted(db, rq->me.id, pid, &on))
         on = 0;
-    TRY(pb_buf_puts(b, "<li><form class=\"vote\" method=\"post\" "
+    TRY(pb_buf_puts(b, "<form class=\"vote\" method=\"post\" "
                        "action=\"/vote/"));
     TRY(pb_web_url_s(b, p->id));
     TRY(pb_buf_puts(b, "\">"));
@@ -164,7 +178,7 @@ static int vote_form(struct pb_buf *b, struct pb_web_req *rq,
     TRY(pb_buf_puts(b, "<input type=\"hidden\" name=\"back\" value=\""));
     TRY(pb_web_html_s(b, rq->path));
     TRY(pb_buf_printf(b, "\"><button type=\"submit\" aria-pressed=\"%s\">"
-                         "%s</button></form></li>",
+                         "%s</button></form>",
                       on ? "true" : "false", on ? "Upvoted" : "Upvote"));
 out:
     return rc;
@@ -173,6 +187,29 @@ out:
 static int card(struct pb_buf *b, struct pb_web_req *rq,
                 const struct pb_paper *p, int64_t pid, const char *snippet,
                 pb_web_card_extra extra, void *ctx);
+
+/* The page rq asked for (path and query, the query's order kept),
+ * percent-encoded as one value for next=. */
+static int here(struct pb_buf *b, const struct pb_web_req *rq)
+{
+    struct pb_buf u;
+    pb_buf_init(&u, 4096);
+    int rc = pb_buf_puts(&u, rq && rq->path ? rq->path : "/");
+    for (size_t i = 0; rq && !rc && i < rq->n_args; i++) {
+        if (!(rc = pb_buf_putc(&u, i ? '&' : '?')) &&
+            !(rc = pb_web_url_s(&u, rq->args[i].key)) && rq->args[i].value &&
+            !(rc = pb_buf_putc(&u, '=')))
+            rc = pb_web_url_s(&u, rq->args[i].value);
+    }
+    if (rc) { /* a query too long to carry: the page without it */
+        pb_buf_reset(&u);
+        rc = pb_buf_puts(&u, rq && rq->path ? rq->path : "/");
+    }
+    if (!rc)
+        rc = pb_web_url(b, u.p, u.len);
+    pb_buf_clear(&u);
+    return rc;
+}
 
 int pb_web_html_card(struct pb_buf *b, const struct pb_paper *p,
                      const char *snippet)
@@ -187,7 +224,17 @@ static int card(struct pb_buf *b, struct pb_web_req *rq,
     int rc = PB_OK;
     struct pb_buf tmp;
     pb_buf_init(&tmp, PB_MAX_ABSTRACT * 4);
-    TRY(pb_buf_puts(b, "<li><article class=\"card\"><h2><a href=\"/papers/"));
+    TRY(pb_buf_puts(b, "<li><article class=\"card\"><div class=\"votebox\">"));
+    if (rq && rq->me.id) {
+        TRY(vote_form(b, rq, p, pid));
+    } else {
+        /* a visitor's box leads to log-in and back to this page */
+        TRY(pb_buf_puts(b, "<a class=\"vote\" rel=\"nofollow\" "
+                           "href=\"/login?next="));
+        TRY(here(b, rq));
+        TRY(pb_buf_puts(b, "\">Upvote</a>"));
+    }
+    TRY(pb_buf_puts(b, "</div><div class=\"cbody\"><h2><a href=\"/papers/"));
     TRY(pb_web_url_s(b, p->id));
     TRY(pb_buf_puts(b, "\">"));
     TRY(pb_web_html_latex(b, p->title));
@@ -233,13 +280,11 @@ static int card(struct pb_buf *b, struct pb_web_req *rq,
     TRY(plural(b, p->n_comments > 0 ? p->n_comments : 0, "comment",
                "comments"));
     TRY(pb_buf_puts(b, "</li>"));
-    if (rq && rq->me.id)
-        TRY(vote_form(b, rq, p, pid));
     if (extra)
         TRY(extra(ctx, b, rq, p, pid));
     if (p->submitter && p->submitter[0]) {
         TRY(pb_buf_puts(b, "<li class=\"by\">submitted by "));
-        TRY(pb_web_html_s(b, p->submitter));
+        TRY(pb_web_html_member(b, p->submitter));
         TRY(pb_buf_puts(b, "</li>"));
     }
     if (pb_web_url_is_safe(p->github_repo)) {
@@ -281,14 +326,17 @@ static int card(struct pb_buf *b, struct pb_web_req *rq,
         if (rc)
             goto out;
     }
-    TRY(pb_buf_puts(b, "</ul></article></li>"));
+    TRY(pb_buf_puts(b, "</ul></div>"));
+    TRY(pb_web_media_img(b, rq, p, pid, "thumb"));
+    TRY(pb_buf_puts(b, "</article></li>"));
 out:
     pb_buf_clear(&tmp);
     return rc;
 }
 
-int pb_web_html_cards(struct pb_buf *b, const struct pb_feed_list *l,
-                      char **snips, const char *empty)
+int pb_web_html_cards(struct pb_buf *b, struct pb_web_req *rq,
+                      const struct pb_feed_list *l, char **snips,
+                      const char *empty)
 {
     int rc = PB_OK;
     if (!l->n) {
@@ -298,7 +346,8 @@ int pb_web_html_cards(struct pb_buf *b, const struct pb_feed_list *l,
     }
     TRY(pb_buf_puts(b, "<ol class=\"cards\">"));
     for (size_t i = 0; i < l->n; i++)
-        TRY(pb_web_html_card(b, &l->v[i], snips ? snips[i] : NULL));
+        TRY(card(b, rq, &l->v[i], l->pid ? l->pid[i] : 0,
+                 snips ? snips[i] : NULL, NULL, NULL));
     TRY(pb_buf_puts(b, "</ol>"));
 out:
     return rc;

@@ -7,6 +7,7 @@
 #include "core/date.h"
 #include "text/latex_plain.h"
 #include "web/escape.h"
+#include "web/media.h"
 #include "web/html.h"
 #include "web/web_int.h"
 #include "web/web_similar.h"
@@ -107,10 +108,12 @@ static int html_paper(struct pb_web_req *rq, struct pb_web_resp *rs,
     }
     if (p->submitter) {
         TRY(pb_buf_puts(b, "<li>Submitted by "));
-        TRY(pb_web_html_s(b, p->submitter));
+        TRY(pb_web_html_member(b, p->submitter));
         TRY(pb_buf_puts(b, "</li>"));
     }
-    TRY(pb_buf_puts(b, "</ul><ul class=\"links\">"));
+    TRY(pb_buf_puts(b, "</ul>"));
+    TRY(pb_web_media_img(b, rq, p, pid, "lead"));
+    TRY(pb_buf_puts(b, "<ul class=\"links\">"));
     if (is_arxiv(p)) {
         /* ids are [A-Za-z0-9./-] (checked by the store's id parser) */
         snprintf(url, sizeof url, "https://arxiv.org/abs/%s", p->id);
@@ -152,6 +155,7 @@ static int html_paper(struct pb_web_req *rq, struct pb_web_resp *rs,
     TRY(pb_buf_puts(b, "<section><h2>Abstract</h2><p class=\"full\">"));
     TRY(pb_web_html_latex(b, p->abstract));
     TRY(pb_buf_puts(b, "</p></section>"));
+    TRY(pb_web_media_extras(b, rq, p, pid));
     if (p->keywords.n || (p->categories && p->categories[0])) {
         TRY(pb_buf_puts(b, "<section><h2>Topics</h2><ul class=\"tags\">"));
         if (p->categories && p->categories[0]) {

@@ -227,7 +227,7 @@ int pb_web_page_search(struct pb_web_req *rq, const char *rest,
         TRY(pb_buf_puts(b, "</ul>"));
     }
     TRY(pb_buf_puts(b, "</div>"));
-    TRY(pb_web_html_cards(b, &l, snips, "No papers match. Try fewer or "
+    TRY(pb_web_html_cards(b, rq, &l, snips, "No papers match. Try fewer or "
                                         "other words."));
     /* paging keeps the mode asked for (it may work on the next page, once
      * vectors exist) */

@@ -8,6 +8,7 @@
 #include "core/date.h"
 #include "web/escape.h"
 #include "web/html.h"
+#include "web/nav.h"
 #include "web/period.h"
 #include "web/web_int.h"
 
@@ -99,6 +100,9 @@ struct listing {
     const char *empty;
     const char *follow;  /* "author" or "cat": members get a Follow button */
     const char *follow_target;
+    const char *picker;    /* the day the date picker shows, or NULL */
+    const char *sort_base; /* the page's path for sort links */
+    enum pb_web_sort sort;
 };
 
 static int render(struct pb_web_req *rq, struct pb_web_resp *rs,
@@ -119,6 +123,8 @@ static int render(struct pb_web_req *rq, struct pb_web_resp *rs,
     }
     if (ls->periods)
         TRY(pb_buf_puts(b, ls->periods));
+    if (ls->picker)
+        TRY(pb_web_nav_tools(b, rq, ls->picker, ls->sort_base, ls->sort));
     if (ls->follow && rq->me.id) {
         TRY(pb_buf_puts(b, "<form class=\"inline\" method=\"post\" "
                            "action=\"/following\">"));
@@ -136,8 +142,11 @@ static int render(struct pb_web_req *rq, struct pb_web_resp *rs,
     TRY(pb_buf_puts(b, "</div>"));
     pb_web_fill_counts(rq, l);
     TRY(pb_web_html_cards_rq(b, rq, l, ls->empty));
-    snprintf(prev, sizeof prev, "%s?p=%lld", ls->base, (long long)page - 1);
-    snprintf(next, sizeof next, "%s?p=%lld", ls->base, (long long)page + 1);
+    const char *sep = strchr(ls->base, '?') ? "&" : "?";
+    snprintf(prev, sizeof prev, "%s%sp=%lld", ls->base, sep,
+             (long long)page - 1);
+    snprintf(next, sizeof next, "%s%sp=%lld", ls->base, sep,
+             (long long)page + 1);
     if (page == 1)
         snprintf(prev, sizeof prev, "%s", ls->base);
     TRY(pb_web_html_prevnext(b, page > 0 ? prev : NULL, "Previous page",
@@ -178,14 +187,17 @@ static int day_page(struct pb_web_req *rq, struct pb_web_resp *rs,
     int64_t page = page_arg(rq, rs);
     if (page < 0)
         return PB_OK;
+    enum pb_web_sort sort;
+    if (pb_web_sort_arg(rq, rs, &sort))
+        return PB_OK;
     struct pb_feed_query q = {.order = PB_FEED_BY_UPVOTES,
                               .limit = PAGE_SIZE,
                               .offset = page * PAGE_SIZE,
                               .listed_only = 1};
     memcpy(q.from, per.from, 11);
     memcpy(q.to, per.to, 11);
-    TRY(pb_store_feed_list(rq->th->feed, &q, &l));
-    char prev[11] = "", next[11] = "", ph[32], nh[32], base[32], nav[400];
+    TRY(pb_web_sorted_list(rq, &q, sort, &l));
+    char prev[11] = "", next[11] = "", ph[32], nh[32], base[48], nav[400];
     int r1 = pb_store_feed_adjacent_day(rq->th->feed, per.name, -1, prev);
     int r2 = pb_store_feed_adjacent_day(rq->th->feed, per.name, 1, next);
     if ((r1 && r1 != PB_ENOTFOUND) || (r2 && r2 != PB_ENOTFOUND)) {
@@ -211,9 +223,18 @@ static int day_page(struct pb_web_req *rq, struct pb_web_resp *rs,
         .next_label = "Next day",
         .periods = nav,
         .empty = "No papers were listed on this day.",
+        .picker = per.name,
+        .sort_base = home ? "/" : base,
+        .sort = sort,
     };
     if (home && page > 0)
         ls.base = base;
+    char sbase[64];
+    if (sort != PB_WSORT_UPVOTES) { /* pagers keep the order */
+        snprintf(sbase, sizeof sbase, "%s?sort=%s", base,
+                 pb_web_sort_name(sort));
+        ls.base = sbase;
+    }
     rc = render(rq, rs, &ls, &l, page);
 out:
     pb_feed_list_clear(&l);
@@ -261,16 +282,34 @@ static int period_page(struct pb_web_req *rq, const char *rest,
     int64_t page = page_arg(rq, rs);
     if (page < 0)
         return PB_OK;
+    enum pb_web_sort sort;
+    if (pb_web_sort_arg(rq, rs, &sort))
+        return PB_OK;
     struct pb_feed_query q = {.order = PB_FEED_BY_UPVOTES,
                               .limit = PAGE_SIZE,
                               .offset = page * PAGE_SIZE,
                               .listed_only = 1};
     memcpy(q.from, per.from, 11);
     memcpy(q.to, per.to, 11);
-    TRY(pb_store_feed_list(rq->th->feed, &q, &l));
-    char ph[32], nh[32], base[32], sub[64], nav[400];
-    snprintf(ph, sizeof ph, "/%s/%s", what, per.prev);
-    snprintf(nh, sizeof nh, "/%s/%s", what, per.next);
+    TRY(pb_web_sorted_list(rq, &q, sort, &l));
+    char ph[32], nh[32], base[48], sub[64], nav[400];
+    /* previous / next go to the nearest period with listed papers, and
+     * stop at the first and last */
+    char pd[11], nd[11], pn[11], nn[11];
+    int r1 = pb_store_feed_adjacent_day(rq->th->feed, per.from, -1, pd);
+    int r2 = pb_store_feed_adjacent_day(rq->th->feed, per.to, 1, nd);
+    if ((r1 && r1 != PB_ENOTFOUND) || (r2 && r2 != PB_ENOTFOUND)) {
+        rc = PB_EDB;
+        goto out;
+    }
+    if (!r1)
+        r1 = kind == PB_PERIOD_WEEK ? pb_web_week_of(pd, pn)
+                                    : pb_web_month_of(pd, pn);
+    if (!r2)
+        r2 = kind == PB_PERIOD_WEEK ? pb_web_week_of(nd, nn)
+                                    : pb_web_month_of(nd, nn);
+    snprintf(ph, sizeof ph, "/%s/%s", what, r1 ? "" : pn);
+    snprintf(nh, sizeof nh, "/%s/%s", what, r2 ? "" : nn);
     snprintf(base, sizeof base, "/%s/%s", what, per.name);
     snprintf(sub, sizeof sub, "%s to %s", per.from, per.to);
     period_nav(per.from, nav, sizeof nav);
@@ -281,15 +320,24 @@ static int period_page(struct pb_web_req *rq, const char *rest,
         .sub = sub,
         .base = base,
         .feed = "/atom/daily.xml",
-        .prev_href = ph,
+        .prev_href = r1 ? NULL : ph,
         .prev_label = kind == PB_PERIOD_WEEK ? "Previous week"
                                              : "Previous month",
-        .next_href = nh,
+        .next_href = r2 ? NULL : nh,
         .next_label = kind == PB_PERIOD_WEEK ? "Next week" : "Next month",
         .periods = nav,
         .empty = kind == PB_PERIOD_WEEK ? "No papers were listed this week."
                                         : "No papers were listed this month.",
+        .picker = per.from,
+        .sort_base = base,
+        .sort = sort,
     };
+    char sbase[64];
+    if (sort != PB_WSORT_UPVOTES) {
+        snprintf(sbase, sizeof sbase, "%s?sort=%s", base,
+                 pb_web_sort_name(sort));
+        ls.base = sbase;
+    }
     rc = render(rq, rs, &ls, &l, page);
 out:
     pb_feed_list_clear(&l);

@@ -5,6 +5,8 @@
 
 #include "web/escape.h"
 #include "web/html.h"
+#include "web/media.h"
+#include "web/nav.h"
 #include "web/web_foryou.h"
 #include "web/web_int.h"
 #include "web/web_similar.h"
@@ -29,7 +31,19 @@ static const struct route routes[] = {
     {"/date/", pb_web_page_date, PB_FMT_HTML, 0},
     {"/week/", pb_web_page_week, PB_FMT_HTML, 0},
     {"/month/", pb_web_page_month, PB_FMT_HTML, 0},
+    /* Hugging Face's URL shapes redirect to ours (nav.c) */
+    {"/papers", pb_web_hf_redirect, PB_FMT_HTML, 0},
+    {"/papers/trending", pb_web_hf_redirect, PB_FMT_HTML, 0},
+    {"/papers/date/", pb_web_hf_redirect, PB_FMT_HTML, 0},
+    {"/papers/week/", pb_web_hf_redirect, PB_FMT_HTML, 0},
+    {"/papers/month/", pb_web_hf_redirect, PB_FMT_HTML, 0},
     {"/papers/", pb_web_page_paper, PB_FMT_HTML, 0},
+    {"/date", pb_web_date_jump, PB_FMT_HTML, 0},
+    /* images (media.c) and members (page_member.c) */
+    {"/media/", pb_web_media, PB_FMT_TEXT, 0},
+    {"/cover/", pb_web_cover, PB_FMT_TEXT, 0},
+    {"/avatars/", pb_web_avatar, PB_FMT_TEXT, 0},
+    {"/u/", pb_web_page_member, PB_FMT_HTML, 0},
     {"/authors/", pb_web_page_author, PB_FMT_HTML, 0},
     {"/cat/", pb_web_page_category, PB_FMT_HTML, 0},
     {"/orgs/", pb_web_page_org, PB_FMT_HTML, 0},

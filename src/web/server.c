@@ -513,7 +513,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     if (rq.cookie_session || rq.cookie_pre)
         pb_web_session_load(&rq);
     pb_web_route(&rq, &rs);
-    if (rq.me.id || rs.private_ || rs.cookies[0][0]) {
+    if (!rs.shared && (rq.me.id || rs.private_ || rs.cookies[0][0])) {
         rs.private_ = 1;
         rs.cache = "private, no-store";
     }
@@ -529,7 +529,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     } else {
         ok = MHD_queue_response(c, (unsigned)status, r);
     }
-    if (status == 200 && cache.on && k && !personal && !rs.private_)
+    if (status == 200 && cache.on && k && !personal && !rs.private_ &&
+        !rs.shared)
         cache_put(k, full.len, r, etag, bytes);
     else
         MHD_destroy_response(r);

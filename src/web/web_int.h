@@ -81,6 +81,9 @@ struct pb_web_resp {
     char location[512];  /* Location header when not empty */
     char cookies[3][160];/* Set-Cookie values, "" = unused */
     const char *search_mode; /* X-Search-Mode header (static) or NULL */
+    int shared;          /* 1: the same bytes for everyone (images): keeps
+                            its Cache-Control for members too and stays
+                            out of the server's response cache */
 };
 
 /* First value of query argument key, or NULL when absent. */
@@ -133,7 +136,9 @@ int pb_web_feed_rss_daily(struct pb_web_req *, const char *, struct pb_web_resp 
  * organization, isAuthorParticipating}. */
 #define PB_JSON_EXTRAS 1
 void pb_web_json_paper(struct pb_jw *w, const struct pb_paper *p, int flags);
-void pb_web_json_daily(struct pb_jw *w, const struct pb_paper *p);
+void pb_web_json_daily(struct pb_jw *w, const struct pb_paper *p,
+                       struct pb_web_req *rq, int64_t pid);
+/* (rq, pid: the thumbnail and mediaUrls keys, media.h; rq NULL: none) */
 
 int pb_web_feed_atom_daily(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
 int pb_web_feed_atom_trending(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;

@@ -28,7 +28,7 @@ def check(name, cond, detail=""):
         print("FAIL " + name + ("  " + str(detail)[:600] if detail else ""))
 
 
-CARD_RE = re.compile(r'<article class="card"><h2><a href="/papers/([^"]+)"')
+CARD_RE = re.compile(r'<article class="card">.*?<h2><a href="/papers/([^"]+)"')
 
 
 def sections(text):

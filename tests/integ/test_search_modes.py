@@ -150,7 +150,7 @@ def api_semantic_finds_papers_without_the_word():
     t.check(AUTO <= set(ids(a)))
     # the HF shape is the same in every mode
     t.check({"isAuthorParticipating", "numComments", "paper", "publishedAt",
-             "summary", "title"} <= set(a[0].keys()), sorted(a[0].keys()))
+             "summary", "thumbnail", "title"} <= set(a[0].keys()), sorted(a[0].keys()))
     st, h, a = api(S, "automobile", limit=37, mode="semantic")
     t.eq(set(ids(a)), VEHICLE)
     st, h, a = api(S, "automobile", limit=100)

@@ -358,7 +358,7 @@ static void t_migrate_ids(void)
     CHECK_EQ(sqlite3_exec(db, fill, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     CHECK_EQ(pb_store_open(dbpath, 0, &st, &err), PB_OK);
-    CHECK_EQ(pb_store_user_version(st), 7);
+    CHECK_EQ(pb_store_user_version(st), pb_store_schema_version());
     struct pb_store_stats ss;
     CHECK_EQ(pb_store_stats(st, &ss), PB_OK);
     CHECK_EQ(ss.papers, 3);

@@ -172,7 +172,7 @@ static json_t *write_json(const struct pb_paper *p, int kind)
     pb_buf_init(&b, 1 << 20);
     pb_jw_init(&w, &b);
     if (kind == 0)
-        pb_web_json_daily(&w, p);
+        pb_web_json_daily(&w, p, NULL, 0);
     else
         pb_web_json_paper(&w, p, kind == 2 ? PB_JSON_EXTRAS : 0);
     CHECK_EQ(pb_jw_end(&w), PB_OK);

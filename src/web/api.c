@@ -6,7 +6,7 @@
 
 #include "core/date.h"
 #include "core/json_write.h"
-#include "web/period.h"
+#include "core/period.h"
 #include "web/web_int.h"
 
 #define MAX_PAGE 10000

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "community/community.h"
-#include "web/escape.h"
+#include "core/escape.h"
 #include "web/html.h"
 #include "web/web_int.h"
 

@@ -8,7 +8,7 @@
 
 #include "community/community.h"
 #include "core/date.h"
-#include "web/escape.h"
+#include "core/escape.h"
 #include "web/html.h"
 #include "web/web_fetch.h"
 #include "web/web_int.h"

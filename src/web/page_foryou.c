@@ -12,7 +12,7 @@
 
 #include "core/mem.h"
 #include "rank/member_recs.h"
-#include "web/escape.h"
+#include "core/escape.h"
 #include "web/html.h"
 #include "web/web_similar.h"
 

@@ -12,7 +12,7 @@
 #include "mail/mail_prefs.h"
 #include "mail/mail_token.h"
 #include "store/store_mail.h"
-#include "web/escape.h"
+#include "core/escape.h"
 #include "web/html.h"
 #include "web/web_int.h"
 

@@ -23,7 +23,7 @@
 #include "core/mem.h"
 #include "core/utf8.h"
 #include "web/access_log.h"
-#include "web/escape.h"
+#include "core/escape.h"
 #include "web/web_fetch.h"
 #include "web/web_int.h"
 

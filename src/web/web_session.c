@@ -5,7 +5,7 @@
 
 #include "community/community.h"
 #include "core/mem.h"
-#include "web/escape.h"
+#include "core/escape.h"
 #include "web/html.h"
 #include "web/web_int.h"
 

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "core/utf8.h"
-#include "web/escape.h"
-#include "web/period.h"
+#include "core/escape.h"
+#include "core/period.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

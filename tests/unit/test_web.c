@@ -8,8 +8,8 @@
 #include "core/date.h"
 #include "web/web_int.h"
 
-#include "web/escape.h"
-#include "web/period.h"
+#include "core/escape.h"
+#include "core/period.h"
 
 typedef int (*esc_fn)(struct pb_buf *, const char *, size_t);
 

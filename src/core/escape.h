@@ -7,9 +7,13 @@
  * cap is reached. Inputs are borrowed for the call; s may be NULL (nothing is
  * written). Invalid UTF-8 is replaced by U+FFFD, so output is always valid
  * UTF-8. Thread-safe.
+ *
+ * Lives in core so that web pages and mail (digests) share one escaping path
+ * without mail depending on the web server; the functions keep their
+ * historical pb_web_ names.
  */
-#ifndef PB_WEB_ESCAPE_H
-#define PB_WEB_ESCAPE_H
+#ifndef PB_CORE_ESCAPE_H
+#define PB_CORE_ESCAPE_H
 
 #include <stddef.h>
 

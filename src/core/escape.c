@@ -1,5 +1,5 @@
 /* escape.c - HTML, XML, URL and Markdown escaping (see escape.h). */
-#include "web/escape.h"
+#include "core/escape.h"
 
 #include <string.h>
 

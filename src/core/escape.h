@@ -45,6 +45,12 @@ int pb_web_md_s(struct pb_buf *b, const char *s) PB_WUR;
  * control characters, safe to put (escaped) into an href. */
 int pb_web_url_is_safe(const char *s);
 
+/* 1 when s may follow a redirect (Location) or a next=/back= field: a
+ * same-site absolute path, "/" and then no second "/", no backslash and no
+ * control character anywhere (browsers drop tab/CR/LF and read "\\" as
+ * "/"), valid UTF-8. The one check for every redirect target. */
+int pb_web_local_path_ok(const char *s);
+
 /* Copy at most max bytes of s, cut at a UTF-8 character boundary (and at a
  * space when one is near), with "…" appended when cut. Appends to b. */
 int pb_web_trunc(struct pb_buf *b, const char *s, size_t max) PB_WUR;

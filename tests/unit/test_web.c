@@ -73,6 +73,41 @@ static void t_url(void)
     CHECK(!pb_web_url_is_safe(NULL));
 }
 
+/* Issue 15: a tab (which browsers drop) turned "/\t/evil.example" into
+ * "//evil.example"; one check for every redirect target. */
+static void t_local_path(void)
+{
+    static const struct {
+        const char *s;
+        int ok;
+    } cases[] = {
+        {"/", 1},
+        {"/papers/2405.21060#comments", 1},
+        {"/search?q=a+b&mode=keyword", 1},
+        {"/author/Zo\xC3\xAB Ada", 1},
+        {"/a//b", 1},
+        {"//evil.example", 0},
+        {"/\\evil.example", 0},
+        {"/\t/evil.example", 0},
+        {"/\r\n/evil.example", 0},
+        {"/\n/evil.example", 0},
+        {"/x\x7F", 0},
+        {"/x\\y", 0},
+        {"/ok\tstill-not", 0},
+        {"https://evil.example/", 0},
+        {"javascript:alert(1)", 0},
+        {"evil.example", 0},
+        {"", 0},
+        {"/\xC3", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        if (pb_web_local_path_ok(cases[i].s) != cases[i].ok) {
+            fprintf(stderr, "  case %zu: \"%s\"\n", i, cases[i].s);
+            CHECK(0);
+        }
+    CHECK(!pb_web_local_path_ok(NULL));
+}
+
 static void t_md(void)
 {
     CHECK_STR(esc(pb_web_md, "[x](javascript:y)", 17),
@@ -351,7 +386,8 @@ int main(void)
 {
     static const struct pb_test T[] = {
         {"html escaping", t_html},   {"xml escaping", t_xml},
-        {"url encoding", t_url},     {"markdown escaping", t_md},
+        {"url encoding", t_url},
+        {"redirect targets: same-site paths only", t_local_path},     {"markdown escaping", t_md},
         {"truncation", t_trunc},     {"periods", t_period},
         {"api json as jansson", t_api_json},
         {NULL, NULL},

@@ -123,6 +123,11 @@ static void key_of(char *out, size_t cap, const char *what, const char *v)
     out[n < cap ? n : cap - 1] = '\0';
 }
 
+int pb_web_path_hashes(const char *path)
+{
+    return !strcmp(path, "/login") || !strcmp(path, "/signup");
+}
+
 int pb_web_page_login(struct pb_web_req *rq, const char *rest,
                       struct pb_web_resp *rs)
 {

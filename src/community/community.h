@@ -59,6 +59,21 @@ int pb_cm_password_ok(const char *pw);
 int pb_cm_password_hash(const char *pw, char out[128]) PB_WUR;
 int pb_cm_password_verify(const char *hash, const char *pw);
 
+/* Where the argon2id work of the two calls above runs: by default in the
+ * calling thread. A thread may install a hasher of its own (borrowed until
+ * replaced; NULL: back to in-thread): the server's hashing pool runs them
+ * in a helper process, so that argon2id's 64 MiB mappings (mmap with
+ * MAP_POPULATE, munmap: the process-wide memory-map lock and TLB
+ * shootdowns) never stall the request threads. hash gets a password that
+ * passed pb_cm_password_ok; verify has the contract of
+ * pb_cm_password_verify (the same time on every path). */
+struct pb_cm_hasher {
+    int (*hash)(void *ctx, const char *pw, char out[128]);
+    int (*verify)(void *ctx, const char *hash, const char *pw);
+    void *ctx;
+};
+void pb_cm_hasher_set_thread(const struct pb_cm_hasher *h);
+
 /* Session tokens: 32 random bytes as 43 base64url characters (out[44]),
  * and the 32-byte hash that is all the store keeps. token_hash: PB_EINVAL
  * for anything that is not such a token. */

@@ -26,6 +26,7 @@
 #include "core/escape.h"
 #include "web/web_fetch.h"
 #include "web/web_int.h"
+#include "web/hash_proc.h"
 #include "web/work_pool.h"
 
 #define MAX_HEADERS 64
@@ -393,8 +394,9 @@ static void log_request(struct MHD_Connection *c, const char *method,
  * it with its own store handles, and resumes the connection, which then
  * queues the finished response. The pool's queue is bounded: past it a
  * log-in is told to try again (503) at once. Half the cores hash (at
- * least one, at most 4: argon2id takes 64 MiB each), at a lower priority
- * than the request threads, so pages always have a core. */
+ * least one, at most 4: argon2id takes 64 MiB each), each pool thread
+ * through a helper process of its own at nice 10 (hash_proc.h), so pages
+ * always have a core and their memory map is never locked by argon2id. */
 #define HASH_QUEUE 64
 
 struct deferred {
@@ -409,6 +411,11 @@ struct deferred {
 };
 
 static struct pb_work_pool *g_hash_pool;
+/* one helper process per pool thread (hash_proc.h): argon2id's 64 MiB
+ * mappings stay out of the server's memory map */
+static struct pb_hash_proc *g_hash_procs[4];
+static unsigned g_n_hash_procs;
+static atomic_uint g_hash_next;
 
 static void run_deferred(void *arg, int cancelled)
 {
@@ -416,6 +423,12 @@ static void run_deferred(void *arg, int cancelled)
     struct pb_web_resp rs;
     char etag[24];
     pb_web_resp_init(&rs);
+    static __thread struct pb_hash_proc *mine;
+    if (!mine && g_n_hash_procs) {
+        mine = g_hash_procs[atomic_fetch_add(&g_hash_next, 1) %
+                            g_n_hash_procs];
+        pb_cm_hasher_set_thread(pb_hash_proc_hasher(mine));
+    }
     j->rq.th = cancelled ? NULL : thread_handles();
     if (!j->rq.th) {
         rs.fmt = PB_FMT_TEXT;
@@ -704,6 +717,14 @@ int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
     /* open read-write once: creates and migrates; workers then read */
     if ((rc = pb_store_open(cfg->db_path, 0, &st, err)))
         return rc;
+    /* fork the hashing helpers while this is the only thread */
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned hashers = ncpu >= 4 ? (unsigned)ncpu / 2 : 1;
+    if (hashers > 4)
+        hashers = 4;
+    for (g_n_hash_procs = 0; g_n_hash_procs < hashers; g_n_hash_procs++)
+        if (!(g_hash_procs[g_n_hash_procs] = pb_hash_proc_start()))
+            break; /* the pool threads hash in-process then */
     if (cfg->base_url)
         snprintf(base, sizeof base, "%s", cfg->base_url);
     else if (sa.v4.sin_family == AF_INET)
@@ -741,13 +762,11 @@ int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
     pb_web_log_open(cfg->access_log);
     if (cfg->fetch && (rc = pb_web_fetch_new(cfg->fetch, &site.fetch, err)))
         goto out;
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = cfg->threads ? cfg->threads
                                     : (unsigned)(ncpu > 1 ? ncpu : 2);
     if (threads > 64)
         threads = 64;
-    unsigned hashers = ncpu >= 4 ? (unsigned)ncpu / 2 : 1;
-    g_hash_pool = pb_work_pool_new(hashers > 4 ? 4 : hashers, HASH_QUEUE);
+    g_hash_pool = pb_work_pool_new(hashers, HASH_QUEUE);
     if (!g_hash_pool) {
         rc = pb_err_set(err, PB_EIO, "cannot start the hashing threads");
         goto out;
@@ -790,6 +809,9 @@ out:
      * connection before MHD stops */
     pb_work_pool_free(g_hash_pool);
     g_hash_pool = NULL;
+    for (unsigned i = 0; i < g_n_hash_procs; i++)
+        pb_hash_proc_stop(g_hash_procs[i]);
+    g_n_hash_procs = 0;
     if (d)
         MHD_stop_daemon(d);
     pb_web_log_close();

@@ -3,9 +3,6 @@
 
 #include <pthread.h>
 #include <stdlib.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "core/mem.h"
 
@@ -27,10 +24,6 @@ struct pb_work_pool {
 static void *worker(void *arg)
 {
     struct pb_work_pool *p = arg;
-    /* below the request threads: when the cores are busy, pages come
-     * first and the slow work waits (Linux: niceness is per thread) */
-    if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10))
-        (void)0; /* not allowed: run at the same priority */
     pthread_mutex_lock(&p->lock);
     for (;;) {
         while (!p->len && !p->stopping)

@@ -21,8 +21,8 @@
 #include "store/store_mail.h"
 #include "text/latex_plain.h"
 #include "vector/vindex.h"
-#include "web/escape.h"
-#include "web/period.h"
+#include "core/escape.h"
+#include "core/period.h"
 
 #define TRY(x)                                                               \
     do {                                                                     \

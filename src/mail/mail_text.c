@@ -150,7 +150,7 @@ int pb_mail_addr_ok(const char *s)
     size_t lab = 0;
     for (const char *c = d;; c++) {
         if (*c == '.' || !*c) {
-            if (lab == 0 || lab > 63 || c[-1] == '-' || c[-lab] == '-')
+            if (lab == 0 || lab > 63 || c[-1] == '-' || *(c - lab) == '-')
                 return 0;
             if (!*c)
                 break;

@@ -3,7 +3,7 @@
  * becomes e-mail: header values (RFC 2047 encoded-words, CR/LF never
  * passes), addresses (validated, never encoded), quoted-printable bodies
  * (RFC 2045, lines within RFC 5322's 78), plain text for the text part.
- * HTML parts go through web/escape.h like every other HTML.
+ * HTML parts go through core/escape.h like every other HTML.
  *
  * Each function appends to b (caller storage) and returns PB_OK or
  * PB_ETOOBIG when b's cap is reached. Inputs are borrowed for the call;

@@ -46,16 +46,18 @@ void pb_mail_token_make(const unsigned char key[PB_MAIL_KEY_BYTES], int kind,
              (long long)expires, b64);
 }
 
-/* Digits into *out (1..18 of them, so no overflow); the end in *end. */
+/* Digits into *out (1..18 of them, so no overflow); the end in *end. A
+ * 19th digit refuses the number before it is multiplied in. */
 static int number(const char *s, int64_t *out, const char **end)
 {
     int64_t v = 0;
     int n = 0;
-    while (*s >= '0' && *s <= '9' && n < 19) {
-        v = v * 10 + (*s++ - '0');
-        n++;
+    for (; *s >= '0' && *s <= '9'; s++, n++) {
+        if (n == 18)
+            return PB_EINVAL;
+        v = v * 10 + (*s - '0');
     }
-    if (!n || n > 18)
+    if (!n)
         return PB_EINVAL;
     *out = v;
     *end = s;

@@ -8,7 +8,7 @@
 #include "core/json_write.h"
 #include "core/mem.h"
 #include "web/media.h"
-#include "web/period.h"
+#include "core/period.h"
 #include "web/web_int.h"
 
 #define MAX_PAGE 10000

@@ -7,7 +7,7 @@
 
 #include "core/date.h"
 #include "text/latex_plain.h"
-#include "web/escape.h"
+#include "core/escape.h"
 #include "web/web_int.h"
 
 #define FEED_SIZE 50

@@ -7,7 +7,7 @@
 
 #include "core/mem.h"
 #include "text/latex_plain.h"
-#include "web/escape.h"
+#include "core/escape.h"
 #include "web/media.h"
 
 #define TRY(x)                                                               \

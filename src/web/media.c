@@ -15,7 +15,7 @@
 #include "media/image_info.h"
 #include "store/store_media.h"
 #include "text/latex_plain.h"
-#include "web/escape.h"
+#include "core/escape.h"
 #include "web/html.h"
 
 #define TRY(x)                                                               \

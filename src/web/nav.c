@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "core/date.h"
-#include "web/escape.h"
-#include "web/period.h"
+#include "core/escape.h"
+#include "core/period.h"
 
 #define TRY(x)                                                               \
     do {                                                                     \

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "community/community.h"
-#include "web/escape.h"
+#include "core/escape.h"
 #include "web/html.h"
 #include "web/web_int.h"
 
@@ -37,7 +37,7 @@ static void ensure_pre(struct pb_web_req *rq, struct pb_web_resp *rs)
 static const char *next_path(const struct pb_web_req *rq)
 {
     const char *n = rq->post ? pb_web_form(rq, "next") : pb_web_arg(rq, "next");
-    if (!n || n[0] != '/' || n[1] == '/' || n[1] == '\\')
+    if (!pb_web_local_path_ok(n))
         return "/";
     return n;
 }
@@ -123,6 +123,11 @@ static void key_of(char *out, size_t cap, const char *what, const char *v)
     out[n < cap ? n : cap - 1] = '\0';
 }
 
+int pb_web_path_hashes(const char *path)
+{
+    return !strcmp(path, "/login") || !strcmp(path, "/signup");
+}
+
 int pb_web_page_login(struct pb_web_req *rq, const char *rest,
                       struct pb_web_resp *rs)
 {
@@ -140,8 +145,9 @@ int pb_web_page_login(struct pb_web_req *rq, const char *rest,
         return account_form(rq, rs, 0, "Give your name and password.", "",
                             "");
     int64_t now = pb_web_now(rq);
-    char ka[128], kn[128];
-    key_of(ka, sizeof ka, "login-addr", rq->ip ? rq->ip : "-");
+    char ka[128], kn[128], addr[PB_CM_RL_ADDR_MAX];
+    pb_cm_rl_addr(rq->ip, addr);
+    key_of(ka, sizeof ka, "login-addr", addr);
     key_of(kn, sizeof kn, "login-name", name);
     if (!pb_cm_rl_check(ka, now, cfg->login_fail_addr, cfg->login_window_s) ||
         !pb_cm_rl_check(kn, now, cfg->login_fail_account,
@@ -189,8 +195,9 @@ int pb_web_page_signup(struct pb_web_req *rq, const char *rest,
     if (!db)
         return PB_EDB;
     int64_t now = pb_web_now(rq);
-    char ka[128];
-    key_of(ka, sizeof ka, "signup-addr", rq->ip ? rq->ip : "-");
+    char ka[128], addr[PB_CM_RL_ADDR_MAX];
+    pb_cm_rl_addr(rq->ip, addr);
+    key_of(ka, sizeof ka, "signup-addr", addr);
     const char *why = NULL;
     int status = 400;
     if (!pb_cm_rl_check(ka, now, cfg->signup_addr, cfg->signup_window_s))

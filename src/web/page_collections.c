@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "community/community.h"
-#include "web/escape.h"
+#include "core/escape.h"
 #include "web/html.h"
 #include "web/web_int.h"
 
@@ -195,6 +195,20 @@ static int export_bib(struct pb_web_resp *rs, const struct pb_feed_list *l)
     return rc;
 }
 
+/* Collection cid as rq's member may see it: PB_ENOTFOUND when there is none
+ * or it is someone else's private one, so that every route answers both
+ * alike (404) and tells no one which private collections exist. */
+static int visible_coll(struct pb_web_req *rq, struct pb_cmdb *db,
+                        int64_t cid, struct pb_collection *c)
+{
+    if (cid < 0)
+        return PB_ENOTFOUND;
+    int rc = pb_cmdb_coll_get(db, cid, c);
+    if (!rc && !c->public_ && c->member != rq->me.id)
+        rc = PB_ENOTFOUND;
+    return rc;
+}
+
 /* POST /collections/add (coll, paper) and /collections/ID/{add,remove}. */
 static int item_op(struct pb_web_req *rq, struct pb_web_resp *rs,
                    struct pb_cmdb *db, int64_t cid, int add)
@@ -272,6 +286,11 @@ int pb_web_page_collections(struct pb_web_req *rq, const char *rest,
             return pb_web_fail(rs, 405, "add papers from their pages");
         if (cid < 0)
             return pb_web_fail(rs, 400, "choose a collection");
+        struct pb_collection vc;
+        if ((rc = visible_coll(rq, db, cid, &vc)) == PB_ENOTFOUND)
+            return pb_web_fail(rs, 404, "there is no such collection");
+        if (rc)
+            return rc;
         return item_op(rq, rs, db, cid, 1);
     }
     /* ID, ID.json, ID.bib, ID/op */
@@ -279,8 +298,7 @@ int pb_web_page_collections(struct pb_web_req *rq, const char *rest,
     int64_t cid = pb_web_parse_id(rest, n);
     const char *tail = rest + n;
     struct pb_collection c;
-    if (cid < 0 || (rc = pb_cmdb_coll_get(db, cid, &c)) == PB_ENOTFOUND ||
-        (!c.public_ && c.member != rq->me.id))
+    if ((rc = visible_coll(rq, db, cid, &c)) == PB_ENOTFOUND)
         return pb_web_fail(rs, 404, "there is no such collection");
     if (rc)
         return rc;

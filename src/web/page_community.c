@@ -8,7 +8,7 @@
 
 #include "community/community.h"
 #include "core/date.h"
-#include "web/escape.h"
+#include "core/escape.h"
 #include "web/html.h"
 #include "web/web_fetch.h"
 #include "web/web_int.h"
@@ -25,7 +25,7 @@
 static const char *back_path(const struct pb_web_req *rq, const char *dflt)
 {
     const char *b = pb_web_form(rq, "back");
-    if (!b || b[0] != '/' || b[1] == '/' || b[1] == '\\')
+    if (!pb_web_local_path_ok(b))
         return dflt;
     return b;
 }

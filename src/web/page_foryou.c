@@ -12,7 +12,7 @@
 
 #include "core/mem.h"
 #include "rank/member_recs.h"
-#include "web/escape.h"
+#include "core/escape.h"
 #include "web/html.h"
 #include "web/web_similar.h"
 
@@ -227,8 +227,7 @@ int pb_web_page_foryou_mark(struct pb_web_req *rq, const char *rest,
         return rc;
     /* back to the page the button was on; only a local path */
     const char *back = pb_web_form(rq, "back");
-    int local = back && back[0] == '/' && back[1] != '/' && back[1] != '\\';
-    return pb_web_redirect(rs, local ? back : "/for-you");
+    return pb_web_redirect(rs, pb_web_local_path_ok(back) ? back : "/for-you");
 }
 
 static int send_json(struct pb_web_resp *rs, json_t *o)

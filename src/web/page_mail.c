@@ -12,7 +12,7 @@
 #include "mail/mail_prefs.h"
 #include "mail/mail_token.h"
 #include "store/store_mail.h"
-#include "web/escape.h"
+#include "core/escape.h"
 #include "web/html.h"
 #include "web/web_int.h"
 
@@ -369,7 +369,9 @@ int pb_web_mail_subscribe(struct pb_web_req *rq, const char *rest,
         return rc;
     }
     int64_t now = pb_web_now(rq);
-    snprintf(key, sizeof key, "mailsub:%s", rq->ip ? rq->ip : "-");
+    char addr[PB_CM_RL_ADDR_MAX];
+    pb_cm_rl_addr(rq->ip, addr);
+    snprintf(key, sizeof key, "mailsub:%s", addr);
     if (!pb_cm_rl_check(key, now, SUB_PER_ADDR_HOUR, 3600))
         return pb_web_fail(rs, 429, "too many subscriptions from your "
                                     "address: try again in an hour");

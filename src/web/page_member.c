@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "web/escape.h"
+#include "core/escape.h"
 #include "web/html.h"
 #include "web/media.h"
 #include "web/web_int.h"

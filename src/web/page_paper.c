@@ -6,7 +6,7 @@
 
 #include "core/date.h"
 #include "text/latex_plain.h"
-#include "web/escape.h"
+#include "core/escape.h"
 #include "web/media.h"
 #include "web/html.h"
 #include "web/web_int.h"

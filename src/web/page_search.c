@@ -6,7 +6,7 @@
 
 #include "rank/hybrid.h"
 #include "search/search.h"
-#include "web/escape.h"
+#include "core/escape.h"
 #include "web/html.h"
 #include "web/web_int.h"
 

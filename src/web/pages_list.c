@@ -6,10 +6,10 @@
 #include <string.h>
 
 #include "core/date.h"
-#include "web/escape.h"
+#include "core/escape.h"
 #include "web/html.h"
 #include "web/nav.h"
-#include "web/period.h"
+#include "core/period.h"
 #include "web/web_int.h"
 
 #define PAGE_SIZE 50

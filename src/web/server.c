@@ -23,9 +23,11 @@
 #include "core/mem.h"
 #include "core/utf8.h"
 #include "web/access_log.h"
-#include "web/escape.h"
+#include "core/escape.h"
 #include "web/web_fetch.h"
 #include "web/web_int.h"
+#include "web/hash_proc.h"
+#include "web/work_pool.h"
 
 #define MAX_HEADERS 64
 #define MAX_UPLOAD (64u << 10) /* a 10,000-byte comment, percent-encoded */
@@ -268,9 +270,12 @@ static void cache_put(const char *key, size_t klen, struct MHD_Response *r,
 
 static char first_call; /* marks a GET/HEAD request seen once */
 
+struct deferred;
+
 struct upload {
     size_t bytes;
     struct pb_buf body; /* a POST's body, up to MAX_UPLOAD */
+    struct deferred *job; /* a request handed to the hashing pool */
 };
 
 struct argctx {
@@ -380,6 +385,96 @@ static void log_request(struct MHD_Connection *c, const char *method,
                MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent"));
 }
 
+/* --- requests that hash passwords ------------------------------------------
+ *
+ * A log-in or sign-up runs argon2id (64 MiB, 0.1 s or more). On the request
+ * threads a handful of them would stall every page (issue 15), so such a
+ * request is handed whole to a small pool of its own: the connection is
+ * suspended (its thread serves others meanwhile), the pool thread routes
+ * it with its own store handles, and resumes the connection, which then
+ * queues the finished response. The pool's queue is bounded: past it a
+ * log-in is told to try again (503) at once. Half the cores hash (at
+ * least one, at most 4: argon2id takes 64 MiB each), each pool thread
+ * through a helper process of its own at nice 10 (hash_proc.h), so pages
+ * always have a core and their memory map is never locked by argon2id. */
+#define HASH_QUEUE 64
+
+struct deferred {
+    struct MHD_Connection *c;
+    struct pb_web_req rq; /* pointers into MHD's connection, live while
+                             it is suspended, and into ip and the upload */
+    char ip[INET6_ADDRSTRLEN];
+    struct pb_buf query;  /* for the access log */
+    struct MHD_Response *resp;
+    int status;
+    size_t bytes;
+};
+
+static struct pb_work_pool *g_hash_pool;
+/* one helper process per pool thread (hash_proc.h): argon2id's 64 MiB
+ * mappings stay out of the server's memory map */
+static struct pb_hash_proc *g_hash_procs[4];
+static unsigned g_n_hash_procs;
+static atomic_uint g_hash_next;
+
+static void run_deferred(void *arg, int cancelled)
+{
+    struct deferred *j = arg;
+    struct pb_web_resp rs;
+    char etag[24];
+    pb_web_resp_init(&rs);
+    static __thread struct pb_hash_proc *mine;
+    if (!mine && g_n_hash_procs) {
+        mine = g_hash_procs[atomic_fetch_add(&g_hash_next, 1) %
+                            g_n_hash_procs];
+        pb_cm_hasher_set_thread(pb_hash_proc_hasher(mine));
+    }
+    j->rq.th = cancelled ? NULL : thread_handles();
+    if (!j->rq.th) {
+        rs.fmt = PB_FMT_TEXT;
+        pb_web_fail(&rs, 503, "the server is busy: try again in a moment");
+        pb_web_render_error(&j->rq, &rs);
+    } else {
+        if (j->rq.cookie_session || j->rq.cookie_pre)
+            pb_web_session_load(&j->rq);
+        pb_web_route(&j->rq, &rs);
+    }
+    rs.private_ = 1;
+    rs.cache = "private, no-store";
+    j->status = rs.status;
+    j->bytes = rs.body.len;
+    j->resp = make_response(&rs, etag);
+    pb_web_resp_clear(&rs);
+    MHD_resume_connection(j->c);
+}
+
+/* Hand rq (a POST whose upload is u) to the pool and suspend c. 1 when
+ * handed over; 0 when the queue is full (nothing changed). */
+static int defer_request(struct MHD_Connection *c, struct upload *u,
+                         const struct pb_web_req *rq, struct pb_buf *query)
+{
+    struct deferred *j = pb_calloc(1, sizeof *j);
+    j->c = c;
+    j->rq = *rq;
+    snprintf(j->ip, sizeof j->ip, "%s", rq->ip ? rq->ip : "-");
+    j->rq.ip = j->ip;
+    j->rq.th = NULL;
+    j->query = *query; /* taken: the caller's buffer is left empty */
+    pb_buf_init(query, 1);
+    u->job = j;
+    MHD_suspend_connection(c);
+    /* from a successful submit on, j and u belong to the pool thread and
+     * then to the resumed connection: not touched here again */
+    if (pb_work_pool_submit(g_hash_pool, run_deferred, j)) {
+        *query = j->query;
+        MHD_resume_connection(c);
+        u->job = NULL;
+        free(j);
+        return 0;
+    }
+    return 1;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   const char *url, const char *method,
                                   const char *version, const char *upload,
@@ -399,6 +494,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             *con_cls = u;
         }
         return MHD_YES;
+    }
+    if (*con_cls != &first_call && ((struct upload *)*con_cls)->job) {
+        /* resumed: the pool has answered */
+        struct deferred *j = ((struct upload *)*con_cls)->job;
+        enum MHD_Result r = MHD_queue_response(c, (unsigned)j->status,
+                                               j->resp);
+        MHD_destroy_response(j->resp);
+        j->resp = NULL;
+        log_request(c, method, url, j->query.p, version, j->status,
+                    j->bytes);
+        return r;
     }
     if (*upload_size) {
         struct upload *u = *con_cls != &first_call ? *con_cls : NULL;
@@ -500,6 +606,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             goto out;
         }
     }
+    if (post && g_hash_pool && pb_web_path_hashes(url)) {
+        pb_buf_clear(&full);
+        if (defer_request(c, *con_cls, &rq, &key)) {
+            pb_buf_clear(&key);
+            return MHD_YES;
+        }
+        ok = simple_error(c, &rq, 503, "too many log-ins at once: try "
+                                       "again in a moment",
+                          &status, &bytes);
+        goto out;
+    }
     rq.th = thread_handles();
     if (!rq.th) {
         pb_buf_clear(&full);
@@ -551,6 +668,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (*con_cls && *con_cls != &first_call) {
         struct upload *u = *con_cls;
         pb_buf_clear(&u->body);
+        if (u->job) {
+            if (u->job->resp)
+                MHD_destroy_response(u->job->resp);
+            pb_buf_clear(&u->job->query);
+            free(u->job);
+        }
         free(u);
     }
     *con_cls = NULL;
@@ -572,7 +695,8 @@ int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
     const char *bind_addr = cfg->bind ? cfg->bind : "127.0.0.1";
     unsigned port = cfg->port ? cfg->port : 8080;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-                     MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO;
+                     MHD_USE_ITC | MHD_USE_ERROR_LOG | MHD_USE_TURBO |
+                     MHD_ALLOW_SUSPEND_RESUME;
     memset(&sa, 0, sizeof sa);
     if (inet_pton(AF_INET, bind_addr, &sa.v4.sin_addr) == 1) {
         sa.v4.sin_family = AF_INET;
@@ -594,6 +718,14 @@ int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
     /* open read-write once: creates and migrates; workers then read */
     if ((rc = pb_store_open(cfg->db_path, 0, &st, err)))
         return rc;
+    /* fork the hashing helpers while this is the only thread */
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned hashers = ncpu >= 4 ? (unsigned)ncpu / 2 : 1;
+    if (hashers > 4)
+        hashers = 4;
+    for (g_n_hash_procs = 0; g_n_hash_procs < hashers; g_n_hash_procs++)
+        if (!(g_hash_procs[g_n_hash_procs] = pb_hash_proc_start()))
+            break; /* the pool threads hash in-process then */
     if (cfg->base_url)
         snprintf(base, sizeof base, "%s", cfg->base_url);
     else if (sa.v4.sin_family == AF_INET)
@@ -632,11 +764,15 @@ int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
     pb_web_log_open(cfg->access_log);
     if (cfg->fetch && (rc = pb_web_fetch_new(cfg->fetch, &site.fetch, err)))
         goto out;
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned threads = cfg->threads ? cfg->threads
                                     : (unsigned)(ncpu > 1 ? ncpu : 2);
     if (threads > 64)
         threads = 64;
+    g_hash_pool = pb_work_pool_new(hashers, HASH_QUEUE);
+    if (!g_hash_pool) {
+        rc = pb_err_set(err, PB_EIO, "cannot start the hashing threads");
+        goto out;
+    }
     d = MHD_start_daemon(
         flags, (uint16_t)port, NULL, NULL, on_request, NULL,
         MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&sa,
@@ -671,6 +807,13 @@ int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
         nanosleep(&ts, NULL);
     }
 out:
+    /* answer (503) what waits for the pool and resume every suspended
+     * connection before MHD stops */
+    pb_work_pool_free(g_hash_pool);
+    g_hash_pool = NULL;
+    for (unsigned i = 0; i < g_n_hash_procs; i++)
+        pb_hash_proc_stop(g_hash_procs[i]);
+    g_n_hash_procs = 0;
     if (d)
         MHD_stop_daemon(d);
     pb_web_log_close();

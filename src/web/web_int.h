@@ -150,6 +150,9 @@ int pb_web_asset(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR
  * page_collections.c, api_community.c). */
 int pb_web_page_signup(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
 int pb_web_page_login(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
+/* 1 when a POST to path hashes a password (log-in, sign-up): the server
+ * runs those on its hashing pool, off the request threads. */
+int pb_web_path_hashes(const char *path);
 int pb_web_page_logout(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
 int pb_web_page_following(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;
 int pb_web_page_vote(struct pb_web_req *, const char *, struct pb_web_resp *) PB_WUR;

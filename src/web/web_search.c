@@ -10,7 +10,7 @@
 #include "search/index_store.h"
 #include "rank/hybrid.h"
 #include "search/search.h"
-#include "web/escape.h"
+#include "core/escape.h"
 #include "web/web_similar.h"
 #include "web/web_int.h"
 

@@ -5,7 +5,7 @@
 
 #include "community/community.h"
 #include "core/mem.h"
-#include "web/escape.h"
+#include "core/escape.h"
 #include "web/html.h"
 #include "web/web_int.h"
 
@@ -87,9 +87,8 @@ void pb_web_set_cookie(struct pb_web_resp *rs, const char *value)
 
 int pb_web_redirect(struct pb_web_resp *rs, const char *path)
 {
-    /* only our own paths: "/x" but not "//host" or "/\host" */
-    if (!path || path[0] != '/' || path[1] == '/' || path[1] == '\\' ||
-        strlen(path) >= sizeof rs->location || strpbrk(path, "\r\n"))
+    /* only our own paths: "/x" but not "//host", "/\\host", "/\t/host" */
+    if (!pb_web_local_path_ok(path) || strlen(path) >= sizeof rs->location)
         path = "/";
     snprintf(rs->location, sizeof rs->location, "%s", path);
     rs->status = 303;

@@ -4,11 +4,12 @@
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/utf8.h"
-#include "web/escape.h"
-#include "web/period.h"
+#include "core/escape.h"
+#include "core/period.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -21,6 +22,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             assert(strlen(p.from) == 10 && strlen(p.to) == 10);
             assert(strcmp(p.from, p.to) <= 0);
         }
+    /* a redirect target: a path of ours, nothing a browser could read as
+     * another host */
+    char *z = memchr(s, 0, size) ? NULL : strndup(s, size);
+    if (z && pb_web_local_path_ok(z)) {
+        assert(z[0] == '/' && z[1] != '/');
+        for (size_t i = 0; i < size; i++)
+            assert((unsigned char)z[i] >= 0x20 && z[i] != 0x7F &&
+                   z[i] != '\\');
+    }
+    free(z);
     struct pb_buf b;
     pb_buf_init(&b, 1 << 20);
     if (!pb_web_html(&b, s, size)) {

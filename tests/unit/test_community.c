@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "community/community.h"
@@ -365,6 +366,59 @@ static void t_crypto(void)
     CHECK(!strstr(c1, tok));
 }
 
+static double ms_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Issue 15: a password over 256 bytes for a real account was refused at
+ * once while an unknown name cost an argon2id run: which names exist
+ * showed in the time. Every failing path now costs one run. Medians of
+ * interleaved tries, so a busy machine slows both alike. */
+static void t_verify_timing(void)
+{
+    char hash[128], longpw[400];
+    CHECK_EQ(pb_cm_password_hash("correct horse battery", hash), PB_OK);
+    memset(longpw, 'a', sizeof longpw - 1);
+    longpw[sizeof longpw - 1] = '\0';
+    enum { N = 7 };
+    double t_long[N], t_unknown[N], t_wrong[N], t_bad[N];
+    for (int i = 0; i < N; i++) {
+        double t = ms_now();
+        CHECK(!pb_cm_password_verify(hash, longpw));
+        t_long[i] = ms_now() - t;
+        t = ms_now();
+        CHECK(!pb_cm_password_verify(NULL, "correct horse battery"));
+        t_unknown[i] = ms_now() - t;
+        t = ms_now();
+        CHECK(!pb_cm_password_verify(hash, "wrong horse battery"));
+        t_wrong[i] = ms_now() - t;
+        t = ms_now();
+        CHECK(!pb_cm_password_verify("$argon2id$garbage", "wrong horse"));
+        t_bad[i] = ms_now() - t;
+    }
+    CHECK(pb_cm_password_verify(hash, "correct horse battery"));
+    qsort(t_long, N, sizeof(double), cmp_d);
+    qsort(t_unknown, N, sizeof(double), cmp_d);
+    qsort(t_wrong, N, sizeof(double), cmp_d);
+    qsort(t_bad, N, sizeof(double), cmp_d);
+    double u = t_unknown[N / 2];
+    fprintf(stderr, "  median ms: long %.1f, unknown %.1f, wrong %.1f, "
+                    "unreadable hash %.1f\n",
+            t_long[N / 2], u, t_wrong[N / 2], t_bad[N / 2]);
+    CHECK(fabs(t_long[N / 2] - u) <= 0.2 * u);
+    CHECK(fabs(t_wrong[N / 2] - u) <= 0.2 * u);
+    CHECK(fabs(t_bad[N / 2] - u) <= 0.2 * u);
+}
+
 static void t_ratelimit(void)
 {
     int64_t t0 = 1000000 * 60;
@@ -381,6 +435,103 @@ static void t_ratelimit(void)
     CHECK(pb_cm_rl_check("k1", t0 + 120 + 30, 5, 60));
     pb_cm_rl_forget("k1");
     CHECK(pb_cm_rl_check("k1", t0 + 10, 5, 60));
+}
+
+/* Issue 15: failed log-ins for other names pushed a victim's count out
+ * of the table (a full probe evicted the stalest slot, live or not), so
+ * the limit could be reset from one address. Whatever else is counted, a
+ * live count stays until its window passes; the same for every limit. */
+static void t_ratelimit_flood(void)
+{
+    static const struct {
+        const char *key;
+        int max, window;
+    } victims[] = {
+        {"login-name:victim", 5, 900},  {"login-addr:192.0.2.7", 20, 900},
+        {"signup-addr:192.0.2.7", 10, 3600}, {"mailsub:192.0.2.7", 10, 3600},
+        {"fetch:42", 10, 3600},
+    };
+    size_t nv = sizeof victims / sizeof victims[0];
+    int64_t t0 = 1000000 * 3600LL;
+    for (size_t v = 0; v < nv; v++) {
+        for (int i = 0; i < victims[v].max; i++)
+            pb_cm_rl_add(victims[v].key, t0, victims[v].window);
+        CHECK(!pb_cm_rl_check(victims[v].key, t0, victims[v].max,
+                              victims[v].window));
+    }
+    /* 60,000 other names: more than the table holds */
+    char k[64];
+    for (int i = 0; i < 60000; i++) {
+        snprintf(k, sizeof k, "login-name:other%d", i);
+        pb_cm_rl_add(k, t0 + 1, 900);
+    }
+    for (size_t v = 0; v < nv; v++)
+        if (pb_cm_rl_check(victims[v].key, t0 + 2, victims[v].max,
+                           victims[v].window)) {
+            fprintf(stderr, "  %s was reset by the flood\n", victims[v].key);
+            CHECK(0);
+        }
+    /* until the window (and the sliding previous one) has passed */
+    for (size_t v = 0; v < nv; v++)
+        CHECK(pb_cm_rl_check(victims[v].key, t0 + 2 * victims[v].window,
+                             victims[v].max, victims[v].window));
+}
+
+/* When a new key finds no room it is limited with its whole class: an
+ * overflow can make limits stricter, never looser. */
+static void t_ratelimit_full(void)
+{
+    pb_cm_rl_reset();
+    int64_t t0 = 2000000 * 900LL;
+    char k[64];
+    for (int i = 0; i < 200000; i++) {
+        snprintf(k, sizeof k, "login-name:fill%d", i);
+        pb_cm_rl_add(k, t0, 900);
+    }
+    /* every one of 20 new names is counted, alone or with its class */
+    int limited = 0;
+    for (int i = 0; i < 20; i++) {
+        snprintf(k, sizeof k, "login-name:new%d", i);
+        for (int j = 0; j < 5; j++)
+            pb_cm_rl_add(k, t0 + 1, 900);
+        limited += !pb_cm_rl_check(k, t0 + 1, 5, 900);
+    }
+    CHECK_EQ(limited, 20);
+    /* the fill names themselves are all still counted */
+    int counted = 0;
+    for (int i = 0; i < 200000; i += 1000) {
+        snprintf(k, sizeof k, "login-name:fill%d", i);
+        counted += !pb_cm_rl_check(k, t0 + 1, 1, 900);
+    }
+    CHECK_EQ(counted, 200);
+    /* a window later the table has room again */
+    CHECK(pb_cm_rl_check("login-name:new0", t0 + 1800, 5, 900));
+    pb_cm_rl_add("login-name:later", t0 + 1800, 900);
+    CHECK(!pb_cm_rl_check("login-name:later", t0 + 1800, 1, 900));
+    pb_cm_rl_reset();
+    /* long keys are not cut: two that share 200 bytes count apart */
+    char a[300], b[300];
+    memset(a, 'x', sizeof a);
+    a[sizeof a - 1] = '\0';
+    memcpy(b, a, sizeof b);
+    b[250] = 'y';
+    pb_cm_rl_add(a, t0, 900);
+    CHECK(!pb_cm_rl_check(a, t0, 1, 900));
+    CHECK(pb_cm_rl_check(b, t0, 1, 900));
+    pb_cm_rl_reset();
+}
+
+static void t_rl_addr(void)
+{
+    char out[PB_CM_RL_ADDR_MAX];
+    pb_cm_rl_addr("192.0.2.7", out);
+    CHECK_STR(out, "192.0.2.7");
+    pb_cm_rl_addr("2001:db8:1:2:aaaa:bbbb:cccc:dddd", out);
+    CHECK_STR(out, "2001:db8:1:2::/64");
+    pb_cm_rl_addr("2001:db8:1:2::99", out);
+    CHECK_STR(out, "2001:db8:1:2::/64");
+    pb_cm_rl_addr(NULL, out);
+    CHECK_STR(out, "-");
 }
 
 static void t_names(void)
@@ -513,7 +664,13 @@ int main(void)
         {"collections", t_collections},
         {"members and sessions", t_members},
         {"passwords, tokens, CSRF", t_crypto},
+        {"passwords: every failing check costs the same", t_verify_timing},
         {"rate limits", t_ratelimit},
+        {"rate limits: a flood of keys resets no live count",
+         t_ratelimit_flood},
+        {"rate limits: a full table limits new keys by class",
+         t_ratelimit_full},
+        {"rate limits: IPv6 counted by /64", t_rl_addr},
         {"names", t_names},
         {"form bodies", t_form},
         {"markdown", t_markdown},

@@ -335,6 +335,47 @@ static void t_tokens(void)
     }
 }
 
+/* Issue 15: numbers of 19 digits overflowed int64 (UB) before they were
+ * refused; the unsubscribe page reads such a token from the URL. */
+static void t_token_overflow(void)
+{
+    int kind;
+    int64_t sub = -1, e = -1;
+    static const char *const big[] = {
+        "u9999999999999999999.1.AAAAAAAAAAAAAAAAAAAAAA",
+        "u1.9999999999999999999.AAAAAAAAAAAAAAAAAAAAAA",
+        "c99999999999999999999999999999.1.AAAAAAAAAAAAAAAAAAAAAA",
+        "u9999999999999999999.1.AAAA",
+    };
+    for (size_t i = 0; i < sizeof big / sizeof big[0]; i++)
+        CHECK_EQ(pb_mail_token_parse(big[i], &kind, &sub, &e), PB_EINVAL);
+    /* 18 digits still parse */
+    CHECK_EQ(pb_mail_token_parse("u999999999999999999.1.AAAAAAAAAAAAAAAAAAAAAA",
+                                 &kind, &sub, &e),
+             PB_OK);
+    CHECK_EQ(sub, 999999999999999999LL);
+}
+
+/* Issue 15: the label check indexed back with an unsigned negative offset
+ * (pointer overflow under UBSan) on every address. */
+static void t_addr_labels(void)
+{
+    static const struct {
+        const char *s;
+        int ok;
+    } cases[] = {
+        {"a@b", 1},          {"a@b.c", 1},       {"a@-b.c", 0},
+        {"a@b-.c", 0},       {"a@b.-c", 0},      {"a@b.c-", 0},
+        {"a@b..c", 0},       {"a@.b", 0},        {"a@b.", 0},
+        {"a@x-y.example", 1}, {"a@1.2.3.4", 1},  {"a@-", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        if (pb_mail_addr_ok(cases[i].s) != cases[i].ok) {
+            fprintf(stderr, "  address \"%s\"\n", cases[i].s);
+            CHECK(0);
+        }
+}
+
 /* --- preferences ----------------------------------------------------------- */
 
 static void t_prefs(void)
@@ -1235,6 +1276,9 @@ int main(void)
         {"addresses", t_addr},
         {"date", t_date},
         {"tokens: signing and expiry on a fake clock", t_tokens},
+        {"tokens: 19-digit numbers refused without overflow", t_token_overflow},
+        {"addresses: domain labels checked without pointer overflow",
+         t_addr_labels},
         {"preferences from forms", t_prefs},
         {"messages: headers, parts, lines", t_message},
         {"scheduler times and time zones", t_sched_times},

@@ -8,8 +8,14 @@
 #include "core/date.h"
 #include "web/web_int.h"
 
-#include "web/escape.h"
-#include "web/period.h"
+#include "core/escape.h"
+#include "core/period.h"
+#include "web/hash_proc.h"
+#include "web/work_pool.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <unistd.h>
 
 typedef int (*esc_fn)(struct pb_buf *, const char *, size_t);
 
@@ -71,6 +77,136 @@ static void t_url(void)
     CHECK(!pb_web_url_is_safe("https://a b"));
     CHECK(!pb_web_url_is_safe("data:text/html,x"));
     CHECK(!pb_web_url_is_safe(NULL));
+}
+
+/* Issue 15: a tab (which browsers drop) turned "/\t/evil.example" into
+ * "//evil.example"; one check for every redirect target. */
+static void t_local_path(void)
+{
+    static const struct {
+        const char *s;
+        int ok;
+    } cases[] = {
+        {"/", 1},
+        {"/papers/2405.21060#comments", 1},
+        {"/search?q=a+b&mode=keyword", 1},
+        {"/author/Zo\xC3\xAB Ada", 1},
+        {"/a//b", 1},
+        {"//evil.example", 0},
+        {"/\\evil.example", 0},
+        {"/\t/evil.example", 0},
+        {"/\r\n/evil.example", 0},
+        {"/\n/evil.example", 0},
+        {"/x\x7F", 0},
+        {"/x\\y", 0},
+        {"/ok\tstill-not", 0},
+        {"https://evil.example/", 0},
+        {"javascript:alert(1)", 0},
+        {"evil.example", 0},
+        {"", 0},
+        {"/\xC3", 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        if (pb_web_local_path_ok(cases[i].s) != cases[i].ok) {
+            fprintf(stderr, "  case %zu: \"%s\"\n", i, cases[i].s);
+            CHECK(0);
+        }
+    CHECK(!pb_web_local_path_ok(NULL));
+}
+
+/* The hashing pool: jobs run once each, in order; past the queue's bound a
+ * submit is refused at once; freeing runs what waits as cancelled. */
+struct pool_probe {
+    pthread_mutex_t lock;
+    int ran, cancelled, order[16], n;
+    int gate; /* the first job waits while 1 */
+};
+
+struct probe_arg {
+    struct pool_probe *p;
+    int id;
+};
+
+static void probe_job(void *arg, int cancelled)
+{
+    struct pool_probe *p = ((struct probe_arg *)arg)->p;
+    int id = ((struct probe_arg *)arg)->id;
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        int g = p->gate && id == 0;
+        pthread_mutex_unlock(&p->lock);
+        if (!g)
+            break;
+        usleep(1000);
+    }
+    pthread_mutex_lock(&p->lock);
+    p->ran++;
+    p->cancelled += cancelled;
+    if (p->n < 16)
+        p->order[p->n++] = id;
+    pthread_mutex_unlock(&p->lock);
+}
+
+static void t_work_pool(void)
+{
+    struct pool_probe pr = {.lock = PTHREAD_MUTEX_INITIALIZER, .gate = 1};
+    struct probe_arg args[5];
+    struct pb_work_pool *wp = pb_work_pool_new(1, 3);
+    CHECK(wp != NULL);
+    for (int i = 0; i < 5; i++)
+        args[i].p = &pr, args[i].id = i;
+    CHECK_EQ(pb_work_pool_submit(wp, probe_job, &args[0]), PB_OK);
+    while (pb_work_pool_pending(wp) != 1)
+        usleep(1000);
+    usleep(20000); /* job 0 is running (held at the gate) */
+    for (int i = 1; i <= 3; i++)
+        CHECK_EQ(pb_work_pool_submit(wp, probe_job, &args[i]), PB_OK);
+    /* 3 waiting: the bound */
+    CHECK_EQ(pb_work_pool_submit(wp, probe_job, &args[4]), PB_ETOOBIG);
+    CHECK_EQ(pb_work_pool_pending(wp), 4);
+    pthread_mutex_lock(&pr.lock);
+    pr.gate = 0;
+    pthread_mutex_unlock(&pr.lock);
+    while (pb_work_pool_pending(wp))
+        usleep(1000);
+    CHECK_EQ(pr.ran, 4);
+    CHECK(pr.order[0] == 0 && pr.order[1] == 1 && pr.order[2] == 2 &&
+          pr.order[3] == 3);
+    CHECK_EQ(pr.cancelled, 0);
+    pb_work_pool_free(wp);
+}
+
+/* argon2id in the helper process answers as in-process does. */
+static void t_hash_proc(void)
+{
+    if (sodium_init() < 0) {
+        CHECK(0);
+        return;
+    }
+    struct pb_hash_proc *hp = pb_hash_proc_start();
+    CHECK(hp != NULL);
+    if (!hp)
+        return;
+    pb_cm_hasher_set_thread(pb_hash_proc_hasher(hp));
+    char h[128];
+    CHECK_EQ(pb_cm_password_hash("correct horse battery", h), PB_OK);
+    CHECK(!strncmp(h, "$argon2id$", 10));
+    CHECK(pb_cm_password_verify(h, "correct horse battery"));
+    CHECK(!pb_cm_password_verify(h, "wrong horse battery"));
+    CHECK(!pb_cm_password_verify(NULL, "correct horse battery"));
+    CHECK(!pb_cm_password_verify(h, NULL));
+    char big[5000];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    CHECK(!pb_cm_password_verify(h, big));
+    CHECK_EQ(pb_cm_password_hash("short", h), PB_EINVAL);
+    pb_cm_hasher_set_thread(NULL);
+    /* and the hash made there verifies here */
+    CHECK_EQ(pb_cm_password_hash("correct horse battery", h), PB_OK);
+    pb_cm_hasher_set_thread(pb_hash_proc_hasher(hp));
+    CHECK(pb_cm_password_verify(h, "correct horse battery"));
+    pb_cm_hasher_set_thread(NULL);
+    pb_hash_proc_stop(hp);
 }
 
 static void t_md(void)
@@ -280,7 +416,10 @@ int main(void)
 {
     static const struct pb_test T[] = {
         {"html escaping", t_html},   {"xml escaping", t_xml},
-        {"url encoding", t_url},     {"markdown escaping", t_md},
+        {"url encoding", t_url},
+        {"redirect targets: same-site paths only", t_local_path},
+        {"hashing pool: bounded queue, order, refusal", t_work_pool},
+        {"hashing helper process: same answers as in-process", t_hash_proc},     {"markdown escaping", t_md},
         {"truncation", t_trunc},     {"periods", t_period},
         {"api json in HF shape", t_api_json},
         {NULL, NULL},

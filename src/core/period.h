@@ -1,9 +1,11 @@
 /*
  * period.h - the days, ISO weeks and months the site lists papers by:
  * "2024-06-03", "2024-W23", "2024-06". Pure functions, thread-safe.
+ * Used by the web pages and by mail digests (hence core); the functions keep
+ * their historical pb_web_ names.
  */
-#ifndef PB_WEB_PERIOD_H
-#define PB_WEB_PERIOD_H
+#ifndef PB_CORE_PERIOD_H
+#define PB_CORE_PERIOD_H
 
 #include <stddef.h>
 

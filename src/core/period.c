@@ -1,5 +1,5 @@
 /* period.c - days, ISO weeks and months (see period.h). */
-#include "web/period.h"
+#include "core/period.h"
 
 #include <stdint.h>
 #include <stdio.h>

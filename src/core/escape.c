@@ -1,5 +1,5 @@
 /* escape.c - HTML, XML, URL and Markdown escaping (see escape.h). */
-#include "web/escape.h"
+#include "core/escape.h"
 
 #include <string.h>
 
@@ -151,6 +151,21 @@ int pb_web_url_is_safe(const char *s)
             *p == '\\' || *p == '`')
             return 0;
     return 1;
+}
+
+int pb_web_local_path_ok(const char *s)
+{
+    /* Browsers drop tab, CR and LF anywhere in a URL and read '\\' as '/',
+     * so "/\t/evil.example" and "/\\evil.example" are "//evil.example": a
+     * link to another site. Only "/" followed by no second slash, and no
+     * control character or backslash anywhere, is a path of ours. */
+    if (!s || s[0] != '/' || s[1] == '/')
+        return 0;
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++, n++)
+        if (*p < 0x20 || *p == 0x7F || *p == '\\')
+            return 0;
+    return pb_utf8_check(s, n) == n;
 }
 
 int pb_web_trunc(struct pb_buf *b, const char *s, size_t max)

@@ -7,9 +7,13 @@
  * cap is reached. Inputs are borrowed for the call; s may be NULL (nothing is
  * written). Invalid UTF-8 is replaced by U+FFFD, so output is always valid
  * UTF-8. Thread-safe.
+ *
+ * Lives in core so that web pages and mail (digests) share one escaping path
+ * without mail depending on the web server; the functions keep their
+ * historical pb_web_ names.
  */
-#ifndef PB_WEB_ESCAPE_H
-#define PB_WEB_ESCAPE_H
+#ifndef PB_CORE_ESCAPE_H
+#define PB_CORE_ESCAPE_H
 
 #include <stddef.h>
 
@@ -40,6 +44,12 @@ int pb_web_md_s(struct pb_buf *b, const char *s) PB_WUR;
 /* 1 when s is an absolute http:// or https:// URL without spaces or
  * control characters, safe to put (escaped) into an href. */
 int pb_web_url_is_safe(const char *s);
+
+/* 1 when s may follow a redirect (Location) or a next=/back= field: a
+ * same-site absolute path, "/" and then no second "/", no backslash and no
+ * control character anywhere (browsers drop tab/CR/LF and read "\\" as
+ * "/"), valid UTF-8. The one check for every redirect target. */
+int pb_web_local_path_ok(const char *s);
 
 /* Copy at most max bytes of s, cut at a UTF-8 character boundary (and at a
  * space when one is near), with "…" appended when cut. Appends to b. */

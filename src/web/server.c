@@ -23,12 +23,14 @@
 #include "core/mem.h"
 #include "core/utf8.h"
 #include "web/access_log.h"
+#include "web/conn_guard.h"
 #include "web/escape.h"
 #include "web/web_fetch.h"
 #include "web/web_int.h"
 
 #define MAX_HEADERS 64
 #define MAX_UPLOAD (64u << 10) /* a 10,000-byte comment, percent-encoded */
+#define DISCARD_MAX (4u << 20) /* bodies up to this are read to answer 413 */
 #define MEMORY_LIMIT (32u << 10)
 #define CACHE_BUCKETS 4096
 #define CACHE_MAX_ENTRIES 4096
@@ -267,6 +269,7 @@ static void cache_put(const char *key, size_t klen, struct MHD_Response *r,
 /* --- requests ------------------------------------------------------------ */
 
 static char first_call; /* marks a GET/HEAD request seen once */
+static char refused;    /* marks a request already answered with an error */
 
 struct upload {
     size_t bytes;
@@ -333,10 +336,12 @@ static struct MHD_Response *make_response(struct pb_web_resp *rs,
     return r;
 }
 
-static enum MHD_Result simple_error(struct MHD_Connection *c,
+/* An error answer; close: also end the connection after it (the rest of
+ * what the client sent cannot be trusted to be a next request). */
+static enum MHD_Result error_answer(struct MHD_Connection *c,
                                     struct pb_web_req *rq, int status,
-                                    const char *msg, int *out_status,
-                                    size_t *out_bytes)
+                                    const char *msg, int close,
+                                    int *out_status, size_t *out_bytes)
 {
     struct pb_web_resp rs;
     char etag[24];
@@ -347,10 +352,20 @@ static enum MHD_Result simple_error(struct MHD_Connection *c,
     *out_status = status;
     *out_bytes = rs.body.len;
     struct MHD_Response *r = make_response(&rs, etag);
+    if (close)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ok = MHD_queue_response(c, (unsigned)status, r);
     MHD_destroy_response(r);
     pb_web_resp_clear(&rs);
     return ok;
+}
+
+static enum MHD_Result simple_error(struct MHD_Connection *c,
+                                    struct pb_web_req *rq, int status,
+                                    const char *msg, int *out_status,
+                                    size_t *out_bytes)
+{
+    return error_answer(c, rq, status, msg, 0, out_status, out_bytes);
 }
 
 static void client_ip(struct MHD_Connection *c, char ip[INET6_ADDRSTRLEN])
@@ -380,6 +395,20 @@ static void log_request(struct MHD_Connection *c, const char *method,
                MHD_lookup_connection_value(c, MHD_HEADER_KIND, "User-Agent"));
 }
 
+/* Answer status with Connection: close and log it (framing errors, bodies
+ * over the limit: what follows on the connection is not read). */
+static enum MHD_Result refuse(struct MHD_Connection *c, const char *method,
+                              const char *url, const char *version,
+                              int status, const char *why)
+{
+    struct pb_web_req rq = {.path = url, .site = g_site};
+    int st = status;
+    size_t bytes = 0;
+    enum MHD_Result ok = error_answer(c, &rq, status, why, 1, &st, &bytes);
+    log_request(c, method, url, NULL, version, st, bytes);
+    return ok;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   const char *url, const char *method,
                                   const char *version, const char *upload,
@@ -391,6 +420,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     /* Queue nothing on the first call: MHD would close a keep-alive
      * connection when a response comes before it has read the headers. */
     if (!*con_cls) {
+        pb_web_guard_headers_done(c);
+        const char *why;
+        int bad = pb_web_guard_framing(c, MAX_UPLOAD, &why);
+        /* a body declared too big: refuse now when the client waits for
+         * "100 Continue" or the body is huge; else read it (see below) */
+        if (bad == 413 && post && !pb_web_guard_framing(c, DISCARD_MAX, &why) &&
+            !MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect"))
+            bad = 0;
+        if (bad) {
+            /* no context: on_completed has nothing to free, and a later
+             * call for this request (its body) is refused below */
+            *con_cls = (void *)&refused;
+            return refuse(c, method, url, version, bad, why);
+        }
         if (get || head) {
             *con_cls = (void *)&first_call;
         } else {
@@ -399,6 +442,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             *con_cls = u;
         }
         return MHD_YES;
+    }
+    if (*con_cls == &refused) {
+        *upload_size = 0;
+        return MHD_NO; /* the answer is queued; the body is not read */
     }
     if (*upload_size) {
         struct upload *u = *con_cls != &first_call ? *con_cls : NULL;
@@ -409,10 +456,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                 u->bytes = MAX_UPLOAD + 1;
         }
         *upload_size = 0;
-        if (!u || u->bytes > MAX_UPLOAD)
-            return MHD_NO; /* a body on GET, or too big: drop the connection */
+        /* a body on GET, or one far too big: drop the connection; one a
+         * little too big is read and dropped so that the client, still
+         * sending, reads the 413 (a close with unread bytes is a reset) */
+        if (!u || u->bytes > DISCARD_MAX)
+            return MHD_NO;
         return MHD_YES;
     }
+    if (*con_cls != &first_call &&
+        ((struct upload *)*con_cls)->bytes > MAX_UPLOAD)
+        return refuse(c, method, url, version, 413,
+                      "the request body is too large");
     enum MHD_Result ok = MHD_YES;
     int status = 200;
     size_t bytes = 0;
@@ -545,9 +599,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
-    (void)c;
     (void)toe;
-    if (*con_cls && *con_cls != &first_call) {
+    pb_web_guard_request_done(c);
+    if (*con_cls && *con_cls != &first_call && *con_cls != &refused) {
         struct upload *u = *con_cls;
         pb_buf_clear(&u->body);
         free(u);
@@ -635,6 +689,11 @@ int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
                                     : (unsigned)(ncpu > 1 ? ncpu : 2);
     if (threads > 64)
         threads = 64;
+    if (pb_web_guard_start(cfg->header_timeout_s ? cfg->header_timeout_s
+                                                 : 20)) {
+        rc = pb_err_set(err, PB_EIO, "cannot start the connection guard");
+        goto out;
+    }
     d = MHD_start_daemon(
         flags, (uint16_t)port, NULL, NULL, on_request, NULL,
         MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&sa,
@@ -644,6 +703,9 @@ int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MEMORY_LIMIT,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_LISTEN_BACKLOG_SIZE,
         1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_NOTIFY_CONNECTION, pb_web_guard_notify, NULL,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        cfg->per_ip_limit < 0 ? 0u : (unsigned)(cfg->per_ip_limit ? cfg->per_ip_limit : 256),
         MHD_OPTION_END);
     if (!d) {
         rc = pb_err_set(err, PB_EIO, "cannot listen on %s port %u", bind_addr,
@@ -671,6 +733,7 @@ int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
 out:
     if (d)
         MHD_stop_daemon(d);
+    pb_web_guard_stop();
     pb_web_log_close();
     close_threads();
     pthread_rwlock_wrlock(&cache.lock);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "community/community.h"
+#include "core/fmap.h"
 #include "core/hash.h"
 #include "core/mem.h"
 #include "core/utf8.h"
@@ -659,6 +660,9 @@ int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
     site.base_url = base;
     site.db_path = cfg->db_path;
     pb_web_assets_init(&site);
+    /* the index, vector and graph files in private memory: changed or
+     * truncated underneath, they cannot take the server down (fmap.h) */
+    pb_fmap_private(1);
     site.search = pb_web_search_open(cfg->db_path, st);
     site.cm = cfg->cm ? cfg->cm : &cm_default;
     g_site = &site;

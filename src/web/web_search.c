@@ -25,6 +25,13 @@ struct pb_web_search *pb_web_search_open(const char *db_path,
     struct pb_err err = {0};
     struct pb_index *ix = NULL;
     int rc = pb_index_open_synced(db_path, st, &ix, &err);
+    if (rc == PB_EPARSE) {
+        /* a damaged or old file: say so, and serve from memory */
+        fprintf(stderr, "paperboy serve: %s; building the index in memory "
+                        "from the store meanwhile\n", err.msg);
+        memset(&err, 0, sizeof err);
+        rc = PB_ENOTFOUND;
+    }
     if (rc == PB_ENOTFOUND) {
         /* no index file: build one in memory (the server writes no files) */
         ix = pb_index_new(NULL);

@@ -277,6 +277,152 @@ def headers_trickled_are_cut_by_the_total_deadline():
     eq(srv.get('/subscribe')[0], 200)
 
 
+# --- item 3: a damaged index must not crash search or the server -------------
+
+HDR = dict(n_docs=8, n_terms=12, n_slots=16, n_cats=20, cat_off=176, cats=184,
+           id_off=192, strings=240, terms=224, size=256)
+
+
+def hdr_u64(path, field):
+    with open(path, 'rb') as f:
+        f.seek(HDR[field])
+        return struct.unpack('<Q', f.read(8))[0]
+
+
+def poke(path, off, data):
+    with open(path, 'r+b') as f:
+        f.seek(off)
+        f.write(data)
+
+
+def term_off(idx, word):
+    """Where the postings of the (stemmed) word start in the file."""
+    data = open(idx, 'rb').read()
+    n_terms = struct.unpack_from('<I', data, HDR['n_terms'])[0]
+    terms = hdr_u64(idx, 'terms')
+    strings = hdr_u64(idx, 'strings')
+    for k in range(n_terms):
+        off, df, nblk, maxtf, so, sl, _ = struct.unpack_from(
+            '<QIIfIII', data, terms + 32 * k)
+        if data[strings + so:strings + so + sl] == word:
+            return off
+    raise AssertionError('no term %r' % word)
+
+
+def cli_search(db, q='title:language'):
+    rc, out, err = run('search', '--db', db, q, '--limit', '5')
+    check(rc >= 0, 'search died of signal %d: %s' % (-rc, err[-1500:]))
+    return rc, out, err
+
+
+def search_page_ok(db):
+    """Serve db, GET /search?q=title:language: the server answers and stays
+    up; its stderr."""
+    srv = Server(db)
+    try:
+        st, body = srv.get('/search?q=title%3Alanguage')
+        eq(st, 200, body[:300])
+        st, body = srv.get('/api/papers/search?q=language')
+        eq(st, 200, body[:300])
+        check(srv.alive(), 'server died: ' + srv.stderr()[-1500:])
+    finally:
+        eq(srv.stop(), 0, srv.stderr()[-1500:])
+    return srv.stderr()
+
+
+@test
+def damaged_header_strings_offset_refused():
+    db = copy_db('strings.db')
+    poke(db + '.idx', HDR['strings'], struct.pack('<Q', 1 << 40))
+    rc, out, err = cli_search(db)
+    eq(rc, 1, out + err)
+    check('damaged' in err and 'reindex' in err, err)
+    log = search_page_ok(db)
+    check('damaged' in log and 'in memory' in log, log)
+
+
+@test
+def damaged_category_offsets_refused():
+    db = copy_db('catoff.db')
+    idx = db + '.idx'
+    off = hdr_u64(idx, 'cat_off')
+    # paper 10's category offset far past the categories
+    poke(idx, off + 4 * 10, struct.pack('<I', 0x7fffff00))
+    rc, out, err = cli_search(db, 'cat:cs.CL language')
+    eq(rc, 1, out + err)
+    check('damaged' in err and 'per-paper offsets' in err, err)
+    search_page_ok(db)
+
+
+@test
+def damaged_term_text_offset_refused():
+    db = copy_db('termstr.db')
+    idx = db + '.idx'
+    terms = hdr_u64(idx, 'terms')
+    poke(idx, terms + 20, struct.pack('<I', 0xfffffff0))  # term 0's str_off
+    rc, out, err = cli_search(db)
+    eq(rc, 1, out + err)
+    check("a term's text" in err, err)
+
+
+@test
+def damaged_postings_read_as_absent_not_a_crash():
+    db = copy_db('postings.db')
+    idx = db + '.idx'
+    off = term_off(idx, b'languag')
+    # the term's first block: its data far past the end of the file
+    poke(idx, off + 4, struct.pack('<I', 0x7ffffff0))
+    rc, out, err = cli_search(db, 'language model')
+    eq(rc, 0, err)
+    srv = Server(db)
+    try:
+        for q in ['language', 'model', 'title%3Alanguage', 'a', 'the']:
+            eq(srv.get('/search?q=' + q)[0], 200)
+        check(srv.alive())
+    finally:
+        eq(srv.stop(), 0, srv.stderr()[-1500:])
+
+
+@test
+def random_byte_changes_never_crash_search():
+    src = copy_db('random-src.db')
+    idx = src + '.idx'
+    size = os.path.getsize(idx)
+    orig = open(idx, 'rb').read()
+    rnd = random.Random(15)
+    refused = 0
+    for i in range(60):
+        data = bytearray(orig)
+        for _ in range(rnd.choice([1, 1, 2, 8])):
+            data[rnd.randrange(size)] = rnd.randrange(256)
+        with open(idx, 'wb') as f:
+            f.write(data)
+        for q in ['title:language', 'model cat:cs.CL', '"language model"']:
+            rc, out, err = cli_search(src, q)
+            refused += rc != 0
+    check(refused > 0, 'no change was noticed at all')
+
+
+@test
+def index_truncated_under_running_server():
+    db = copy_db('trunc.db')
+    srv = Server(db)
+    try:
+        eq(srv.get('/search?q=title%3Alanguage')[0], 200)
+        eq(srv.get('/search?q=model')[0], 200)
+        with open(db + '.idx', 'r+b') as f:
+            f.truncate(4096)
+        for q in ['title%3Alanguage', 'model', 'learning', 'the+data',
+                  '%22large+language%22', 'cat%3Acs.CL']:
+            eq(srv.get('/search?q=' + q)[0], 200)
+        with open(db + '.idx', 'r+b') as f:  # rewritten in place
+            f.write(b'\xff' * 4096)
+        eq(srv.get('/search?q=neural')[0], 200)
+        check(srv.alive(), srv.stderr()[-1500:])
+    finally:
+        eq(srv.stop(), 0, srv.stderr()[-1500:])
+
+
 @test
 def zz_stop_server():
     if _srv is not None:

@@ -136,6 +136,34 @@ static void cache_flush_locked(void)
     cache.n = cache.bytes = 0;
 }
 
+/* Make room for an entry of bytes: drop whole buckets, a clock hand
+ * going round, until an eighth of the cache is free. Dropping everything
+ * at once (as before) made every 4,096th miss stall all threads on the
+ * write lock while thousands of responses were freed, and left the cache
+ * empty for the queries asked again right after. */
+static void cache_evict_locked(size_t bytes)
+{
+    static size_t hand;
+    size_t want_n = CACHE_MAX_ENTRIES - CACHE_MAX_ENTRIES / 8;
+    size_t want_bytes = CACHE_MAX_BYTES - CACHE_MAX_BYTES / 8;
+    want_bytes = bytes < want_bytes ? want_bytes - bytes : 0;
+    for (size_t k = 0; k < CACHE_BUCKETS &&
+                       (cache.n > want_n || cache.bytes > want_bytes);
+         k++) {
+        struct centry *e = cache.b[hand], *next;
+        for (; e; e = next) {
+            next = e->next;
+            cache.n--;
+            cache.bytes -= e->bytes;
+            MHD_destroy_response(e->resp);
+            free(e->key);
+            free(e);
+        }
+        cache.b[hand] = NULL;
+        hand = (hand + 1) % CACHE_BUCKETS;
+    }
+}
+
 /* Compare the store's generation at most once a second; on a change drop
  * every cached response and bring the search index up to date. */
 static void check_generation(struct pb_web_thread *t)
@@ -259,7 +287,7 @@ static void cache_put(const char *key, size_t klen, struct MHD_Response *r,
             return;
         }
     if (cache.n >= CACHE_MAX_ENTRIES || cache.bytes + bytes > CACHE_MAX_BYTES)
-        cache_flush_locked(); /* simple and bounded: start over */
+        cache_evict_locked(bytes);
     e->next = cache.b[h % CACHE_BUCKETS];
     cache.b[h % CACHE_BUCKETS] = e;
     cache.n++;

@@ -423,6 +423,34 @@ def index_truncated_under_running_server():
         eq(srv.stop(), 0, srv.stderr()[-1500:])
 
 
+
+@test
+def vector_and_graph_files_truncated_under_running_server():
+    db = copy_db('vec.db')
+    for args in (['train-vectors', '--db', db, '--min-count', '2', '--epochs',
+                  '2', '--dim', '16'], ['embed', '--db', db]):
+        rc, out, err = run(*args)
+        eq(rc, 0, err)
+    srv = Server(db)
+    try:
+        st, body = srv.get('/api/papers?limit=3')
+        eq(st, 200, body[:200])
+        ids = [p['id'] for p in __import__('json').loads(body)['papers']]
+        paths = ['/api/papers/%s/similar' % i for i in ids] + [
+            '/search?q=language&mode=semantic',
+            '/api/papers/search?q=model&mode=hybrid']
+        for p in paths:
+            eq(srv.get(p)[0], 200, p)
+        for ext in ('.vec', '.hnsw', '.wv'):
+            with open(db + ext, 'r+b') as f:
+                f.truncate(0)
+        for p in paths + ['/search?q=data&mode=semantic']:
+            eq(srv.get(p)[0], 200, p)
+        check(srv.alive(), srv.stderr()[-1500:])
+    finally:
+        eq(srv.stop(), 0, srv.stderr()[-1500:])
+
+
 @test
 def zz_stop_server():
     if _srv is not None:

@@ -20,6 +20,7 @@
 #ifndef PB_SEARCH_INDEX_H
 #define PB_SEARCH_INDEX_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -90,8 +91,11 @@ int pb_index_open(const char *path, struct pb_index **out,
                   struct pb_err *err) PB_WUR;
 
 /* Check every main term's postings now instead of on first use. PB_OK, or
- * PB_EPARSE when some are damaged (each reported on stderr once). */
-int pb_index_check_all(const struct pb_index *ix) PB_WUR;
+ * PB_EPARSE when some are damaged (each reported on stderr once); stops
+ * early (PB_EINTR) once *stop (may be NULL) is set. Thread-safe with
+ * searches. */
+int pb_index_check_all(const struct pb_index *ix, const _Atomic int *stop)
+    PB_WUR;
 void pb_index_free(struct pb_index *ix);
 
 /* Add d, replacing the document with the same pid if there is one. az is

@@ -570,14 +570,17 @@ int pb_index_term_ok(const struct pb_index *ix, const struct term_disk *tm)
     return 1;
 }
 
-int pb_index_check_all(const struct pb_index *ix)
+int pb_index_check_all(const struct pb_index *ix, const _Atomic int *stop)
 {
     if (!ix->hdr)
         return PB_OK;
     int rc = PB_OK;
-    for (uint32_t k = 0; k < ix->hdr->n_terms; k++)
+    for (uint32_t k = 0; k < ix->hdr->n_terms; k++) {
+        if (stop && atomic_load(stop))
+            return PB_EINTR;
         if (!pb_index_term_ok(ix, &ix->tterms[k]))
             rc = PB_EPARSE;
+    }
     return rc;
 }
 

@@ -2,6 +2,7 @@
  * /api/papers/search and /atom/search.xml: one shared index, one searcher
  * per worker thread, papers loaded from the thread's store. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,20 @@
 struct pb_web_search {
     struct pb_index *ix;
     pthread_mutex_t sync_lock;
+    pthread_t checker; /* checks every term's postings once, off the
+                        * request path (else each first use of a word pays) */
+    int checking;
+    _Atomic int stop;
 };
+
+static void *check_terms(void *arg)
+{
+    struct pb_web_search *ws = arg;
+    if (pb_index_check_all(ws->ix, &ws->stop) == PB_EPARSE)
+        fprintf(stderr, "paperboy serve: some words of the search index are "
+                        "damaged (above); run paperboy reindex\n");
+    return NULL;
+}
 
 struct pb_web_search *pb_web_search_open(const char *db_path,
                                          struct pb_store *st)
@@ -47,6 +61,7 @@ struct pb_web_search *pb_web_search_open(const char *db_path,
     struct pb_web_search *ws = pb_calloc(1, sizeof *ws);
     ws->ix = ix;
     pthread_mutex_init(&ws->sync_lock, NULL);
+    ws->checking = pthread_create(&ws->checker, NULL, check_terms, ws) == 0;
     return ws;
 }
 
@@ -54,6 +69,10 @@ void pb_web_search_free(struct pb_web_search *ws)
 {
     if (!ws)
         return;
+    if (ws->checking) {
+        atomic_store(&ws->stop, 1);
+        pthread_join(ws->checker, NULL);
+    }
     pb_index_free(ws->ix);
     pthread_mutex_destroy(&ws->sync_lock);
     free(ws);

@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct pb_err err;
     if (pb_index_open(path, &ix, &err) == PB_OK) {
         search_all(ix);
-        int damaged = pb_index_check_all(ix) != PB_OK;
+        int damaged = pb_index_check_all(ix, NULL) != PB_OK;
         /* the delta segment on top of the file, then a merge */
         struct pb_analyzer *az = pb_analyzer_new();
         const char *authors[] = {"Alan Turing"};
@@ -81,7 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             /* what we write from a loaded file must load again */
             if (pb_index_open(out_path, &back, &err) != PB_OK)
                 abort();
-            if (pb_index_check_all(back) != PB_OK)
+            if (pb_index_check_all(back, NULL) != PB_OK)
                 abort();
             (void)damaged;
             search_all(back);

@@ -425,6 +425,8 @@ static const char *check_term(const struct file_hdr *h, const uint8_t *t,
             return "a block offset";
         const uint8_t *p = t + bd->off;
         uint32_t cnt = (uint32_t)p[0] + 1;
+        if (cnt > BLK)
+            return "a block's posting count";
         uint8_t w[1 + PB_NFIELDS];
         memcpy(w, p + 1, sizeof w);
         uint64_t bytes = 8;

@@ -52,7 +52,10 @@ static void search_all(struct pb_index *ix)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!path[0]) {
-        snprintf(path, sizeof path, "/tmp/pb-fuzz-index-%d.idx", (int)getpid());
+        /* tmpfs when there is one: pb_index_write() fsyncs */
+        snprintf(path, sizeof path, "%s/pb-fuzz-index-%d.idx",
+                 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp",
+                 (int)getpid());
         snprintf(out_path, sizeof out_path, "%s.out", path);
     }
     put_file(path, data, size);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/mem.h"
 #include "search/index_store.h"
@@ -27,9 +28,17 @@ struct pb_web_search {
 static void *check_terms(void *arg)
 {
     struct pb_web_search *ws = arg;
-    if (pb_index_check_all(ws->ix, &ws->stop) == PB_EPARSE)
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = pb_index_check_all(ws->ix, &ws->stop);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (rc == PB_EPARSE)
         fprintf(stderr, "paperboy serve: some words of the search index are "
                         "damaged (above); run paperboy reindex\n");
+    else if (rc == PB_OK)
+        fprintf(stderr, "paperboy serve: search index checked in %.1f s\n",
+                (double)(t1.tv_sec - t0.tv_sec) +
+                    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
     return NULL;
 }
 

@@ -1,6 +1,6 @@
 -- wrk script: GET /search?q= over a list of distinct queries (PB_QUERIES);
--- each wrk thread starts at its own share of the list, so that no query is
--- asked twice until the list wraps (no response cache hits).
+-- each wrk thread starts at its own share of the list (plus PB_QUERY_OFFSET),
+-- so that no query is asked twice until the list wraps (no cache hits).
 local qs = {}
 local f = io.open(os.getenv("PB_QUERIES") or "queries.txt")
 for line in f:lines() do qs[#qs + 1] = line end
@@ -15,7 +15,9 @@ local function enc(s)
   return (s:gsub("[^%w%-%._~]", function(c) return string.format("%%%02X", c:byte()) end))
 end
 request = function()
-  if not i then i = (tid or 0) * 100003 end
+  if not i then
+    i = (tid or 0) * 100003 + tonumber(os.getenv("PB_QUERY_OFFSET") or "0")
+  end
   i = i + 1
   return wrk.format("GET", "/search?q=" .. enc(qs[(i % #qs) + 1]))
 end

@@ -32,7 +32,9 @@ static void usage(FILE *f)
             "                      [--behind-tls] [--submit-max-age DAYS] "
             "[--submit-cap N]\n"
             "                      [--trending-gravity G] "
-            "[--no-fetch-unknown] [--arxiv-api-url URL]\n\n"
+            "[--no-fetch-unknown] [--arxiv-api-url URL]\n"
+            "                      [--per-ip-limit N] "
+            "[--header-timeout S]\n\n"
             "Serves the daily papers site, the JSON API (/api/daily_papers, "
             "/api/papers/ID,\n/api/papers/search, /api/papers) and the "
             "RSS/Atom feeds until SIGTERM or SIGINT.\n"
@@ -45,7 +47,11 @@ static void usage(FILE *f)
             "decay of docs/TRENDING.md (1.8).\n"
             "A submitted paper not known here is fetched from the arXiv API "
             "(--arxiv-api-url,\nhttps://export.arxiv.org; 3 s between "
-            "requests, one at a time) unless\n--no-fetch-unknown.\n");
+            "requests, one at a time) unless\n--no-fetch-unknown.\n"
+            "One client address holds at most --per-ip-limit connections "
+            "(256; 0: no cap,\nfor a proxy in front that caps per client) "
+            "and sends all its request headers\nwithin --header-timeout "
+            "seconds (20).\n");
 }
 
 int pb_cli_serve(int argc, char **argv)
@@ -90,6 +96,25 @@ int pb_cli_serve(int argc, char **argv)
             cfg.base_url = v, i++;
         } else if (!strcmp(a, "--access-log") && v) {
             log = v, i++;
+        } else if (!strcmp(a, "--per-ip-limit") && v) {
+            unsigned n = 0;
+            if (parse_uint(v, 100000, &n)) {
+                fprintf(stderr, "paperboy serve: --per-ip-limit %s: give "
+                                "0..100000 (0: no cap)\n",
+                        v);
+                return 2;
+            }
+            cfg.per_ip_limit = n ? (int)n : -1;
+            i++;
+        } else if (!strcmp(a, "--header-timeout") && v) {
+            if (parse_uint(v, 3600, &cfg.header_timeout_s) ||
+                !cfg.header_timeout_s) {
+                fprintf(stderr, "paperboy serve: --header-timeout %s: give "
+                                "1..3600 seconds\n",
+                        v);
+                return 2;
+            }
+            i++;
         } else if (!strcmp(a, "--no-cache")) {
             cfg.no_cache = 1;
         } else if (!strcmp(a, "--behind-tls")) {

@@ -1,4 +1,4 @@
-/* fmap.c - read-only whole-file mappings (see fmap.h). */
+/* fmap.c - whole files in read-only memory (see fmap.h). */
 #include "core/fmap.h"
 
 #include <errno.h>
@@ -7,6 +7,13 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+static int private_copy;
+
+void pb_fmap_private(int on)
+{
+    private_copy = on;
+}
 
 int pb_fmap(const char *path, size_t min_len, const char *what, void **map,
             size_t *len, struct pb_err *err)
@@ -24,10 +31,41 @@ int pb_fmap(const char *path, size_t min_len, const char *what, void **map,
         return pb_err_set(err, PB_EPARSE, "%s: not %s", path, what);
     }
     size_t n = (size_t)st.st_size;
-    void *p = mmap(NULL, n, PROT_READ, MAP_SHARED, fd, 0);
-    close(fd);
-    if (p == MAP_FAILED)
+    if (!private_copy) {
+        void *m = mmap(NULL, n, PROT_READ, MAP_SHARED, fd, 0);
+        close(fd);
+        if (m == MAP_FAILED)
+            return pb_err_set(err, PB_EIO, "%s: mmap: %s", path,
+                              strerror(errno));
+        *map = m;
+        *len = n;
+        return PB_OK;
+    }
+    void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        close(fd);
         return pb_err_set(err, PB_EIO, "%s: mmap: %s", path, strerror(errno));
+    }
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = pread(fd, (char *)p + got, n - got, (off_t)got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            int e = r < 0 ? errno : 0;
+            close(fd);
+            munmap(p, n);
+            if (e)
+                return pb_err_set(err, PB_EIO, "%s: %s", path, strerror(e));
+            return pb_err_set(err, PB_EPARSE,
+                              "%s: not %s (it shrank while being read)", path,
+                              what);
+        }
+        got += (size_t)r;
+    }
+    close(fd);
+    mprotect(p, n, PROT_READ);
     *map = p;
     *len = n;
     return PB_OK;

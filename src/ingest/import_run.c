@@ -34,6 +34,7 @@ struct file_state {
     _Atomic uint64_t raw_done;
     struct pb_import_counts n;
     int64_t rejected;
+    int64_t yielded; /* records the importer handed over (kept or not) */
     const char *format;
     int failed;
 };
@@ -143,6 +144,7 @@ static int on_paper(void *ctx, struct pb_paper *p, const struct pb_srcpos *pos)
     struct run *r = w->run;
     if (stopped(r))
         return PB_EINTR;
+    r->files[w->file].yielded++;
     if (w->reader)
         atomic_store(&r->files[w->file].raw_done, pb_reader_raw_offset(w->reader));
     int is_delete = pb_import_is_delete(p);
@@ -180,7 +182,7 @@ static void import_file(struct run *r, int i)
         size_t n;
         if (fmt == PB_FMT_UNKNOWN &&
             (rc = pb_reader_peek(rd, &p, 64 << 10, &n, &err)) == PB_OK) {
-            if (n && !memchr(p, '\0', n))
+            if (n)
                 fmt = pb_format_detect(p, n);
         }
         f->format = pb_format_name(fmt);
@@ -189,6 +191,29 @@ static void import_file(struct run *r, int i)
             /* importers report their own stream errors as rejections */
             if (rc && rc != PB_EINTR && err.rc == 0)
                 pb_err_set(&err, rc, "%s", pb_strerror(rc));
+        }
+        if (rc == PB_OK && r->opts->format != PB_FMT_UNKNOWN &&
+            f->yielded == 0 && f->rejected == 0) {
+            /* --format named a format the file has nothing in: say so
+             * rather than import nothing without a word */
+            enum pb_format seen = PB_FMT_UNKNOWN;
+            struct pb_reader *again = NULL; /* rd is spent: read the head again */
+            struct pb_err e2;
+            if (pb_reader_open(f->path, &again, &e2) == PB_OK &&
+                pb_reader_peek(again, &p, 64 << 10, &n, &e2) == PB_OK)
+                seen = pb_format_detect(p, n);
+            pb_reader_free(again);
+            if (seen != PB_FMT_UNKNOWN && seen != r->opts->format)
+                rc = pb_err_set(&err, PB_EUNSUP,
+                                "no %s records in this file; it looks like "
+                                "%s (leave --format out, or give --format "
+                                "%s)",
+                                pb_format_name(r->opts->format),
+                                pb_format_name(seen), pb_format_name(seen));
+            else
+                rc = pb_err_set(&err, PB_EUNSUP,
+                                "no %s records in this file",
+                                pb_format_name(r->opts->format));
         }
         if (rc == PB_EUNSUP || rc == PB_EPARSE) {
             /* detection failures are not yet reported by an importer */

@@ -78,11 +78,13 @@ int pb_ingest_run(enum pb_format f, struct pb_reader *r, const char *name,
             return rc;
         if (n == 0)
             return pb_err_set(err, PB_EPARSE, "empty file");
-        if (memchr(p, '\0', n))
+        /* a stray NUL in a dump is one bad record, not a binary file: the
+         * format is told by how the file begins */
+        f = pb_format_detect(p, n);
+        if (f == PB_FMT_UNKNOWN && memchr(p, '\0', n))
             return pb_err_set(err, PB_EUNSUP,
                               "binary data, not a paper dump (xz, gzip, JSON "
                               "or XML expected)");
-        f = pb_format_detect(p, n);
         if (f == PB_FMT_UNKNOWN)
             return pb_err_set(err, PB_EUNSUP,
                               "unknown format (use --format arxiv|hf-daily|"

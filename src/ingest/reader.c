@@ -38,7 +38,25 @@ struct pb_reader {
     size_t line_max;
     char *line;             /* assembled line across refills */
     size_t line_cap;
+    /* a decoder error met after some output: that output is handed out
+     * first (records before damage are kept), then the error */
+    int pending_rc;
+    char pending_msg[256];
 };
+
+/* The decoder failed with msg; what it produced in this call is handed
+ * out and the error kept for the next fill. The message carries no byte
+ * offset: whoever reports it gives the position it had reached. */
+static int decode_error(struct pb_reader *r, const char *msg,
+                        struct pb_err *err)
+{
+    if (r->out_len) {
+        r->pending_rc = PB_EPARSE;
+        snprintf(r->pending_msg, sizeof r->pending_msg, "%s", msg);
+        return PB_OK;
+    }
+    return pb_err_set(err, PB_EPARSE, "%s", msg);
+}
 
 static int raw_fill(struct pb_reader *r, struct pb_err *err)
 {
@@ -186,6 +204,8 @@ static const char *xz_msg(lzma_ret ret)
 static int out_fill(struct pb_reader *r, struct pb_err *err)
 {
     r->out_pos = r->out_len = 0;
+    if (r->pending_rc)
+        return pb_err_set(err, r->pending_rc, "%s", r->pending_msg);
     if (r->eof)
         return PB_OK;
     if (r->comp == PB_COMP_NONE) {
@@ -222,12 +242,9 @@ static int out_fill(struct pb_reader *r, struct pb_err *err)
             if (ret == LZMA_STREAM_END) {
                 r->stream_end = 1;
             } else if (ret != LZMA_OK) {
-                return pb_err_set(err, PB_EPARSE, "byte %llu: %s",
-                                  (unsigned long long)r->offset, xz_msg(ret));
+                return decode_error(r, xz_msg(ret), err);
             } else if (r->raw_eof && r->out_len == 0) {
-                return pb_err_set(err, PB_EPARSE, "byte %llu: %s",
-                                  (unsigned long long)r->offset,
-                                  xz_msg(LZMA_BUF_ERROR));
+                return decode_error(r, xz_msg(LZMA_BUF_ERROR), err);
             }
         } else {
             r->gz.next_in = r->raw + r->raw_pos;
@@ -245,14 +262,12 @@ static int out_fill(struct pb_reader *r, struct pb_err *err)
                     r->stream_end = 1;
             } else if (ret == Z_BUF_ERROR && r->raw_eof) {
                 if (r->out_len == 0)
-                    return pb_err_set(err, PB_EPARSE,
-                                      "byte %llu: truncated gzip stream",
-                                      (unsigned long long)r->offset);
+                    return decode_error(r, "truncated gzip stream", err);
             } else if (ret != Z_OK && ret != Z_BUF_ERROR) {
-                return pb_err_set(err, PB_EPARSE, "byte %llu: corrupt gzip data%s%s",
-                                  (unsigned long long)r->offset,
-                                  r->gz.msg ? ": " : "",
-                                  r->gz.msg ? r->gz.msg : "");
+                char msg[160];
+                snprintf(msg, sizeof msg, "corrupt gzip data%s%s",
+                         r->gz.msg ? ": " : "", r->gz.msg ? r->gz.msg : "");
+                return decode_error(r, msg, err);
             }
         }
     }
@@ -294,10 +309,22 @@ int pb_reader_peek(struct pb_reader *r, const char **out_p, size_t cap,
         size_t left = r->out_len - r->out_pos;
         char *keep = pb_malloc(left ? left : 1);
         memcpy(keep, r->out + r->out_pos, left);
-        int rc = out_fill(r, err);
+        struct pb_err e2;
+        pb_err_clear(&e2);
+        int rc = out_fill(r, &e2);
+        if (rc && left) {
+            /* damage after what we hold: hand that out, then the error */
+            r->pending_rc = rc;
+            snprintf(r->pending_msg, sizeof r->pending_msg, "%s", e2.msg);
+            memcpy(r->out, keep, left);
+            free(keep);
+            r->out_len = left;
+            r->out_pos = 0;
+            break;
+        }
         if (rc) {
             free(keep);
-            return rc;
+            return pb_err_set(err, rc, "%s", e2.msg);
         }
         size_t got = r->out_len;
         if (got + left > r->out_cap) {

@@ -75,6 +75,7 @@ void pb_index_free(struct pb_index *ix)
     free(ix->tok_field);
     if (ix->map)
         pb_fmap_free(ix->map, ix->map_len);
+    free((void *)ix->tcheck);
     pthread_rwlock_destroy(&ix->lock);
     free(ix);
 }
@@ -137,7 +138,8 @@ void pb_index_lookup(const struct pb_index *ix, const char *t, size_t len,
             const struct term_disk *td = &ix->tterms[s - 1];
             if (td->str_len == len &&
                 memcmp(ix->tstrings + td->str_off, t, len) == 0) {
-                *out_main = td;
+                if (pb_index_term_ok(ix, td))
+                    *out_main = td;
                 break;
             }
         }

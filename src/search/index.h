@@ -5,7 +5,7 @@
  *
  * Two parts, one docid space:
  *  - the main segment, a file (PATH.idx beside the store, see
- *    docs/SEARCH.md) that pb_index_open() memory-maps: postings in blocks of
+ *    docs/SEARCH.md) that pb_index_open() loads: postings in blocks of
  *    128 bit-packed docid deltas and term frequencies, positions as varints,
  *    a block directory with each block's last docid and maximal BM25F
  *    pseudo-frequency (for dynamic pruning);
@@ -20,6 +20,7 @@
 #ifndef PB_SEARCH_INDEX_H
 #define PB_SEARCH_INDEX_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -78,12 +79,23 @@ struct pb_index;
 struct pb_index *pb_index_new(const struct pb_bm25 *params);
 
 /*
- * Open the index file at path (memory-mapped; doc metadata copied to the
- * heap so that additions can extend it). PB_ENOTFOUND when there is no
- * file, PB_EPARSE when it is not an index of this version.
+ * Open the index file at path (read into memory, see core/fmap.h; doc
+ * metadata copied to the heap so that additions can extend it).
+ * PB_ENOTFOUND when there is no file, PB_EPARSE when it is not an index of
+ * this version or is damaged: every section, offset and count is checked
+ * here, each term's postings on the term's first use (a damaged term is
+ * reported on stderr and finds nothing). err says which and to run
+ * paperboy reindex.
  */
 int pb_index_open(const char *path, struct pb_index **out,
                   struct pb_err *err) PB_WUR;
+
+/* Check every main term's postings now instead of on first use. PB_OK, or
+ * PB_EPARSE when some are damaged (each reported on stderr once); stops
+ * early (PB_EINTR) once *stop (may be NULL) is set. Thread-safe with
+ * searches. */
+int pb_index_check_all(const struct pb_index *ix, const _Atomic int *stop)
+    PB_WUR;
 void pb_index_free(struct pb_index *ix);
 
 /* Add d, replacing the document with the same pid if there is one. az is

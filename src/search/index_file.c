@@ -2,6 +2,7 @@
  * search_int.h for the layout). */
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -252,6 +253,8 @@ static int write_all(struct pb_index *ix, FILE *fp)
         size_t len;
         if (k < n_main_terms) {
             tm = &ix->tterms[k];
+            if (!pb_index_term_ok(ix, tm))
+                continue; /* damaged: its postings are lost */
             s = ix->tstrings + tm->str_off;
             len = tm->str_len;
             const struct term_disk *dummy;
@@ -372,11 +375,215 @@ int pb_index_write(struct pb_index *ix, const char *path, struct pb_err *err)
     return rc;
 }
 
-/* ---- mapping ---------------------------------------------------------------- */
+/* ---- loading ---------------------------------------------------------------- */
 
 static int in_file(const struct file_hdr *h, uint64_t off, uint64_t len)
 {
     return off <= h->size && len <= h->size - off;
+}
+
+static int finite_ge0(double x)
+{
+    return isfinite(x) && x >= 0;
+}
+
+/* Walk n varints from *p, each at most 5 bytes and all before end. */
+static int walk_varints(const uint8_t **p, const uint8_t *end, uint64_t n)
+{
+    const uint8_t *q = *p;
+    for (uint64_t i = 0; i < n; i++) {
+        unsigned k = 0;
+        for (;;) {
+            if (q >= end || k == 5)
+                return -1;
+            k++;
+            if (!(*q++ & 0x80))
+                break;
+        }
+    }
+    *p = q;
+    return 0;
+}
+
+/* One term's postings, [t, e) of the file: its block directory, every
+ * block's header, packed docids and tfs, and every position varint, read
+ * in the order a cursor reads them. Why they are unusable, or NULL. */
+static const char *check_term(const struct file_hdr *h, const uint8_t *t,
+                              const uint8_t *e, const struct term_disk *tm)
+{
+    uint64_t room = (uint64_t)(e - t);
+    if (!tm->nblk || (uint64_t)tm->nblk * sizeof(struct blk_disk) > room ||
+        !finite_ge0(tm->maxtf))
+        return "a term's block directory";
+    const struct blk_disk *blks = (const struct blk_disk *)t;
+    int64_t prev = -1;
+    uint64_t df = 0;
+    uint32_t gaps[BLK], tf[PB_NFIELDS][BLK];
+    for (uint32_t b = 0; b < tm->nblk; b++) {
+        const struct blk_disk *bd = &blks[b];
+        if (bd->off > room || room - bd->off < 8 || !finite_ge0(bd->maxtf))
+            return "a block offset";
+        const uint8_t *p = t + bd->off;
+        uint32_t cnt = (uint32_t)p[0] + 1;
+        if (cnt > BLK)
+            return "a block's posting count";
+        uint8_t w[1 + PB_NFIELDS];
+        memcpy(w, p + 1, sizeof w);
+        uint64_t bytes = 8;
+        for (size_t f = 0; f < sizeof w; f++) {
+            if (w[f] > 32)
+                return "a block's bit width";
+            bytes += pb_bitpack_words(cnt, w[f]) * 4;
+        }
+        if (bytes > room - bd->off)
+            return "a block's length";
+        p += 8;
+        pb_bitunpack(p, cnt, w[0], gaps);
+        p += pb_bitpack_words(cnt, w[0]) * 4;
+        for (uint32_t i = 0; i < cnt; i++) {
+            prev += (int64_t)gaps[i] + 1;
+            if (prev >= (int64_t)h->n_docs)
+                return "a posting's document number";
+        }
+        if ((uint64_t)prev != bd->last)
+            return "a block's last document";
+        for (int f = 0; f < PB_NFIELDS; f++) {
+            pb_bitunpack(p, cnt, w[1 + f], tf[f]);
+            p += pb_bitpack_words(cnt, w[1 + f]) * 4;
+        }
+        /* positions run to the next block's */
+        const uint8_t *pe = b + 1 < tm->nblk ? t + blks[b + 1].pos_off : e;
+        if (bd->pos_off > room || pe < t + bd->pos_off || pe > e)
+            return "a block's positions";
+        const uint8_t *pp = t + bd->pos_off;
+        for (uint32_t i = 0; i < cnt; i++)
+            for (int f = 0; f < PB_NFIELDS; f++)
+                if (tf[f][i] > TF_MAX || walk_varints(&pp, pe, tf[f][i]))
+                    return "a block's positions";
+        df += cnt;
+    }
+    if (df != tm->df)
+        return "a term's document count";
+    return NULL;
+}
+
+/* Why the file in memory at base (len bytes) is not a usable index, or
+ * NULL. Every offset, length and count a search follows is checked here,
+ * once, so that the search code can trust them; each term's postings are
+ * checked on the term's first use (pb_index_term_ok(): a whole pass over
+ * the postings would make every `paperboy search` read the whole file). */
+static const char *check_file(const uint8_t *base, size_t len)
+{
+    const struct file_hdr *h = (const struct file_hdr *)base;
+    if (memcmp(h->magic, IDX_MAGIC, 8) != 0)
+        return "not a paperboy index of this version";
+    if (h->size != (uint64_t)len)
+        return "its length is not the one its header gives (truncated?)";
+    uint64_t n = h->n_docs;
+    if (!in_file(h, h->pid, n * 8) || h->pid % 8 || !in_file(h, h->day, n * 4) ||
+        h->day % 4 || !in_file(h, h->upv, n * 4) || h->upv % 4 ||
+        !in_file(h, h->flen, n * 8) || h->flen % 2 ||
+        !in_file(h, h->cat_off, (n + 1) * 4) || h->cat_off % 4 ||
+        !in_file(h, h->id_off, (n + 1) * 4) || h->id_off % 4 ||
+        h->cats % 2 || !in_file(h, h->catnames_off, h->catnames) ||
+        !in_file(h, h->terms, (uint64_t)h->n_terms * sizeof(struct term_disk)) ||
+        h->terms % 8 || !in_file(h, h->slots, (uint64_t)h->n_slots * 4) ||
+        h->slots % 4 || h->strings > h->size || h->postings > h->terms)
+        return "a section lies outside the file";
+    if (!h->n_slots || (h->n_slots & (h->n_slots - 1)) ||
+        h->n_slots <= h->n_terms)
+        return "the term hash table's size";
+    if (!finite_ge0(h->k1) || h->fts5_idf > 1)
+        return "the ranking parameters";
+    for (int f = 0; f < PB_NFIELDS; f++)
+        if (!finite_ge0(h->b[f]) || !finite_ge0(h->w[f]) ||
+            !finite_ge0(h->avg[f]))
+            return "the ranking parameters";
+    const uint32_t *cat_off = (const uint32_t *)(base + h->cat_off);
+    const uint32_t *id_off = (const uint32_t *)(base + h->id_off);
+    if (cat_off[0] || id_off[0])
+        return "the per-paper offsets";
+    for (uint64_t i = 0; i < n; i++)
+        if (cat_off[i + 1] < cat_off[i] || id_off[i + 1] < id_off[i])
+            return "the per-paper offsets";
+    if (!in_file(h, h->cats, (uint64_t)cat_off[n] * 2) ||
+        !in_file(h, h->ids, id_off[n]))
+        return "the per-paper offsets";
+    if (h->n_cats > 1023)
+        return "the number of categories";
+    const uint8_t *cn = base + h->catnames_off, *ce = cn + h->catnames;
+    for (uint32_t i = 0; i < h->n_cats; i++) {
+        if (cn >= ce || *cn > ce - cn - 1)
+            return "the category names";
+        cn += 1 + *cn;
+    }
+    const uint16_t *cats = (const uint16_t *)(base + h->cats);
+    for (uint64_t k = 0; k < cat_off[n]; k++)
+        if (cats[k] >= h->n_cats)
+            return "a paper's category";
+    const uint32_t *slots = (const uint32_t *)(base + h->slots);
+    uint64_t used = 0;
+    for (uint32_t i = 0; i < h->n_slots; i++) {
+        if (slots[i] > h->n_terms)
+            return "the term hash table";
+        used += slots[i] != 0;
+    }
+    if (used != h->n_terms)
+        return "the term hash table";
+    const struct term_disk *terms =
+        (const struct term_disk *)(base + h->terms);
+    uint64_t strings = h->size - h->strings, prev_end = h->postings;
+    for (uint32_t k = 0; k < h->n_terms; k++) {
+        const struct term_disk *tm = &terms[k];
+        if (tm->str_off > strings || tm->str_len > strings - tm->str_off)
+            return "a term's text";
+        /* terms follow each other in the file, each up to the next */
+        uint64_t end = k + 1 < h->n_terms ? terms[k + 1].off : h->terms;
+        if (tm->off < prev_end || tm->off % 4 || end < tm->off ||
+            end > h->terms)
+            return "a term's offset";
+        prev_end = end; /* postings: pb_index_term_ok(), on first use */
+    }
+    return NULL;
+}
+
+int pb_index_term_ok(const struct pb_index *ix, const struct term_disk *tm)
+{
+    size_t k = (size_t)(tm - ix->tterms);
+    uint8_t v = atomic_load_explicit(&ix->tcheck[k], memory_order_acquire);
+    if (v)
+        return v == 1;
+    const struct file_hdr *h = ix->hdr;
+    const uint8_t *base = ix->map;
+    uint64_t end = k + 1 < h->n_terms ? ix->tterms[k + 1].off : h->terms;
+    const char *why = check_term(h, base + tm->off, base + end, tm);
+    if (why) {
+        uint8_t was = 0;
+        if (atomic_compare_exchange_strong(&ix->tcheck[k], &was, 2))
+            fprintf(stderr,
+                    "paperboy: the search index is damaged (%s of the term "
+                    "\"%.*s\"): that word finds nothing until paperboy "
+                    "reindex rebuilds it\n",
+                    why, (int)(tm->str_len > 64 ? 64 : tm->str_len),
+                    ix->tstrings + tm->str_off);
+        return 0;
+    }
+    atomic_store_explicit(&ix->tcheck[k], 1, memory_order_release);
+    return 1;
+}
+
+int pb_index_check_all(const struct pb_index *ix, const _Atomic int *stop)
+{
+    if (!ix->hdr)
+        return PB_OK;
+    int rc = PB_OK;
+    for (uint32_t k = 0; k < ix->hdr->n_terms; k++) {
+        if (stop && atomic_load(stop))
+            return PB_EINTR;
+        if (!pb_index_term_ok(ix, &ix->tterms[k]))
+            rc = PB_EPARSE;
+    }
+    return rc;
 }
 
 int pb_index_map(struct pb_index *ix, const char *path, struct pb_err *err)
@@ -389,16 +596,15 @@ int pb_index_map(struct pb_index *ix, const char *path, struct pb_err *err)
     if (rc)
         return rc;
     const struct file_hdr *h = map;
-    uint64_t n = h->n_docs;
-    if (memcmp(h->magic, IDX_MAGIC, 8) != 0 || h->size != (uint64_t)len ||
-        !in_file(h, h->pid, n * 8) || !in_file(h, h->day, n * 4) ||
-        !in_file(h, h->upv, n * 4) || !in_file(h, h->flen, n * 8) ||
-        !in_file(h, h->cat_off, (n + 1) * 4) || !in_file(h, h->id_off, (n + 1) * 4) ||
-        !in_file(h, h->terms, (uint64_t)h->n_terms * sizeof(struct term_disk)) ||
-        !in_file(h, h->slots, (uint64_t)h->n_slots * 4) ||
-        (h->n_slots & (h->n_slots - 1)) || h->n_slots <= h->n_terms ||
-        !in_file(h, h->catnames_off, h->catnames)) {
+    const char *why = check_file(map, len);
+    if (why) {
+        int ours = !memcmp(h->magic, IDX_MAGIC, 8);
         pb_fmap_free(map, len);
+        if (ours)
+            return pb_err_set(err, PB_EPARSE,
+                              "%s: the index is damaged (%s); rebuild it "
+                              "with paperboy reindex",
+                              path, why);
         return pb_err_set(err, PB_EPARSE,
                           "%s: not a paperboy index of this version (run "
                           "paperboy reindex)", path);
@@ -406,17 +612,14 @@ int pb_index_map(struct pb_index *ix, const char *path, struct pb_err *err)
     const char *base = map;
     const uint32_t *cat_off = (const uint32_t *)(base + h->cat_off);
     const uint32_t *id_off = (const uint32_t *)(base + h->id_off);
-    if (!in_file(h, h->cats, (uint64_t)cat_off[n] * 2) ||
-        !in_file(h, h->ids, id_off[n])) {
-        pb_fmap_free(map, len);
-        return pb_err_set(err, PB_EPARSE, "%s: index is damaged", path);
-    }
+    uint64_t n = h->n_docs;
     ix->map = map;
     ix->map_len = len;
     ix->hdr = h;
     ix->tterms = (const struct term_disk *)(base + h->terms);
     ix->tslots = (const uint32_t *)(base + h->slots);
     ix->tstrings = base + h->strings;
+    ix->tcheck = pb_calloc(h->n_terms ? h->n_terms : 1, 1);
     ix->n_main = (uint32_t)n;
     ix->seq = h->seq;
     ix->params.k1 = h->k1;

@@ -934,8 +934,37 @@ static void compile(struct pb_searcher *s)
 
 /* ---- counting and facets --------------------------------------------------- */
 
+/* First day (days since 1970) of each year 1800..2100, for the year
+ * facet: two compares per matching document instead of a calendar
+ * conversion (the count pass visits every match of broad queries). */
+static int32_t year_start[301];
+static pthread_once_t year_once = PTHREAD_ONCE_INIT;
+
+static void year_table(void)
+{
+    for (int i = 0; i <= 300; i++)
+        year_start[i] = (int32_t)pb_days_from_civil(1800 + i, 1, 1);
+}
+
+/* Year of day minus 1800, or -1 outside 1800..2099. */
+static inline int year_index(int32_t day)
+{
+    if (day < year_start[0] || day >= year_start[300])
+        return -1;
+    /* 146097 days in 400 years: the guess is off by at most one */
+    int i = (int)(((int64_t)day - year_start[0]) * 400 / 146097);
+    if (i > 299)
+        i = 299;
+    if (year_start[i] > day)
+        i--;
+    else if (year_start[i + 1] <= day)
+        i++;
+    return i;
+}
+
 static void count_pass(struct pb_searcher *s, struct pb_results *r)
 {
+    pthread_once(&year_once, year_table);
     struct pb_index *ix = s->ix;
     size_t ncat = ix->n_cat_names;
     uint64_t *cat = pb_calloc(ncat + 1, sizeof *cat);
@@ -986,11 +1015,9 @@ static void count_pass(struct pb_searcher *s, struct pb_results *r)
                         cat[ix->d.cats[k]]++;
                 int32_t day = ix->d.day[d];
                 if (day != DAY_NONE) {
-                    int y;
-                    unsigned mo, dd;
-                    pb_civil_from_days(day, &y, &mo, &dd);
-                    if (y >= 1800 && y < 2100)
-                        years[y - 1800]++;
+                    int y = year_index(day);
+                    if (y >= 0)
+                        years[y]++;
                 }
             }
             d++;

@@ -99,6 +99,9 @@ struct pb_index {
     const struct term_disk *tterms;
     const uint32_t *tslots;
     const char *tstrings;
+    /* per main term: 0 postings not checked yet, 1 good, 2 damaged (the
+     * term is then treated as absent); see pb_index_term_ok() */
+    _Atomic uint8_t *tcheck;
     uint32_t n_main;
     /* delta terms: hash of dterm pointers */
     struct dterm **dterms; /* by insertion order */
@@ -300,6 +303,10 @@ void pb_index_pmap_rebuild(struct pb_index *ix);
 
 /* index_file.c */
 int pb_index_map(struct pb_index *ix, const char *path, struct pb_err *err);
+/* Main term tm's postings are sound (checked on first use: every block
+ * offset, bit width, docid and position varint a cursor will read). A
+ * damaged term is reported once on stderr and reads as absent. */
+int pb_index_term_ok(const struct pb_index *ix, const struct term_disk *tm);
 /* Decode a main-segment block's docids; where its packed tfs start
  * (tfp) and their bit widths (wtf). */
 void pb_block_decode(const uint8_t *tbase, const struct blk_disk *b,

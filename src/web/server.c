@@ -19,11 +19,13 @@
 #include <unistd.h>
 
 #include "community/community.h"
+#include "core/fmap.h"
 #include "core/hash.h"
 #include "core/mem.h"
 #include "core/utf8.h"
 #include "web/access_log.h"
 #include "core/escape.h"
+#include "web/conn_guard.h"
 #include "web/web_fetch.h"
 #include "web/web_int.h"
 #include "web/hash_proc.h"
@@ -31,6 +33,7 @@
 
 #define MAX_HEADERS 64
 #define MAX_UPLOAD (64u << 10) /* a 10,000-byte comment, percent-encoded */
+#define DISCARD_MAX (4u << 20) /* bodies up to this are read to answer 413 */
 #define MEMORY_LIMIT (32u << 10)
 #define CACHE_BUCKETS 4096
 #define CACHE_MAX_ENTRIES 4096
@@ -133,6 +136,34 @@ static void cache_flush_locked(void)
         cache.b[i] = NULL;
     }
     cache.n = cache.bytes = 0;
+}
+
+/* Make room for an entry of bytes: drop whole buckets, a clock hand
+ * going round, until an eighth of the cache is free. Dropping everything
+ * at once (as before) made every 4,096th miss stall all threads on the
+ * write lock while thousands of responses were freed, and left the cache
+ * empty for the queries asked again right after. */
+static void cache_evict_locked(size_t bytes)
+{
+    static size_t hand;
+    size_t want_n = CACHE_MAX_ENTRIES - CACHE_MAX_ENTRIES / 8;
+    size_t want_bytes = CACHE_MAX_BYTES - CACHE_MAX_BYTES / 8;
+    want_bytes = bytes < want_bytes ? want_bytes - bytes : 0;
+    for (size_t k = 0; k < CACHE_BUCKETS &&
+                       (cache.n > want_n || cache.bytes > want_bytes);
+         k++) {
+        struct centry *e = cache.b[hand], *next;
+        for (; e; e = next) {
+            next = e->next;
+            cache.n--;
+            cache.bytes -= e->bytes;
+            MHD_destroy_response(e->resp);
+            free(e->key);
+            free(e);
+        }
+        cache.b[hand] = NULL;
+        hand = (hand + 1) % CACHE_BUCKETS;
+    }
 }
 
 /* Compare the store's generation at most once a second; on a change drop
@@ -258,7 +289,7 @@ static void cache_put(const char *key, size_t klen, struct MHD_Response *r,
             return;
         }
     if (cache.n >= CACHE_MAX_ENTRIES || cache.bytes + bytes > CACHE_MAX_BYTES)
-        cache_flush_locked(); /* simple and bounded: start over */
+        cache_evict_locked(bytes);
     e->next = cache.b[h % CACHE_BUCKETS];
     cache.b[h % CACHE_BUCKETS] = e;
     cache.n++;
@@ -269,6 +300,7 @@ static void cache_put(const char *key, size_t klen, struct MHD_Response *r,
 /* --- requests ------------------------------------------------------------ */
 
 static char first_call; /* marks a GET/HEAD request seen once */
+static char refused;    /* marks a request already answered with an error */
 
 struct deferred;
 
@@ -338,10 +370,12 @@ static struct MHD_Response *make_response(struct pb_web_resp *rs,
     return r;
 }
 
-static enum MHD_Result simple_error(struct MHD_Connection *c,
+/* An error answer; close: also end the connection after it (the rest of
+ * what the client sent cannot be trusted to be a next request). */
+static enum MHD_Result error_answer(struct MHD_Connection *c,
                                     struct pb_web_req *rq, int status,
-                                    const char *msg, int *out_status,
-                                    size_t *out_bytes)
+                                    const char *msg, int close,
+                                    int *out_status, size_t *out_bytes)
 {
     struct pb_web_resp rs;
     char etag[24];
@@ -352,10 +386,20 @@ static enum MHD_Result simple_error(struct MHD_Connection *c,
     *out_status = status;
     *out_bytes = rs.body.len;
     struct MHD_Response *r = make_response(&rs, etag);
+    if (close)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ok = MHD_queue_response(c, (unsigned)status, r);
     MHD_destroy_response(r);
     pb_web_resp_clear(&rs);
     return ok;
+}
+
+static enum MHD_Result simple_error(struct MHD_Connection *c,
+                                    struct pb_web_req *rq, int status,
+                                    const char *msg, int *out_status,
+                                    size_t *out_bytes)
+{
+    return error_answer(c, rq, status, msg, 0, out_status, out_bytes);
 }
 
 static void client_ip(struct MHD_Connection *c, char ip[INET6_ADDRSTRLEN])
@@ -475,6 +519,20 @@ static int defer_request(struct MHD_Connection *c, struct upload *u,
     return 1;
 }
 
+/* Answer status with Connection: close and log it (framing errors, bodies
+ * over the limit: what follows on the connection is not read). */
+static enum MHD_Result refuse(struct MHD_Connection *c, const char *method,
+                              const char *url, const char *version,
+                              int status, const char *why)
+{
+    struct pb_web_req rq = {.path = url, .site = g_site};
+    int st = status;
+    size_t bytes = 0;
+    enum MHD_Result ok = error_answer(c, &rq, status, why, 1, &st, &bytes);
+    log_request(c, method, url, NULL, version, st, bytes);
+    return ok;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                                   const char *url, const char *method,
                                   const char *version, const char *upload,
@@ -486,6 +544,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     /* Queue nothing on the first call: MHD would close a keep-alive
      * connection when a response comes before it has read the headers. */
     if (!*con_cls) {
+        pb_web_guard_headers_done(c);
+        const char *why;
+        int bad = pb_web_guard_framing(c, MAX_UPLOAD, &why);
+        /* a body declared too big: refuse now when the client waits for
+         * "100 Continue" or the body is huge; else read it (see below) */
+        if (bad == 413 && post && !pb_web_guard_framing(c, DISCARD_MAX, &why) &&
+            !MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Expect"))
+            bad = 0;
+        if (bad) {
+            /* no context: on_completed has nothing to free, and a later
+             * call for this request (its body) is refused below */
+            *con_cls = (void *)&refused;
+            return refuse(c, method, url, version, bad, why);
+        }
         if (get || head) {
             *con_cls = (void *)&first_call;
         } else {
@@ -494,6 +566,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             *con_cls = u;
         }
         return MHD_YES;
+    }
+    if (*con_cls == &refused) {
+        *upload_size = 0;
+        return MHD_NO; /* the answer is queued; the body is not read */
     }
     if (*con_cls != &first_call && ((struct upload *)*con_cls)->job) {
         /* resumed: the pool has answered */
@@ -515,10 +591,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
                 u->bytes = MAX_UPLOAD + 1;
         }
         *upload_size = 0;
-        if (!u || u->bytes > MAX_UPLOAD)
-            return MHD_NO; /* a body on GET, or too big: drop the connection */
+        /* a body on GET, or one far too big: drop the connection; one a
+         * little too big is read and dropped so that the client, still
+         * sending, reads the 413 (a close with unread bytes is a reset) */
+        if (!u || u->bytes > DISCARD_MAX)
+            return MHD_NO;
         return MHD_YES;
     }
+    if (*con_cls != &first_call &&
+        ((struct upload *)*con_cls)->bytes > MAX_UPLOAD)
+        return refuse(c, method, url, version, 413,
+                      "the request body is too large");
     enum MHD_Result ok = MHD_YES;
     int status = 200;
     size_t bytes = 0;
@@ -663,9 +746,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
-    (void)c;
     (void)toe;
-    if (*con_cls && *con_cls != &first_call) {
+    pb_web_guard_request_done(c);
+    if (*con_cls && *con_cls != &first_call && *con_cls != &refused) {
         struct upload *u = *con_cls;
         pb_buf_clear(&u->body);
         if (u->job) {
@@ -738,6 +821,9 @@ int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
     site.base_url = base;
     site.db_path = cfg->db_path;
     pb_web_assets_init(&site);
+    /* the index, vector and graph files in private memory: changed or
+     * truncated underneath, they cannot take the server down (fmap.h) */
+    pb_fmap_private(1);
     site.search = pb_web_search_open(cfg->db_path, st);
     site.cm = cfg->cm ? cfg->cm : &cm_default;
     site.no_mail = cfg->no_mail;
@@ -773,6 +859,11 @@ int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
         rc = pb_err_set(err, PB_EIO, "cannot start the hashing threads");
         goto out;
     }
+    if (pb_web_guard_start(cfg->header_timeout_s ? cfg->header_timeout_s
+                                                 : 20)) {
+        rc = pb_err_set(err, PB_EIO, "cannot start the connection guard");
+        goto out;
+    }
     d = MHD_start_daemon(
         flags, (uint16_t)port, NULL, NULL, on_request, NULL,
         MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&sa,
@@ -782,6 +873,9 @@ int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MEMORY_LIMIT,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_LISTEN_BACKLOG_SIZE,
         1024, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+        MHD_OPTION_NOTIFY_CONNECTION, pb_web_guard_notify, NULL,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        cfg->per_ip_limit < 0 ? 0u : (unsigned)(cfg->per_ip_limit ? cfg->per_ip_limit : 256),
         MHD_OPTION_END);
     if (!d) {
         rc = pb_err_set(err, PB_EIO, "cannot listen on %s port %u", bind_addr,
@@ -816,6 +910,7 @@ out:
     g_n_hash_procs = 0;
     if (d)
         MHD_stop_daemon(d);
+    pb_web_guard_stop();
     pb_web_log_close();
     close_threads();
     pthread_rwlock_wrlock(&cache.lock);

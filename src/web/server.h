@@ -32,6 +32,11 @@ struct pb_web_config {
     int no_cache;           /* 1: render every request (no response cache) */
     unsigned timeout_s;     /* idle connection timeout; 0 = 15 s */
     unsigned max_conns;     /* 0 = 4096 */
+    /* connections one client address may hold at once: 0 = 256, -1 = no
+     * cap (behind a proxy every client has the proxy's address: cap per
+     * client there, docs/SECURITY.md) */
+    int per_ip_limit;
+    unsigned header_timeout_s; /* all request headers within; 0 = 20 s */
     const struct pb_cm_config *cm; /* community settings; NULL = defaults */
     /* a submitted paper the store does not know is fetched from the arXiv
      * API with these (web_fetch.h); NULL = answer 404 instead */

@@ -2,9 +2,11 @@
  * /api/papers/search and /atom/search.xml: one shared index, one searcher
  * per worker thread, papers loaded from the thread's store. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/mem.h"
 #include "search/index_store.h"
@@ -17,7 +19,28 @@
 struct pb_web_search {
     struct pb_index *ix;
     pthread_mutex_t sync_lock;
+    pthread_t checker; /* checks every term's postings once, off the
+                        * request path (else each first use of a word pays) */
+    int checking;
+    _Atomic int stop;
 };
+
+static void *check_terms(void *arg)
+{
+    struct pb_web_search *ws = arg;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = pb_index_check_all(ws->ix, &ws->stop);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (rc == PB_EPARSE)
+        fprintf(stderr, "paperboy serve: some words of the search index are "
+                        "damaged (above); run paperboy reindex\n");
+    else if (rc == PB_OK)
+        fprintf(stderr, "paperboy serve: search index checked in %.1f s\n",
+                (double)(t1.tv_sec - t0.tv_sec) +
+                    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    return NULL;
+}
 
 struct pb_web_search *pb_web_search_open(const char *db_path,
                                          struct pb_store *st)
@@ -25,6 +48,13 @@ struct pb_web_search *pb_web_search_open(const char *db_path,
     struct pb_err err = {0};
     struct pb_index *ix = NULL;
     int rc = pb_index_open_synced(db_path, st, &ix, &err);
+    if (rc == PB_EPARSE) {
+        /* a damaged or old file: say so, and serve from memory */
+        fprintf(stderr, "paperboy serve: %s; building the index in memory "
+                        "from the store meanwhile\n", err.msg);
+        memset(&err, 0, sizeof err);
+        rc = PB_ENOTFOUND;
+    }
     if (rc == PB_ENOTFOUND) {
         /* no index file: build one in memory (the server writes no files) */
         ix = pb_index_new(NULL);
@@ -40,6 +70,7 @@ struct pb_web_search *pb_web_search_open(const char *db_path,
     struct pb_web_search *ws = pb_calloc(1, sizeof *ws);
     ws->ix = ix;
     pthread_mutex_init(&ws->sync_lock, NULL);
+    ws->checking = pthread_create(&ws->checker, NULL, check_terms, ws) == 0;
     return ws;
 }
 
@@ -47,6 +78,10 @@ void pb_web_search_free(struct pb_web_search *ws)
 {
     if (!ws)
         return;
+    if (ws->checking) {
+        atomic_store(&ws->stop, 1);
+        pthread_join(ws->checker, NULL);
+    }
     pb_index_free(ws->ix);
     pthread_mutex_destroy(&ws->sync_lock);
     free(ws);

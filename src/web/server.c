@@ -4,6 +4,7 @@
 #include "web/server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -581,8 +582,25 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 static void drain(struct MHD_Daemon *d, unsigned limit_s)
 {
     MHD_socket ls = MHD_quiesce_daemon(d);
-    if (ls != MHD_INVALID_SOCKET)
+    if (ls != MHD_INVALID_SOCKET) {
+        /* connections the kernel completed but no thread accepted yet
+         * have sent their requests too: take them before closing, or
+         * closing would reset them */
+        int fl = fcntl(ls, F_GETFL);
+        if (fl >= 0)
+            fcntl(ls, F_SETFL, fl | O_NONBLOCK);
+        for (;;) {
+            struct sockaddr_storage ss;
+            socklen_t sl = sizeof ss;
+            int fd = accept4(ls, (struct sockaddr *)&ss, &sl,
+                             SOCK_CLOEXEC | SOCK_NONBLOCK);
+            if (fd < 0)
+                break;
+            /* on errors MHD closes fd itself */
+            (void)MHD_add_connection(d, fd, (struct sockaddr *)&ss, sl);
+        }
         close(ls);
+    }
     long quiet_ms = 0;
     for (long ms = 0; ms < (long)limit_s * 1000; ms += 10) {
         const union MHD_DaemonInfo *di =

@@ -282,9 +282,11 @@ def metrics_parse_and_count_exactly():
         miss = sample(f, "paperboy_response_cache_misses",
                       "paperboy_response_cache_misses_total")
         # 13 cacheable requests (all but /healthz, which the start-up
-        # polled, and /metrics); "/" three times: at least two hits
+        # polled, and /metrics); "/" three times: a hit at least (the
+        # cache starts over when the store's generation moves, which the
+        # first check after start-up sees, so not always two)
         eq(hits + miss, 13)
-        check(hits >= 2, hits)
+        check(hits >= 1, hits)
         eq(sample(f, "paperboy_index_papers", "paperboy_index_papers"), 40)
         check(sample(f, "paperboy_index_file_bytes",
                      "paperboy_index_file_bytes") > 0)
@@ -441,7 +443,14 @@ class Member:
 
     def login(self, name, pw):
         self.req("GET", "/login")
-        return self.req("POST", "/login", {"name": name, "password": pw})
+        st = self.req("POST", "/login", {"name": name, "password": pw})
+        # the session's CSRF token replaces the visitor's
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        c.request("GET", "/api/me", headers={"Cookie": "; ".join(
+            "%s=%s" % kv for kv in self.cookies.items())})
+        self.csrf = json.loads(c.getresponse().read())["csrf"]
+        c.close()
+        return st
 
 
 def add_members(db, names):

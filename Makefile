@@ -135,7 +135,7 @@ bench: paperboy
 clean:
 	rm -rf build paperboy
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -path build/deb -prune -o -name '*.d' -type f -print 2>/dev/null)
 
 .PHONY: all test test-build fuzz deps demo bench clean deb
 .DELETE_ON_ERROR:

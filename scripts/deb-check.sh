@@ -53,7 +53,7 @@ cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
 if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
   mkdir -p "$ROOT/usr/local/share/ca-certificates"
   cp /usr/local/share/ca-certificates/*.crt "$ROOT/usr/local/share/ca-certificates/"
-  chroot "$ROOT" update-ca-certificates >/dev/null
+  chroot "$ROOT" update-ca-certificates >/dev/null 2>&1
 fi
 mount -t proc proc "$ROOT/proc"; mounted+=("$ROOT/proc")
 mount --rbind /dev "$ROOT/dev"; mount --make-rslave "$ROOT/dev"; mounted+=("$ROOT/dev")
@@ -80,12 +80,14 @@ grep -q /etc/paperboy/paperboy.conf /var/lib/dpkg/info/paperboy.conffiles || fai
 v=$(paperboy --version) || fail "paperboy --version"
 echo "deb-check: paperboy --version: $v"
 # serve as the service would, by hand (no systemd here), on a free port
-su -s /bin/sh paperboy -c "paperboy serve --config /etc/paperboy/paperboy.conf \
-   --port $PORT --error-log /var/log/paperboy/error.log" &
+as_paperboy() { setpriv --reuid=paperboy --regid=paperboy --init-groups "$@"; }
+as_paperboy paperboy serve --config /etc/paperboy/paperboy.conf \
+   --port $PORT --error-log /var/log/paperboy/error.log &
 pid=$!
 ok=""
 for i in $(seq 1 100); do
-  if exec 3<>/dev/tcp/127.0.0.1/$PORT 2>/dev/null; then
+  if (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null; then
+    exec 3<>/dev/tcp/127.0.0.1/$PORT
     printf "GET /healthz HTTP/1.0\r\n\r\n" >&3
     ok=$(cat <&3); exec 3>&-
     break
@@ -99,11 +101,16 @@ printf "GET /readyz HTTP/1.0\r\n\r\n" >&3
 r=$(cat <&3); exec 3>&-
 echo "$r" | head -n 1 | grep -q "200 OK" || fail "/readyz: $r"
 echo "deb-check: /readyz: $(echo "$r" | tail -n 1)"
-kill -TERM $pid; wait $pid && echo "deb-check: SIGTERM: exit 0" || fail "serve exited $?"
+kill -TERM $pid
+rc=0; wait $pid || rc=$?
+[ $rc -eq 0 ] || fail "serve exited $rc on SIGTERM"
+echo "deb-check: SIGTERM: exit 0"
 [ -s /var/lib/paperboy/papers.db ] || fail "no store in /var/lib/paperboy"
 grep -q "GET /healthz" /var/log/paperboy/access.log || fail "no access log"
-su -s /bin/sh paperboy -c "paperboy backup --config /etc/paperboy/paperboy.conf /var/lib/paperboy/copy.db" \
+as_paperboy paperboy backup --config /etc/paperboy/paperboy.conf /var/lib/paperboy/copy.db \
   || fail "backup"
+paperboy stats --db /var/lib/paperboy/copy.db >/dev/null || fail "the backup does not open"
+echo "deb-check: paperboy backup: a copy that opens"
 echo "deb-check: in the root: all checks passed"
 '
 # the unit as installed, verified on this machine against the root's files

@@ -519,7 +519,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     struct pb_web_resp rs;
     char etag[24];
     pb_web_resp_init(&rs);
-    if (rq.cookie_session || rq.cookie_pre)
+    if (rq.th && (rq.cookie_session || rq.cookie_pre))
         pb_web_session_load(&rq);
     pb_web_route(&rq, &rs);
     if (rq.me.id || rs.private_ || rs.cookies[0][0]) {

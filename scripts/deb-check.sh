@@ -14,7 +14,7 @@
 #      against the root's files.
 # Usage: scripts/deb-check.sh [PATH.deb]  (default: the newest build/deb/*.deb)
 # Needs root and mmdebstrap (make deps-dev). Removes the root when done
-# unless KEEP_ROOT=1. Exits 0 when every check passed.
+# unless KEEP_ROOT=1; REUSE_ROOT=DIR runs in such a kept root. Exits 0 when every check passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || { echo "deb-check: needs root (mmdebstrap, chroot, mount)" >&2; exit 2; }
@@ -23,7 +23,14 @@ DEB=${1:-$(ls -t build/deb/paperboy_*.deb 2>/dev/null | head -n 1 || true)}
 [ -n "$DEB" ] && [ -f "$DEB" ] || { echo "deb-check: no .deb (run make deb)" >&2; exit 2; }
 DEB=$(readlink -f "$DEB")
 
-ROOT=$(mktemp -d /tmp/pb-deb-root.XXXXXX)
+# REUSE_ROOT=DIR: a root kept by an earlier KEEP_ROOT=1 run (saves
+# mmdebstrap's minutes while working on the package)
+if [ -n "${REUSE_ROOT:-}" ]; then
+  ROOT=$REUSE_ROOT KEEP_ROOT=1
+  [ -f "$ROOT/etc/debian_version" ] || { echo "deb-check: $ROOT is not a root" >&2; exit 2; }
+else
+  ROOT=$(mktemp -d /tmp/pb-deb-root.XXXXXX)
+fi
 mounted=()
 cleanup() {
   for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
@@ -42,6 +49,7 @@ security=$(awk '/^URIs:/ && /security/ { print $2; exit }' /etc/apt/sources.list
 [ -n "$security" ] || security=${mirror%/debian}/debian-security
 
 t0=$(date +%s)
+if [ -z "${REUSE_ROOT:-}" ]; then
 echo "deb-check: bookworm root in $ROOT from $mirror"
 mmdebstrap --variant=apt --include=ca-certificates bookworm "$ROOT" \
   "deb $mirror bookworm main" "deb $mirror bookworm-updates main" \
@@ -49,6 +57,7 @@ mmdebstrap --variant=apt --include=ca-certificates bookworm "$ROOT" \
   || { tail -n 20 "$ROOT.mmdebstrap.log"; exit 1; }
 rm -f "$ROOT.mmdebstrap.log"
 echo "deb-check: root made in $(( $(date +%s) - t0 )) s"
+fi
 cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
 if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
   mkdir -p "$ROOT/usr/local/share/ca-certificates"
@@ -81,9 +90,12 @@ v=$(paperboy --version) || fail "paperboy --version"
 echo "deb-check: paperboy --version: $v"
 # serve as the service would, by hand (no systemd here), on a free port
 as_paperboy() { setpriv --reuid=paperboy --regid=paperboy --init-groups "$@"; }
-as_paperboy paperboy serve --config /etc/paperboy/paperboy.conf \
+# setpriv execs: $! is the server itself
+setpriv --reuid=paperboy --regid=paperboy --init-groups \
+  paperboy serve --config /etc/paperboy/paperboy.conf \
    --port $PORT --error-log /var/log/paperboy/error.log &
 pid=$!
+trap "kill -KILL $pid 2>/dev/null || true" EXIT
 ok=""
 for i in $(seq 1 100); do
   if (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null; then
@@ -103,6 +115,7 @@ echo "$r" | head -n 1 | grep -q "200 OK" || fail "/readyz: $r"
 echo "deb-check: /readyz: $(echo "$r" | tail -n 1)"
 kill -TERM $pid
 rc=0; wait $pid || rc=$?
+trap - EXIT
 [ $rc -eq 0 ] || fail "serve exited $rc on SIGTERM"
 echo "deb-check: SIGTERM: exit 0"
 [ -s /var/lib/paperboy/papers.db ] || fail "no store in /var/lib/paperboy"

@@ -6,6 +6,7 @@
 #   make demo     deps, build, import the bundled sample, serve it on :8080
 #   make fuzz     build libFuzzer targets with clang into build/fuzz
 #   make bench    run the benchmarks in bench/ (whole corpus; slow)
+#   make deb      the Debian package in build/deb/ (debhelper), then lintian
 
 PKGS     := sqlite3 jansson expat liblzma zlib libutf8proc libmicrohttpd libcurl libsodium libcmark
 CC       ?= cc
@@ -41,7 +42,7 @@ $(REL)/libpaperboy.a: $(REL_OBJ)
 
 paperboy: $(CLI_SRC) $(REL)/libpaperboy.a $(HDRS)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) $(WARN) $(CLI_SRC) $(REL)/libpaperboy.a $(LIBS) -o $@
+	$(Q)$(CC) $(BASEFLAGS) $(CFLAGS) $(WARN) $(LDFLAGS) $(CLI_SRC) $(REL)/libpaperboy.a $(LIBS) -o $@
 
 # --- sanitizer tree (make test) ------------------------------------------
 ASAN     := build/asan
@@ -115,13 +116,26 @@ demo: deps paperboy
 	@echo "paperboy: open http://127.0.0.1:$(DEMO_PORT)/ (Ctrl-C stops the server)"
 	./paperboy serve --db $(DEMO_DB) --port $(DEMO_PORT) --bind 127.0.0.1
 
+# --- the Debian package (docs/DEPLOY.md) ------------------------------------
+# built from a copy of the checkout's files in build/deb/, so the tree's
+# own builds are left alone; the .deb lands in build/deb/
+DEB_VERSION := $(shell dpkg-parsechangelog -S Version 2>/dev/null)
+deb:
+	@rm -rf build/deb && mkdir -p build/deb/paperboy-$(DEB_VERSION)
+	@git ls-files -co --exclude-standard -z | \
+	  grep -zv '^build/' | \
+	  xargs -0 tar cf - | tar xf - -C build/deb/paperboy-$(DEB_VERSION)
+	cd build/deb/paperboy-$(DEB_VERSION) && dpkg-buildpackage -us -uc -b
+	lintian --info --display-info --pedantic build/deb/paperboy_$(DEB_VERSION)_*.changes
+	@ls -l build/deb/*.deb
+
 bench: paperboy
 	@for b in bench/*/run.sh; do echo "== $$b"; $$b; done
 
 clean:
 	rm -rf build paperboy
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -path build/deb -prune -o -name '*.d' -type f -print 2>/dev/null)
 
-.PHONY: all test test-build fuzz deps demo bench clean
+.PHONY: all test test-build fuzz deps demo bench clean deb
 .DELETE_ON_ERROR:

@@ -11,6 +11,7 @@ PKGS=(
   libcurl4-openssl-dev libsodium-dev libcmark-dev python3-aiosmtpd
   liblinear-dev python3-hnswlib fasttext
   python3-xapian poppler-utils
+  python3-prometheus-client systemd debhelper dpkg-dev lintian mmdebstrap
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -7,6 +7,8 @@
 #ifndef PB_CLI_CLI_H
 #define PB_CLI_CLI_H
 
+#include <stdio.h>
+
 #define PB_VERSION "0.1.0"
 
 int pb_cli_import(int argc, char **argv);
@@ -28,6 +30,7 @@ int pb_cli_similar(int argc, char **argv);    /* cmd_vectors.c */
 int pb_cli_vbench(int argc, char **argv);     /* cmd_vbench.c */
 int pb_cli_train_vectors(int argc, char **argv); /* cmd_train_vectors.c */
 int pb_cli_recommend(int argc, char **argv);  /* cmd_recommend.c */
+int pb_cli_backup(int argc, char **argv);     /* cmd_backup.c */
 
 /* serve's timetable (serve_sched.c): new, then each argument that
  * pb_cli_sched_arg() takes (1 taken, advancing *i past a value; 0 not
@@ -43,6 +46,21 @@ void pb_cli_sched_free(struct pb_cli_sched *c);
 /* After pb_cli_sched_start: 1 when digests and confirmations are mailed
  * (--smtp or $PAPERBOY_SMTP_URL), 0 when the site sends no mail. */
 int pb_cli_sched_mails(const struct pb_cli_sched *c);
+
+/* --config FILE (config.c, docs/DEPLOY.md): when argv (the command's,
+ * argv[0] its name) holds --config FILE or --config=FILE, load FILE and
+ * replace *argv with a new one: argv[0], the file's settings as flags (all
+ * of them for serve; the others take its `db` only), then the command
+ * line's flags without --config, which so override the file. *to_free gets
+ * the array to free() after the command (NULL when nothing changed).
+ * 0, or 2 after a message naming the file and line. */
+int pb_cli_config_apply(const char *cmd, int *argc, char ***argv,
+                        char ***to_free);
+/* serve's settings: the key table of core/conf.h, and the option list
+ * of `serve --help` printed from it. */
+struct pb_conf_key;
+const struct pb_conf_key *pb_cli_serve_keys(void);
+void pb_cli_serve_options(FILE *f);
 
 /* The database path: --db PATH wins, then $PAPERBOY_DB, then "paperboy.db".
  * Borrowed (argv or the environment or a literal). */

@@ -6,8 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
+#include "store/store_ops.h"
 #include "harvest/harvest.h"
 #include "harvest/harvest_fetch.h"
 #include "store/store.h"
@@ -336,6 +338,9 @@ int pb_cli_harvest(int argc, char **argv)
             fprintf(stderr, "paperboy harvest: writing the import log: %s\n",
                     pb_store_errmsg(st));
     }
+    if (rc == PB_OK && pb_store_harvest_ok(st, (int64_t)time(NULL)))
+        fprintf(stderr, "paperboy harvest: recording the harvest: %s\n",
+                pb_store_errmsg(st));
     pb_polite_clear(&pl);
     pb_fetcher_curl_free(fc);
     pb_store_close(st);

@@ -1,12 +1,16 @@
-/* cmd_serve.c - paperboy serve [--port 8080] [--bind 127.0.0.1] [--db PATH]
- *   [--threads N] [--base-url URL] [--access-log FILE|-] [--no-cache] */
+/* cmd_serve.c - paperboy serve [--config FILE] [--port 8080]
+ *   [--bind 127.0.0.1] [--db PATH] ... (the options: config.c) */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "community/community.h"
 #include "harvest/harvest_fetch.h"
+#include "web/access_log.h"
 #include "web/server.h"
 #include "web/web_fetch.h"
 
@@ -25,40 +29,82 @@ static int parse_uint(const char *s, unsigned max, unsigned *out)
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: paperboy serve [--port 8080] [--bind 127.0.0.1] "
-            "[--db PATH]\n"
-            "                      [--threads N] [--base-url URL] "
-            "[--access-log FILE|-] [--no-cache]\n"
-            "                      [--behind-tls] [--submit-max-age DAYS] "
-            "[--submit-cap N]\n"
-            "                      [--trending-gravity G] "
-            "[--no-fetch-unknown] [--arxiv-api-url URL]\n"
-            "                      [--per-ip-limit N] "
-            "[--header-timeout S]\n\n"
+            "usage: paperboy serve [--config FILE] [options]\n\n"
             "Serves the daily papers site, the JSON API (/api/daily_papers, "
-            "/api/papers/ID,\n/api/papers/search, /api/papers) and the "
-            "RSS/Atom feeds until SIGTERM or SIGINT.\n"
-            "The access log (combined format) goes to stderr unless "
-            "--access-log says otherwise\n(\"-\" is stdout, \"off\" is "
-            "none). --base-url is the absolute address feeds link to.\n"
-            "--behind-tls marks cookies Secure (a TLS proxy in front). "
-            "Members may submit\npapers up to --submit-max-age days old "
-            "(14), --submit-cap a day (5).\n--trending-gravity is the "
-            "decay of docs/TRENDING.md (1.8).\n"
-            "A submitted paper not known here is fetched from the arXiv API "
-            "(--arxiv-api-url,\nhttps://export.arxiv.org; 3 s between "
-            "requests, one at a time) unless\n--no-fetch-unknown.\n"
-            "One client address holds at most --per-ip-limit connections "
-            "(256; 0: no cap,\nfor a proxy in front that caps per client) "
-            "and sends all its request headers\nwithin --header-timeout "
-            "seconds (20).\n");
+            "/api/papers/ID,\n/api/papers/search, /api/papers), the "
+            "RSS/Atom feeds, and for operators /healthz,\n/readyz and "
+            "/metrics (Prometheus), until SIGTERM or SIGINT: then it stops\n"
+            "accepting, finishes the requests in flight (--shutdown-timeout) "
+            "and exits 0.\nSIGHUP reopens --access-log and --error-log "
+            "(after logrotate moved them).\n\n"
+            "--config FILE reads settings from FILE, one `key = value` a "
+            "line, '#' starts a\ncomment line; every option below is a key "
+            "without its \"--\" (booleans: yes/no).\nUnknown keys and bad "
+            "values are errors naming the line; flags on the command\n"
+            "line override the file (docs/DEPLOY.md).\n\noptions:\n");
+    pb_cli_serve_options(f);
+    fprintf(f, "\nMembers may submit papers; one the store does not know is "
+               "fetched from the arXiv\nAPI (3 s between requests, one at a "
+               "time). E-mail digests (docs/MAIL.md) need\n--smtp and "
+               "--mail-from.\n");
+}
+
+/* What SIGHUP reopens: the access log and the error log, when files. */
+static struct {
+    const char *access, *error;
+    FILE *cur; /* the access log file in use */
+} logs;
+
+static FILE *open_access_log(const char *path)
+{
+    FILE *f = fopen(path, "a");
+    if (f)
+        setvbuf(f, NULL, _IOFBF, 1 << 16);
+    return f;
+}
+
+/* stderr into path (append); -1 on errors, after a message */
+static int open_error_log(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        fprintf(stderr, "paperboy serve: %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    fflush(stderr);
+    int rc = dup2(fd, STDERR_FILENO) < 0 ? -1 : 0;
+    close(fd);
+    return rc;
+}
+
+/* SIGHUP, on the main thread: new files where the old ones were moved */
+static void reopen_logs(void *ctx)
+{
+    (void)ctx;
+    if (logs.error && open_error_log(logs.error))
+        fprintf(stderr, "paperboy serve: SIGHUP: %s stays as it was\n",
+                logs.error);
+    if (logs.access) {
+        FILE *f = open_access_log(logs.access);
+        if (!f) {
+            fprintf(stderr, "paperboy serve: SIGHUP: %s: %s\n", logs.access,
+                    strerror(errno));
+            return;
+        }
+        FILE *old = pb_web_log_reopen(f);
+        logs.cur = f;
+        if (old)
+            fclose(old);
+    }
+    fprintf(stderr, "paperboy serve: SIGHUP: logs reopened\n");
 }
 
 int pb_cli_serve(int argc, char **argv)
 {
     struct pb_web_config cfg = {.bind = "127.0.0.1", .port = 8080,
-                                .access_log = stderr};
-    const char *db = NULL, *log = NULL;
+                                .access_log = stderr, .shutdown_s = 10,
+                                .on_hup = reopen_logs};
+    const char *db = NULL, *log = NULL, *elog = NULL;
     struct pb_cm_config cm;
     pb_cm_config_default(&cm);
     cfg.cm = &cm;
@@ -71,7 +117,6 @@ int pb_cli_serve(int argc, char **argv)
             contact = v; /* the fetcher's User-Agent; parsed by sched too */
         if (pb_cli_is_help(a)) {
             usage(stdout);
-            fputs(pb_cli_sched_usage(), stdout);
             pb_cli_sched_free(sched);
             return 0;
         } else if (!strcmp(a, "--port") && v) {
@@ -88,6 +133,15 @@ int pb_cli_serve(int argc, char **argv)
                 return 2;
             }
             i++;
+        } else if (!strcmp(a, "--shutdown-timeout") && v) {
+            if (parse_uint(v, 3600, &cfg.shutdown_s)) {
+                fprintf(stderr, "paperboy serve: --shutdown-timeout %s: give "
+                                "0..3600 seconds\n", v);
+                return 2;
+            }
+            i++;
+        } else if (!strcmp(a, "--error-log") && v) {
+            elog = v, i++;
         } else if (!strcmp(a, "--bind") && v) {
             cfg.bind = v, i++;
         } else if (!strcmp(a, "--db") && v) {
@@ -167,20 +221,25 @@ int pb_cli_serve(int argc, char **argv)
             return 2;
         }
     }
+    if (elog && open_error_log(elog))
+        return 1;
+    logs.error = elog;
     FILE *lf = NULL;
     if (log && !strcmp(log, "off")) {
         cfg.access_log = NULL;
     } else if (log && !strcmp(log, "-")) {
         cfg.access_log = stdout;
     } else if (log) {
-        lf = fopen(log, "a");
+        lf = open_access_log(log);
         if (!lf) {
             perror(log);
             return 1;
         }
         cfg.access_log = lf;
+        logs.access = log;
+        logs.cur = lf;
     }
-    if (cfg.access_log)
+    if (cfg.access_log && !lf)
         setvbuf(cfg.access_log, NULL, _IOFBF, 1 << 16);
     cfg.db_path = pb_cli_db_path(db);
     struct pb_err err;
@@ -229,8 +288,8 @@ int pb_cli_serve(int argc, char **argv)
     }
     int rc = pb_web_serve(&cfg, &err);
     pb_cli_sched_free(sched);
-    if (lf)
-        fclose(lf);
+    if (logs.cur) /* lf, or what SIGHUP replaced it with */
+        fclose(logs.cur);
     if (rc) {
         fprintf(stderr, "paperboy serve: %s\n", err.msg);
         return 1;

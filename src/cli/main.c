@@ -22,6 +22,7 @@ static const struct command commands[] = {
     {"harvest", pb_cli_harvest, "pull new papers live: arXiv (OAI-PMH, API) and Daily Papers, politely"},
     {"user", pb_cli_user, "members of the site: add, list, role, disable"},
     {"digest", pb_cli_digest, "e-mail digests of trending papers to confirmed subscribers (send, subscribers)"},
+    {"backup", pb_cli_backup, "a consistent copy of the store, taken while the server runs (SQLite online backup)"},
     {"serve", pb_cli_serve, "serve the daily papers site, JSON API and RSS/Atom feeds over HTTP"},
     {"embed", pb_cli_embed, "paper vectors and their nearest-neighbour graph (DB.vec, DB.hnsw)"},
     {"vsearch", pb_cli_vsearch, "search by meaning: --mode keyword|semantic|hybrid"},
@@ -72,9 +73,17 @@ int main(int argc, char **argv)
         printf("paperboy %s\n", PB_VERSION);
         return 0;
     }
-    for (const struct command *c = commands; c->name; c++)
-        if (strcmp(argv[1], c->name) == 0)
-            return c->fn(argc - 1, argv + 1);
+    for (const struct command *c = commands; c->name; c++) {
+        if (strcmp(argv[1], c->name) != 0)
+            continue;
+        int n = argc - 1, rc;
+        char **v = argv + 1, **to_free = NULL;
+        if ((rc = pb_cli_config_apply(c->name, &n, &v, &to_free)))
+            return rc;
+        rc = c->fn(n, v);
+        free(to_free);
+        return rc;
+    }
     fprintf(stderr, "paperboy: unknown command '%s' (try paperboy --help)\n",
             argv[1]);
     return 2;

@@ -15,6 +15,7 @@
 #include "harvest/harvest_thumbs.h"
 #include "harvest/harvest_fetch.h"
 #include "harvest/harvest_schedule.h"
+#include "store/store_ops.h"
 #include "store/store.h"
 
 struct pb_sched {
@@ -208,6 +209,8 @@ static void harvest(struct pb_sched *s, struct pb_store *st, int arxiv)
                                 c.added, c.updated, c.unchanged, c.rejected))
             logf_(s, "harvest: cannot write the import log");
     }
+    if (rc == PB_OK && pb_store_harvest_ok(st, (int64_t)time(NULL)))
+        logf_(s, "harvest: cannot record the harvest");
     logf_(s, "harvest %s: added %lld, updated %lld, unchanged %lld, "
              "rejected %lld%s%s",
           arxiv ? "arxiv" : "daily", (long long)c.added, (long long)c.updated,

@@ -19,6 +19,17 @@ void pb_web_log_open(FILE *f)
     pthread_mutex_unlock(&lock);
 }
 
+FILE *pb_web_log_reopen(FILE *f)
+{
+    pthread_mutex_lock(&lock);
+    FILE *old = out;
+    if (old)
+        fflush(old);
+    out = f;
+    pthread_mutex_unlock(&lock);
+    return old;
+}
+
 void pb_web_log_flush(void)
 {
     pthread_mutex_lock(&lock);

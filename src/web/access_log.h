@@ -15,6 +15,10 @@
 /* f is borrowed until pb_web_log_close(); NULL turns logging off. */
 void pb_web_log_open(FILE *f);
 void pb_web_log_close(void); /* flushes */
+/* Log to f from now on (borrowed as above; NULL: off); returns the file
+ * used until now, flushed and no longer touched, for the caller to close
+ * (SIGHUP after a log rotation). Thread-safe. */
+FILE *pb_web_log_reopen(FILE *f);
 void pb_web_log_flush(void);
 
 /* Log one request. Every string is borrowed for the call; NULLs print "-". */

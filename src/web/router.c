@@ -9,6 +9,7 @@
 #include "web/nav.h"
 #include "web/web_foryou.h"
 #include "web/web_int.h"
+#include "web/web_ops.h"
 #include "web/web_similar.h"
 
 struct route {
@@ -76,8 +77,48 @@ static const struct route routes[] = {
     {"/for-you/", pb_web_page_foryou_mark, PB_FMT_HTML, 1},
     {"/api/for-you", pb_web_api_foryou, PB_FMT_JSON, 0},
     {"/api/for-you/", pb_web_api_foryou_mark, PB_FMT_JSON, 1},
+    /* for operators (health.c) */
+    {"/healthz", pb_web_ops_healthz, PB_FMT_TEXT, 0},
+    {"/readyz", pb_web_ops_readyz, PB_FMT_TEXT, 0},
+    {"/metrics", pb_web_ops_metrics, PB_FMT_TEXT, 0},
     {NULL, NULL, PB_FMT_HTML, 0},
 };
+
+_Static_assert(sizeof routes / sizeof routes[0] < PB_WEB_ROUTE_SLOTS,
+               "a metrics slot for every route and one for none");
+
+static int takes(const struct route *r, const char *path)
+{
+    size_t n = strlen(r->prefix);
+    if (r->prefix[n - 1] == '/' && n > 1)
+        return !strncmp(path, r->prefix, n) && path[n];
+    return !strcmp(path, r->prefix);
+}
+
+int pb_web_route_slot(const char *path)
+{
+    for (const struct route *r = routes; r->prefix; r++)
+        if (takes(r, path))
+            return (int)(r - routes);
+    return PB_WEB_ROUTE_NONE;
+}
+
+int pb_web_route_pattern(int slot, char *buf, size_t cap)
+{
+    if (slot == PB_WEB_ROUTE_NONE) {
+        snprintf(buf, cap, "other");
+        return 0;
+    }
+    if (slot < 0 || slot >= (int)(sizeof routes / sizeof routes[0]) - 1)
+        return -1;
+    for (int i = 0; i < slot; i++)
+        if (!strcmp(routes[i].prefix, routes[slot].prefix))
+            return -1;
+    const char *p = routes[slot].prefix;
+    size_t n = strlen(p);
+    snprintf(buf, cap, "%s%s", p, n > 1 && p[n - 1] == '/' ? "*" : "");
+    return 0;
+}
 
 const char *pb_web_arg(const struct pb_web_req *rq, const char *key)
 {
@@ -184,14 +225,10 @@ void pb_web_route(struct pb_web_req *rq, struct pb_web_resp *rs)
     const struct route *hit = NULL;
     const char *rest = "";
     for (const struct route *r = routes; r->prefix; r++) {
-        size_t n = strlen(r->prefix);
-        if (r->prefix[n - 1] == '/' && n > 1) {
-            if (!strncmp(rq->path, r->prefix, n) && rq->path[n]) {
-                hit = r, rest = rq->path + n;
-                break;
-            }
-        } else if (!strcmp(rq->path, r->prefix)) {
-            hit = r;
+        if (takes(r, rq->path)) {
+            size_t n = strlen(r->prefix);
+            hit = r, rest = r->prefix[n - 1] == '/' && n > 1 ? rq->path + n
+                                                             : "";
             break;
         }
     }

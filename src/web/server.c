@@ -4,6 +4,7 @@
 #include "web/server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -30,6 +31,7 @@
 #include "web/web_int.h"
 #include "web/hash_proc.h"
 #include "web/work_pool.h"
+#include "web/web_ops.h"
 
 #define MAX_HEADERS 64
 #define MAX_UPLOAD (64u << 10) /* a 10,000-byte comment, percent-encoded */
@@ -303,6 +305,8 @@ static char first_call; /* marks a GET/HEAD request seen once */
 static char refused;    /* marks a request already answered with an error */
 
 struct deferred;
+/* requests between their first on_request call and on_completed */
+static _Atomic long in_flight;
 
 struct upload {
     size_t bytes;
@@ -544,6 +548,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     /* Queue nothing on the first call: MHD would close a keep-alive
      * connection when a response comes before it has read the headers. */
     if (!*con_cls) {
+        atomic_fetch_add(&in_flight, 1);
         pb_web_guard_headers_done(c);
         const char *why;
         int bad = pb_web_guard_framing(c, MAX_UPLOAD, &why);
@@ -605,6 +610,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     enum MHD_Result ok = MHD_YES;
     int status = 200;
     size_t bytes = 0;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     struct pb_web_req rq = {.path = url, .site = g_site, .post = post};
     struct pb_buf key;
     pb_buf_init(&key, MEMORY_LIMIT * 4);
@@ -667,7 +674,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         }
     }
     /* per-member pages and every POST bypass the response cache */
-    int personal = post || rq.cookie_session;
+    int personal = post || rq.cookie_session || pb_web_ops_path(url);
     /* the cache key: path, NUL, the canonical query */
     size_t qlen = key.len;
     char *k = NULL;
@@ -684,7 +691,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
             check_generation(t);
     }
     if (cache.on && k && !personal) {
-        if (cache_serve(k, full.len, c, &ok, &status, &bytes)) {
+        int hit = cache_serve(k, full.len, c, &ok, &status, &bytes);
+        pb_web_metrics_cache(hit);
+        if (hit) {
             pb_buf_clear(&full);
             goto out;
         }
@@ -701,7 +710,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         goto out;
     }
     rq.th = thread_handles();
-    if (!rq.th) {
+    if (!rq.th && strcmp(url, "/healthz")) { /* alive without a store */
         pb_buf_clear(&full);
         ok = simple_error(c, &rq, 503, "the database cannot be opened",
                           &status, &bytes);
@@ -710,7 +719,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     struct pb_web_resp rs;
     char etag[24];
     pb_web_resp_init(&rs);
-    if (rq.cookie_session || rq.cookie_pre)
+    if (rq.th && (rq.cookie_session || rq.cookie_pre))
         pb_web_session_load(&rq);
     pb_web_route(&rq, &rs);
     if (!rs.shared && (rq.me.id || rs.private_ || rs.cookies[0][0])) {
@@ -738,6 +747,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     pb_buf_clear(&full);
 out:
     log_request(c, method, url, key.p, version, status, bytes);
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    pb_web_metrics_request(
+        pb_web_route_slot(url), status,
+        (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
+                   (t1.tv_nsec - t0.tv_nsec) / 1000));
     pb_buf_clear(&key);
     return ok;
 }
@@ -748,6 +763,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)cls;
     (void)toe;
     pb_web_guard_request_done(c);
+    if (*con_cls)
+        atomic_fetch_sub(&in_flight, 1);
     if (*con_cls && *con_cls != &first_call && *con_cls != &refused) {
         struct upload *u = *con_cls;
         pb_buf_clear(&u->body);
@@ -763,6 +780,51 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 
 /* --- the daemon ---------------------------------------------------------- */
+
+/* Stop accepting (closing the socket, so new connections are refused,
+ * not queued), then wait up to limit_s for the requests in flight. A
+ * request whose headers came but whose thread was busy is not counted yet:
+ * half a second with none in flight means every thread was free to take
+ * it, so the wait ends there. */
+static void drain(struct MHD_Daemon *d, unsigned limit_s)
+{
+    MHD_socket ls = MHD_quiesce_daemon(d);
+    if (ls != MHD_INVALID_SOCKET) {
+        /* connections the kernel completed but no thread accepted yet
+         * have sent their requests too: take them before closing, or
+         * closing would reset them */
+        int fl = fcntl(ls, F_GETFL);
+        if (fl >= 0)
+            fcntl(ls, F_SETFL, fl | O_NONBLOCK);
+        for (;;) {
+            struct sockaddr_storage ss;
+            socklen_t sl = sizeof ss;
+            int fd = accept4(ls, (struct sockaddr *)&ss, &sl,
+                             SOCK_CLOEXEC | SOCK_NONBLOCK);
+            if (fd < 0)
+                break;
+            /* on errors MHD closes fd itself */
+            (void)MHD_add_connection(d, fd, (struct sockaddr *)&ss, sl);
+        }
+        close(ls);
+    }
+    long quiet_ms = 0;
+    for (long ms = 0; ms < (long)limit_s * 1000; ms += 10) {
+        const union MHD_DaemonInfo *di =
+            MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        if (!di || di->num_connections == 0)
+            break;
+        quiet_ms = atomic_load(&in_flight) ? 0 : quiet_ms + 10;
+        if (quiet_ms >= 500)
+            break;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    if (atomic_load(&in_flight))
+        fprintf(stderr, "paperboy serve: %ld requests still in flight after "
+                        "%u s: closing them\n",
+                atomic_load(&in_flight), limit_s);
+}
 
 int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
 {
@@ -845,7 +907,9 @@ int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGPIPE);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    pb_web_metrics_start();
 
     pb_web_log_open(cfg->access_log);
     if (cfg->fetch && (rc = pb_web_fetch_new(cfg->fetch, &site.fetch, err)))
@@ -885,21 +949,19 @@ int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
     fprintf(stderr, "paperboy serve: listening on %s (%u threads, search %s)\n",
             base, threads, site.search ? "on" : "off");
     int sig = 0;
-    do {
+    for (;;) {
         if (sigwait(&set, &sig))
             break;
-    } while (sig == SIGPIPE);
-    fprintf(stderr, "paperboy serve: signal %d, shutting down\n", sig);
-    /* stop accepting; let requests in flight finish for up to 5 s */
-    MHD_quiesce_daemon(d);
-    for (int i = 0; i < 50; i++) {
-        const union MHD_DaemonInfo *di =
-            MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-        if (!di || di->num_connections == 0)
+        if (sig == SIGHUP) {
+            pb_web_log_flush();
+            if (cfg->on_hup)
+                cfg->on_hup(cfg->hup_ctx);
+        } else if (sig != SIGPIPE) {
             break;
-        struct timespec ts = {0, 100 * 1000 * 1000};
-        nanosleep(&ts, NULL);
+        }
     }
+    fprintf(stderr, "paperboy serve: signal %d, shutting down\n", sig);
+    drain(d, cfg->shutdown_s);
 out:
     /* answer (503) what waits for the pool and resume every suspended
      * connection before MHD stops */

@@ -42,11 +42,19 @@ struct pb_web_config {
      * API with these (web_fetch.h); NULL = answer 404 instead */
     const struct pb_web_fetch_opts *fetch;
     int no_mail;            /* 1: no SMTP, /subscribe says no mail is sent */
+    /* SIGTERM/SIGINT: seconds to let requests in flight finish (0: none) */
+    unsigned shutdown_s;
+    /* SIGHUP: called on the thread of pb_web_serve() (NULL: ignored) */
+    void (*on_hup)(void *ctx);
+    void *hup_ctx;
 };
 
 /*
- * Serve until SIGTERM or SIGINT, then stop accepting, let open requests
- * finish (up to 5 s) and return PB_OK. Prints "listening on URL" to stderr
+ * Serve until SIGTERM or SIGINT, then close the listening socket (new
+ * connections are refused), let the requests in flight finish (up to
+ * cfg->shutdown_s seconds; it stops waiting sooner once no request has
+ * been in flight for half a second, so idle keep-alive connections do not
+ * hold it) and return PB_OK. SIGHUP calls cfg->on_hup. Prints "listening on URL" to stderr
  * once ready. Errors (cannot open the store, cannot bind) go to err.
  * Call from the main thread: it blocks those signals in all threads and
  * waits for them itself.

@@ -15,6 +15,7 @@
 #include "core/escape.h"
 #include "web/web_similar.h"
 #include "web/web_int.h"
+#include "web/web_ops.h"
 
 struct pb_web_search {
     struct pb_index *ix;
@@ -267,4 +268,19 @@ out:
     if (!res)
         pb_results_clear(&own);
     return rc;
+}
+
+void pb_web_search_stat(struct pb_web_search *ws,
+                        struct pb_web_search_stat *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!ws)
+        return;
+    struct pb_index_info info;
+    pthread_mutex_lock(&ws->sync_lock); /* not while a sync changes it */
+    out->seq = pb_index_seq(ws->ix);
+    pb_index_info(ws->ix, &info);
+    pthread_mutex_unlock(&ws->sync_lock);
+    out->papers = info.docs;
+    out->bytes = info.file_bytes;
 }

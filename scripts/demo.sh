@@ -20,7 +20,7 @@ rm -f "$DB" "$DB-wal" "$DB-shm" "$DB.idx" "$DB.vec" "$DB.hnsw" "$DB.wv"
 "$BIN" import --db "$DB" data/sample/daily-sample.jsonl data/sample/hf-daily data/sample/arxiv || [ $? -eq 3 ]
 DEMO_DB="$DB" scripts/demo-harvest.sh
 "$BIN" reindex --db "$DB"
-"$BIN" train-vectors --db "$DB"
+"$BIN" train-vectors --db "$DB" 2>&1 | grep -v ' epoch [0-9]* of [0-9]* done$'
 "$BIN" embed --db "$DB"
 "$BIN" stats --db "$DB"
 if [ -z "${DEMO_SMOKE:-}" ]; then

@@ -89,7 +89,7 @@ inside() {  # run a shell command line inside the root, as a login would
   chroot "$ROOT" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     LANG=C.UTF-8 TERM=dumb FRESH_CHECK_INSIDE=1 /bin/bash -c "$1"
 }
-inside "update-ca-certificates >/dev/null"
+inside "update-ca-certificates >/dev/null 2>&1"
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 t_clone=$(date +%s)

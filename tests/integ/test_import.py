@@ -3,7 +3,7 @@ on the real binary with real files: ../shared/data (read by path; the
 bundled sample data/sample stands in where a few real papers do, and the
 tests that need the whole corpora are skipped without it) and hand-made
 fixtures written here."""
-import glob, json, lzma, os, re, signal, subprocess, sys, time
+import glob, json, lzma, os, re, signal, sqlite3, subprocess, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pbtest import *
 
@@ -253,7 +253,19 @@ def interrupt_keeps_what_was_committed():
     files = arxiv_chunks(3)
     p = subprocess.Popen([REL, 'import', '--db', db] + files, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE)
-    time.sleep(1.5)
+    # interrupt once a first batch is committed (not after a fixed time: on
+    # a loaded machine 1.5 s could pass before the first commit)
+    t0 = time.time()
+    while time.time() - t0 < 120 and p.poll() is None:
+        time.sleep(0.3)
+        try:
+            c = sqlite3.connect('file:%s?mode=ro' % db, uri=True, timeout=5)
+            n = c.execute('SELECT count(*) FROM papers').fetchone()[0]
+            c.close()
+        except sqlite3.Error:
+            continue
+        if n > 0:
+            break
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=60)
     eq(p.returncode, 130, err.decode()[-500:])

@@ -8,9 +8,10 @@
 set -euo pipefail
 # build and run: the compiler, the libraries of the Makefile's PKGS, and
 # what the demo uses (curl fetches its first page, xz reads .xz dumps,
-# ca-certificates lets harvests reach https)
+# ca-certificates lets harvests reach https, tzdata gives the digest
+# scheduler its time zones: a bare Debian root has none)
 PKGS=(
-  build-essential pkg-config ca-certificates curl xz-utils gzip
+  build-essential pkg-config ca-certificates curl xz-utils gzip tzdata
   libsqlite3-dev libjansson-dev libexpat1-dev liblzma-dev zlib1g-dev
   libutf8proc-dev libstemmer-dev libmicrohttpd-dev libcurl4-openssl-dev
   libsodium-dev libcmark-dev liblinear-dev

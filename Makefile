@@ -1,9 +1,11 @@
 # paperboy - plain Makefile with pkg-config (see README.md).
 #
 #   make          build ./paperboy (-O2, -Werror)
-#   make test     build an ASan+UBSan tree in build/asan and run every test
-#   make deps     install the Debian packages the project uses
+#   make test     deps-dev, build an ASan+UBSan tree in build/asan, run every test
+#   make deps     install the Debian packages building and running need
+#   make deps-dev deps plus what tests and benchmarks use (browser, wrk, ...)
 #   make demo     deps, build, import the bundled sample, serve it on :8080
+#                 (DEMO_SMOKE=1: fetch the first page, print the time, exit)
 #   make fuzz     build libFuzzer targets with clang into build/fuzz
 #   make bench    run the benchmarks in bench/ (whole corpus; slow)
 #   make deb      the Debian package in build/deb/ (debhelper), then lintian
@@ -24,6 +26,10 @@ HDRS     := $(shell find src tests -name '*.h')
 # compile sources directly still depend on every header
 DEPFLAGS := -MMD -MP
 Q        ?= @
+
+# The pkg-config flags above are read when make parses this file: targets
+# that install packages first (demo, test) build through a second make run
+# started after the install, which reads them again.
 
 # --- release tree ---------------------------------------------------------
 REL      := build/rel
@@ -76,7 +82,8 @@ $(ASAN)/fuzz/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(ASAN)/libpaperboy.a $(
 
 test-build: $(ASAN)/paperboy $(UNIT_BIN) $(REPLAY_BIN) paperboy
 
-test: test-build
+test: deps-dev
+	@$(MAKE) --no-print-directory test-build
 	@tests/run.sh
 
 # --- fuzzing with clang/libFuzzer ------------------------------------------
@@ -105,16 +112,15 @@ fuzz: $(FUZZ_BIN)
 deps:
 	@scripts/deps.sh
 
+deps-dev:
+	@scripts/deps.sh --dev
+
 DEMO_DB ?= demo.db
 DEMO_PORT ?= 8080
-demo: deps paperboy
-	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(DEMO_DB).idx
-	./paperboy import --db $(DEMO_DB) data/sample/
-	@DEMO_DB=$(DEMO_DB) scripts/demo-harvest.sh
-	./paperboy reindex --db $(DEMO_DB)
-	./paperboy stats --db $(DEMO_DB)
-	@echo "paperboy: open http://127.0.0.1:$(DEMO_PORT)/ (Ctrl-C stops the server)"
-	./paperboy serve --db $(DEMO_DB) --port $(DEMO_PORT) --bind 127.0.0.1
+DEMO_SMOKE ?=
+demo:
+	@t0=$$(date +%s.%N); scripts/deps.sh && $(MAKE) --no-print-directory paperboy && \
+	  DEMO_T0=$$t0 DEMO_DB=$(DEMO_DB) DEMO_PORT=$(DEMO_PORT) DEMO_SMOKE=$(DEMO_SMOKE) scripts/demo.sh
 
 # --- the Debian package (docs/DEPLOY.md) ------------------------------------
 # built from a copy of the checkout's files in build/deb/, so the tree's
@@ -129,7 +135,8 @@ deb:
 	lintian --info --display-info --pedantic build/deb/paperboy_$(DEB_VERSION)_*.changes
 	@ls -l build/deb/*.deb
 
-bench: paperboy
+bench: deps-dev
+	@$(MAKE) --no-print-directory paperboy
 	@for b in bench/*/run.sh; do echo "== $$b"; $$b; done
 
 clean:
@@ -137,5 +144,5 @@ clean:
 
 -include $(shell find build -path build/deb -prune -o -name '*.d' -type f -print 2>/dev/null)
 
-.PHONY: all test test-build fuzz deps demo bench clean deb
+.PHONY: all test test-build fuzz deps deps-dev demo bench clean deb
 .DELETE_ON_ERROR:

@@ -457,6 +457,7 @@ int pb_ingest_atom(struct pb_reader *r, const char *name,
     XML_SetElementHandler(a.xp, on_start, on_end);
     XML_SetCharacterDataHandler(a.xp, on_text);
     XML_SetEntityDeclHandler(a.xp, on_entity_decl);
+    pb_xml_no_reparse_deferral(a.xp);
     int rc = drive(&a, r);
     entry_reset(&a);
     pb_buf_clear(&a.text);

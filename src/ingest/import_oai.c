@@ -888,6 +888,7 @@ int pb_ingest_oai_ex(struct pb_reader *r, const char *name,
     XML_SetElementHandler(a->xp, on_start, on_end);
     XML_SetCharacterDataHandler(a->xp, on_text);
     XML_SetEntityDeclHandler(a->xp, on_entity_decl);
+    pb_xml_no_reparse_deferral(a->xp);
     rc = drive(a, r);
     if (rc == PB_OK && a->oai_rc) {
         rc = a->oai_rc;

@@ -56,3 +56,14 @@ int pb_xml_is_arxiv_category(const char *s)
     }
     return 1;
 }
+
+/* Weak: NULL when the expat this runs with has no such function (older
+ * than the fix for CVE-2023-52425), whichever header it was built with. */
+XML_Bool XML_SetReparseDeferralEnabled(XML_Parser parser, XML_Bool enabled)
+    __attribute__((weak));
+
+void pb_xml_no_reparse_deferral(XML_Parser xp)
+{
+    if (XML_SetReparseDeferralEnabled)
+        XML_SetReparseDeferralEnabled(xp, XML_FALSE);
+}

@@ -24,5 +24,11 @@ size_t pb_xml_tidy(char *s, size_t n, int collapse);
 /* An arXiv category ("cs.CL", "hep-th", "cond-mat.str-el"), not an ACM or
  * MSC class ("I.2.7", "68T05"). */
 int pb_xml_is_arxiv_category(const char *s);
+/* Have xp parse every buffer it is given. expat 2.6.0, and Debian 12's
+ * libexpat1 since its fix for CVE-2023-52425 (2.5.0-1+deb12u2 and later),
+ * defer re-parsing an unfinished token until the buffer has grown; the
+ * importers' token cap (TOKEN_MAX) reads XML_GetCurrentByteIndex after each
+ * buffer and needs it parsed. A no-op on an expat without the switch. */
+void pb_xml_no_reparse_deferral(XML_Parser xp);
 
 #endif

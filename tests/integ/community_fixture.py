@@ -58,7 +58,7 @@ class Server(wf.Server):
         sl = os.path.join(self.dir, "slice")
         os.mkdir(sl)
         for f in wf.SLICE:
-            shutil.copy(os.path.join(wf.DATA, "hf-daily", f), sl)
+            shutil.copy(wf.hf_day(f), sl)
         wf.run([BIN, "import", "--db", self.db, sl])
         jl = os.path.join(self.dir, "extra.jsonl")
         with open(jl, "w") as f:

@@ -7,6 +7,7 @@ BIN = os.environ.get('PAPERBOY_BIN') or os.path.join(ROOT, 'build/asan/paperboy'
 REL = os.path.join(ROOT, 'paperboy')  # release build, for whole-corpus runs
 DATA = os.environ.get('PAPERBOY_DATA') or os.path.join(os.path.dirname(ROOT), 'shared/data')
 OUT = os.environ.get('PB_TEST_OUT') or tempfile.gettempdir()
+SAMPLE = os.path.join(ROOT, 'data', 'sample')
 
 E2E = os.path.join(ROOT, 'tests', 'e2e')
 
@@ -37,6 +38,41 @@ def e2e_run(script, *args):
 def test(fn):
     _tests.append(fn)
     return fn
+
+
+class Skip(Exception):
+    """Raised by a test that cannot run here (the big corpora of
+    ../shared/data are missing): counted as skipped, not failed."""
+
+
+def data_file(rel):
+    """The path of REL (e.g. 'hf-daily/2024-06-03.json') in ../shared/data,
+    else in the bundled sample data/sample/ (the same bytes: see its
+    README.md), else Skip."""
+    for base in (DATA, SAMPLE):
+        p = os.path.join(base, rel)
+        if os.path.exists(p):
+            return p
+    raise Skip('%s is in neither %s nor %s' % (rel, DATA, SAMPLE))
+
+
+def need_data(*rels):
+    """Skip unless every REL exists under ../shared/data (for tests that
+    need the whole corpora); returns their paths."""
+    paths = [os.path.join(DATA, r) for r in rels]
+    missing = [p for p in paths if not os.path.exists(p)]
+    if missing:
+        raise Skip('needs %s (../shared/data)' % ', '.join(missing))
+    return paths
+
+
+def skip_module_unless(cond, why):
+    """For a suite whose whole fixture needs the corpora: print the skip
+    and the closing line, and exit 0."""
+    if not cond:
+        print('skip all: %s' % why)
+        print('0 passed, 0 failed, %d skipped' % max(1, len(_tests)))
+        sys.exit(0)
 
 
 class Tmp:
@@ -84,7 +120,7 @@ def eq(a, b, msg=''):
 
 
 def main():
-    passed = failed = 0
+    passed = failed = skipped = 0
     only = sys.argv[1] if len(sys.argv) > 1 else None
     for fn in _tests:
         if only and only not in fn.__name__:
@@ -93,10 +129,16 @@ def main():
             fn()
             passed += 1
             print('ok   %s' % fn.__name__, flush=True)
+        except Skip as e:
+            skipped += 1
+            print('skip %s: %s' % (fn.__name__, e), flush=True)
         except Exception:
             failed += 1
             print('FAIL %s' % fn.__name__, flush=True)
             traceback.print_exc(file=sys.stdout)
     shutil.rmtree(Tmp.dir, ignore_errors=True)
-    print('%d passed, %d failed' % (passed, failed))
+    if skipped:
+        print('%d passed, %d failed, %d skipped' % (passed, failed, skipped))
+    else:
+        print('%d passed, %d failed' % (passed, failed))
     sys.exit(1 if failed else 0)

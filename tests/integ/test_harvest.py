@@ -6,7 +6,7 @@ arXivRaw metadata, the arXiv API's Atom, and Hugging Face's
 
 Most tests set PAPERBOY_HARVEST_DELAY_MS=0 (allowed only for a server on
 this machine); one measures the default 3 s gap between requests."""
-import gzip, json, os, random, re, signal, subprocess, sys, threading, time
+import gzip, json, os, random, re, signal, sqlite3, subprocess, sys, threading, time
 import http.server, socketserver
 from urllib.parse import urlsplit, parse_qs
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -499,7 +499,19 @@ def sigint_stops_between_pages_and_the_next_run_resumes():
     p = subprocess.Popen([BIN, 'harvest', 'arxiv', '--db', db, '--from', '2026-11-01',
                           '--base-url', SERVER.url + '/oai'],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-    time.sleep(1.5)
+    # interrupt once a first page is committed (not after a fixed 1.5 s:
+    # under a load average of 17 nothing was committed yet)
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 60 and p.poll() is None:
+        time.sleep(0.2)
+        try:
+            c = sqlite3.connect('file:%s?mode=ro' % db, uri=True, timeout=5)
+            n = c.execute('SELECT count(*) FROM papers').fetchone()[0]
+            c.close()
+        except sqlite3.Error:
+            continue
+        if n > 0:
+            break
     t0 = time.monotonic()
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=30)

@@ -313,7 +313,7 @@ def test_scheduled_harvest_then_digest():
     # harvest and digest due at the same second: the harvest runs first,
     # so the digest carries its papers
     import http.server
-    day = open(os.path.join(T.DATA, "hf-daily", "2024-06-03.json"),
+    day = open(T.data_file("hf-daily/2024-06-03.json"),
                "rb").read()
     asked = []
 

@@ -26,10 +26,10 @@ from mail_fixture import FROM, Smtp, parse  # noqa: E402
 DB = T.Tmp.path("crash.db")
 BASE = "http://paperboy.test"
 wf.run([T.BIN, "import", "--db", DB,
-        os.path.join(T.DATA, "hf-daily", "2024-06-03.json"),
-        os.path.join(T.DATA, "hf-daily", "2024-06-04.json"),
-        os.path.join(T.DATA, "hf-daily", "2024-06-05.json"),
-        os.path.join(T.DATA, "hf-daily", "2024-06-06.json")])
+        T.data_file("hf-daily/2024-06-03.json"),
+        T.data_file("hf-daily/2024-06-04.json"),
+        T.data_file("hf-daily/2024-06-05.json"),
+        T.data_file("hf-daily/2024-06-06.json")])
 smtp = Smtp()
 
 

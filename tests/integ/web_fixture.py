@@ -14,6 +14,8 @@ import urllib.request
 
 BIN = os.environ.get("PAPERBOY_BIN", "./paperboy")
 DATA = os.environ.get("PAPERBOY_DATA", "../shared/data")
+SAMPLE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__)))), "data", "sample")
 SLICE = ["2024-05-31.json", "2024-06-03.json", "2024-06-04.json",
          "2024-06-05.json", "2024-06-06.json", "2024-06-07.json"]
 
@@ -42,6 +44,17 @@ HOSTILE = [
 ]
 
 
+def hf_day(name):
+    """hf-daily/NAME from ../shared/data, else from the bundled sample
+    (data/sample/hf-daily holds the same bytes for the days used here)."""
+    for base in (DATA, SAMPLE):
+        p = os.path.join(base, "hf-daily", name)
+        if os.path.exists(p):
+            return p
+    raise FileNotFoundError("hf-daily/%s: in neither %s nor %s"
+                            % (name, DATA, SAMPLE))
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -57,7 +70,7 @@ class Server:
         sl = os.path.join(self.dir, "slice")
         os.mkdir(sl)
         for f in SLICE:
-            shutil.copy(os.path.join(DATA, "hf-daily", f), sl)
+            shutil.copy(hf_day(f), sl)
         run([BIN, "import", "--db", self.db, sl])
         jl = os.path.join(self.dir, "hostile.jsonl")
         with open(jl, "w") as f:

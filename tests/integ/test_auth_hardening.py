@@ -132,7 +132,10 @@ if len(sys.argv) == 5 and sys.argv[1] == "--flood":
     flood_main(int(sys.argv[2]), int(sys.argv[3]), sys.argv[4])
     sys.exit(0)
 
-S = cf.Server()
+# an SMTP address where nothing listens (loopback): the site takes
+# subscriptions (without --smtp it says it sends no mail and stores none)
+S = cf.Server(extra_args=["--smtp", "smtp://127.0.0.1:%d" % cf.wf.free_port(),
+                          "--mail-from", "paperboy@example.org"])
 DB = S.db
 PW = "correct horse battery"
 try:

@@ -11,7 +11,7 @@ from pbtest import ROOT, Tmp, check, eq, main, run, stats, test  # noqa: E402
 def records(n, seed=3):
     r = random.Random(seed)
     return [json.dumps({
-        'id': '2101.%05d' % i, 'title': 'Paper %d on data' % i,
+        'id': '2101.%05d' % (i + 1), 'title': 'Paper %d on data' % i,
         # hex words: gzip cannot shrink them much, so the damage below
         # lands well inside the stream
         'abstract': ' '.join('%x' % r.getrandbits(40) for _ in range(20)),

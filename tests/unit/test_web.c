@@ -119,7 +119,8 @@ static void t_local_path(void)
 struct pool_probe {
     pthread_mutex_t lock;
     int ran, cancelled, order[16], n;
-    int gate; /* the first job waits while 1 */
+    int gate;    /* the first job waits while 1 */
+    int started; /* the first job has begun (it holds the pool's thread) */
 };
 
 struct probe_arg {
@@ -133,6 +134,8 @@ static void probe_job(void *arg, int cancelled)
     int id = ((struct probe_arg *)arg)->id;
     for (;;) {
         pthread_mutex_lock(&p->lock);
+        if (id == 0)
+            p->started = 1;
         int g = p->gate && id == 0;
         pthread_mutex_unlock(&p->lock);
         if (!g)
@@ -156,9 +159,11 @@ static void t_work_pool(void)
     for (int i = 0; i < 5; i++)
         args[i].p = &pr, args[i].id = i;
     CHECK_EQ(pb_work_pool_submit(wp, probe_job, &args[0]), PB_OK);
-    while (pb_work_pool_pending(wp) != 1)
-        usleep(1000);
-    usleep(20000); /* job 0 is running (held at the gate) */
+    for (int s = 0; !s; usleep(1000)) { /* job 0 runs, held at the gate */
+        pthread_mutex_lock(&pr.lock);
+        s = pr.started;
+        pthread_mutex_unlock(&pr.lock);
+    }
     for (int i = 1; i <= 3; i++)
         CHECK_EQ(pb_work_pool_submit(wp, probe_job, &args[i]), PB_OK);
     /* 3 waiting: the bound */

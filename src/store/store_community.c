@@ -215,6 +215,18 @@ void pb_cmdb_free(struct pb_cmdb *db)
 #define EACH(db, i, fn, ctx, ...)                                            \
     pb_stmt_each((db)->st, sql[i], PB_ARGS(__VA_ARGS__), fn, ctx)
 
+/* A caller's callback and its context, for the row callbacks below. */
+struct each {
+    union {
+        pb_cmdb_member_fn member;
+        pb_cmdb_comment_fn comment;
+        pb_cmdb_coll_fn coll;
+        pb_cmdb_follow_fn follow;
+        pb_cmdb_log_fn log;
+    } fn;
+    void *ctx;
+};
+
 /* a row callback's "enough rows" (not an error) */
 enum { STOP = -1 };
 
@@ -317,22 +329,17 @@ int pb_cmdb_member_set_disabled(struct pb_cmdb *db, int64_t id, int disabled)
     return finish(db, rc);
 }
 
-struct member_each {
-    pb_cmdb_member_fn fn;
-    void *ctx;
-};
-
 static int member_each_row(void *ctx, const struct pb_row *r)
 {
-    struct member_each *e = ctx;
+    struct each *e = ctx;
     struct pb_member m;
     read_member(r, &m);
-    return e->fn(e->ctx, &m);
+    return e->fn.member(e->ctx, &m);
 }
 
 int pb_cmdb_member_each(struct pb_cmdb *db, pb_cmdb_member_fn fn, void *ctx)
 {
-    struct member_each e = {fn, ctx};
+    struct each e = {.fn.member = fn, .ctx = ctx};
     return pb_stmt_each(db->st, sql[Q_MEMBER_EACH], PB_NOARGS,
                         member_each_row, &e);
 }
@@ -568,25 +575,20 @@ int pb_cmdb_comment_hide(struct pb_cmdb *db, int64_t id, int hidden)
     return finish(db, rc);
 }
 
-struct comment_each {
-    pb_cmdb_comment_fn fn;
-    void *ctx;
-};
-
 static int comment_each_row(void *ctx, const struct pb_row *r)
 {
-    struct comment_each *e = ctx;
+    struct each *e = ctx;
     struct pb_comment c;
     read_comment(r, &c);
     if (!c.body)
         c.body = (char *)"";
-    return e->fn(e->ctx, &c);
+    return e->fn.comment(e->ctx, &c);
 }
 
 int pb_cmdb_comment_each(struct pb_cmdb *db, int64_t pid, int with_hidden,
                          pb_cmdb_comment_fn fn, void *ctx)
 {
-    struct comment_each e = {fn, ctx};
+    struct each e = {.fn.comment = fn, .ctx = ctx};
     return EACH(db, Q_COMMENT_EACH, comment_each_row, &e, pb_int(pid),
                 pb_int(with_hidden ? 1 : 0));
 }
@@ -716,23 +718,18 @@ int pb_cmdb_coll_remove(struct pb_cmdb *db, int64_t id, int64_t member,
                    PB_ARGS(pb_int(id), pb_int(pid)));
 }
 
-struct coll_each {
-    pb_cmdb_coll_fn fn;
-    void *ctx;
-};
-
 static int coll_each_row(void *ctx, const struct pb_row *r)
 {
-    struct coll_each *e = ctx;
+    struct each *e = ctx;
     struct pb_collection c;
     coll_row(&c, r);
-    return e->fn(e->ctx, &c);
+    return e->fn.coll(e->ctx, &c);
 }
 
 int pb_cmdb_coll_each(struct pb_cmdb *db, int64_t member, int with_private,
                       pb_cmdb_coll_fn fn, void *ctx)
 {
-    struct coll_each e = {fn, ctx};
+    struct each e = {.fn.coll = fn, .ctx = ctx};
     return EACH(db, Q_COLL_EACH, coll_each_row, &e, pb_int(member),
                 pb_int(with_private ? 1 : 0));
 }
@@ -844,22 +841,17 @@ int pb_cmdb_follow(struct pb_cmdb *db, int64_t member, int kind,
                 pb_int(kind), pb_text(target));
 }
 
-struct follow_each {
-    pb_cmdb_follow_fn fn;
-    void *ctx;
-};
-
 static int follow_row(void *ctx, const struct pb_row *r)
 {
-    struct follow_each *e = ctx;
+    struct each *e = ctx;
     const char *t = pb_row_text(r, 1);
-    return e->fn(e->ctx, (int)pb_row_int(r, 0), t ? t : "");
+    return e->fn.follow(e->ctx, (int)pb_row_int(r, 0), t ? t : "");
 }
 
 int pb_cmdb_follow_each(struct pb_cmdb *db, int64_t member,
                         pb_cmdb_follow_fn fn, void *ctx)
 {
-    struct follow_each e = {fn, ctx};
+    struct each e = {.fn.follow = fn, .ctx = ctx};
     return EACH(db, Q_FOLLOW_EACH, follow_row, &e, pb_int(member));
 }
 
@@ -891,22 +883,17 @@ int pb_cmdb_modlog(struct pb_cmdb *db, const char *actor, const char *action,
     return log_row(db, actor, action, target, now);
 }
 
-struct log_each {
-    pb_cmdb_log_fn fn;
-    void *ctx;
-};
-
 static int modlog_row(void *ctx, const struct pb_row *r)
 {
-    struct log_each *e = ctx;
-    return e->fn(e->ctx, pb_row_int(r, 0), pb_row_text(r, 1),
+    struct each *e = ctx;
+    return e->fn.log(e->ctx, pb_row_int(r, 0), pb_row_text(r, 1),
                  pb_row_text(r, 2), pb_row_text(r, 3));
 }
 
 int pb_cmdb_modlog_each(struct pb_cmdb *db, int limit, pb_cmdb_log_fn fn,
                         void *ctx)
 {
-    struct log_each e = {fn, ctx};
+    struct each e = {.fn.log = fn, .ctx = ctx};
     return EACH(db, Q_LOG_EACH, modlog_row, &e, pb_int(limit));
 }
 

@@ -56,7 +56,7 @@ static struct pb_index *reopen(struct pb_index *ix, const char *name)
     pb_index_free(ix);
     struct pb_index *back = NULL;
     CHECK_EQ(pb_index_open(path, &back, &err), PB_OK);
-    CHECK_EQ(pb_index_check_all(back), PB_OK);
+    CHECK_EQ(pb_index_check_all(back, NULL), PB_OK);
     unlink(path);
     return back;
 }
@@ -493,7 +493,7 @@ static void lowered_bound(const char *path, const char *w, int what)
         return;
     CHECK(hits_of(ix, "t6") > 0);
     CHECK_EQ(hits_of(ix, w), 0);
-    CHECK(pb_index_check_all(ix) != PB_OK);
+    CHECK(pb_index_check_all(ix, NULL) != PB_OK);
     pb_index_free(ix);
 }
 
@@ -513,7 +513,7 @@ static void t_bounds_checked(void)
     CHECK_EQ(pb_index_write(ix, path, &err), PB_OK);
     pb_index_free(ix);
     CHECK_EQ(pb_index_open(path, &ix, &err), PB_OK);
-    CHECK_EQ(pb_index_check_all(ix), PB_OK);
+    CHECK_EQ(pb_index_check_all(ix, NULL), PB_OK);
     CHECK_EQ(hits_of(ix, "t5"), 100);
     pb_index_free(ix);
     for (int what = 0; what < 3; what++) {

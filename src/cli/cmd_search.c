@@ -22,9 +22,11 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: paperboy search \"QUERY\" [--db PATH] [--limit N] [--json] "
             "[--explain]\n"
-            "                       [--mode keyword|semantic|hybrid]\n"
+            "                       [--mode keyword|semantic|hybrid] "
+            "[--exhaustive]\n"
             "       paperboy search --batch FILE [--db PATH] [--limit N] "
-            "[--repeat R] [--ids OUT]\n\n"
+            "[--repeat R] [--ids OUT]\n"
+            "                       [--exhaustive]\n\n"
             "Searches the index beside the database (PATH.idx; make it with "
             "paperboy reindex).\nQuery language: words, \"a phrase\", +must, "
             "-not, title: author: abstract: keyword:,\ncat:cs.CL, id:ARXIVID, "
@@ -38,7 +40,10 @@ static void usage(FILE *f)
             "passes, default 1;\na query's latency is its fastest pass) and "
             "prints latency percentiles (wall,\nthen thread CPU time) and how "
             "many queries had hits; --ids writes each\nquery's hit ids, one "
-            "line per query (for overlap with other engines).\n");
+            "line per query (for overlap with other engines).\n"
+            "--exhaustive scores every matching paper (no pruning): the "
+            "reference the\npruned top-k must equal (slow; for checks and "
+            "benchmarks).\n");
 }
 
 static int cmp_d(const void *a, const void *b)
@@ -75,7 +80,7 @@ static void print_lat(const char *what, double *lat, size_t n,
 
 
 static int batch(struct pb_searcher *s, const char *file, size_t limit,
-                 int repeat, const char *ids_file)
+                 int repeat, const char *ids_file, unsigned flags)
 {
     FILE *f = fopen(file, "r");
     if (!f) {
@@ -110,7 +115,7 @@ static int batch(struct pb_searcher *s, const char *file, size_t limit,
     double *lat = calloc(n ? n : 1, sizeof *lat);
     double *cpu = calloc(n ? n : 1, sizeof *cpu);
     size_t with_hits = 0;
-    struct pb_search_opts o = {limit, 0, 0};
+    struct pb_search_opts o = {limit, 0, flags};
     /* pass 0 warms up; a query's latency is its fastest timed pass (on a
      * shared machine the minimum drops other processes' noise) */
     for (int pass = 0; pass <= repeat; pass++) {
@@ -334,6 +339,7 @@ int pb_cli_search(int argc, char **argv)
     enum pb_search_mode m = PB_MODE_KEYWORD;
     size_t limit = 10;
     int json = 0, expl = 0, repeat = 1;
+    unsigned flags = 0;
     for (int i = 1; i < argc; i++) {
         if (pb_cli_is_help(argv[i])) {
             usage(stdout);
@@ -359,6 +365,8 @@ int pb_cli_search(int argc, char **argv)
             json = 1;
         } else if (!strcmp(argv[i], "--explain")) {
             expl = 1;
+        } else if (!strcmp(argv[i], "--exhaustive")) {
+            flags |= PB_SEARCH_EXHAUSTIVE;
         } else if (!strcmp(argv[i], "--batch") && i + 1 < argc) {
             batch_file = argv[++i];
         } else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) {
@@ -409,11 +417,11 @@ int pb_cli_search(int argc, char **argv)
     struct pb_searcher *s = pb_searcher_new(ix);
     int ret = 0;
     if (batch_file) {
-        ret = batch(s, batch_file, limit, repeat, ids_file);
+        ret = batch(s, batch_file, limit, repeat, ids_file, flags);
     } else {
         struct pb_results r;
         struct pb_search_opts o = {limit, 0,
-                                   PB_SEARCH_COUNT |
+                                   PB_SEARCH_COUNT | flags |
                                        (expl ? PB_SEARCH_EXPLAIN : 0)};
         int src = m == PB_MODE_KEYWORD
                       ? pb_search(s, query, strlen(query), &o, &r)

@@ -113,6 +113,7 @@ void pb_cursor_open(struct cursor *c, const struct pb_index *ix,
     if (tm && tm->nblk) {
         c->tbase = (const uint8_t *)ix->map + tm->off;
         c->blks = (const struct blk_disk *)c->tbase;
+        c->imp = c->tbase + tm->imp;
         c->nblk = tm->nblk;
         c->bi = c->sbi = 0;
         load_block(c);

@@ -76,6 +76,7 @@ void pb_index_free(struct pb_index *ix)
     if (ix->map)
         pb_fmap_free(ix->map, ix->map_len);
     free((void *)ix->tcheck);
+    free(ix->fnorm[0]);
     pthread_rwlock_destroy(&ix->lock);
     free(ix);
 }

@@ -37,7 +37,7 @@ static void walign(struct wfile *w, unsigned a)
 
 /* Postings of one term being re-blocked. */
 struct tbuild {
-    struct pb_buf dir, data, pos;
+    struct pb_buf dir, data, pos, imp;
     uint32_t docs[BLK], tf[PB_NFIELDS][BLK];
     uint32_t n, prev_last, df;
     double blk_max, term_max;
@@ -133,6 +133,9 @@ static int feed(struct tbuild *t, struct cursor *c, const uint32_t *remap,
         }
         if (x > t->blk_max)
             t->blk_max = x;
+        uint8_t q = pb_impact_q(x);
+        if (!rc)
+            rc = pb_buf_append(&t->imp, &q, 1);
         t->df++;
         if (++t->n == BLK)
             rc = flush_block(t);
@@ -163,11 +166,9 @@ static int write_all(struct pb_index *ix, FILE *fp)
     for (size_t i = 0; i < n_old; i++) {
         if (remap[i] == DOC_END)
             continue;
-        for (int f = 0; f < PB_NFIELDS; f++) {
-            double norm = 1 - pr->b[f] +
-                          (avg[f] > 0 ? pr->b[f] * d->flen[i][f] / avg[f] : 0);
-            fnorm[(size_t)remap[i] * PB_NFIELDS + f] = pr->w[f] / norm;
-        }
+        for (int f = 0; f < PB_NFIELDS; f++)
+            fnorm[(size_t)remap[i] * PB_NFIELDS + f] =
+                pb_file_norm(pr->w[f], pr->b[f], avg[f], d->flen[i][f]);
     }
 
     struct file_hdr h;
@@ -245,6 +246,7 @@ static int write_all(struct pb_index *ix, FILE *fp)
     pb_buf_init(&tb.dir, (size_t)UINT32_MAX);
     pb_buf_init(&tb.data, (size_t)UINT32_MAX);
     pb_buf_init(&tb.pos, (size_t)UINT32_MAX);
+    pb_buf_init(&tb.imp, (size_t)UINT32_MAX);
     struct cursor *c = pb_calloc(1, sizeof *c);
     for (size_t k = 0; k < n_main_terms + ix->n_dterms && !rc; k++) {
         const struct term_disk *tm = NULL;
@@ -271,6 +273,7 @@ static int write_all(struct pb_index *ix, FILE *fp)
         pb_buf_reset(&tb.dir);
         pb_buf_reset(&tb.data);
         pb_buf_reset(&tb.pos);
+        pb_buf_reset(&tb.imp);
         tb.n = 0;
         tb.prev_last = UINT32_MAX;
         tb.df = 0;
@@ -286,6 +289,12 @@ static int write_all(struct pb_index *ix, FILE *fp)
         size_t nblk = tb.dir.len / sizeof(struct blk_disk);
         struct blk_disk *bd = (struct blk_disk *)tb.dir.p;
         uint32_t dsz = (uint32_t)tb.dir.len;
+        /* offsets within a term are 32-bit */
+        if ((uint64_t)tb.dir.len + tb.data.len + tb.pos.len + tb.imp.len >
+            UINT32_MAX) {
+            rc = PB_ETOOBIG;
+            continue;
+        }
         for (size_t b = 0; b < nblk; b++) {
             bd[b].off += dsz;
             bd[b].pos_off += dsz + (uint32_t)tb.data.len;
@@ -302,15 +311,18 @@ static int write_all(struct pb_index *ix, FILE *fp)
         e->maxtf = mx;
         e->str_off = (uint32_t)strings.len;
         e->str_len = (uint32_t)len;
+        e->imp = dsz + (uint32_t)tb.data.len + (uint32_t)tb.pos.len;
         rc = pb_buf_append(&strings, s, len);
         wput(&w, tb.dir.p, tb.dir.len);
         wput(&w, tb.data.p, tb.data.len);
         wput(&w, tb.pos.p, tb.pos.len);
+        wput(&w, tb.imp.p, tb.imp.len);
     }
     free(c);
     pb_buf_clear(&tb.dir);
     pb_buf_clear(&tb.data);
     pb_buf_clear(&tb.pos);
+    pb_buf_clear(&tb.imp);
 
     walign(&w, 8);
     h.terms = w.off;
@@ -408,13 +420,20 @@ static int walk_varints(const uint8_t **p, const uint8_t *end, uint64_t n)
 /* One term's postings, [t, e) of the file: its block directory, every
  * block's header, packed docids and tfs, and every position varint, read
  * in the order a cursor reads them. Why they are unusable, or NULL. */
-static const char *check_term(const struct file_hdr *h, const uint8_t *t,
+static const char *check_term(const struct pb_index *ix, const uint8_t *t,
                               const uint8_t *e, const struct term_disk *tm)
 {
+    const struct file_hdr *h = ix->hdr;
+    const uint16_t(*flen)[PB_NFIELDS] =
+        (const uint16_t(*)[PB_NFIELDS])((const uint8_t *)ix->map + h->flen);
     uint64_t room = (uint64_t)(e - t);
     if (!tm->nblk || (uint64_t)tm->nblk * sizeof(struct blk_disk) > room ||
         !finite_ge0(tm->maxtf))
         return "a term's block directory";
+    /* the impacts close the term's data */
+    if (tm->imp > room || room - tm->imp < tm->df)
+        return "a term's impacts";
+    const uint8_t *imp = t + tm->imp;
     const struct blk_disk *blks = (const struct blk_disk *)t;
     int64_t prev = -1;
     uint64_t df = 0;
@@ -444,6 +463,7 @@ static const char *check_term(const struct file_hdr *h, const uint8_t *t,
             prev += (int64_t)gaps[i] + 1;
             if (prev >= (int64_t)h->n_docs)
                 return "a posting's document number";
+            gaps[i] = (uint32_t)prev; /* now the docids */
         }
         if ((uint64_t)prev != bd->last)
             return "a block's last document";
@@ -451,8 +471,30 @@ static const char *check_term(const struct file_hdr *h, const uint8_t *t,
             pb_bitunpack(p, cnt, w[1 + f], tf[f]);
             p += pb_bitpack_words(cnt, w[1 + f]) * 4;
         }
-        /* positions run to the next block's */
-        const uint8_t *pe = b + 1 < tm->nblk ? t + blks[b + 1].pos_off : e;
+        /* the score bounds pruning trusts: the block's and the term's
+         * maxtf and each posting's impact bound its pseudo-tf (the slack
+         * allows for the last bit of a differently rounded sum; search
+         * adds more) */
+        if (bd->maxtf > tm->maxtf)
+            return "a block's score bound";
+        if (df + cnt > tm->df)
+            return "a term's document count";
+        for (uint32_t i = 0; i < cnt; i++) {
+            const uint16_t *fl = flen[gaps[i]];
+            double x = 0;
+            for (int f = 0; f < PB_NFIELDS; f++)
+                x += tf[f][i] * ix->fnorm[f][fl[f]];
+            double lo = x * (1 - 1e-12);
+            if ((double)bd->maxtf < lo)
+                return "a block's score bound";
+            uint8_t q = imp[df + i];
+            if (q != IMP_OPEN && q / IMP_SCALE < lo)
+                return "a posting's score bound";
+        }
+        /* positions run to the next block's, the last block's to the
+         * impacts */
+        const uint8_t *pe =
+            b + 1 < tm->nblk ? t + blks[b + 1].pos_off : t + tm->imp;
         if (bd->pos_off > room || pe < t + bd->pos_off || pe > e)
             return "a block's positions";
         const uint8_t *pp = t + bd->pos_off;
@@ -496,7 +538,7 @@ static const char *check_file(const uint8_t *base, size_t len)
     if (!finite_ge0(h->k1) || h->fts5_idf > 1)
         return "the ranking parameters";
     for (int f = 0; f < PB_NFIELDS; f++)
-        if (!finite_ge0(h->b[f]) || !finite_ge0(h->w[f]) ||
+        if (!finite_ge0(h->b[f]) || h->b[f] > 1 || !finite_ge0(h->w[f]) ||
             !finite_ge0(h->avg[f]))
             return "the ranking parameters";
     const uint32_t *cat_off = (const uint32_t *)(base + h->cat_off);
@@ -556,7 +598,7 @@ int pb_index_term_ok(const struct pb_index *ix, const struct term_disk *tm)
     const struct file_hdr *h = ix->hdr;
     const uint8_t *base = ix->map;
     uint64_t end = k + 1 < h->n_terms ? ix->tterms[k + 1].off : h->terms;
-    const char *why = check_term(h, base + tm->off, base + end, tm);
+    const char *why = check_term(ix, base + tm->off, base + end, tm);
     if (why) {
         uint8_t was = 0;
         if (atomic_compare_exchange_strong(&ix->tcheck[k], &was, 2))
@@ -665,6 +707,17 @@ int pb_index_map(struct pb_index *ix, const char *path, struct pb_err *err)
             if (d->flen[i][f] > ix->flen_max[f])
                 ix->flen_max[f] = d->flen[i][f];
         }
+    /* the file's norms, for checking its bounds (pb_index_term_ok()) */
+    size_t nn = 0;
+    for (int f = 0; f < PB_NFIELDS; f++)
+        nn += (size_t)ix->flen_max[f] + 1;
+    double *t = pb_reallocarray(NULL, nn, sizeof *t);
+    for (int f = 0; f < PB_NFIELDS; f++) {
+        ix->fnorm[f] = t;
+        for (size_t l = 0; l <= ix->flen_max[f]; l++)
+            t[l] = pb_file_norm(h->w[f], h->b[f], h->avg[f], (uint16_t)l);
+        t += (size_t)ix->flen_max[f] + 1;
+    }
     return rc;
 }
 

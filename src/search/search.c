@@ -22,6 +22,11 @@ struct cclause {
     unsigned fields;
     double idf, ub;
     double wub; /* bound on the current window (run_should) */
+    struct cursor *sc; /* run_should_win's scan cursor (own), or NULL */
+    const struct term_disk *tm; /* the term of a single-term clause */
+    const struct dterm *td;
+    const double *bnd; /* bnd[impact]: score bound of a posting (NULL
+                          until run_should_win needs it) */
     uint32_t doc;
     uint32_t ptf[PB_NFIELDS]; /* phrase frequency per field at doc */
 };
@@ -38,6 +43,12 @@ struct dfent {
     uint32_t ndel;
 };
 #define DFCACHE 1024
+/* run_should_win: its window of docids; from how many live clauses it
+ * runs; the non-essential clauses' bound left unrefined, as a share of
+ * the threshold (measured on the verbose queries, docs/BENCHMARKS.md) */
+#define WIN 4096
+#define WIN_MIN_CLAUSES 6
+#define WIN_REFINE 0.3
 
 struct pb_searcher {
     struct pb_index *ix;
@@ -80,6 +91,15 @@ struct pb_searcher {
     int dels_valid;
     struct dfent *dfc;
     struct cursor *tmpcur;
+    /* run_should_win: scan cursors, impact bound tables, and the window's
+     * per-document bound sums, clause masks and bitmap */
+    struct cursor *scur;
+    double (*bnd)[256];
+    double *wacc;
+    uint64_t *wmask, *wbits;
+    /* the lead's documents, ascending (run_lead, for run_should_win) */
+    uint32_t *lead;
+    size_t n_lead, cap_lead;
 };
 
 struct pb_searcher *pb_searcher_new(struct pb_index *ix)
@@ -91,6 +111,11 @@ struct pb_searcher *pb_searcher_new(struct pb_index *ix)
                        sizeof *s->cur);
     s->dfc = pb_calloc(DFCACHE, sizeof *s->dfc);
     s->tmpcur = pb_calloc(1, sizeof *s->tmpcur);
+    s->scur = pb_calloc(PB_QUERY_MAX_CLAUSES, sizeof *s->scur);
+    s->bnd = pb_calloc(PB_QUERY_MAX_CLAUSES, sizeof *s->bnd);
+    s->wacc = pb_calloc(WIN, sizeof *s->wacc);
+    s->wmask = pb_calloc(WIN, sizeof *s->wmask);
+    s->wbits = pb_calloc(WIN / 64, sizeof *s->wbits);
     return s;
 }
 
@@ -107,6 +132,12 @@ void pb_searcher_free(struct pb_searcher *s)
     free(s->dels);
     free(s->dfc);
     free(s->tmpcur);
+    free(s->scur);
+    free(s->bnd);
+    free(s->wacc);
+    free(s->wmask);
+    free(s->wbits);
+    free(s->lead);
     free(s);
 }
 
@@ -278,32 +309,35 @@ static void cl_advance_slow(struct pb_searcher *s, struct cclause *cl,
     }
 }
 
+/* The score of single-term clause cl at doc, read from cursor c (on
+ * doc): its main cursor or its scan cursor. */
+static inline double cur_score(const struct pb_searcher *s,
+                               const struct cclause *cl, struct cursor *c,
+                               uint32_t doc)
+{
+    uint32_t tf[PB_NFIELDS];
+    if (c->in_delta)
+        for (int f = 0; f < PB_NFIELDS; f++)
+            tf[f] = c->dtf[c->di][f];
+    else {
+        if (!c->tf_ready)
+            pb_cursor_load_tf(c);
+        for (int f = 0; f < PB_NFIELDS; f++)
+            tf[f] = c->tf[f][c->i];
+    }
+    if (cl->fields != PB_F_ALL)
+        for (int f = 0; f < PB_NFIELDS; f++)
+            if (!(cl->fields & (1u << f)))
+                tf[f] = 0;
+    return cl->idf * sat(s, pb_doc_pseudo_tf(&s->nt, doc, tf));
+}
+
 static double cl_score(const struct pb_searcher *s, const struct cclause *cl,
                        uint32_t doc)
 {
-    double x;
-    if (cl->n == 1) {
-        struct cursor *c = cl->c[0];
-        uint32_t tf[PB_NFIELDS];
-        if (c->in_delta)
-            for (int f = 0; f < PB_NFIELDS; f++)
-                tf[f] = c->dtf[c->di][f];
-        else
-        {
-            if (!c->tf_ready)
-                pb_cursor_load_tf(c);
-            for (int f = 0; f < PB_NFIELDS; f++)
-                tf[f] = c->tf[f][c->i];
-        }
-        if (cl->fields != PB_F_ALL)
-            for (int f = 0; f < PB_NFIELDS; f++)
-                if (!(cl->fields & (1u << f)))
-                    tf[f] = 0;
-        x = pb_doc_pseudo_tf(&s->nt, doc, tf);
-    } else {
-        x = pb_doc_pseudo_tf(&s->nt, doc, cl->ptf);
-    }
-    return cl->idf * sat(s, x);
+    if (cl->n == 1)
+        return cur_score(s, cl, cl->c[0], doc);
+    return cl->idf * sat(s, pb_doc_pseudo_tf(&s->nt, doc, cl->ptf));
 }
 
 /* Upper bound of cl's score on docs in [lo, hi] (0 when it has no posting
@@ -469,6 +503,17 @@ static int cmp_df_asc(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Can a document whose score is at most x (an exact partial score plus
+ * bounds of the rest) not make the top-k, whose threshold is th? Bounds
+ * are inflated (1 + 1e-9) over the exact parts, but a bound can be 0 (no
+ * clause left), and partial sums are added in another order than the
+ * final score: so a document that may tie the threshold (ties go to the
+ * older paper) is kept. */
+static inline int cannot(double x, double th)
+{
+    return x * (1 + 1e-12) < th;
+}
+
 /* Clauses by window bound, ascending (few: insertion sort). */
 static void sort_wub(struct cclause **cl, size_t n)
 {
@@ -586,7 +631,7 @@ static void run_should(struct pb_searcher *s, int prune)
             }
             int skip = 0;
             for (size_t i = fe; i-- > 0;) {
-                if (score + cum[i] <= th) {
+                if (cannot(score + cum[i], th)) {
                     skip = 1;
                     break;
                 }
@@ -613,6 +658,254 @@ static void run_should(struct pb_searcher *s, int prune)
             break;
         d0 = wend + 1;
     }
+}
+
+/* Last docid holding a posting of c, or -1. */
+static int64_t cursor_last(const struct cursor *c)
+{
+    if (c->n_d)
+        return c->ddoc[c->n_d - 1];
+    if (c->nblk)
+        return c->blks[c->nblk - 1].last;
+    return -1;
+}
+
+/* cl's score bound by impact byte (search_int.h): idf sat(q / IMP_SCALE
+ * scale), at most the clause's bound; IMP_OPEN: the clause's bound. */
+static const double *cl_bounds(struct pb_searcher *s, struct cclause *cl)
+{
+    if (!cl->bnd) {
+        double *b = s->bnd[cl->idx];
+        for (int q = 0; q < IMP_OPEN; q++) {
+            double v = cl->idf * sat(s, q / IMP_SCALE * s->scale) * (1 + 1e-9);
+            b[q] = v < cl->ub ? v : cl->ub;
+        }
+        b[IMP_OPEN] = cl->ub;
+        cl->bnd = b;
+    }
+    return cl->bnd;
+}
+
+/* Add cl's postings in [d0, wend] to the window: each document's bound
+ * sum (wacc, from the impacts; exact scores for the delta), the clauses
+ * that hold it (wmask) and the bitmap of documents seen (wbits). */
+static void win_scan(struct pb_searcher *s, struct cclause *cl, uint32_t d0,
+                     uint32_t wend)
+{
+    struct cursor *c = cl->sc;
+    const double *bnd = cl_bounds(s, cl);
+    double *acc = s->wacc;
+    uint64_t *msk = s->wmask, *bits = s->wbits, bit = 1ull << cl->idx;
+    pb_cursor_advance(c, d0);
+    while (c->doc <= wend) {
+        if (c->in_delta) {
+            uint32_t k = c->doc - d0;
+            acc[k] += cur_score(s, cl, c, c->doc) * (1 + 1e-9);
+            msk[k] |= bit;
+            bits[k >> 6] |= 1ull << (k & 63);
+            pb_cursor_next(c);
+            continue;
+        }
+        const uint8_t *ip = c->imp + (size_t)c->bi * BLK;
+        const uint32_t *dd = c->docs;
+        uint32_t i = c->i, stop = c->n;
+        int whole = c->blks[c->bi].last <= wend;
+        if (!whole) {
+            stop = i;
+            while (dd[stop] <= wend)
+                stop++;
+        }
+        for (; i < stop; i++) {
+            uint32_t k = dd[i] - d0;
+            acc[k] += bnd[ip[i]];
+            msk[k] |= bit;
+            bits[k >> 6] |= 1ull << (k & 63);
+        }
+        if (!whole) {
+            c->i = stop;
+            c->doc = dd[stop];
+            break;
+        }
+        c->i = c->n - 1;
+        pb_cursor_next(c); /* the next block, the delta or the end */
+    }
+}
+
+/* Add cl's impact bounds in [d0, wend] to the documents the essential
+ * clauses found there (the others keep 0: no branch per posting). */
+static void win_refine(struct pb_searcher *s, struct cclause *cl, uint32_t d0,
+                       uint32_t wend)
+{
+    struct cursor *c = cl->sc;
+    const double *bnd = cl_bounds(s, cl);
+    double *acc = s->wacc;
+    uint64_t *msk = s->wmask, *bits = s->wbits, bit = 1ull << cl->idx;
+    pb_cursor_advance(c, d0);
+    while (c->doc <= wend) {
+        if (c->in_delta) {
+            uint32_t k = c->doc - d0;
+            if (bits[k >> 6] >> (k & 63) & 1) {
+                acc[k] += cur_score(s, cl, c, c->doc) * (1 + 1e-9);
+                msk[k] |= bit;
+            }
+            pb_cursor_next(c);
+            continue;
+        }
+        const uint8_t *ip = c->imp + (size_t)c->bi * BLK;
+        const uint32_t *dd = c->docs;
+        uint32_t i = c->i, stop = c->n;
+        int whole = c->blks[c->bi].last <= wend;
+        if (!whole) {
+            stop = i;
+            while (dd[stop] <= wend)
+                stop++;
+        }
+        for (; i < stop; i++) {
+            uint32_t k = dd[i] - d0;
+            uint64_t has = bits[k >> 6] >> (k & 63) & 1;
+            acc[k] += bnd[ip[i]] * (double)has;
+            msk[k] |= bit & -has;
+        }
+        if (!whole) {
+            c->i = stop;
+            c->doc = dd[stop];
+            break;
+        }
+        c->i = c->n - 1;
+        pb_cursor_next(c);
+    }
+}
+
+/*
+ * Only SHOULD clauses, many of them (a question, a pasted sentence):
+ * block-max MaxScore over fixed windows of WIN docids, the essential
+ * clauses evaluated term at a time. On each window the clauses are
+ * bounded by their blocks' maxima there and split as in run_should into
+ * non-essential ones (bounds summing to at most the threshold) and
+ * essential ones. The essential clauses' postings in the window add up
+ * per document a bound of its score from their impact bytes, without
+ * decoding a term frequency; only documents whose bound plus the
+ * non-essential bounds beats the threshold are scored exactly (the
+ * essential clauses that hold them, then the others best bound first
+ * while the document can still make the top-k). A window whose bounds
+ * cannot beat the threshold is skipped; when the clauses' global bounds
+ * cannot, the search stops.
+ */
+static void run_should_win(struct pb_searcher *s)
+{
+    size_t n = s->n_should;
+    struct cclause **cl = s->should;
+    double cum[PB_QUERY_MAX_CLAUSES];
+    size_t nd = pb_index_ndocs(s->ix);
+    for (size_t i = 0; i < n; i++) {
+        cl[i]->sc = &s->scur[cl[i]->idx];
+        pb_cursor_open(cl[i]->sc, s->ix, cl[i]->tm, cl[i]->td, &s->nt);
+    }
+    size_t li = 0; /* into s->lead */
+    for (uint32_t d0 = 0; d0 < nd; d0 += WIN) {
+        uint32_t wend = d0 + WIN - 1 < nd ? d0 + WIN - 1 : (uint32_t)nd - 1;
+        double th = s->heap_n == s->heap_k ? threshold(s) : -INFINITY;
+        double all = 0, wall = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (cl[i]->doc == DOC_END || cursor_last(cl[i]->c[0]) < d0) {
+                cl[i]->wub = 0;
+                continue;
+            }
+            all += cl[i]->ub;
+            cl[i]->wub = cl_window_ub(s, cl[i], d0, wend);
+            wall += cl[i]->wub;
+        }
+        if (all <= th)
+            break;
+        if (wall <= th)
+            continue;
+        sort_wub(cl, n);
+        for (size_t i = 0; i < n; i++)
+            cum[i] = (i ? cum[i - 1] : 0) + cl[i]->wub;
+        size_t fe = 0;
+        while (fe < n && cum[fe] <= th)
+            fe++;
+        for (size_t i = fe; i < n; i++)
+            if (cl[i]->wub > 0)
+                win_scan(s, cl[i], d0, wend);
+        /* refine the candidates' bounds with the best non-essential
+         * clauses while the others' bounds still sum to much of th */
+        size_t r0 = fe;
+        while (r0 > 0 && cum[r0 - 1] > WIN_REFINE * th)
+            r0--;
+        for (size_t i = r0; i < fe; i++)
+            if (cl[i]->wub > 0)
+                win_refine(s, cl[i], d0, wend);
+        double rest = r0 ? cum[r0 - 1] : 0;
+        uint64_t *bits = s->wbits, *msk = s->wmask;
+        double *acc = s->wacc;
+        for (uint32_t w = 0; w < WIN / 64; w++) {
+            uint64_t bw = bits[w];
+            if (!bw)
+                continue;
+            bits[w] = 0;
+            for (; bw; bw &= bw - 1) {
+                uint32_t k = w * 64 + (uint32_t)__builtin_ctzll(bw);
+                double a = acc[k];
+                uint64_t m = msk[k];
+                acc[k] = 0;
+                msk[k] = 0;
+                if (a + rest <= th)
+                    continue;
+                uint32_t d = d0 + k;
+                if (!accept(s, d))
+                    continue;
+                if (li < s->n_lead) {
+                    while (li < s->n_lead && s->lead[li] < d)
+                        li++;
+                    if (li < s->n_lead && s->lead[li] == d)
+                        continue;
+                }
+                double score = 0;
+                uint64_t mask = 0;
+                for (; m; m &= m - 1) {
+                    struct cclause *c = &s->cl[__builtin_ctzll(m)];
+                    cl_advance(s, c, d);
+                    if (c->doc == d) {
+                        double x = cl_score(s, c, d);
+                        s->part[c->idx] = x;
+                        mask |= 1ull << c->idx;
+                        score += x;
+                    }
+                }
+                int skip = 0;
+                for (size_t i = r0; i-- > 0;) {
+                    if (cannot(score + cum[i], th)) {
+                        skip = 1;
+                        break;
+                    }
+                    cl_advance(s, cl[i], d);
+                    if (cl[i]->doc == d) {
+                        double x = cl_score(s, cl[i], d);
+                        s->part[cl[i]->idx] = x;
+                        mask |= 1ull << cl[i]->idx;
+                        score += x;
+                    }
+                }
+                if (skip)
+                    continue;
+                score = sum_parts(s, mask);
+                s->scored++;
+                heap_push(s, score, score, d);
+                if (s->heap_n == s->heap_k)
+                    th = threshold(s);
+            }
+        }
+    }
+}
+
+/* Many clauses: run_should_win. */
+static int use_win(const struct pb_searcher *s)
+{
+    size_t live = 0;
+    for (size_t i = 0; i < s->n_should; i++)
+        live += s->should[i]->doc != DOC_END;
+    return live >= WIN_MIN_CLAUSES;
 }
 
 /*
@@ -661,6 +954,11 @@ static void run_lead(struct pb_searcher *s, struct cclause *lead)
             cl_advance(s, lead, d + 1);
             continue;
         }
+        if (s->n_lead == s->cap_lead) {
+            s->cap_lead = s->cap_lead ? 2 * s->cap_lead : 1024;
+            s->lead = pb_reallocarray(s->lead, s->cap_lead, sizeof *s->lead);
+        }
+        s->lead[s->n_lead++] = d;
         double th = s->heap_n == s->heap_k ? threshold(s) : -INFINITY;
         double score = cl_score(s, lead, d);
         s->part[lead->idx] = score;
@@ -668,7 +966,7 @@ static void run_lead(struct pb_searcher *s, struct cclause *lead)
         cl_advance(s, lead, d + 1);
         int skip = 0;
         for (size_t i = no; i-- > 0;) {
-            if (score + cum[i] <= th) {
+            if (cannot(score + cum[i], th)) {
                 skip = 1;
                 break;
             }
@@ -726,10 +1024,11 @@ static void run_must(struct pb_searcher *s, int prune)
                 score += cl_score(s, m[k], d);
             int skip = 0;
             double th = threshold(s);
-            if (prune && s->heap_n == s->heap_k && score + should_ub <= th)
+            if (prune && s->heap_n == s->heap_k && cannot(score + should_ub, th))
                 skip = 1;
             for (size_t i = ns; i-- > 0 && !skip;) {
-                if (prune && s->heap_n == s->heap_k && score + rest[i + 1] <= th) {
+                if (prune && s->heap_n == s->heap_k &&
+                    cannot(score + rest[i + 1], th)) {
                     skip = 1;
                     break;
                 }
@@ -770,6 +1069,10 @@ static void reset_clauses(struct pb_searcher *s)
         struct cclause *cl = &s->cl[i];
         for (size_t k = 0; k < cl->n; k++) {
             pb_cursor_close(cl->c[k]);
+        }
+        if (cl->sc) {
+            pb_cursor_close(cl->sc);
+            cl->sc = NULL;
         }
     }
 }
@@ -861,12 +1164,17 @@ static void compile(struct pb_searcher *s)
         cl->n = qc->n_terms;
         cl->fields = qc->fields;
         cl->idf = 0;
+        cl->bnd = NULL;
         double minub = INFINITY;
         int missing = 0;
         for (size_t k = 0; k < qc->n_terms; k++) {
             const struct term_disk *tm;
             const struct dterm *td;
             pb_index_lookup(ix, qc->terms[k].t, qc->terms[k].len, &tm, &td);
+            if (k == 0) {
+                cl->tm = tm;
+                cl->td = td;
+            }
             cl->c[k] = &s->cur[ci++];
             pb_cursor_open(cl->c[k], ix, tm, td, &s->nt);
             if (ix->n_deleted && cl->c[k]->df)
@@ -1178,6 +1486,8 @@ int pb_search_query(struct pb_searcher *s, const struct pb_query *q,
         run_must(s, prune);
     } else if (s->n_should) {
         struct cclause *lead = prune ? pick_lead(s) : NULL;
+        int win = prune && use_win(s);
+        s->n_lead = 0;
         if (lead) {
             /* then the rest without lead's documents, on fresh cursors */
             run_lead(s, lead);
@@ -1189,11 +1499,17 @@ int pb_search_query(struct pb_searcher *s, const struct pb_query *q,
                 if (s->should[i] != &s->cl[li])
                     s->should[k++] = s->should[i];
             s->n_should = k;
-            s->excl = &s->cl[li];
-            set_filters(s);
+            if (!win) {
+                s->excl = &s->cl[li];
+                set_filters(s);
+            }
         }
-        run_should(s, prune);
+        if (win)
+            run_should_win(s);
+        else
+            run_should(s, prune);
         s->excl = NULL;
+        s->n_lead = 0;
         set_filters(s);
     } else {
         run_filter_only(s);

@@ -15,11 +15,17 @@
  *   u8 n-1, u8 wdoc, u8 wtf[4], u16 pad, docid deltas (n x wdoc bits) and
  *   per field with wtf > 0 the tfs (n x wtf bits), each packed in u32 words;
  * its positions (varints as in the delta stream, per posting per field)
- * start at the block's pos_off.
+ * start at the block's pos_off. After the last block's positions, at the
+ * term's imp offset: one impact byte per posting (block b's at imp + b *
+ * BLK), the posting's BM25F pseudo-tf x (file params) rounded up to a
+ * multiple of 1/IMP_SCALE: pb_impact_q(x) = ceil(x * IMP_SCALE), 255 for
+ * larger x (then only the block's maxtf bounds it). Search sums them as
+ * per-document score bounds (search.c, run_should_win()).
  */
 #ifndef PB_SEARCH_SEARCH_INT_H
 #define PB_SEARCH_SEARCH_INT_H
 
+#include <math.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -32,7 +38,9 @@
 #define POS_MAX 65535u
 #define TF_MAX 65535u
 #define DAY_NONE INT32_MIN
-#define IDX_MAGIC "PBIDX002"
+#define IDX_MAGIC "PBIDX003"
+#define IMP_SCALE 16.0
+#define IMP_OPEN 255 /* an impact that bounds nothing below the block max */
 
 struct blk_disk {
     uint32_t last;    /* last docid in the block */
@@ -47,8 +55,23 @@ struct term_disk {
     float maxtf;
     uint32_t str_off; /* into the strings section */
     uint32_t str_len;
-    uint32_t pad;
+    uint32_t imp; /* impact bytes, from the term's start */
 };
+
+/* A field's length norm w / (1 - b + b len / avg), as the index file's
+ * bounds (block maxtf, impacts) were made and are checked with. */
+static inline double pb_file_norm(double w, double b, double avg,
+                                  uint16_t len)
+{
+    return w / (1 - b + (avg > 0 ? b * len / avg : 0));
+}
+
+/* The impact byte of a posting whose pseudo-tf is x (>= 0). */
+static inline uint8_t pb_impact_q(double x)
+{
+    double y = ceil(x * IMP_SCALE);
+    return y >= IMP_OPEN ? IMP_OPEN : (uint8_t)y;
+}
 
 struct file_hdr {
     char magic[8];
@@ -102,6 +125,9 @@ struct pb_index {
     /* per main term: 0 postings not checked yet, 1 good, 2 damaged (the
      * term is then treated as absent); see pb_index_term_ok() */
     _Atomic uint8_t *tcheck;
+    /* the file's norms by field length (pb_file_norm()), for checking
+     * the bounds in pb_index_term_ok(): fnorm[f][len] */
+    double *fnorm[PB_NFIELDS];
     uint32_t n_main;
     /* delta terms: hash of dterm pointers */
     struct dterm **dterms; /* by insertion order */
@@ -220,6 +246,7 @@ struct cursor {
     /* main */
     const uint8_t *tbase;
     const struct blk_disk *blks;
+    const uint8_t *imp; /* impact bytes of the main postings */
     uint32_t nblk, bi, sbi;
     uint32_t n, i;
     uint32_t docs[BLK];

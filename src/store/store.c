@@ -120,6 +120,7 @@ void pb_store_close(struct pb_store *st)
                               &st->media_extras};
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
         sqlite3_finalize(*stmts[i]);
+    pb_stmt_cache_free(st);
     if (st->in_txn)
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(st->db);

@@ -7,6 +7,7 @@
 
 #include "core/mem.h"
 #include "store/store_int.h"
+#include "store/store_stmt.h"
 
 enum {
     Q_MEMBER_ADD, Q_MEMBER_GET, Q_MEMBER_GET_ID, Q_MEMBER_ROLE,
@@ -193,7 +194,6 @@ static const char *const sql[Q_COUNT] = {
 
 struct pb_cmdb {
     struct pb_store *st;
-    sqlite3_stmt *s[Q_COUNT];
 };
 
 struct pb_cmdb *pb_cmdb_new(struct pb_store *st)
@@ -205,47 +205,34 @@ struct pb_cmdb *pb_cmdb_new(struct pb_store *st)
 
 void pb_cmdb_free(struct pb_cmdb *db)
 {
-    if (!db)
-        return;
-    for (int i = 0; i < Q_COUNT; i++)
-        sqlite3_finalize(db->s[i]);
-    free(db);
+    free(db); /* the statements belong to the store */
 }
 
-/* The statement i, reset and unbound; NULL on a prepare error. */
-static sqlite3_stmt *q(struct pb_cmdb *db, int i)
-{
-    if (pb_store_prepare(db->st, &db->s[i], sql[i]))
-        return NULL;
-    return db->s[i];
-}
+/* Run statement i with the arguments that follow (store_stmt.h). */
+#define EXEC(db, i, ...) pb_stmt_exec((db)->st, sql[i], PB_ARGS(__VA_ARGS__))
+#define ONE(db, i, fn, ctx, ...)                                             \
+    pb_stmt_one((db)->st, sql[i], PB_ARGS(__VA_ARGS__), fn, ctx)
+#define EACH(db, i, fn, ctx, ...)                                            \
+    pb_stmt_each((db)->st, sql[i], PB_ARGS(__VA_ARGS__), fn, ctx)
 
-static void done(sqlite3_stmt *s)
-{
-    sqlite3_reset(s);
-    sqlite3_clear_bindings(s);
-}
+/* A caller's callback and its context, for the row callbacks below. */
+struct each {
+    union {
+        pb_cmdb_member_fn member;
+        pb_cmdb_comment_fn comment;
+        pb_cmdb_coll_fn coll;
+        pb_cmdb_follow_fn follow;
+        pb_cmdb_log_fn log;
+    } fn;
+    void *ctx;
+};
 
-/* Step s once expecting no row; PB_OK, PB_EEXIST on a constraint, PB_EDB. */
-static int exec(sqlite3_stmt *s)
-{
-    int step = sqlite3_step(s);
-    int rc = step == SQLITE_DONE                        ? PB_OK
-             : (step & 0xff) == SQLITE_CONSTRAINT ? PB_EEXIST
-                                                        : PB_EDB;
-    done(s);
-    return rc;
-}
-
-static int changes(struct pb_cmdb *db)
-{
-    return sqlite3_changes(db->st->db);
-}
+/* a row callback's "enough rows" (not an error) */
+enum { STOP = -1 };
 
 static int bump(struct pb_cmdb *db)
 {
-    sqlite3_stmt *s = q(db, Q_GEN_BUMP);
-    return s ? exec(s) : PB_EDB;
+    return pb_stmt_exec(db->st, sql[Q_GEN_BUMP], PB_NOARGS);
 }
 
 /* Finish a transaction: commit when rc is PB_OK, else roll back. */
@@ -258,36 +245,35 @@ static int finish(struct pb_cmdb *db, int rc)
     return rc;
 }
 
-static void copy_text(char *dst, size_t cap, sqlite3_stmt *s, int col)
+/* PB_ENOTFOUND (no row) read as PB_OK. */
+static int none_ok(int rc)
 {
-    const unsigned char *t = sqlite3_column_text(s, col);
-    snprintf(dst, cap, "%s", t ? (const char *)t : "");
+    return rc == PB_ENOTFOUND ? PB_OK : rc;
 }
 
-static void read_member(sqlite3_stmt *s, struct pb_member *m)
+static void read_member(const struct pb_row *r, struct pb_member *m)
 {
     memset(m, 0, sizeof *m);
-    m->id = sqlite3_column_int64(s, 0);
-    copy_text(m->name, sizeof m->name, s, 1);
-    copy_text(m->email, sizeof m->email, s, 2);
-    m->role = sqlite3_column_int(s, 3);
-    m->disabled = sqlite3_column_int(s, 4);
-    m->created = sqlite3_column_int64(s, 5);
+    m->id = pb_row_int(r, 0);
+    pb_row_copy(r, 1, m->name, sizeof m->name);
+    pb_row_copy(r, 2, m->email, sizeof m->email);
+    m->role = (int)pb_row_int(r, 3);
+    m->disabled = (int)pb_row_int(r, 4);
+    m->created = pb_row_int(r, 5);
 }
 
-/* One row into *m, PB_ENOTFOUND without one. */
-static int one_member(sqlite3_stmt *s, struct pb_member *m, char *pwhash)
+struct member_out {
+    struct pb_member *m;
+    char *pwhash;
+};
+
+static int member_row(void *ctx, const struct pb_row *r)
 {
-    int step = sqlite3_step(s), rc = PB_OK;
-    if (step == SQLITE_ROW) {
-        read_member(s, m);
-        if (pwhash)
-            copy_text(pwhash, PB_CM_PWHASH_MAX + 1, s, 6);
-    } else {
-        rc = step == SQLITE_DONE ? PB_ENOTFOUND : PB_EDB;
-    }
-    done(s);
-    return rc;
+    struct member_out *o = ctx;
+    read_member(r, o->m);
+    if (o->pwhash)
+        pb_row_copy(r, 6, o->pwhash, PB_CM_PWHASH_MAX + 1);
+    return PB_OK;
 }
 
 /* --- members and sessions ------------------------------------------------ */
@@ -296,49 +282,31 @@ int pb_cmdb_member_add(struct pb_cmdb *db, const char *name,
                        const char *email, const char *pwhash, int role,
                        int64_t now, int64_t *out_id)
 {
-    sqlite3_stmt *s = q(db, Q_MEMBER_ADD);
-    if (!s)
-        return PB_EDB;
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, email, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, pwhash, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 4, role);
-    sqlite3_bind_int64(s, 5, now);
-    int rc = exec(s);
+    int rc = EXEC(db, Q_MEMBER_ADD, pb_text(name), pb_text(email),
+                  pb_text(pwhash), pb_int(role), pb_int(now));
     if (!rc && out_id)
-        *out_id = sqlite3_last_insert_rowid(db->st->db);
+        *out_id = pb_stmt_last_id(db->st);
     return rc;
 }
 
 int pb_cmdb_member_get(struct pb_cmdb *db, const char *name,
                        struct pb_member *out, char *pwhash)
 {
-    sqlite3_stmt *s = q(db, Q_MEMBER_GET);
-    if (!s)
-        return PB_EDB;
-    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    return one_member(s, out, pwhash);
+    struct member_out o = {out, pwhash};
+    return ONE(db, Q_MEMBER_GET, member_row, &o, pb_text(name));
 }
 
 int pb_cmdb_member_get_id(struct pb_cmdb *db, int64_t id,
                           struct pb_member *out)
 {
-    sqlite3_stmt *s = q(db, Q_MEMBER_GET_ID);
-    if (!s)
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, id);
-    return one_member(s, out, NULL);
+    struct member_out o = {out, NULL};
+    return ONE(db, Q_MEMBER_GET_ID, member_row, &o, pb_int(id));
 }
 
 static int set_int(struct pb_cmdb *db, int which, int64_t id, int64_t v)
 {
-    sqlite3_stmt *s = q(db, which);
-    if (!s)
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, v);
-    int rc = exec(s);
-    if (!rc && !changes(db))
+    int rc = EXEC(db, which, pb_int(id), pb_int(v));
+    if (!rc && !pb_stmt_changes(db->st))
         rc = PB_ENOTFOUND;
     return rc;
 }
@@ -354,153 +322,115 @@ int pb_cmdb_member_set_disabled(struct pb_cmdb *db, int64_t id, int disabled)
     if (rc)
         return rc;
     rc = set_int(db, Q_MEMBER_DISABLE, id, disabled);
-    if (!rc && disabled) {
-        sqlite3_stmt *s = q(db, Q_MEMBER_KILL_SESSIONS);
-        if (!s)
-            rc = PB_EDB;
-        else {
-            sqlite3_bind_int64(s, 1, id);
-            rc = exec(s);
-        }
-    }
+    if (!rc && disabled)
+        rc = EXEC(db, Q_MEMBER_KILL_SESSIONS, pb_int(id));
     if (!rc)
         rc = bump(db);
     return finish(db, rc);
 }
 
+static int member_each_row(void *ctx, const struct pb_row *r)
+{
+    struct each *e = ctx;
+    struct pb_member m;
+    read_member(r, &m);
+    return e->fn.member(e->ctx, &m);
+}
+
 int pb_cmdb_member_each(struct pb_cmdb *db, pb_cmdb_member_fn fn, void *ctx)
 {
-    sqlite3_stmt *s = q(db, Q_MEMBER_EACH);
-    if (!s)
-        return PB_EDB;
-    int rc = PB_OK, step;
-    while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
-        struct pb_member m;
-        read_member(s, &m);
-        rc = fn(ctx, &m);
-    }
-    if (!rc && step != SQLITE_DONE)
-        rc = PB_EDB;
-    done(s);
-    return rc;
+    struct each e = {.fn.member = fn, .ctx = ctx};
+    return pb_stmt_each(db->st, sql[Q_MEMBER_EACH], PB_NOARGS,
+                        member_each_row, &e);
 }
 
 int pb_cmdb_session_add(struct pb_cmdb *db, const unsigned char hash[32],
                         int64_t member, int64_t now, int64_t expires)
 {
     /* the member's expired sessions go when a new one comes */
-    sqlite3_stmt *s = q(db, Q_SESSION_GC);
-    if (!s)
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, member);
-    sqlite3_bind_int64(s, 2, now);
-    int rc = exec(s);
+    int rc = EXEC(db, Q_SESSION_GC, pb_int(member), pb_int(now));
     if (rc)
         return rc;
-    if (!(s = q(db, Q_SESSION_ADD)))
-        return PB_EDB;
-    sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, member);
-    sqlite3_bind_int64(s, 3, now);
-    sqlite3_bind_int64(s, 4, expires);
-    return exec(s);
+    return EXEC(db, Q_SESSION_ADD, pb_blob(hash, 32), pb_int(member),
+                pb_int(now), pb_int(expires));
 }
 
 int pb_cmdb_session_get(struct pb_cmdb *db, const unsigned char hash[32],
                         int64_t now, struct pb_member *out)
 {
-    sqlite3_stmt *s = q(db, Q_SESSION_GET);
-    if (!s)
-        return PB_EDB;
-    sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, now);
-    return one_member(s, out, NULL);
+    struct member_out o = {out, NULL};
+    return ONE(db, Q_SESSION_GET, member_row, &o, pb_blob(hash, 32),
+               pb_int(now));
 }
 
 int pb_cmdb_session_del(struct pb_cmdb *db, const unsigned char hash[32])
 {
-    sqlite3_stmt *s = q(db, Q_SESSION_DEL);
-    if (!s)
-        return PB_EDB;
-    sqlite3_bind_blob(s, 1, hash, 32, SQLITE_STATIC);
-    return exec(s);
+    return EXEC(db, Q_SESSION_DEL, pb_blob(hash, 32));
 }
 
 /* --- counts and votes ---------------------------------------------------- */
 
+static int stats_row(void *ctx, const struct pb_row *r)
+{
+    struct pb_paper_stats *out = ctx;
+    out->votes = pb_row_int(r, 0);
+    out->comments = pb_row_int(r, 1);
+    out->hidden = (int)pb_row_int(r, 2);
+    pb_row_copy(r, 3, out->submitted_by, sizeof out->submitted_by);
+    return PB_OK;
+}
+
 int pb_cmdb_stats(struct pb_cmdb *db, int64_t pid, struct pb_paper_stats *out)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *s = q(db, Q_STATS);
-    if (!s)
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, pid);
-    int step = sqlite3_step(s), rc = PB_OK;
-    if (step == SQLITE_ROW) {
-        out->votes = sqlite3_column_int64(s, 0);
-        out->comments = sqlite3_column_int64(s, 1);
-        out->hidden = sqlite3_column_int(s, 2);
-        copy_text(out->submitted_by, sizeof out->submitted_by, s, 3);
-    } else if (step != SQLITE_DONE) {
-        rc = PB_EDB;
-    }
-    done(s);
-    return rc;
+    return none_ok(ONE(db, Q_STATS, stats_row, out, pb_int(pid)));
+}
+
+static int counts_row(void *ctx, const struct pb_row *r)
+{
+    struct pb_paper *p = ctx;
+    p->upvotes = (p->upvotes > 0 ? p->upvotes : 0) + pb_row_int(r, 0);
+    p->n_comments = (p->n_comments > 0 ? p->n_comments : 0) +
+                    pb_row_int(r, 1);
+    return PB_OK;
 }
 
 int pb_cmdb_fill_counts(struct pb_cmdb *db, struct pb_feed_list *l)
 {
     int began = 0, rc = l->n > 1 ? pb_store_read_begin(db->st, &began) : 0;
-    for (size_t i = 0; i < l->n && !rc; i++) {
-        sqlite3_stmt *s = q(db, Q_LOCAL_VOTES);
-        if (!s) {
-            rc = PB_EDB;
-            break;
-        }
-        sqlite3_bind_int64(s, 1, l->pid[i]);
-        int step = sqlite3_step(s);
-        if (step == SQLITE_ROW) {
-            struct pb_paper *p = &l->v[i];
-            p->upvotes = (p->upvotes > 0 ? p->upvotes : 0) +
-                         sqlite3_column_int64(s, 0);
-            p->n_comments = (p->n_comments > 0 ? p->n_comments : 0) +
-                            sqlite3_column_int64(s, 1);
-        }
-        done(s);
-        if (step != SQLITE_ROW && step != SQLITE_DONE)
-            rc = PB_EDB;
-    }
+    for (size_t i = 0; i < l->n && !rc; i++)
+        rc = none_ok(ONE(db, Q_LOCAL_VOTES, counts_row, &l->v[i],
+                         pb_int(l->pid[i])));
     pb_store_read_end(db->st, began);
     return rc;
 }
 
 static int add_counts(struct pb_cmdb *db, int64_t pid, int votes, int comments)
 {
-    sqlite3_stmt *s = q(db, Q_STATS_ADD);
-    if (!s)
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, pid);
-    sqlite3_bind_int(s, 2, votes);
-    sqlite3_bind_int(s, 3, comments);
-    return exec(s);
+    return EXEC(db, Q_STATS_ADD, pb_int(pid), pb_int(votes),
+                pb_int(comments));
 }
 
-static int voted(struct pb_cmdb *db, int64_t member, int64_t pid, int *out)
+/* Whether statement which (member, pid) has a row, into *out. */
+static int has_row(struct pb_cmdb *db, int which, int64_t member,
+                   int64_t pid, int *out)
 {
-    sqlite3_stmt *s = q(db, Q_VOTED);
-    if (!s)
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, member);
-    sqlite3_bind_int64(s, 2, pid);
-    int step = sqlite3_step(s);
-    done(s);
-    *out = step == SQLITE_ROW;
-    return step == SQLITE_ROW || step == SQLITE_DONE ? PB_OK : PB_EDB;
+    int rc = ONE(db, which, NULL, NULL, pb_int(member), pb_int(pid));
+    *out = rc == PB_OK;
+    return none_ok(rc);
 }
 
 int pb_cmdb_voted(struct pb_cmdb *db, int64_t member, int64_t pid, int *out)
 {
-    return voted(db, member, pid, out);
+    return has_row(db, Q_VOTED, member, pid, out);
+}
+
+/* Statement on (member, pid, now) or off (member, pid). */
+static int on_off(struct pb_cmdb *db, int q_on, int q_off, int on,
+                  int64_t member, int64_t pid, int64_t now)
+{
+    return on ? EXEC(db, q_on, pb_int(member), pb_int(pid), pb_int(now))
+              : EXEC(db, q_off, pb_int(member), pb_int(pid));
 }
 
 int pb_cmdb_vote(struct pb_cmdb *db, int64_t member, int64_t pid, int want,
@@ -509,25 +439,17 @@ int pb_cmdb_vote(struct pb_cmdb *db, int64_t member, int64_t pid, int want,
     int rc = pb_store_begin(db->st), had = 0;
     if (rc)
         return rc;
-    if ((rc = voted(db, member, pid, &had)))
+    if ((rc = has_row(db, Q_VOTED, member, pid, &had)))
         goto out;
     int on = want < 0 ? !had : want;
     *out_voted = on;
     if (on != had) {
         /* the UNIQUE(member, pid) row is the vote; the count moves only
          * when a row really came or went */
-        sqlite3_stmt *s = q(db, on ? Q_VOTE_INS : Q_VOTE_DEL);
-        if (!s) {
-            rc = PB_EDB;
+        if ((rc = on_off(db, Q_VOTE_INS, Q_VOTE_DEL, on, member, pid, now)))
             goto out;
-        }
-        sqlite3_bind_int64(s, 1, member);
-        sqlite3_bind_int64(s, 2, pid);
-        if (on)
-            sqlite3_bind_int64(s, 3, now);
-        if ((rc = exec(s)))
-            goto out;
-        if (changes(db) == 1 && (rc = add_counts(db, pid, on ? 1 : -1, 0)))
+        if (pb_stmt_changes(db->st) == 1 &&
+            (rc = add_counts(db, pid, on ? 1 : -1, 0)))
             goto out;
         if ((rc = bump(db)))
             goto out;
@@ -544,15 +466,9 @@ out:
 static int count_since(struct pb_cmdb *db, int which, int64_t member,
                        int64_t since, int64_t *out)
 {
-    sqlite3_stmt *s = q(db, which);
-    if (!s)
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, member);
-    sqlite3_bind_int64(s, 2, since);
-    int rc = sqlite3_step(s) == SQLITE_ROW ? PB_OK : PB_EDB;
-    *out = rc ? 0 : sqlite3_column_int64(s, 0);
-    done(s);
-    return rc;
+    int rc = pb_stmt_int(db->st, sql[which],
+                         PB_ARGS(pb_int(member), pb_int(since)), out);
+    return rc == PB_ENOTFOUND ? PB_EDB : rc;
 }
 
 int pb_cmdb_comment_add(struct pb_cmdb *db, int64_t pid, int64_t member,
@@ -569,52 +485,40 @@ int pb_cmdb_comment_add(struct pb_cmdb *db, int64_t pid, int64_t member,
         rc = PB_EBUSY;
         goto out;
     }
-    sqlite3_stmt *s = q(db, Q_COMMENT_ADD);
-    if (!s) {
-        rc = PB_EDB;
+    if ((rc = EXEC(db, Q_COMMENT_ADD, pb_int(pid), pb_int(member),
+                   pb_text(body), pb_int(now))))
         goto out;
-    }
-    sqlite3_bind_int64(s, 1, pid);
-    sqlite3_bind_int64(s, 2, member);
-    sqlite3_bind_text(s, 3, body, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 4, now);
-    if ((rc = exec(s)))
-        goto out;
-    *out_id = sqlite3_last_insert_rowid(db->st->db);
+    *out_id = pb_stmt_last_id(db->st);
     if (!(rc = add_counts(db, pid, 0, 1)))
         rc = bump(db);
 out:
     return finish(db, rc);
 }
 
-static void read_comment(sqlite3_stmt *s, struct pb_comment *c)
+static void read_comment(const struct pb_row *r, struct pb_comment *c)
 {
-    c->id = sqlite3_column_int64(s, 0);
-    c->pid = sqlite3_column_int64(s, 1);
-    c->member = sqlite3_column_int64(s, 2);
-    copy_text(c->author, sizeof c->author, s, 3);
-    c->body = (char *)sqlite3_column_text(s, 4); /* borrowed here */
-    c->created = sqlite3_column_int64(s, 5);
-    c->edited = sqlite3_column_int64(s, 6);
-    c->hidden = sqlite3_column_int(s, 7);
+    c->id = pb_row_int(r, 0);
+    c->pid = pb_row_int(r, 1);
+    c->member = pb_row_int(r, 2);
+    pb_row_copy(r, 3, c->author, sizeof c->author);
+    c->body = (char *)pb_row_text(r, 4); /* borrowed here */
+    c->created = pb_row_int(r, 5);
+    c->edited = pb_row_int(r, 6);
+    c->hidden = (int)pb_row_int(r, 7);
+}
+
+static int comment_row(void *ctx, const struct pb_row *r)
+{
+    struct pb_comment *c = ctx;
+    read_comment(r, c);
+    c->body = pb_strdup(c->body ? c->body : "");
+    return PB_OK;
 }
 
 int pb_cmdb_comment_get(struct pb_cmdb *db, int64_t id, struct pb_comment *out)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *s = q(db, Q_COMMENT_GET);
-    if (!s)
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, id);
-    int step = sqlite3_step(s), rc = PB_OK;
-    if (step == SQLITE_ROW) {
-        read_comment(s, out);
-        out->body = pb_strdup(out->body ? out->body : "");
-    } else {
-        rc = step == SQLITE_DONE ? PB_ENOTFOUND : PB_EDB;
-    }
-    done(s);
-    return rc;
+    return ONE(db, Q_COMMENT_GET, comment_row, out, pb_int(id));
 }
 
 int pb_cmdb_comment_edit(struct pb_cmdb *db, int64_t id, int64_t member,
@@ -631,15 +535,8 @@ int pb_cmdb_comment_edit(struct pb_cmdb *db, int64_t id, int64_t member,
         rc = PB_EPERM;
         goto out;
     }
-    sqlite3_stmt *s = q(db, Q_COMMENT_EDIT);
-    if (!s) {
-        rc = PB_EDB;
-        goto out;
-    }
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_text(s, 2, body, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, now);
-    if (!(rc = exec(s)))
+    if (!(rc = EXEC(db, Q_COMMENT_EDIT, pb_int(id), pb_text(body),
+                    pb_int(now))))
         rc = bump(db);
 out:
     return finish(db, rc);
@@ -659,13 +556,7 @@ int pb_cmdb_comment_delete(struct pb_cmdb *db, int64_t id, int64_t member,
         rc = PB_EPERM;
         goto out;
     }
-    sqlite3_stmt *s = q(db, Q_COMMENT_DEL);
-    if (!s) {
-        rc = PB_EDB;
-        goto out;
-    }
-    sqlite3_bind_int64(s, 1, id);
-    if ((rc = exec(s)))
+    if ((rc = EXEC(db, Q_COMMENT_DEL, pb_int(id))))
         goto out;
     if (!(rc = add_counts(db, c.pid, 0, -1)))
         rc = bump(db);
@@ -684,26 +575,22 @@ int pb_cmdb_comment_hide(struct pb_cmdb *db, int64_t id, int hidden)
     return finish(db, rc);
 }
 
+static int comment_each_row(void *ctx, const struct pb_row *r)
+{
+    struct each *e = ctx;
+    struct pb_comment c;
+    read_comment(r, &c);
+    if (!c.body)
+        c.body = (char *)"";
+    return e->fn.comment(e->ctx, &c);
+}
+
 int pb_cmdb_comment_each(struct pb_cmdb *db, int64_t pid, int with_hidden,
                          pb_cmdb_comment_fn fn, void *ctx)
 {
-    sqlite3_stmt *s = q(db, Q_COMMENT_EACH);
-    if (!s)
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, pid);
-    sqlite3_bind_int(s, 2, with_hidden ? 1 : 0);
-    int rc = PB_OK, step;
-    while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
-        struct pb_comment c;
-        read_comment(s, &c);
-        if (!c.body)
-            c.body = (char *)"";
-        rc = fn(ctx, &c);
-    }
-    if (!rc && step != SQLITE_DONE)
-        rc = PB_EDB;
-    done(s);
-    return rc;
+    struct each e = {.fn.comment = fn, .ctx = ctx};
+    return EACH(db, Q_COMMENT_EACH, comment_each_row, &e, pb_int(pid),
+                pb_int(with_hidden ? 1 : 0));
 }
 
 /* --- submissions --------------------------------------------------------- */
@@ -742,25 +629,11 @@ int pb_cmdb_submit(struct pb_cmdb *db, const char *id, int64_t member,
     enum pb_upsert how;
     if ((rc = pb_store_paper_upsert(db->st, &p, &how, NULL)))
         goto out;
-    sqlite3_stmt *s = q(db, Q_SUBMIT_ADD);
-    if (!s) {
-        rc = PB_EDB;
+    if ((rc = EXEC(db, Q_SUBMIT_ADD, pb_int(pid), pb_int(member),
+                   pb_int(now), pb_text(day))))
         goto out;
-    }
-    sqlite3_bind_int64(s, 1, pid);
-    sqlite3_bind_int64(s, 2, member);
-    sqlite3_bind_int64(s, 3, now);
-    sqlite3_bind_text(s, 4, day, -1, SQLITE_STATIC);
-    if ((rc = exec(s)))
-        goto out;
-    if (!(s = q(db, Q_SUBMIT_STATS))) {
-        rc = PB_EDB;
-        goto out;
-    }
-    sqlite3_bind_int64(s, 1, pid);
-    sqlite3_bind_int64(s, 2, member);
-    sqlite3_bind_int64(s, 3, now);
-    if (!(rc = exec(s)))
+    if (!(rc = EXEC(db, Q_SUBMIT_STATS, pb_int(pid), pb_int(member),
+                    pb_int(now))))
         rc = bump(db);
 out:
     pb_paper_clear(&p);
@@ -772,47 +645,35 @@ out:
 int pb_cmdb_coll_create(struct pb_cmdb *db, int64_t member, const char *name,
                         int public_, int64_t now, int64_t *out_id)
 {
-    sqlite3_stmt *s = q(db, Q_COLL_ADD);
-    if (!s)
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, member);
-    sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 3, public_ ? 1 : 0);
-    sqlite3_bind_int64(s, 4, now);
-    int rc = exec(s);
+    int rc = EXEC(db, Q_COLL_ADD, pb_int(member), pb_text(name),
+                  pb_int(public_ ? 1 : 0), pb_int(now));
     if (!rc)
-        *out_id = sqlite3_last_insert_rowid(db->st->db);
+        *out_id = pb_stmt_last_id(db->st);
     return rc;
 }
 
-static void read_coll(sqlite3_stmt *s, struct pb_collection *c)
+static int coll_row(void *ctx, const struct pb_row *r)
 {
+    struct pb_collection *c = ctx;
     memset(c, 0, sizeof *c);
-    c->id = sqlite3_column_int64(s, 0);
-    c->member = sqlite3_column_int64(s, 1);
-    copy_text(c->owner, sizeof c->owner, s, 2);
-    copy_text(c->name, sizeof c->name, s, 3);
-    c->public_ = sqlite3_column_int(s, 4);
-    c->n_items = sqlite3_column_int64(s, 5);
+    c->id = pb_row_int(r, 0);
+    c->member = pb_row_int(r, 1);
+    pb_row_copy(r, 2, c->owner, sizeof c->owner);
+    pb_row_copy(r, 3, c->name, sizeof c->name);
+    c->public_ = (int)pb_row_int(r, 4);
+    c->n_items = pb_row_int(r, 5);
+    return PB_OK;
 }
 
 int pb_cmdb_coll_get(struct pb_cmdb *db, int64_t id, struct pb_collection *out)
 {
-    sqlite3_stmt *s = q(db, Q_COLL_GET);
-    if (!s)
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, id);
-    int step = sqlite3_step(s), rc = PB_OK;
-    if (step == SQLITE_ROW)
-        read_coll(s, out);
-    else
-        rc = step == SQLITE_DONE ? PB_ENOTFOUND : PB_EDB;
-    done(s);
-    return rc;
+    return ONE(db, Q_COLL_GET, coll_row, out, pb_int(id));
 }
 
-/* Begin a transaction in which member owns collection id. */
-static int begin_owned(struct pb_cmdb *db, int64_t id, int64_t member)
+/* Run statement which with args in a transaction in which member owns
+ * collection id. */
+static int coll_op(struct pb_cmdb *db, int64_t id, int64_t member, int which,
+                   const struct pb_arg *args, size_t n)
 {
     struct pb_collection c;
     int rc = pb_store_begin(db->st);
@@ -820,30 +681,11 @@ static int begin_owned(struct pb_cmdb *db, int64_t id, int64_t member)
         return rc;
     if (!(rc = pb_cmdb_coll_get(db, id, &c)) && c.member != member)
         rc = PB_EPERM;
-    if (rc)
+    if (rc) {
         pb_store_rollback(db->st);
-    return rc;
-}
-
-static int coll_op(struct pb_cmdb *db, int which, int64_t id, int64_t member,
-                   int64_t a, int64_t b, const char *text)
-{
-    int rc = begin_owned(db, id, member);
-    if (rc)
         return rc;
-    sqlite3_stmt *s = q(db, which);
-    if (!s)
-        return finish(db, PB_EDB);
-    sqlite3_bind_int64(s, 1, id);
-    if (text) {
-        sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 3, a);
-    } else if (which != Q_COLL_DEL) {
-        sqlite3_bind_int64(s, 2, a);
-        if (which == Q_COLL_ITEM_ADD)
-            sqlite3_bind_int64(s, 3, b);
     }
-    rc = exec(s);
+    rc = pb_stmt_exec(db->st, sql[which], args, n);
     if (!rc)
         rc = bump(db);
     return finish(db, rc);
@@ -851,77 +693,84 @@ static int coll_op(struct pb_cmdb *db, int which, int64_t id, int64_t member,
 
 int pb_cmdb_coll_delete(struct pb_cmdb *db, int64_t id, int64_t member)
 {
-    return coll_op(db, Q_COLL_DEL, id, member, 0, 0, NULL);
+    return coll_op(db, id, member, Q_COLL_DEL, PB_ARGS(pb_int(id)));
 }
 
 int pb_cmdb_coll_rename(struct pb_cmdb *db, int64_t id, int64_t member,
                         const char *name, int public_)
 {
-    return coll_op(db, Q_COLL_RENAME, id, member, public_ ? 1 : 0, 0, name);
+    return coll_op(db, id, member, Q_COLL_RENAME,
+                   PB_ARGS(pb_int(id), pb_text(name),
+                           pb_int(public_ ? 1 : 0)));
 }
 
 int pb_cmdb_coll_add(struct pb_cmdb *db, int64_t id, int64_t member,
                      int64_t pid, int64_t now)
 {
-    return coll_op(db, Q_COLL_ITEM_ADD, id, member, pid, now, NULL);
+    return coll_op(db, id, member, Q_COLL_ITEM_ADD,
+                   PB_ARGS(pb_int(id), pb_int(pid), pb_int(now)));
 }
 
 int pb_cmdb_coll_remove(struct pb_cmdb *db, int64_t id, int64_t member,
                         int64_t pid)
 {
-    return coll_op(db, Q_COLL_ITEM_DEL, id, member, pid, 0, NULL);
+    return coll_op(db, id, member, Q_COLL_ITEM_DEL,
+                   PB_ARGS(pb_int(id), pb_int(pid)));
+}
+
+static int coll_each_row(void *ctx, const struct pb_row *r)
+{
+    struct each *e = ctx;
+    struct pb_collection c;
+    coll_row(&c, r);
+    return e->fn.coll(e->ctx, &c);
 }
 
 int pb_cmdb_coll_each(struct pb_cmdb *db, int64_t member, int with_private,
                       pb_cmdb_coll_fn fn, void *ctx)
 {
-    sqlite3_stmt *s = q(db, Q_COLL_EACH);
-    if (!s)
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, member);
-    sqlite3_bind_int(s, 2, with_private ? 1 : 0);
-    int rc = PB_OK, step;
-    while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
-        struct pb_collection c;
-        read_coll(s, &c);
-        rc = fn(ctx, &c);
-    }
-    if (!rc && step != SQLITE_DONE)
-        rc = PB_EDB;
-    done(s);
-    return rc;
+    struct each e = {.fn.coll = fn, .ctx = ctx};
+    return EACH(db, Q_COLL_EACH, coll_each_row, &e, pb_int(member),
+                pb_int(with_private ? 1 : 0));
 }
 
-static int read_list(sqlite3_stmt *s, int limit, struct pb_feed_list *out)
+struct list_out {
+    struct pb_feed_list *l;
+    size_t limit;
+};
+
+static int list_row(void *ctx, const struct pb_row *r)
 {
-    int rc = PB_OK, step;
+    struct list_out *o = ctx;
+    struct pb_feed_list *l = o->l;
+    if (l->n == o->limit) {
+        l->more = 1;
+        return STOP;
+    }
+    pb_paper_init(&l->v[l->n]);
+    pb_store_read_paper(pb_row_raw(r), &l->v[l->n], &l->pid[l->n], NULL,
+                        NULL);
+    l->n++;
+    return PB_OK;
+}
+
+/* Up to limit papers of statement which (args) into out; out->more when
+ * there was one more. */
+static int read_list(struct pb_cmdb *db, int which, const struct pb_arg *args,
+                     size_t n, int limit, struct pb_feed_list *out)
+{
+    struct list_out o = {out, (size_t)limit};
     out->v = pb_reallocarray(NULL, (size_t)limit, sizeof *out->v);
     out->pid = pb_reallocarray(NULL, (size_t)limit, sizeof *out->pid);
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        if (out->n == (size_t)limit) {
-            out->more = 1;
-            break;
-        }
-        pb_paper_init(&out->v[out->n]);
-        pb_store_read_paper(s, &out->v[out->n], &out->pid[out->n], NULL,
-                            NULL);
-        out->n++;
-    }
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
-        rc = PB_EDB;
-    done(s);
-    return rc;
+    int rc = pb_stmt_each(db->st, sql[which], args, n, list_row, &o);
+    return rc == STOP ? PB_OK : rc;
 }
 
 int pb_cmdb_coll_papers(struct pb_cmdb *db, int64_t id,
                         struct pb_feed_list *out)
 {
     pb_feed_list_clear(out);
-    sqlite3_stmt *s = q(db, Q_COLL_PAPERS);
-    if (!s)
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, id);
-    return read_list(s, 1000, out);
+    return read_list(db, Q_COLL_PAPERS, PB_ARGS(pb_int(id)), 1000, out);
 }
 
 /* --- marks: upvoted, collected, not interested -------------------------- */
@@ -929,28 +778,13 @@ int pb_cmdb_coll_papers(struct pb_cmdb *db, int64_t id,
 int pb_cmdb_dismiss(struct pb_cmdb *db, int64_t member, int64_t pid, int on,
                     int64_t now)
 {
-    sqlite3_stmt *s = q(db, on ? Q_DISMISS_ON : Q_DISMISS_OFF);
-    if (!s)
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, member);
-    sqlite3_bind_int64(s, 2, pid);
-    if (on)
-        sqlite3_bind_int64(s, 3, now);
-    return exec(s);
+    return on_off(db, Q_DISMISS_ON, Q_DISMISS_OFF, on, member, pid, now);
 }
 
 int pb_cmdb_dismissed(struct pb_cmdb *db, int64_t member, int64_t pid,
                       int *out)
 {
-    sqlite3_stmt *s = q(db, Q_DISMISSED);
-    if (!s)
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, member);
-    sqlite3_bind_int64(s, 2, pid);
-    int step = sqlite3_step(s);
-    done(s);
-    *out = step == SQLITE_ROW;
-    return step == SQLITE_ROW || step == SQLITE_DONE ? PB_OK : PB_EDB;
+    return has_row(db, Q_DISMISSED, member, pid, out);
 }
 
 int pb_cmdb_member_pids(struct pb_cmdb *db, int64_t member, int which,
@@ -965,29 +799,9 @@ int pb_cmdb_member_pids(struct pb_cmdb *db, int64_t member, int which,
         max = PB_CM_MARKS_MAX;
     if (!max)
         return PB_OK;
-    sqlite3_stmt *s = q(db, pick[which]);
-    if (!s)
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, member);
-    sqlite3_bind_int64(s, 2, (int64_t)max);
-    int64_t *v = NULL;
-    size_t n = 0, cap = 0;
-    int step;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            v = pb_reallocarray(v, cap, sizeof *v);
-        }
-        v[n++] = sqlite3_column_int64(s, 0);
-    }
-    done(s);
-    if (step != SQLITE_DONE) {
-        free(v);
-        return PB_EDB;
-    }
-    *out = v;
-    *out_n = n;
-    return PB_OK;
+    return pb_stmt_ints(db->st, sql[pick[which]],
+                        PB_ARGS(pb_int(member), pb_int((int64_t)max)), out,
+                        out_n);
 }
 
 int pb_cmdb_member_papers(struct pb_cmdb *db, int64_t member, int which,
@@ -997,28 +811,25 @@ int pb_cmdb_member_papers(struct pb_cmdb *db, int64_t member, int which,
     pb_feed_list_clear(out);
     if (which < 0 || which > 2 || limit < 1 || limit > 1000 || offset < 0)
         return PB_EINVAL;
-    sqlite3_stmt *s = q(db, pick[which]);
-    if (!s)
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, member);
-    sqlite3_bind_int(s, 2, limit + 1);
-    sqlite3_bind_int64(s, 3, offset);
-    int rc = read_list(s, limit, out);
+    int rc = read_list(db, pick[which],
+                       PB_ARGS(pb_int(member), pb_int(limit + 1),
+                               pb_int(offset)),
+                       limit, out);
     if (!rc)
         rc = pb_cmdb_fill_counts(db, out);
     return rc;
 }
 
+static int int_row(void *ctx, const struct pb_row *r)
+{
+    *(int *)ctx = (int)pb_row_int(r, 0);
+    return PB_OK;
+}
+
 int pb_cmdb_paper_shown(struct pb_cmdb *db, int64_t pid, int *out)
 {
-    sqlite3_stmt *s = q(db, Q_SHOWN);
-    if (!s)
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, pid);
-    int step = sqlite3_step(s);
-    *out = step == SQLITE_ROW && sqlite3_column_int(s, 0);
-    done(s);
-    return step == SQLITE_ROW || step == SQLITE_DONE ? PB_OK : PB_EDB;
+    *out = 0;
+    return none_ok(ONE(db, Q_SHOWN, int_row, out, pb_int(pid)));
 }
 
 /* --- follows ------------------------------------------------------------- */
@@ -1026,31 +837,22 @@ int pb_cmdb_paper_shown(struct pb_cmdb *db, int64_t pid, int *out)
 int pb_cmdb_follow(struct pb_cmdb *db, int64_t member, int kind,
                    const char *target, int on)
 {
-    sqlite3_stmt *s = q(db, on ? Q_FOLLOW_ON : Q_FOLLOW_OFF);
-    if (!s)
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, member);
-    sqlite3_bind_int(s, 2, kind);
-    sqlite3_bind_text(s, 3, target, -1, SQLITE_STATIC);
-    return exec(s);
+    return EXEC(db, on ? Q_FOLLOW_ON : Q_FOLLOW_OFF, pb_int(member),
+                pb_int(kind), pb_text(target));
+}
+
+static int follow_row(void *ctx, const struct pb_row *r)
+{
+    struct each *e = ctx;
+    const char *t = pb_row_text(r, 1);
+    return e->fn.follow(e->ctx, (int)pb_row_int(r, 0), t ? t : "");
 }
 
 int pb_cmdb_follow_each(struct pb_cmdb *db, int64_t member,
                         pb_cmdb_follow_fn fn, void *ctx)
 {
-    sqlite3_stmt *s = q(db, Q_FOLLOW_EACH);
-    if (!s)
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, member);
-    int rc = PB_OK, step;
-    while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW) {
-        const unsigned char *t = sqlite3_column_text(s, 1);
-        rc = fn(ctx, sqlite3_column_int(s, 0), t ? (const char *)t : "");
-    }
-    if (!rc && step != SQLITE_DONE)
-        rc = PB_EDB;
-    done(s);
-    return rc;
+    struct each e = {.fn.follow = fn, .ctx = ctx};
+    return EACH(db, Q_FOLLOW_EACH, follow_row, &e, pb_int(member));
 }
 
 /* --- moderation ---------------------------------------------------------- */
@@ -1058,14 +860,8 @@ int pb_cmdb_follow_each(struct pb_cmdb *db, int64_t member,
 static int log_row(struct pb_cmdb *db, const char *actor, const char *action,
                    const char *target, int64_t now)
 {
-    sqlite3_stmt *s = q(db, Q_LOG);
-    if (!s)
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, now);
-    sqlite3_bind_text(s, 2, actor, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, action, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, target, -1, SQLITE_STATIC);
-    return exec(s);
+    return EXEC(db, Q_LOG, pb_int(now), pb_text(actor), pb_text(action),
+                pb_text(target));
 }
 
 int pb_cmdb_paper_hide(struct pb_cmdb *db, int64_t pid, int hidden,
@@ -1074,12 +870,7 @@ int pb_cmdb_paper_hide(struct pb_cmdb *db, int64_t pid, int hidden,
     int rc = pb_store_begin(db->st);
     if (rc)
         return rc;
-    sqlite3_stmt *s = q(db, Q_HIDE);
-    if (!s)
-        return finish(db, PB_EDB);
-    sqlite3_bind_int64(s, 1, pid);
-    sqlite3_bind_int(s, 2, hidden ? 1 : 0);
-    if (!(rc = exec(s)) &&
+    if (!(rc = EXEC(db, Q_HIDE, pb_int(pid), pb_int(hidden ? 1 : 0))) &&
         !(rc = log_row(db, actor, hidden ? "hide paper" : "unhide paper",
                        target, now)))
         rc = bump(db);
@@ -1092,23 +883,18 @@ int pb_cmdb_modlog(struct pb_cmdb *db, const char *actor, const char *action,
     return log_row(db, actor, action, target, now);
 }
 
+static int modlog_row(void *ctx, const struct pb_row *r)
+{
+    struct each *e = ctx;
+    return e->fn.log(e->ctx, pb_row_int(r, 0), pb_row_text(r, 1),
+                 pb_row_text(r, 2), pb_row_text(r, 3));
+}
+
 int pb_cmdb_modlog_each(struct pb_cmdb *db, int limit, pb_cmdb_log_fn fn,
                         void *ctx)
 {
-    sqlite3_stmt *s = q(db, Q_LOG_EACH);
-    if (!s)
-        return PB_EDB;
-    sqlite3_bind_int(s, 1, limit);
-    int rc = PB_OK, step;
-    while (!rc && (step = sqlite3_step(s)) == SQLITE_ROW)
-        rc = fn(ctx, sqlite3_column_int64(s, 0),
-                (const char *)sqlite3_column_text(s, 1),
-                (const char *)sqlite3_column_text(s, 2),
-                (const char *)sqlite3_column_text(s, 3));
-    if (!rc && step != SQLITE_DONE)
-        rc = PB_EDB;
-    done(s);
-    return rc;
+    struct each e = {.fn.log = fn, .ctx = ctx};
+    return EACH(db, Q_LOG_EACH, modlog_row, &e, pb_int(limit));
 }
 
 /* --- trending and generation -------------------------------------------- */
@@ -1121,17 +907,12 @@ int pb_cmdb_trending(struct pb_cmdb *db, const char *from, const char *to,
     if (limit < 1 || limit > 1000 || offset < 0 || !(tp->gravity > 0) ||
         !(tp->comment_weight >= 0))
         return PB_EINVAL;
-    sqlite3_stmt *s = q(db, Q_TRENDING);
-    if (!s)
-        return PB_EDB;
-    sqlite3_bind_text(s, 1, from, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, to, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 3, tp->ref);
-    sqlite3_bind_double(s, 4, tp->comment_weight);
-    sqlite3_bind_double(s, 5, tp->gravity);
-    sqlite3_bind_int(s, 6, limit + 1);
-    sqlite3_bind_int64(s, 7, offset);
-    int rc = read_list(s, limit, out);
+    int rc = read_list(db, Q_TRENDING,
+                       PB_ARGS(pb_text(from), pb_text(to), pb_int(tp->ref),
+                               pb_real(tp->comment_weight),
+                               pb_real(tp->gravity), pb_int(limit + 1),
+                               pb_int(offset)),
+                       limit, out);
     if (!rc)
         rc = pb_cmdb_fill_counts(db, out);
     return rc;
@@ -1139,11 +920,6 @@ int pb_cmdb_trending(struct pb_cmdb *db, const char *from, const char *to,
 
 int pb_cmdb_generation(struct pb_cmdb *db, int64_t *out)
 {
-    sqlite3_stmt *s = q(db, Q_GEN);
-    if (!s)
-        return PB_EDB;
-    int rc = sqlite3_step(s) == SQLITE_ROW ? PB_OK : PB_EDB;
-    *out = rc ? 0 : sqlite3_column_int64(s, 0);
-    done(s);
-    return rc;
+    int rc = pb_stmt_int(db->st, sql[Q_GEN], PB_NOARGS, out);
+    return rc == PB_ENOTFOUND ? PB_EDB : rc;
 }

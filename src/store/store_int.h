@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 
 #include "store/store.h"
+#include "store/store_stmt.h"
 
 struct pb_store {
     sqlite3 *db;
@@ -17,6 +18,8 @@ struct pb_store {
     sqlite3_stmt *get_by_id, *get_by_pid, *insert, *update, *max_seq;
     sqlite3_stmt *listing_up, *org_up, *listing_of;
     sqlite3_stmt *media_note, *media_thumb, *media_extras; /* store_media.c */
+    /* the statement helper's cache (store_stmt.c), made on first use */
+    struct pb_stmt_cache *stmts;
 };
 
 /* Prepare sql once into *slot (kept until close); PB_EDB on error. */
@@ -44,5 +47,9 @@ void pb_store_read_paper(sqlite3_stmt *s, struct pb_paper *p, int64_t *pid,
     "SELECT pid AS lpid, day AS lday, submitter AS lsub,"                    \
     " submitted_at AS lat, org AS lorg, src AS lsrc FROM listings"
 void pb_store_read_listing(sqlite3_stmt *s, int col, struct pb_paper *p);
+
+/* The SQLite statement behind a row of the statement helper, for the
+ * readers above until they take a struct pb_row (SQLite only). */
+sqlite3_stmt *pb_row_raw(const struct pb_row *r);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "core/mem.h"
 #include "store/store_int.h"
+#include "store/store_stmt.h"
 
 #define SUB_COLS                                                             \
     "id, email, state, freq, top_n, max_papers, categories, authors,"        \
@@ -16,63 +17,100 @@
     " EXISTS(SELECT 1 FROM members m WHERE m.id = subscribers.member"         \
     "  AND m.disabled = 0), recs"
 
-static int prep(struct pb_store *st, const char *sql, sqlite3_stmt **s)
+/* A write; any failure is PB_EDB here, constraints included. */
+static int write1(struct pb_store *st, const char *sql,
+                  const struct pb_arg *args, size_t n)
 {
-    return sqlite3_prepare_v2(st->db, sql, -1, s, NULL) == SQLITE_OK ? PB_OK
-                                                                     : PB_EDB;
+    int rc = pb_stmt_exec(st, sql, args, n);
+    return rc == PB_EEXIST ? PB_EDB : rc;
+}
+#define WRITE(st, sql, ...) write1(st, sql, PB_ARGS(__VA_ARGS__))
+
+/* write1, then PB_ENOTFOUND unless it changed a row. */
+static int write_some(struct pb_store *st, const char *sql,
+                      const struct pb_arg *args, size_t n)
+{
+    int rc = write1(st, sql, args, n);
+    return !rc && !pb_stmt_changes(st) ? PB_ENOTFOUND : rc;
 }
 
-/* Step a statement that returns no rows; finalizes it. */
-static int exec1(sqlite3_stmt *s)
+/* Commit when rc is PB_OK, else roll back. */
+static int finish(struct pb_store *st, int rc)
 {
-    int r = sqlite3_step(s);
-    sqlite3_finalize(s);
-    return r == SQLITE_DONE ? PB_OK : PB_EDB;
+    if (rc) {
+        pb_store_rollback(st);
+        return rc;
+    }
+    return pb_store_commit(st);
 }
 
-static void col_text(sqlite3_stmt *s, int i, char *out, size_t cap)
+/* A growing array of rows of size bytes each: next() is the next one. */
+struct grow {
+    void *v;
+    size_t n, cap, size;
+};
+
+static void *next(struct grow *g)
 {
-    const unsigned char *t = sqlite3_column_text(s, i);
-    snprintf(out, cap, "%s", t ? (const char *)t : "");
+    if (g->n == g->cap)
+        g->v = pb_reallocarray(g->v, g->cap = g->cap ? g->cap * 2 : 16,
+                               g->size);
+    return (char *)g->v + g->size * g->n++;
 }
 
-static void read_sub(sqlite3_stmt *s, struct pb_sub *o)
+static int read_sub(void *ctx, const struct pb_row *r)
 {
+    struct pb_sub *o = ctx;
     memset(o, 0, sizeof *o);
-    o->id = sqlite3_column_int64(s, 0);
-    col_text(s, 1, o->email, sizeof o->email);
-    o->state = sqlite3_column_int(s, 2);
-    o->freq = sqlite3_column_int(s, 3);
-    o->top_n = sqlite3_column_int(s, 4);
-    o->max_papers = sqlite3_column_int(s, 5);
-    col_text(s, 6, o->categories, sizeof o->categories);
-    col_text(s, 7, o->authors, sizeof o->authors);
-    col_text(s, 8, o->keywords, sizeof o->keywords);
-    o->created = sqlite3_column_int64(s, 9);
-    o->confirmed = sqlite3_column_int64(s, 10);
-    o->confirm_sent = sqlite3_column_int64(s, 11);
-    o->refusals = sqlite3_column_int(s, 12);
-    col_text(s, 13, o->last_error, sizeof o->last_error);
-    o->member = sqlite3_column_int64(s, 14);
-    o->member_ok = o->member && sqlite3_column_int(s, 15);
-    o->recs = sqlite3_column_int(s, 16);
+    o->id = pb_row_int(r, 0);
+    pb_row_copy(r, 1, o->email, sizeof o->email);
+    o->state = (int)pb_row_int(r, 2);
+    o->freq = (int)pb_row_int(r, 3);
+    o->top_n = (int)pb_row_int(r, 4);
+    o->max_papers = (int)pb_row_int(r, 5);
+    pb_row_copy(r, 6, o->categories, sizeof o->categories);
+    pb_row_copy(r, 7, o->authors, sizeof o->authors);
+    pb_row_copy(r, 8, o->keywords, sizeof o->keywords);
+    o->created = pb_row_int(r, 9);
+    o->confirmed = pb_row_int(r, 10);
+    o->confirm_sent = pb_row_int(r, 11);
+    o->refusals = (int)pb_row_int(r, 12);
+    pb_row_copy(r, 13, o->last_error, sizeof o->last_error);
+    o->member = pb_row_int(r, 14);
+    o->member_ok = o->member && pb_row_int(r, 15);
+    o->recs = (int)pb_row_int(r, 16);
+    return PB_OK;
+}
+
+static int coll_row(void *ctx, const struct pb_row *r)
+{
+    struct pb_sub *o = ctx;
+    if (o->n_colls < PB_SUB_COLLS_MAX)
+        o->colls[o->n_colls++] = pb_row_int(r, 0);
+    return PB_OK;
 }
 
 /* o's followed collections, ascending. */
 static int read_colls(struct pb_store *st, struct pb_sub *o)
 {
-    sqlite3_stmt *s = NULL;
     o->n_colls = 0;
-    if (prep(st, "SELECT coll FROM sub_collections WHERE sub = ?1"
-                 " ORDER BY coll", &s))
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, o->id);
-    int r;
-    while ((r = sqlite3_step(s)) == SQLITE_ROW)
-        if (o->n_colls < PB_SUB_COLLS_MAX)
-            o->colls[o->n_colls++] = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return r == SQLITE_DONE ? PB_OK : PB_EDB;
+    return pb_stmt_each(st, "SELECT coll FROM sub_collections WHERE sub = ?1"
+                            " ORDER BY coll",
+                        PB_ARGS(pb_int(o->id)), coll_row, o);
+}
+
+struct since {
+    const struct pb_sub *p;
+    int64_t *since;
+};
+
+static int since_row(void *ctx, const struct pb_row *r)
+{
+    struct since *x = ctx;
+    for (size_t i = 0; i < x->p->n_colls; i++)
+        if (x->p->colls[i] == pb_row_int(r, 0))
+            x->since[i] = pb_row_int(r, 1);
+    return PB_OK;
 }
 
 /* Make sub's followed collections those of p: the others dropped, new
@@ -81,43 +119,25 @@ static int read_colls(struct pb_store *st, struct pb_sub *o)
 static int write_colls(struct pb_store *st, int64_t sub,
                        const struct pb_sub *p, int64_t now)
 {
-    sqlite3_stmt *s = NULL;
     int64_t since[PB_SUB_COLLS_MAX];
     for (size_t i = 0; i < p->n_colls; i++)
         since[i] = now;
-    int rc = prep(st, "SELECT coll, since FROM sub_collections"
-                      " WHERE sub = ?1", &s);
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(s, 1, sub);
-    int r;
-    while ((r = sqlite3_step(s)) == SQLITE_ROW)
-        for (size_t i = 0; i < p->n_colls; i++)
-            if (p->colls[i] == sqlite3_column_int64(s, 0))
-                since[i] = sqlite3_column_int64(s, 1);
-    sqlite3_finalize(s);
-    if (r != SQLITE_DONE)
-        return PB_EDB;
-    if ((rc = prep(st, "DELETE FROM sub_collections WHERE sub = ?1", &s)))
-        return rc;
-    sqlite3_bind_int64(s, 1, sub);
-    if ((rc = exec1(s)))
-        return rc;
-    for (size_t i = 0; i < p->n_colls && !rc; i++) {
-        if ((rc = prep(st, "INSERT OR IGNORE INTO sub_collections(sub, coll,"
-                           " since) VALUES(?1, ?2, ?3)", &s)))
-            break;
-        sqlite3_bind_int64(s, 1, sub);
-        sqlite3_bind_int64(s, 2, p->colls[i]);
-        sqlite3_bind_int64(s, 3, since[i]);
-        rc = exec1(s);
-    }
+    struct since x = {p, since};
+    int rc = pb_stmt_each(st, "SELECT coll, since FROM sub_collections"
+                              " WHERE sub = ?1",
+                          PB_ARGS(pb_int(sub)), since_row, &x);
+    if (!rc)
+        rc = WRITE(st, "DELETE FROM sub_collections WHERE sub = ?1",
+                   pb_int(sub));
+    for (size_t i = 0; i < p->n_colls && !rc; i++)
+        rc = WRITE(st, "INSERT OR IGNORE INTO sub_collections(sub, coll,"
+                       " since) VALUES(?1, ?2, ?3)",
+                   pb_int(sub), pb_int(p->colls[i]), pb_int(since[i]));
     return rc;
 }
 
 int pb_store_mail_key(struct pb_store *st, unsigned char key[32])
 {
-    sqlite3_stmt *s = NULL;
     unsigned char fresh[32];
     char hex[65];
     randombytes_buf(fresh, sizeof fresh);
@@ -128,19 +148,18 @@ int pb_store_mail_key(struct pb_store *st, unsigned char key[32])
         !sodium_hex2bin(key, 32, have, 64, NULL, NULL, NULL)) {
         sodium_memzero(have, 64);
         free(have);
+        sodium_memzero(hex, sizeof hex);
         return PB_OK; /* the common case: no write */
     }
     free(have);
     /* insert-if-absent, then read: whoever inserted first wins */
-    if (prep(st, "INSERT OR IGNORE INTO meta(key, value)"
-                 " VALUES('mail.secret', ?1)", &s))
-        return PB_EDB;
-    sqlite3_bind_text(s, 1, hex, -1, SQLITE_TRANSIENT);
+    int rc = WRITE(st, "INSERT OR IGNORE INTO meta(key, value)"
+                       " VALUES('mail.secret', ?1)", pb_text(hex));
     sodium_memzero(hex, sizeof hex);
-    if (exec1(s))
+    if (rc)
         return PB_EDB;
     char *v = NULL;
-    int rc = pb_store_meta_get(st, "mail.secret", &v);
+    rc = pb_store_meta_get(st, "mail.secret", &v);
     if (!rc && (strlen(v) != 64 ||
                 sodium_hex2bin(key, 32, v, 64, NULL, NULL, NULL)))
         rc = PB_EDB;
@@ -150,113 +169,84 @@ int pb_store_mail_key(struct pb_store *st, unsigned char key[32])
     return rc;
 }
 
+/* The subscriber of sql (one argument) and its collections. */
+static int sub_get(struct pb_store *st, const char *sql, struct pb_arg key,
+                   struct pb_sub *out)
+{
+    int rc = pb_stmt_one(st, sql, &key, 1, read_sub, out);
+    return rc ? rc : read_colls(st, out);
+}
+
 int pb_store_sub_get(struct pb_store *st, int64_t id, struct pb_sub *out)
 {
-    sqlite3_stmt *s = NULL;
-    if (prep(st, "SELECT " SUB_COLS " FROM subscribers WHERE id = ?1", &s))
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, id);
-    int r = sqlite3_step(s), rc = PB_OK;
-    if (r == SQLITE_ROW)
-        read_sub(s, out);
-    else
-        rc = r == SQLITE_DONE ? PB_ENOTFOUND : PB_EDB;
-    sqlite3_finalize(s);
-    return rc ? rc : read_colls(st, out);
+    return sub_get(st, "SELECT " SUB_COLS " FROM subscribers WHERE id = ?1",
+                   pb_int(id), out);
 }
 
 int pb_store_sub_get_email(struct pb_store *st, const char *email,
                            struct pb_sub *out)
 {
-    sqlite3_stmt *s = NULL;
-    if (prep(st, "SELECT " SUB_COLS " FROM subscribers WHERE email = ?1",
-             &s))
-        return PB_EDB;
-    sqlite3_bind_text(s, 1, email, -1, SQLITE_STATIC);
-    int r = sqlite3_step(s), rc = PB_OK;
-    if (r == SQLITE_ROW)
-        read_sub(s, out);
-    else
-        rc = r == SQLITE_DONE ? PB_ENOTFOUND : PB_EDB;
-    sqlite3_finalize(s);
-    return rc ? rc : read_colls(st, out);
+    return sub_get(st, "SELECT " SUB_COLS " FROM subscribers"
+                       " WHERE email = ?1", pb_text(email), out);
 }
 
 int pb_store_sub_add(struct pb_store *st, const struct pb_sub *in,
                      int64_t now, int64_t resend_s, int64_t *out_id)
 {
     struct pb_sub cur;
-    sqlite3_stmt *s = NULL;
-    int rc = pb_store_begin(st);
+    const char *sql = NULL;
+    int insert = 0, rc = pb_store_begin(st);
     if (rc)
         return rc;
     rc = pb_store_sub_get_email(st, in->email, &cur);
     if (rc == PB_ENOTFOUND) {
-        rc = prep(st, "INSERT INTO subscribers(email, state, freq, top_n,"
-                      " max_papers, categories, authors, keywords, member,"
-                      " recs, created)"
-                      " VALUES(?1, 0, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                  &s);
+        rc = PB_OK;
+        insert = 1;
+        sql = "INSERT INTO subscribers(email, state, freq, top_n,"
+              " max_papers, categories, authors, keywords, member,"
+              " recs, created)"
+              " VALUES(?1, 0, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
     } else if (!rc && cur.state == PB_SUB_ACTIVE) {
         *out_id = cur.id;
         goto out;
     } else if (!rc) {
         int again = cur.state != PB_SUB_PENDING ||
                     !cur.confirm_sent || now - cur.confirm_sent >= resend_s;
-        rc = prep(st, again ? "UPDATE subscribers SET state = 0, freq = ?2,"
-                              " top_n = ?3, max_papers = ?4, categories = ?5,"
-                              " authors = ?6, keywords = ?7, member = ?8,"
-                              " recs = ?9, refusals = 0,"
-                              " confirm_sent = NULL WHERE email = ?1"
-                            : "UPDATE subscribers SET freq = ?2, top_n = ?3,"
-                              " max_papers = ?4, categories = ?5,"
-                              " authors = ?6, keywords = ?7, member = ?8,"
-                              " recs = ?9 WHERE email = ?1",
-                  &s);
+        sql = again ? "UPDATE subscribers SET state = 0, freq = ?2,"
+                      " top_n = ?3, max_papers = ?4, categories = ?5,"
+                      " authors = ?6, keywords = ?7, member = ?8,"
+                      " recs = ?9, refusals = 0,"
+                      " confirm_sent = NULL WHERE email = ?1"
+                    : "UPDATE subscribers SET freq = ?2, top_n = ?3,"
+                      " max_papers = ?4, categories = ?5,"
+                      " authors = ?6, keywords = ?7, member = ?8,"
+                      " recs = ?9 WHERE email = ?1";
     }
     if (rc)
         goto out;
-    sqlite3_bind_text(s, 1, in->email, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 2, in->freq);
-    sqlite3_bind_int(s, 3, in->top_n);
-    sqlite3_bind_int(s, 4, in->max_papers);
-    sqlite3_bind_text(s, 5, in->categories, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 6, in->authors, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 7, in->keywords, -1, SQLITE_STATIC);
-    if (in->member)
-        sqlite3_bind_int64(s, 8, in->member);
-    else
-        sqlite3_bind_null(s, 8);
-    sqlite3_bind_int(s, 9, in->recs ? 1 : 0);
-    if (sqlite3_bind_parameter_count(s) >= 10)
-        sqlite3_bind_int64(s, 10, now);
-    if ((rc = exec1(s)))
+    /* the INSERT takes one more: created */
+    const struct pb_arg args[] = {
+        pb_text(in->email),      pb_int(in->freq),
+        pb_int(in->top_n),       pb_int(in->max_papers),
+        pb_text(in->categories), pb_text(in->authors),
+        pb_text(in->keywords),   pb_int_or_null(in->member),
+        pb_int(in->recs ? 1 : 0), pb_int(now)};
+    size_t n = sizeof args / sizeof args[0];
+    if ((rc = write1(st, sql, args, insert ? n : n - 1)))
         goto out;
     rc = pb_store_sub_get_email(st, in->email, &cur);
     if (!rc && !(rc = write_colls(st, cur.id, in, now)))
         *out_id = cur.id;
 out:
-    if (rc) {
-        pb_store_rollback(st);
-        return rc;
-    }
-    return pb_store_commit(st);
+    return finish(st, rc);
 }
 
-/* UPDATE subscribers with one int64 and the id. */
+/* UPDATE subscribers with the id and one int64; PB_ENOTFOUND without a
+ * change. */
 static int update(struct pb_store *st, const char *sql, int64_t id,
                   int64_t v)
 {
-    sqlite3_stmt *s = NULL;
-    if (prep(st, sql, &s))
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, v);
-    int r = sqlite3_step(s);
-    sqlite3_finalize(s);
-    if (r != SQLITE_DONE)
-        return PB_EDB;
-    return sqlite3_changes(st->db) ? PB_OK : PB_ENOTFOUND;
+    return write_some(st, sql, PB_ARGS(pb_int(id), pb_int(v)));
 }
 
 int pb_store_sub_confirm(struct pb_store *st, int64_t id, int64_t now)
@@ -282,82 +272,47 @@ int pb_store_sub_set_state(struct pb_store *st, int64_t id, int state)
 int pb_store_sub_set_prefs(struct pb_store *st, int64_t id,
                            const struct pb_sub *p, int64_t now)
 {
-    sqlite3_stmt *s = NULL;
     int rc = pb_store_begin(st);
     if (rc)
         return rc;
-    if ((rc = prep(st, "UPDATE subscribers SET freq = ?2, top_n = ?3,"
-                       " max_papers = ?4, categories = ?5, authors = ?6,"
-                       " keywords = ?7, recs = ?8 WHERE id = ?1", &s)))
-        goto out;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int(s, 2, p->freq);
-    sqlite3_bind_int(s, 3, p->top_n);
-    sqlite3_bind_int(s, 4, p->max_papers);
-    sqlite3_bind_text(s, 5, p->categories, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 6, p->authors, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 7, p->keywords, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 8, p->recs ? 1 : 0);
-    rc = exec1(s);
-    if (!rc && !sqlite3_changes(st->db))
-        rc = PB_ENOTFOUND;
+    rc = write_some(st, "UPDATE subscribers SET freq = ?2, top_n = ?3,"
+                        " max_papers = ?4, categories = ?5, authors = ?6,"
+                        " keywords = ?7, recs = ?8 WHERE id = ?1",
+                    PB_ARGS(pb_int(id), pb_int(p->freq), pb_int(p->top_n),
+                            pb_int(p->max_papers), pb_text(p->categories),
+                            pb_text(p->authors), pb_text(p->keywords),
+                            pb_int(p->recs ? 1 : 0)));
     if (!rc)
         rc = write_colls(st, id, p, now);
-out:
-    if (rc) {
-        pb_store_rollback(st);
-        return rc;
-    }
-    return pb_store_commit(st);
+    return finish(st, rc);
 }
 
 int pb_store_sub_set_member(struct pb_store *st, int64_t id, int64_t member)
 {
-    sqlite3_stmt *s = NULL;
-    if (prep(st, "UPDATE subscribers SET member = nullif(?2, 0)"
-                 " WHERE id = ?1", &s))
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_int64(s, 2, member);
-    int rc = exec1(s);
-    if (!rc && !sqlite3_changes(st->db))
-        rc = PB_ENOTFOUND;
-    return rc;
+    return update(st, "UPDATE subscribers SET member = nullif(?2, 0)"
+                      " WHERE id = ?1", id, member);
+}
+
+static int name_row(void *ctx, const struct pb_row *r)
+{
+    if (ctx)
+        pb_row_copy(r, 0, ctx, 101);
+    return PB_OK;
 }
 
 int pb_store_mail_coll_visible(struct pb_store *st, int64_t coll,
                                int64_t member, char *name)
 {
-    sqlite3_stmt *s = NULL;
-    if (prep(st, "SELECT name FROM collections WHERE id = ?1"
-                 " AND (public = 1 OR (?2 != 0 AND member = ?2))", &s))
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, coll);
-    sqlite3_bind_int64(s, 2, member);
-    int r = sqlite3_step(s), rc = PB_OK;
-    if (r == SQLITE_ROW) {
-        if (name)
-            col_text(s, 0, name, 101);
-    } else {
-        rc = r == SQLITE_DONE ? PB_ENOTFOUND : PB_EDB;
-    }
-    sqlite3_finalize(s);
-    return rc;
+    return pb_stmt_one(st, "SELECT name FROM collections WHERE id = ?1"
+                           " AND (public = 1 OR (?2 != 0 AND member = ?2))",
+                       PB_ARGS(pb_int(coll), pb_int(member)), name_row,
+                       name);
 }
 
 int pb_store_mail_coll_name(struct pb_store *st, int64_t coll, char *name)
 {
-    sqlite3_stmt *s = NULL;
-    if (prep(st, "SELECT name FROM collections WHERE id = ?1", &s))
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, coll);
-    int r = sqlite3_step(s), rc = PB_OK;
-    if (r == SQLITE_ROW)
-        col_text(s, 0, name, 101);
-    else
-        rc = r == SQLITE_DONE ? PB_ENOTFOUND : PB_EDB;
-    sqlite3_finalize(s);
-    return rc;
+    return pb_stmt_one(st, "SELECT name FROM collections WHERE id = ?1",
+                       PB_ARGS(pb_int(coll)), name_row, name);
 }
 
 int pb_store_sub_confirm_sent(struct pb_store *st, int64_t id, int64_t now)
@@ -366,27 +321,25 @@ int pb_store_sub_confirm_sent(struct pb_store *st, int64_t id, int64_t now)
                   id, now);
 }
 
+static int paused_row(void *ctx, const struct pb_row *r)
+{
+    *(int *)ctx = pb_row_int(r, 0) == PB_SUB_PAUSED;
+    return PB_OK;
+}
+
 int pb_store_sub_refused(struct pb_store *st, int64_t id, const char *why,
                          int pause_after, int *out_paused)
 {
-    sqlite3_stmt *s = NULL;
     *out_paused = 0;
-    if (prep(st, "UPDATE subscribers SET refusals = refusals + 1,"
-                 " last_error = ?2,"
-                 " state = CASE WHEN refusals + 1 >= ?3 AND state = 1"
-                 "  THEN 3 ELSE state END WHERE id = ?1"
-                 " RETURNING state", &s))
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_text(s, 2, why ? why : "", -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 3, pause_after);
-    int r = sqlite3_step(s), rc = PB_OK;
-    if (r == SQLITE_ROW)
-        *out_paused = sqlite3_column_int(s, 0) == PB_SUB_PAUSED;
-    else
-        rc = r == SQLITE_DONE ? PB_ENOTFOUND : PB_EDB;
-    sqlite3_finalize(s);
-    return rc;
+    int rc = pb_stmt_one(st, "UPDATE subscribers SET refusals = refusals + 1,"
+                             " last_error = ?2,"
+                             " state = CASE WHEN refusals + 1 >= ?3"
+                             "  AND state = 1 THEN 3 ELSE state END"
+                             " WHERE id = ?1 RETURNING state",
+                         PB_ARGS(pb_int(id), pb_text(why ? why : ""),
+                                 pb_int(pause_after)),
+                         paused_row, out_paused);
+    return rc == PB_EEXIST ? PB_EDB : rc;
 }
 
 int pb_store_sub_delivered(struct pb_store *st, int64_t id)
@@ -395,33 +348,26 @@ int pb_store_sub_delivered(struct pb_store *st, int64_t id)
                       " WHERE id = ?1", id, 0);
 }
 
+static int sub_row(void *ctx, const struct pb_row *r)
+{
+    return read_sub(next(ctx), r);
+}
+
 int pb_store_sub_each(struct pb_store *st, int state, pb_store_sub_fn fn,
                       void *ctx)
 {
-    sqlite3_stmt *s = NULL;
-    const char *sql = state == PB_SUB_EACH_TO_CONFIRM
-                          ? "SELECT " SUB_COLS " FROM subscribers"
-                            " WHERE state = 0 AND confirm_sent IS NULL"
-                            " ORDER BY id"
-                          : "SELECT " SUB_COLS " FROM subscribers"
-                            " WHERE state = ?1 ORDER BY id";
-    if (prep(st, sql, &s))
-        return PB_EDB;
-    if (state != PB_SUB_EACH_TO_CONFIRM)
-        sqlite3_bind_int(s, 1, state);
     /* read all first: fn writes to the same tables */
-    struct pb_sub *v = NULL;
-    size_t n = 0, cap = 0;
-    int r, rc = PB_OK;
-    while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == cap)
-            v = pb_reallocarray(v, cap = cap ? cap * 2 : 16, sizeof *v);
-        read_sub(s, &v[n++]);
-    }
-    sqlite3_finalize(s);
-    if (r != SQLITE_DONE)
-        rc = PB_EDB;
-    for (size_t i = 0; i < n && !rc; i++)
+    struct grow g = {.size = sizeof(struct pb_sub)};
+    int rc = state == PB_SUB_EACH_TO_CONFIRM
+                 ? pb_stmt_each(st, "SELECT " SUB_COLS " FROM subscribers"
+                                    " WHERE state = 0 AND confirm_sent IS NULL"
+                                    " ORDER BY id",
+                                PB_NOARGS, sub_row, &g)
+                 : pb_stmt_each(st, "SELECT " SUB_COLS " FROM subscribers"
+                                    " WHERE state = ?1 ORDER BY id",
+                                PB_ARGS(pb_int(state)), sub_row, &g);
+    struct pb_sub *v = g.v;
+    for (size_t i = 0; i < g.n && !rc; i++)
         if (!(rc = read_colls(st, &v[i])))
             rc = fn(ctx, &v[i]);
     free(v);
@@ -433,35 +379,33 @@ int pb_store_sub_each(struct pb_store *st, int state, pb_store_sub_fn fn,
     "d.state, d.message_id, d.attempts, d.next_try, coalesce(d.sent_at, 0),"  \
     " d.created, coalesce(d.claimed_by, ''), coalesce(d.claimed_at, 0)"
 
-static void read_digest(sqlite3_stmt *s, int i, struct pb_digest_rec *out)
+static void read_digest(const struct pb_row *r, int i,
+                        struct pb_digest_rec *out)
 {
     memset(out, 0, sizeof *out);
-    out->state = sqlite3_column_int(s, i);
-    col_text(s, i + 1, out->message_id, sizeof out->message_id);
-    out->attempts = sqlite3_column_int(s, i + 2);
-    out->next_try = sqlite3_column_int64(s, i + 3);
-    out->sent_at = sqlite3_column_int64(s, i + 4);
-    out->created = sqlite3_column_int64(s, i + 5);
-    col_text(s, i + 6, out->claimed_by, sizeof out->claimed_by);
-    out->claimed_at = sqlite3_column_int64(s, i + 7);
+    out->state = (int)pb_row_int(r, i);
+    pb_row_copy(r, i + 1, out->message_id, sizeof out->message_id);
+    out->attempts = (int)pb_row_int(r, i + 2);
+    out->next_try = pb_row_int(r, i + 3);
+    out->sent_at = pb_row_int(r, i + 4);
+    out->created = pb_row_int(r, i + 5);
+    pb_row_copy(r, i + 6, out->claimed_by, sizeof out->claimed_by);
+    out->claimed_at = pb_row_int(r, i + 7);
+}
+
+static int digest_row(void *ctx, const struct pb_row *r)
+{
+    read_digest(r, 0, ctx);
+    return PB_OK;
 }
 
 int pb_store_digest_get(struct pb_store *st, int64_t sub, const char *period,
                         struct pb_digest_rec *out)
 {
-    sqlite3_stmt *s = NULL;
-    if (prep(st, "SELECT " DIGEST_COLS " FROM mail_digests d"
-                 " WHERE d.sub = ?1 AND d.period = ?2", &s))
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, sub);
-    sqlite3_bind_text(s, 2, period, -1, SQLITE_STATIC);
-    int r = sqlite3_step(s), rc = PB_OK;
-    if (r == SQLITE_ROW)
-        read_digest(s, 0, out);
-    else
-        rc = r == SQLITE_DONE ? PB_ENOTFOUND : PB_EDB;
-    sqlite3_finalize(s);
-    return rc;
+    return pb_stmt_one(st, "SELECT " DIGEST_COLS " FROM mail_digests d"
+                           " WHERE d.sub = ?1 AND d.period = ?2",
+                       PB_ARGS(pb_int(sub), pb_text(period)), digest_row,
+                       out);
 }
 
 int pb_store_digest_prepare(struct pb_store *st, int64_t sub,
@@ -469,97 +413,54 @@ int pb_store_digest_prepare(struct pb_store *st, int64_t sub,
                             const struct pb_digest_item *items, size_t n,
                             int64_t now)
 {
-    sqlite3_stmt *s = NULL;
     int rc = pb_store_begin(st);
     if (rc)
         return rc;
-    if ((rc = prep(st, "INSERT INTO mail_digests(sub, period, state,"
-                       " message_id, attempts, next_try, created)"
-                       " VALUES(?1, ?2, 0, ?3, 0, 0, ?4)", &s)))
-        goto out;
-    sqlite3_bind_int64(s, 1, sub);
-    sqlite3_bind_text(s, 2, period, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, message_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 4, now);
-    int r = sqlite3_step(s);
-    sqlite3_finalize(s);
-    if (r != SQLITE_DONE) {
-        rc = (r & 0xff) == SQLITE_CONSTRAINT ? PB_EEXIST : PB_EDB;
-        goto out;
-    }
-    if ((rc = prep(st, "INSERT OR IGNORE INTO mail_papers(sub, pid, period,"
+    /* PB_EEXIST: this digest is prepared already */
+    rc = pb_stmt_exec(st, "INSERT INTO mail_digests(sub, period, state,"
+                          " message_id, attempts, next_try, created)"
+                          " VALUES(?1, ?2, 0, ?3, 0, 0, ?4)",
+                      PB_ARGS(pb_int(sub), pb_text(period),
+                              pb_text(message_id), pb_int(now)));
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = WRITE(st, "INSERT OR IGNORE INTO mail_papers(sub, pid, period,"
                        " pos, src, coll) VALUES(?1, ?2, ?3, ?4, ?5,"
-                       " nullif(?6, 0))", &s)))
-        goto out;
-    for (size_t i = 0; i < n && !rc; i++) {
-        sqlite3_reset(s);
-        sqlite3_bind_int64(s, 1, sub);
-        sqlite3_bind_int64(s, 2, items[i].pid);
-        sqlite3_bind_text(s, 3, period, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 4, (int64_t)i);
-        sqlite3_bind_int(s, 5, items[i].src);
-        sqlite3_bind_int64(s, 6, items[i].coll);
-        if (sqlite3_step(s) != SQLITE_DONE)
-            rc = PB_EDB;
-    }
-    sqlite3_finalize(s);
-out:
-    if (rc) {
-        pb_store_rollback(st);
-        return rc;
-    }
-    return pb_store_commit(st);
+                       " nullif(?6, 0))",
+                   pb_int(sub), pb_int(items[i].pid), pb_text(period),
+                   pb_int((int64_t)i), pb_int(items[i].src),
+                   pb_int(items[i].coll));
+    return finish(st, rc);
 }
 
-/* Run s (bound) and collect column 0 into a heap array. */
-static int collect(sqlite3_stmt *s, int64_t **out, size_t *out_n)
+/* (pid, src, coll) rows, each pid once. */
+static int item_row(void *ctx, const struct pb_row *r)
 {
-    int64_t *v = NULL;
-    size_t n = 0, cap = 0;
-    int r;
-    while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == cap)
-            v = pb_reallocarray(v, cap = cap ? cap * 2 : 32, sizeof *v);
-        v[n++] = sqlite3_column_int64(s, 0);
-    }
-    sqlite3_finalize(s);
-    if (r != SQLITE_DONE) {
-        free(v);
-        return PB_EDB;
-    }
-    *out = v;
-    *out_n = n;
+    struct grow *g = ctx;
+    struct pb_digest_item *v = g->v;
+    int64_t pid = pb_row_int(r, 0);
+    for (size_t i = 0; i < g->n; i++)
+        if (v[i].pid == pid)
+            return PB_OK;
+    v = next(g);
+    v->pid = pid;
+    v->src = (int)pb_row_int(r, 1);
+    v->coll = pb_row_int(r, 2);
     return PB_OK;
 }
 
-/* Run s (bound) and collect (pid, src, coll) rows, each pid once. */
-static int collect_items(sqlite3_stmt *s, struct pb_digest_item **out,
-                         size_t *out_n)
+/* Run sql and collect its items into *out. */
+static int collect_items(struct pb_store *st, const char *sql,
+                         const struct pb_arg *args, size_t n,
+                         struct pb_digest_item **out, size_t *out_n)
 {
-    struct pb_digest_item *v = NULL;
-    size_t n = 0, cap = 0;
-    int r;
-    while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-        int64_t pid = sqlite3_column_int64(s, 0);
-        int dup = 0;
-        for (size_t i = 0; i < n && !dup; i++)
-            dup = v[i].pid == pid;
-        if (dup)
-            continue;
-        if (n == cap)
-            v = pb_reallocarray(v, cap = cap ? cap * 2 : 32, sizeof *v);
-        v[n].pid = pid;
-        v[n].src = sqlite3_column_int(s, 1);
-        v[n].coll = sqlite3_column_int64(s, 2);
-        n++;
+    struct grow g = {.size = sizeof **out};
+    int rc = pb_stmt_each(st, sql, args, n, item_row, &g);
+    if (rc) {
+        free(g.v);
+        return rc;
     }
-    sqlite3_finalize(s);
-    if (r != SQLITE_DONE) {
-        free(v);
-        return PB_EDB;
-    }
-    *out = v;
-    *out_n = n;
+    *out = g.v;
+    *out_n = g.n;
     return PB_OK;
 }
 
@@ -567,41 +468,31 @@ int pb_store_digest_papers(struct pb_store *st, int64_t sub,
                            const char *period, struct pb_digest_item **out,
                            size_t *out_n)
 {
-    sqlite3_stmt *s = NULL;
     *out = NULL;
     *out_n = 0;
-    if (prep(st, "SELECT pid, src, coalesce(coll, 0) FROM mail_papers"
-                 " WHERE sub = ?1 AND period = ?2 ORDER BY pos", &s))
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, sub);
-    sqlite3_bind_text(s, 2, period, -1, SQLITE_STATIC);
-    return collect_items(s, out, out_n);
+    return collect_items(st, "SELECT pid, src, coalesce(coll, 0)"
+                             " FROM mail_papers WHERE sub = ?1"
+                             " AND period = ?2 ORDER BY pos",
+                         PB_ARGS(pb_int(sub), pb_text(period)), out, out_n);
 }
 
 int pb_store_digest_claim(struct pb_store *st, int64_t sub,
                           const char *period, int64_t now,
                           int64_t lease_until, const char *by)
 {
-    sqlite3_stmt *s = NULL;
     /* the claim is the record that this message may be on its way: it
      * must survive a power cut as well as a crash, so this one commit is
      * synced (WAL with synchronous=NORMAL survives a killed process but
      * not the machine's crash) */
     if (sqlite3_exec(st->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL))
         return PB_EDB;
-    int rc = prep(st, "UPDATE mail_digests SET state = 3, next_try = ?4,"
-                      " claimed_by = ?5, claimed_at = ?3"
-                      " WHERE sub = ?1 AND period = ?2 AND state = 0", &s);
-    if (!rc) {
-        sqlite3_bind_int64(s, 1, sub);
-        sqlite3_bind_text(s, 2, period, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 3, now);
-        sqlite3_bind_int64(s, 4, lease_until);
-        sqlite3_bind_text(s, 5, by ? by : "", -1, SQLITE_STATIC);
-        rc = exec1(s);
-        if (!rc && sqlite3_changes(st->db) != 1)
-            rc = PB_EBUSY;
-    }
+    int rc = WRITE(st, "UPDATE mail_digests SET state = 3, next_try = ?4,"
+                       " claimed_by = ?5, claimed_at = ?3"
+                       " WHERE sub = ?1 AND period = ?2 AND state = 0",
+                   pb_int(sub), pb_text(period), pb_int(now),
+                   pb_int(lease_until), pb_text(by ? by : ""));
+    if (!rc && pb_stmt_changes(st) != 1)
+        rc = PB_EBUSY;
     if (sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL))
         rc = rc ? rc : PB_EDB;
     return rc;
@@ -610,17 +501,13 @@ int pb_store_digest_claim(struct pb_store *st, int64_t sub,
 int pb_store_digest_release(struct pb_store *st, int64_t sub,
                             const char *period, int as_sent, int64_t now)
 {
-    sqlite3_stmt *s = NULL;
-    if (prep(st, "UPDATE mail_digests SET state = ?3, next_try = 0,"
-                 " sent_at = CASE WHEN ?3 = 1 THEN ?4 ELSE sent_at END"
-                 " WHERE sub = ?1 AND period = ?2 AND state = 3", &s))
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, sub);
-    sqlite3_bind_text(s, 2, period, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 3, as_sent ? PB_DIGEST_SENT : PB_DIGEST_PREPARED);
-    sqlite3_bind_int64(s, 4, now);
-    int rc = exec1(s);
-    if (!rc && sqlite3_changes(st->db) != 1)
+    int rc = WRITE(st, "UPDATE mail_digests SET state = ?3, next_try = 0,"
+                       " sent_at = CASE WHEN ?3 = 1 THEN ?4 ELSE sent_at END"
+                       " WHERE sub = ?1 AND period = ?2 AND state = 3",
+                   pb_int(sub), pb_text(period),
+                   pb_int(as_sent ? PB_DIGEST_SENT : PB_DIGEST_PREPARED),
+                   pb_int(now));
+    if (!rc && pb_stmt_changes(st) != 1)
         rc = PB_ENOTFOUND;
     return rc;
 }
@@ -643,47 +530,37 @@ int pb_store_digest_mark(struct pb_store *st, int64_t sub, const char *period,
                          int state, int attempts, int64_t next_try,
                          int64_t now)
 {
-    sqlite3_stmt *s = NULL;
-    if (prep(st, "UPDATE mail_digests SET state = ?3, attempts = ?4,"
-                 " next_try = ?5,"
-                 " sent_at = CASE WHEN ?3 = 1 THEN ?6 ELSE sent_at END"
-                 " WHERE sub = ?1 AND period = ?2", &s))
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, sub);
-    sqlite3_bind_text(s, 2, period, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 3, state);
-    sqlite3_bind_int(s, 4, attempts);
-    sqlite3_bind_int64(s, 5, next_try);
-    sqlite3_bind_int64(s, 6, now);
-    return exec1(s);
+    return WRITE(st, "UPDATE mail_digests SET state = ?3, attempts = ?4,"
+                     " next_try = ?5,"
+                     " sent_at = CASE WHEN ?3 = 1 THEN ?6 ELSE sent_at END"
+                     " WHERE sub = ?1 AND period = ?2",
+                 pb_int(sub), pb_text(period), pb_int(state),
+                 pb_int(attempts), pb_int(next_try), pb_int(now));
+}
+
+struct due {
+    int64_t sub;
+    char period[32];
+};
+
+static int due_row(void *ctx, const struct pb_row *r)
+{
+    struct due *d = next(ctx);
+    d->sub = pb_row_int(r, 0);
+    pb_row_copy(r, 1, d->period, sizeof d->period);
+    return PB_OK;
 }
 
 int pb_store_digest_due(struct pb_store *st, int64_t now,
                         pb_store_digest_fn fn, void *ctx)
 {
-    sqlite3_stmt *s = NULL;
-    if (prep(st, "SELECT sub, period FROM mail_digests"
-                 " WHERE state = 0 AND next_try <= ?1"
-                 " ORDER BY created, sub", &s))
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, now);
-    struct due {
-        int64_t sub;
-        char period[32];
-    } *v = NULL;
-    size_t n = 0, cap = 0;
-    int r, rc = PB_OK;
-    while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == cap)
-            v = pb_reallocarray(v, cap = cap ? cap * 2 : 16, sizeof *v);
-        v[n].sub = sqlite3_column_int64(s, 0);
-        col_text(s, 1, v[n].period, sizeof v[n].period);
-        n++;
-    }
-    sqlite3_finalize(s);
-    if (r != SQLITE_DONE)
-        rc = PB_EDB;
-    for (size_t i = 0; i < n && !rc; i++)
+    struct grow g = {.size = sizeof(struct due)};
+    int rc = pb_stmt_each(st, "SELECT sub, period FROM mail_digests"
+                              " WHERE state = 0 AND next_try <= ?1"
+                              " ORDER BY created, sub",
+                          PB_ARGS(pb_int(now)), due_row, &g);
+    struct due *v = g.v;
+    for (size_t i = 0; i < g.n && !rc; i++)
         rc = fn(ctx, v[i].sub, v[i].period);
     free(v);
     return rc;
@@ -693,54 +570,47 @@ int pb_store_mail_candidates(struct pb_store *st, int64_t sub,
                              const char *from, const char *to, int limit,
                              int64_t **out, size_t *out_n)
 {
-    sqlite3_stmt *s = NULL;
-    *out = NULL;
-    *out_n = 0;
-    if (prep(st, "SELECT pid FROM papers WHERE deleted = 0"
-                 " AND EXISTS (SELECT 1 FROM listings l"
-                 "  WHERE l.pid = papers.pid AND l.day BETWEEN ?2 AND ?3)"
-                 " AND NOT EXISTS (SELECT 1 FROM paper_stats h"
-                 "  WHERE h.pid = papers.pid AND h.hidden = 1)"
-                 " AND NOT EXISTS (SELECT 1 FROM mail_papers m"
-                 "  WHERE m.sub = ?1 AND m.pid = papers.pid)"
-                 " ORDER BY coalesce(upvotes, 0) DESC, listed_day DESC,"
-                 " coalesce(published, 0) DESC, pid DESC LIMIT ?4", &s))
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, sub);
-    sqlite3_bind_text(s, 2, from, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, to, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 4, limit);
-    return collect(s, out, out_n);
+    return pb_stmt_ints(
+        st, "SELECT pid FROM papers WHERE deleted = 0"
+            " AND EXISTS (SELECT 1 FROM listings l"
+            "  WHERE l.pid = papers.pid AND l.day BETWEEN ?2 AND ?3)"
+            " AND NOT EXISTS (SELECT 1 FROM paper_stats h"
+            "  WHERE h.pid = papers.pid AND h.hidden = 1)"
+            " AND NOT EXISTS (SELECT 1 FROM mail_papers m"
+            "  WHERE m.sub = ?1 AND m.pid = papers.pid)"
+            " ORDER BY coalesce(upvotes, 0) DESC, listed_day DESC,"
+            " coalesce(published, 0) DESC, pid DESC LIMIT ?4",
+        PB_ARGS(pb_int(sub), pb_text(from), pb_text(to), pb_int(limit)), out,
+        out_n);
+}
+
+struct sending {
+    int64_t sub;
+    char email[PB_SUB_EMAIL_MAX + 1], period[32];
+    struct pb_digest_rec rec;
+};
+
+static int sending_row(void *ctx, const struct pb_row *r)
+{
+    struct sending *x = next(ctx);
+    x->sub = pb_row_int(r, 0);
+    pb_row_copy(r, 1, x->email, sizeof x->email);
+    pb_row_copy(r, 2, x->period, sizeof x->period);
+    read_digest(r, 3, &x->rec);
+    return PB_OK;
 }
 
 int pb_store_digest_sending_each(struct pb_store *st, pb_store_sending_fn fn,
                                  void *ctx)
 {
-    sqlite3_stmt *s = NULL;
-    if (prep(st, "SELECT d.sub, s.email, d.period, " DIGEST_COLS
-                 " FROM mail_digests d JOIN subscribers s ON s.id = d.sub"
-                 " WHERE d.state = 3 ORDER BY d.claimed_at, d.sub", &s))
-        return PB_EDB;
-    struct row {
-        int64_t sub;
-        char email[PB_SUB_EMAIL_MAX + 1], period[32];
-        struct pb_digest_rec rec;
-    } *v = NULL;
-    size_t n = 0, cap = 0;
-    int r, rc = PB_OK;
-    while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-        if (n == cap)
-            v = pb_reallocarray(v, cap = cap ? cap * 2 : 8, sizeof *v);
-        v[n].sub = sqlite3_column_int64(s, 0);
-        col_text(s, 1, v[n].email, sizeof v[n].email);
-        col_text(s, 2, v[n].period, sizeof v[n].period);
-        read_digest(s, 3, &v[n].rec);
-        n++;
-    }
-    sqlite3_finalize(s);
-    if (r != SQLITE_DONE)
-        rc = PB_EDB;
-    for (size_t i = 0; i < n && !rc; i++)
+    struct grow g = {.size = sizeof(struct sending)};
+    int rc = pb_stmt_each(st, "SELECT d.sub, s.email, d.period, " DIGEST_COLS
+                              " FROM mail_digests d"
+                              " JOIN subscribers s ON s.id = d.sub"
+                              " WHERE d.state = 3 ORDER BY d.claimed_at, d.sub",
+                          PB_NOARGS, sending_row, &g);
+    struct sending *v = g.v;
+    for (size_t i = 0; i < g.n && !rc; i++)
         rc = fn(ctx, v[i].sub, v[i].email, v[i].period, &v[i].rec);
     free(v);
     return rc;
@@ -751,50 +621,41 @@ int pb_store_mail_coll_candidates(struct pb_store *st,
                                   int limit, struct pb_digest_item **out,
                                   size_t *out_n)
 {
-    sqlite3_stmt *s = NULL;
     *out = NULL;
     *out_n = 0;
     /* since the previous digest ([its creation, until): the one before
      * took [.., its creation)), else since the follow began; a private
      * collection only while its owner is this subscription's member */
-    if (prep(st, "SELECT i.pid, 1, i.coll FROM sub_collections f"
-                 " JOIN collections c ON c.id = f.coll"
-                 " JOIN collection_items i ON i.coll = f.coll"
-                 " JOIN papers p ON p.pid = i.pid"
-                 " WHERE f.sub = ?1 AND p.deleted = 0"
-                 " AND (c.public = 1 OR (?2 != 0 AND c.member = ?2))"
-                 " AND i.added < ?3 AND i.added >= coalesce("
-                 "  (SELECT max(created) FROM mail_digests d"
-                 "   WHERE d.sub = ?1), f.since)"
-                 " AND NOT EXISTS (SELECT 1 FROM paper_stats h"
-                 "  WHERE h.pid = i.pid AND h.hidden = 1)"
-                 " AND NOT EXISTS (SELECT 1 FROM mail_papers m"
-                 "  WHERE m.sub = ?1 AND m.pid = i.pid)"
-                 " ORDER BY i.added DESC, i.coll, i.pid DESC LIMIT ?4", &s))
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, sub->id);
-    sqlite3_bind_int64(s, 2, sub->member_ok ? sub->member : 0);
-    sqlite3_bind_int64(s, 3, until);
-    sqlite3_bind_int(s, 4, limit);
-    return collect_items(s, out, out_n);
+    return collect_items(
+        st, "SELECT i.pid, 1, i.coll FROM sub_collections f"
+            " JOIN collections c ON c.id = f.coll"
+            " JOIN collection_items i ON i.coll = f.coll"
+            " JOIN papers p ON p.pid = i.pid"
+            " WHERE f.sub = ?1 AND p.deleted = 0"
+            " AND (c.public = 1 OR (?2 != 0 AND c.member = ?2))"
+            " AND i.added < ?3 AND i.added >= coalesce("
+            "  (SELECT max(created) FROM mail_digests d"
+            "   WHERE d.sub = ?1), f.since)"
+            " AND NOT EXISTS (SELECT 1 FROM paper_stats h"
+            "  WHERE h.pid = i.pid AND h.hidden = 1)"
+            " AND NOT EXISTS (SELECT 1 FROM mail_papers m"
+            "  WHERE m.sub = ?1 AND m.pid = i.pid)"
+            " ORDER BY i.added DESC, i.coll, i.pid DESC LIMIT ?4",
+        PB_ARGS(pb_int(sub->id), pb_int(sub->member_ok ? sub->member : 0),
+                pb_int(until), pb_int(limit)),
+        out, out_n);
 }
 
 int pb_store_mail_sendable(struct pb_store *st, int64_t sub, int64_t pid,
                            int *out)
 {
-    sqlite3_stmt *s = NULL;
-    *out = 0;
-    if (prep(st, "SELECT 1 FROM papers p WHERE p.pid = ?2 AND p.deleted = 0"
-                 " AND NOT EXISTS (SELECT 1 FROM paper_stats h"
-                 "  WHERE h.pid = p.pid AND h.hidden = 1)"
-                 " AND NOT EXISTS (SELECT 1 FROM mail_papers m"
-                 "  WHERE m.sub = ?1 AND m.pid = p.pid)", &s))
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, sub);
-    sqlite3_bind_int64(s, 2, pid);
-    int r = sqlite3_step(s);
-    sqlite3_finalize(s);
-    if (r == SQLITE_ROW)
-        *out = 1;
-    return r == SQLITE_ROW || r == SQLITE_DONE ? PB_OK : PB_EDB;
+    int rc = pb_stmt_one(st, "SELECT 1 FROM papers p WHERE p.pid = ?2"
+                             " AND p.deleted = 0"
+                             " AND NOT EXISTS (SELECT 1 FROM paper_stats h"
+                             "  WHERE h.pid = p.pid AND h.hidden = 1)"
+                             " AND NOT EXISTS (SELECT 1 FROM mail_papers m"
+                             "  WHERE m.sub = ?1 AND m.pid = p.pid)",
+                         PB_ARGS(pb_int(sub), pb_int(pid)), NULL, NULL);
+    *out = rc == PB_OK;
+    return rc == PB_ENOTFOUND ? PB_OK : rc;
 }

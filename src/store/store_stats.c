@@ -6,6 +6,7 @@
 
 #include "core/mem.h"
 #include "store/store_int.h"
+#include "store/store_stmt.h"
 
 /* An open-addressing set of 64-bit hashes: counts distinct author names
  * without keeping the names (a 64-bit collision among a few million names
@@ -38,41 +39,59 @@ static void hset_add(struct hset *h, uint64_t x)
     h->n++;
 }
 
+/* Hash each newline-separated author of one row into the set. */
+static int author_row(void *ctx, const struct pb_row *r)
+{
+    const char *a = pb_row_text(r, 0);
+    size_t n = a ? strlen(a) : 0;
+    uint64_t x = 1469598103934665603ULL;
+    int any = 0;
+    for (size_t i = 0; i <= n; i++) {
+        if (i == n || a[i] == '\n') {
+            if (any)
+                hset_add(ctx, x);
+            x = 1469598103934665603ULL;
+            any = 0;
+            continue;
+        }
+        x = (x ^ (unsigned char)a[i]) * 1099511628211ULL;
+        any = 1;
+    }
+    return PB_OK;
+}
+
 static int64_t count_authors(struct pb_store *st)
 {
-    sqlite3_stmt *s = NULL;
     struct hset h = {0};
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT authors FROM papers WHERE deleted = 0", -1,
-                           &s, NULL) != SQLITE_OK)
-        return -1;
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        const unsigned char *a = sqlite3_column_text(s, 0);
-        int n = sqlite3_column_bytes(s, 0);
-        uint64_t x = 1469598103934665603ULL;
-        int any = 0;
-        for (int i = 0; i <= n; i++) {
-            if (i == n || a[i] == '\n') {
-                if (any)
-                    hset_add(&h, x);
-                x = 1469598103934665603ULL;
-                any = 0;
-                continue;
-            }
-            x = (x ^ a[i]) * 1099511628211ULL;
-            any = 1;
-        }
-    }
-    sqlite3_finalize(s);
-    int64_t n = (int64_t)h.n;
+    int rc = pb_stmt_each(st, "SELECT authors FROM papers WHERE deleted = 0",
+                          PB_NOARGS, author_row, &h);
+    int64_t n = rc ? -1 : (int64_t)h.n;
     free(h.v);
     return n;
+}
+
+static int stats_row(void *ctx, const struct pb_row *r)
+{
+    struct pb_store_stats *out = ctx;
+    out->papers = pb_row_int(r, 0);
+    out->deleted = pb_row_int(r, 1);
+    out->days_listed = pb_row_int(r, 2);
+    pb_row_copy(r, 3, out->first_day, sizeof out->first_day);
+    pb_row_copy(r, 4, out->last_day, sizeof out->last_day);
+    out->first_published = pb_row_int(r, 5);
+    out->last_published = pb_row_int(r, 6);
+    out->with_arxiv_id = pb_row_int(r, 7);
+    out->with_code = pb_row_int(r, 8);
+    out->listed = pb_row_int(r, 9);
+    for (int i = 0; i < 6; i++)
+        out->by_source[i] = pb_row_int(r, 10 + i);
+    out->listings = pb_row_int(r, 16);
+    return PB_OK;
 }
 
 int pb_store_stats(struct pb_store *st, struct pb_store_stats *out)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *s = NULL;
     const char *sql =
         "SELECT count(*) FILTER (WHERE deleted = 0),"
         " count(*) FILTER (WHERE deleted = 1),"
@@ -93,114 +112,80 @@ int pb_store_stats(struct pb_store *st, struct pb_store_stats *out)
         " (SELECT count(*) FROM listings l JOIN papers q ON q.pid = l.pid"
         "  WHERE q.deleted = 0)"
         " FROM papers";
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
+    int rc = pb_stmt_one(st, sql, PB_NOARGS, stats_row, out);
+    if (rc)
         return PB_EDB;
-    int rc = PB_OK;
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        out->papers = sqlite3_column_int64(s, 0);
-        out->deleted = sqlite3_column_int64(s, 1);
-        out->days_listed = sqlite3_column_int64(s, 2);
-        const char *d0 = (const char *)sqlite3_column_text(s, 3);
-        const char *d1 = (const char *)sqlite3_column_text(s, 4);
-        snprintf(out->first_day, sizeof out->first_day, "%s", d0 ? d0 : "");
-        snprintf(out->last_day, sizeof out->last_day, "%s", d1 ? d1 : "");
-        out->first_published = sqlite3_column_int64(s, 5);
-        out->last_published = sqlite3_column_int64(s, 6);
-        out->with_arxiv_id = sqlite3_column_int64(s, 7);
-        out->with_code = sqlite3_column_int64(s, 8);
-        out->listed = sqlite3_column_int64(s, 9);
-        for (int i = 0; i < 6; i++)
-            out->by_source[i] = sqlite3_column_int64(s, 10 + i);
-        out->listings = sqlite3_column_int64(s, 16);
-    } else {
-        rc = PB_EDB;
-    }
-    sqlite3_finalize(s);
-    if (!rc) {
-        out->authors = count_authors(st);
-        if (out->authors < 0)
-            rc = PB_EDB;
-    }
-    return rc;
+    out->authors = count_authors(st);
+    return out->authors < 0 ? PB_EDB : PB_OK;
+}
+
+/* A write; any failure is PB_EDB. */
+static int write1(struct pb_store *st, const char *sql,
+                  const struct pb_arg *args, size_t n)
+{
+    return pb_stmt_exec(st, sql, args, n) ? PB_EDB : PB_OK;
 }
 
 int pb_store_import_log(struct pb_store *st, const char *file,
                         const char *format, int64_t added, int64_t updated,
                         int64_t unchanged, int64_t rejected)
 {
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO imports(at, file, format, added, "
-                           "updated, unchanged, rejected) VALUES(?1, ?2, ?3, "
-                           "?4, ?5, ?6, ?7)",
-                           -1, &s, NULL) != SQLITE_OK)
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, (int64_t)time(NULL));
-    pb_store_bind_text(s, 2, file);
-    pb_store_bind_text(s, 3, format);
-    sqlite3_bind_int64(s, 4, added);
-    sqlite3_bind_int64(s, 5, updated);
-    sqlite3_bind_int64(s, 6, unchanged);
-    sqlite3_bind_int64(s, 7, rejected);
-    int rc = sqlite3_step(s) == SQLITE_DONE ? PB_OK : PB_EDB;
-    sqlite3_finalize(s);
-    return rc;
+    return write1(st, "INSERT INTO imports(at, file, format, added, updated,"
+                      " unchanged, rejected)"
+                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                  PB_ARGS(pb_int((int64_t)time(NULL)), pb_text(file),
+                          pb_text(format), pb_int(added), pb_int(updated),
+                          pb_int(unchanged), pb_int(rejected)));
+}
+
+static int dup_row(void *ctx, const struct pb_row *r)
+{
+    const char *t = pb_row_text(r, 0);
+    *(char **)ctx = pb_strdup(t ? t : "");
+    return PB_OK;
 }
 
 int pb_store_meta_get(struct pb_store *st, const char *key, char **out)
 {
-    sqlite3_stmt *s = NULL;
     *out = NULL;
-    if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = ?1",
-                           -1, &s, NULL) != SQLITE_OK)
-        return PB_EDB;
-    pb_store_bind_text(s, 1, key);
-    int step = sqlite3_step(s), rc;
-    if (step == SQLITE_ROW) {
-        *out = pb_strdup((const char *)sqlite3_column_text(s, 0));
-        rc = PB_OK;
-    } else {
-        rc = step == SQLITE_DONE ? PB_ENOTFOUND : PB_EDB;
-    }
-    sqlite3_finalize(s);
-    return rc;
+    int rc = pb_stmt_one(st, "SELECT value FROM meta WHERE key = ?1",
+                         PB_ARGS(pb_text(key)), dup_row, out);
+    return rc == PB_EEXIST ? PB_EDB : rc;
 }
 
 int pb_store_meta_set(struct pb_store *st, const char *key, const char *value)
 {
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO meta(key, value) VALUES(?1, ?2) ON "
-                           "CONFLICT(key) DO UPDATE SET value = excluded.value",
-                           -1, &s, NULL) != SQLITE_OK)
-        return PB_EDB;
-    pb_store_bind_text(s, 1, key);
-    pb_store_bind_text(s, 2, value);
-    int rc = sqlite3_step(s) == SQLITE_DONE ? PB_OK : PB_EDB;
-    sqlite3_finalize(s);
-    return rc;
+    return write1(st, "INSERT INTO meta(key, value) VALUES(?1, ?2) ON"
+                      " CONFLICT(key) DO UPDATE SET value = excluded.value",
+                  PB_ARGS(pb_text(key), pb_text(value)));
+}
+
+struct missing {
+    size_t cap, *n;
+    int64_t *pids;
+    char (*ids)[PB_MAX_ID];
+};
+
+static int missing_row(void *ctx, const struct pb_row *r)
+{
+    struct missing *m = ctx;
+    if (*m->n == m->cap)
+        return -1; /* full: stop, not an error */
+    m->pids[*m->n] = pb_row_int(r, 0);
+    pb_row_copy(r, 1, m->ids[*m->n], PB_MAX_ID);
+    (*m->n)++;
+    return PB_OK;
 }
 
 int pb_store_missing_meta(struct pb_store *st, int64_t after, size_t cap,
                           int64_t *pids, char (*ids)[PB_MAX_ID], size_t *n)
 {
     *n = 0;
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT pid, id FROM papers WHERE pid > ?1"
-                           " AND deleted = 0 AND categories IS NULL"
-                           " AND id NOT LIKE 't-%' ORDER BY pid LIMIT ?2",
-                           -1, &s, NULL) != SQLITE_OK)
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, after);
-    sqlite3_bind_int64(s, 2, (int64_t)cap);
-    int step;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW && *n < cap) {
-        pids[*n] = sqlite3_column_int64(s, 0);
-        snprintf(ids[*n], PB_MAX_ID, "%s",
-                 (const char *)sqlite3_column_text(s, 1));
-        (*n)++;
-    }
-    sqlite3_finalize(s);
-    return step == SQLITE_ROW || step == SQLITE_DONE ? PB_OK : PB_EDB;
+    struct missing m = {cap, n, pids, ids};
+    int rc = pb_stmt_each(st, "SELECT pid, id FROM papers WHERE pid > ?1"
+                              " AND deleted = 0 AND categories IS NULL"
+                              " AND id NOT LIKE 't-%' ORDER BY pid LIMIT ?2",
+                          PB_ARGS(pb_int(after), pb_int((int64_t)cap)),
+                          missing_row, &m);
+    return rc == -1 ? PB_OK : rc ? PB_EDB : PB_OK;
 }

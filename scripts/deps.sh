@@ -21,7 +21,8 @@ PKGS=(
 DEV_PKGS=(
   python3 python3-feedparser          # tests/integ; feeds parsed in test_web.py
   python3-aiosmtpd                    # tests/integ: the SMTP server of the mail tests
-  chromium nodejs npm                 # browser tests (tests/e2e, playwright-core)
+  chromium                            # browser tests (tests/e2e, playwright-core;
+                                      # Node.js and npm below)
   clang libclang-rt-14-dev            # make fuzz (libFuzzer)
   sqlite3                             # bench/search (FTS5 baseline), backups by hand
   wrk nginx-light                     # bench/http
@@ -50,6 +51,12 @@ else
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}"
 fi
 [ $dev -eq 1 ] || exit 0
+# Node.js and npm from Debian, unless the machine has them already (a
+# NodeSource nodejs bundles npm and conflicts with Debian's npm package)
+if ! command -v npm >/dev/null; then
+  [ ${#missing[@]} -eq 0 ] && $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm
+fi
 # Browser tests: playwright-core and axe-core from npm (tests/e2e), driving
 # Debian's chromium; no browser is downloaded.
 cd "$(dirname "$0")/../tests/e2e"

@@ -72,6 +72,14 @@ static int head(struct pb_buf *b, const char *name, const char *type,
                          type);
 }
 
+/* One metric without labels: its HELP and TYPE lines, then its value. */
+static int scalar(struct pb_buf *b, const char *name, const char *type,
+                  const char *help, long long v)
+{
+    int rc = head(b, name, type, help);
+    return rc ? rc : pb_buf_printf(b, "%s %lld\n", name, v);
+}
+
 int pb_web_metrics_requests(struct pb_buf *b)
 {
     char route[80];
@@ -128,22 +136,16 @@ int pb_web_metrics_requests(struct pb_buf *b)
                 (unsigned long long)total);
     }
     if (!rc)
-        rc = head(b, "paperboy_response_cache_hits_total", "counter",
-                  "Requests answered from the response cache.");
+        rc = scalar(b, "paperboy_response_cache_hits_total", "counter",
+                    "Requests answered from the response cache.",
+                    (long long)get(&m.cache_hit));
     if (!rc)
-        rc = pb_buf_printf(b, "paperboy_response_cache_hits_total %llu\n",
-                           (unsigned long long)get(&m.cache_hit));
+        rc = scalar(b, "paperboy_response_cache_misses_total", "counter",
+                    "Cacheable requests the response cache did not hold.",
+                    (long long)get(&m.cache_miss));
     if (!rc)
-        rc = head(b, "paperboy_response_cache_misses_total", "counter",
-                  "Cacheable requests the response cache did not hold.");
-    if (!rc)
-        rc = pb_buf_printf(b, "paperboy_response_cache_misses_total %llu\n",
-                           (unsigned long long)get(&m.cache_miss));
-    if (!rc)
-        rc = head(b, "paperboy_start_time_seconds", "gauge",
-                  "When the server started, in Unix time.");
-    if (!rc)
-        rc = pb_buf_printf(b, "paperboy_start_time_seconds %lld\n",
-                           (long long)atomic_load(&m.start));
+        rc = scalar(b, "paperboy_start_time_seconds", "gauge",
+                    "When the server started, in Unix time.",
+                    (long long)atomic_load(&m.start));
     return rc;
 }

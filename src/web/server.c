@@ -808,6 +808,7 @@ static void drain(struct MHD_Daemon *d, unsigned limit_s)
         }
         close(ls);
     }
+    fprintf(stderr, "paperboy serve: no longer accepting connections\n");
     long quiet_ms = 0;
     for (long ms = 0; ms < (long)limit_s * 1000; ms += 10) {
         const union MHD_DaemonInfo *di =

@@ -390,7 +390,7 @@ def sigterm_finishes_requests_in_flight():
     # all connected and asked: the server has all of them open
     time.sleep(0.3)
     s.proc.send_signal(signal.SIGTERM)
-    wait_for(lambda: "shutting down" in s.stderr(), "the shutdown")
+    wait_for(lambda: "no longer accepting" in s.stderr(), "the shutdown")
     refused = False
     try:
         socket.create_connection(("127.0.0.1", s.port), 2).close()

@@ -9,7 +9,11 @@
 #include "store/store.h"
 #include "store/store_stmt.h"
 
+/* Which engine a store talks to (chosen by pb_store_open from its path). */
+enum pb_backend { PB_BACKEND_SQLITE = 0, PB_BACKEND_PG = 1 };
+
 struct pb_store {
+    int backend;        /* enum pb_backend */
     sqlite3 *db;
     int in_txn;
     int64_t seq;        /* highest seq, valid inside a transaction */

@@ -64,6 +64,12 @@ void pb_stmt_cache_free(struct pb_store *st)
     st->stmts = NULL;
 }
 
+const char *pb_sql(const struct pb_store *st, const char *sqlite,
+                   const char *pg)
+{
+    return st->backend == PB_BACKEND_PG ? pg : sqlite;
+}
+
 const char *pb_stmt_errmsg(struct pb_store *st)
 {
     return st->stmts ? st->stmts->err : "";

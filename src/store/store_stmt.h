@@ -144,6 +144,12 @@ int pb_stmt_ints(struct pb_store *st, const char *sql,
                  const struct pb_arg *args, size_t n, int64_t **out,
                  size_t *out_n) PB_WUR;
 
+/* The SQL text for this store's backend: sqlite on SQLite, pg on
+ * PostgreSQL. For the few statements whose dialects differ (docs/STORE.md);
+ * everything else is written once. Both texts are static strings. */
+const char *pb_sql(const struct pb_store *st, const char *sqlite,
+                   const char *pg);
+
 /* Rows changed by the last pb_stmt_exec on this store. */
 int64_t pb_stmt_changes(struct pb_store *st);
 

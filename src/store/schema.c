@@ -325,6 +325,20 @@ static const char *const migrations[] = {
     " error TEXT,"
     " PRIMARY KEY(pid, kind, pos)) WITHOUT ROWID;"
     "CREATE INDEX media_todo ON media(state, pid) WHERE state IN (0, 3);",
+
+    /* 9: several servers on one store (store_cluster.h): job leases, so
+     * that scheduled work runs once across them, and rate-limit events,
+     * so that limits count across them */
+    "CREATE TABLE leases("
+    " name TEXT PRIMARY KEY,"
+    " holder TEXT NOT NULL,"
+    " expires INTEGER NOT NULL,"             /* Unix s */
+    " done INTEGER NOT NULL DEFAULT 0);"     /* the last slot finished */
+    "CREATE TABLE rate_events("
+    " key TEXT NOT NULL,"                    /* BLAKE2b-128 of the key, hex */
+    " at INTEGER NOT NULL);"
+    "CREATE INDEX rate_events_key ON rate_events(key, at);"
+    "CREATE INDEX rate_events_at ON rate_events(at);",
 };
 
 int pb_store_schema_version(void)

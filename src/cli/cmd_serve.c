@@ -103,6 +103,7 @@ int pb_cli_serve(int argc, char **argv)
 {
     struct pb_web_config cfg = {.bind = "127.0.0.1", .port = 8080,
                                 .access_log = stderr, .shutdown_s = 10,
+                                .shared_limits = -1,
                                 .on_hup = reopen_logs};
     const char *db = NULL, *log = NULL, *elog = NULL;
     struct pb_cm_config cm;
@@ -168,6 +169,15 @@ int pb_cli_serve(int argc, char **argv)
                         v);
                 return 2;
             }
+            i++;
+        } else if (!strcmp(a, "--shared-limits") && v) {
+            if (strcmp(v, "auto") && strcmp(v, "on") && strcmp(v, "off")) {
+                fprintf(stderr, "paperboy serve: --shared-limits %s: give "
+                                "auto, on or off\n", v);
+                return 2;
+            }
+            cfg.shared_limits = !strcmp(v, "on") ? 1 : !strcmp(v, "off") ? 0
+                                                                         : -1;
             i++;
         } else if (!strcmp(a, "--no-cache")) {
             cfg.no_cache = 1;

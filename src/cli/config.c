@@ -41,6 +41,15 @@ static int chk_time(const char *v, char *why, size_t cap)
     return 0;
 }
 
+static int chk_auto(const char *v, char *why, size_t cap)
+{
+    if (strcmp(v, "auto") && strcmp(v, "on") && strcmp(v, "off")) {
+        snprintf(why, cap, "give auto, on or off");
+        return -1;
+    }
+    return 0;
+}
+
 static int chk_ip(const char *v, char *why, size_t cap)
 {
     unsigned char a[16];
@@ -83,6 +92,7 @@ static const struct pb_conf_key serve_keys[] = {
     {"shutdown-timeout", I, 0, 3600, NULL, NULL, "S  on SIGTERM, seconds to finish requests in flight (10)"},
     {"per-ip-limit", I, 0, 100000, NULL, NULL, "N  connections one client address may hold, 0 = no cap (256)"},
     {"header-timeout", I, 1, 3600, NULL, NULL, "S  seconds a client has to send all its request headers (20)"},
+    {"shared-limits", S, 0, 0, NULL, chk_auto, "auto|on|off  count rate limits in the store, across servers (auto: on with PostgreSQL)"},
     {"no-cache", B, 0, 0, NULL, NULL, "   render every request (no response cache)"},
     {"behind-tls", B, 0, 0, NULL, NULL, "   a TLS proxy in front: cookies are Secure"},
     {"submit-max-age", I, 1, 3650, NULL, NULL, "DAYS  members submit papers up to this old (14)"},

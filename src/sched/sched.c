@@ -15,16 +15,30 @@
 #include "harvest/harvest_thumbs.h"
 #include "harvest/harvest_fetch.h"
 #include "harvest/harvest_schedule.h"
+#include "store/store_cluster.h"
 #include "store/store_ops.h"
 #include "store/store.h"
 
+/* How long a job's lease lasts without renewal (a holder that dies is
+ * replaced after this long), and how soon a node that found a job's lease
+ * busy asks again. */
+#define LEASE_TTL_S 60
+#define LEASE_RETRY_S 15
+
 struct pb_sched {
     struct pb_sched_opts o;
-    pthread_t th;
+    pthread_t th, hb;
+    int hb_started;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     volatile sig_atomic_t stop;
     struct pb_clock clock; /* the system clock, with sleeps that stop ends */
+    /* job leases (store_cluster.h): this process's holder name, the ttl,
+     * and the lease the running job holds ("" = none; under mu), which
+     * the heartbeat thread renews every ttl / 3 */
+    char holder[64];
+    int ttl;
+    char lease[32];
 };
 
 int pb_sched_parse_time(const char *s, int *out)
@@ -242,6 +256,94 @@ static void mail_job(struct pb_sched *s, struct pb_store *st,
               rc && rc != PB_EINTR ? err.msg : "");
 }
 
+/* --- leases: each job runs on one node at a time ------------------------ */
+
+static void *heartbeat(void *arg)
+{
+    struct pb_sched *s = arg;
+    struct pb_store *st = NULL;
+    struct pb_err err;
+    pb_err_clear(&err);
+    if (pb_store_open(s->o.db_path, 0, &st, &err)) {
+        logf_(s, "scheduler: lease heartbeat: %s", err.msg);
+        return NULL;
+    }
+    int period = s->ttl / 3 > 0 ? s->ttl / 3 : 1;
+    while (!s->stop) {
+        clock_sleep(s, (int64_t)period * 1000);
+        char name[sizeof s->lease];
+        pthread_mutex_lock(&s->mu);
+        memcpy(name, s->lease, sizeof name);
+        pthread_mutex_unlock(&s->mu);
+        if (!name[0] || s->stop)
+            continue;
+        int rc = pb_store_lease_renew(st, name, s->holder, (int64_t)time(NULL),
+                                      s->ttl);
+        if (rc)
+            logf_(s, "scheduler: cannot renew the lease of %s: %s", name,
+                  rc == PB_ENOTFOUND ? "another node has taken it over"
+                                     : pb_store_errmsg(st));
+    }
+    pb_store_close(st);
+    return NULL;
+}
+
+/* Ask for job name's lease for slot. 1: run it now (the heartbeat renews
+ * the lease until lease_end); 0: not now, *retry says whether to ask again
+ * in LEASE_RETRY_S (another node runs it) or move to the next slot (done,
+ * by this node or another). */
+static int lease_begin(struct pb_sched *s, struct pb_store *st,
+                       const char *name, int64_t slot, int *retry)
+{
+    int state = PB_LEASE_BUSY;
+    *retry = 1;
+    int rc = pb_store_lease_take(st, name, s->holder, slot,
+                                 (int64_t)time(NULL), s->ttl, &state);
+    if (rc) {
+        logf_(s, "scheduler: %s: cannot take its lease: %s", name,
+              pb_store_errmsg(st));
+        return 0;
+    }
+    if (state == PB_LEASE_DONE) {
+        *retry = 0;
+        return 0;
+    }
+    if (state != PB_LEASE_TAKEN) {
+        /* a process of this host that died holding it (a crash, kill -9,
+         * then a restart): no need to wait for its lease to expire */
+        char dead[64];
+        if (pb_store_lease_holder_of(st, name, dead, sizeof dead) ||
+            !pb_store_lease_holder_gone(dead) ||
+            pb_store_lease_take_over(st, name, dead, s->holder,
+                                     (int64_t)time(NULL), s->ttl))
+            return 0;
+        logf_(s, "scheduler: %s: took over the lease of %s, which no longer "
+                 "runs", name, dead);
+    }
+    pthread_mutex_lock(&s->mu);
+    snprintf(s->lease, sizeof s->lease, "%s", name);
+    pthread_mutex_unlock(&s->mu);
+    return 1;
+}
+
+/* The job ran: mark slot done (finished) or let the lease go so that
+ * another node picks the job up at once (stopped early). */
+static void lease_end(struct pb_sched *s, struct pb_store *st,
+                      const char *name, int64_t slot, int finished)
+{
+    pthread_mutex_lock(&s->mu);
+    s->lease[0] = '\0';
+    pthread_mutex_unlock(&s->mu);
+    int rc = finished ? pb_store_lease_done(st, name, s->holder, slot)
+                      : pb_store_lease_drop(st, name, s->holder);
+    if (rc == PB_ENOTFOUND)
+        logf_(s, "scheduler: %s: the lease expired while it ran (another "
+                 "node may run it again)", name);
+    else if (rc)
+        logf_(s, "scheduler: %s: cannot release its lease: %s", name,
+              pb_store_errmsg(st));
+}
+
 static void *run(void *arg)
 {
     struct pb_sched *s = arg;
@@ -255,6 +357,10 @@ static void *run(void *arg)
         logf_(s, "scheduler: %s", err.msg);
         return NULL;
     }
+    const char *ttl = getenv("PAPERBOY_LEASE_TTL_S"); /* tests */
+    s->ttl = ttl && atoi(ttl) > 0 ? atoi(ttl) : LEASE_TTL_S;
+    pb_store_lease_holder(s->holder);
+    s->hb_started = pthread_create(&s->hb, NULL, heartbeat, s) == 0;
     int mail = s->o.smtp.url != NULL;
     if (mail && pb_smtp_curl_new(&s->o.smtp, &sc, &tr, &err)) {
         logf_(s, "scheduler: %s", err.msg);
@@ -283,25 +389,60 @@ static void *run(void *arg)
     logf_(s, "scheduler: digests %s, arxiv harvest %s, daily harvest %s",
           t_digest ? buf[0] : "off", t_arxiv ? buf[1] : "off",
           t_daily ? buf[2] : "off");
+    /* each due job runs under its lease: on one node at a time, and a
+     * slot done by any node is not run again; the slots (the times jobs
+     * are due) are the same on every node with the same settings */
+    int64_t s_arxiv = t_arxiv, s_daily = t_daily, s_digest = t_digest;
+    int retry = 0;
     while (!s->stop) {
         now = (int64_t)time(NULL);
         if (t_arxiv && now >= t_arxiv) {
-            harvest(s, st, 1);
-            t_arxiv = pb_harvest_next_run((int64_t)time(NULL), margin);
+            if (lease_begin(s, st, "harvest-arxiv", s_arxiv, &retry)) {
+                harvest(s, st, 1);
+                lease_end(s, st, "harvest-arxiv", s_arxiv, !s->stop);
+                retry = 0;
+            }
+            if (retry) {
+                t_arxiv = (int64_t)time(NULL) + LEASE_RETRY_S;
+            } else {
+                s_arxiv = t_arxiv =
+                    pb_harvest_next_run((int64_t)time(NULL), margin);
+            }
         }
         if (!s->stop && t_daily && now >= t_daily) {
-            harvest(s, st, 0);
-            t_daily = pb_sched_next_local((int64_t)time(NULL),
-                                          s->o.daily_at);
+            if (lease_begin(s, st, "harvest-daily", s_daily, &retry)) {
+                harvest(s, st, 0);
+                lease_end(s, st, "harvest-daily", s_daily, !s->stop);
+                retry = 0;
+            }
+            if (retry) {
+                t_daily = (int64_t)time(NULL) + LEASE_RETRY_S;
+            } else {
+                s_daily = t_daily = pb_sched_next_local((int64_t)time(NULL),
+                                                        s->o.daily_at);
+            }
         }
         if (!s->stop && mail && t_digest && now >= t_digest) {
-            mail_job(s, st, &mc, 1);
-            t_digest = pb_sched_next_local((int64_t)time(NULL),
-                                           s->o.digest_at);
+            if (lease_begin(s, st, "digest", s_digest, &retry)) {
+                mail_job(s, st, &mc, 1);
+                lease_end(s, st, "digest", s_digest, !s->stop);
+                retry = 0;
+            }
+            if (retry) {
+                t_digest = (int64_t)time(NULL) + LEASE_RETRY_S;
+            } else {
+                s_digest = t_digest = pb_sched_next_local(
+                    (int64_t)time(NULL), s->o.digest_at);
+            }
             t_mail = (int64_t)time(NULL) + every;
         }
         if (!s->stop && mail && now >= t_mail) {
-            mail_job(s, st, &mc, 0);
+            /* confirmations and retries: whichever node has the lease;
+             * let go after each round so any live node can take the next */
+            if (lease_begin(s, st, "mail-queue", now, &retry)) {
+                mail_job(s, st, &mc, 0);
+                lease_end(s, st, "mail-queue", now, 0);
+            }
             t_mail = (int64_t)time(NULL) + every;
         }
         int64_t next = mail ? t_mail : now + 60;
@@ -315,6 +456,8 @@ static void *run(void *arg)
         if (next > now)
             clock_sleep(s, (next - now) * 1000);
     }
+    if (s->hb_started)
+        pthread_join(s->hb, NULL); /* stop is set: it ends within a sleep */
     pb_smtp_curl_free(sc);
     pb_store_close(st);
     return NULL;

@@ -2,7 +2,10 @@
  * store_cluster.h). Portable SQL through the statement helper. */
 #include "store/store_cluster.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -12,6 +15,11 @@
 #include "store/store_stmt.h"
 
 #define NAME_MAX_LEN 200
+
+int pb_store_is_shared(const struct pb_store *st)
+{
+    return st && st->backend == PB_BACKEND_PG;
+}
 
 static int name_ok(const char *s)
 {
@@ -102,12 +110,77 @@ int pb_store_lease_drop(struct pb_store *st, const char *name,
     return pb_stmt_changes(st) > 0 ? PB_OK : PB_ENOTFOUND;
 }
 
+struct holder_buf {
+    char *out;
+    size_t cap;
+};
+
+static int read_holder(void *ctx, const struct pb_row *r)
+{
+    struct holder_buf *h = ctx;
+    pb_row_copy(r, 0, h->out, h->cap);
+    return PB_OK;
+}
+
+int pb_store_lease_holder_of(struct pb_store *st, const char *name,
+                             char *out, size_t cap)
+{
+    if (cap)
+        out[0] = '\0';
+    if (!name_ok(name) || cap == 0)
+        return PB_EINVAL;
+    struct holder_buf h = {out, cap};
+    int rc = pb_stmt_one(st, "SELECT holder FROM leases WHERE name = ?1",
+                         PB_ARGS(pb_text(name)), read_holder, &h);
+    return rc == PB_ENOTFOUND ? PB_OK : rc;
+}
+
+int pb_store_lease_take_over(struct pb_store *st, const char *name,
+                             const char *dead, const char *holder,
+                             int64_t now, int ttl_s)
+{
+    if (!name_ok(name) || !name_ok(dead) || !name_ok(holder) || ttl_s <= 0)
+        return PB_EINVAL;
+    int rc = pb_stmt_exec(st,
+                          "UPDATE leases SET holder = ?3, expires = ?4"
+                          " WHERE name = ?1 AND holder = ?2",
+                          PB_ARGS(pb_text(name), pb_text(dead),
+                                  pb_text(holder), pb_int(now + ttl_s)));
+    if (rc)
+        return rc;
+    return pb_stmt_changes(st) > 0 ? PB_OK : PB_ENOTFOUND;
+}
+
+static void host_name(char out[32])
+{
+    if (gethostname(out, 31))
+        snprintf(out, 32, "host");
+    out[31] = '\0';
+    for (char *p = out; *p; p++)
+        if (*p == ':')
+            *p = '-';
+}
+
+int pb_store_lease_holder_gone(const char *holder)
+{
+    char host[32];
+    host_name(host);
+    size_t n = strlen(host);
+    if (!holder || strncmp(holder, host, n) || holder[n] != ':')
+        return 0; /* another machine's: only its expiry tells */
+    char *end = NULL;
+    errno = 0;
+    long pid = strtol(holder + n + 1, &end, 10);
+    if (errno || end == holder + n + 1 || *end != ':' || pid <= 0 ||
+        pid == (long)getpid())
+        return 0;
+    return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
 void pb_store_lease_holder(char out[64])
 {
-    char host[32] = "";
-    if (gethostname(host, sizeof host - 1))
-        snprintf(host, sizeof host, "host");
-    host[sizeof host - 1] = '\0';
+    char host[32];
+    host_name(host);
     snprintf(out, 64, "%.31s:%ld:%08x", host, (long)getpid(),
              (unsigned)randombytes_random());
 }

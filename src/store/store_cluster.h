@@ -7,10 +7,15 @@
 #ifndef PB_STORE_STORE_CLUSTER_H
 #define PB_STORE_STORE_CLUSTER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/error.h"
 #include "store/store.h"
+
+/* 1 when the store is one several servers may share (PostgreSQL), so
+ * that limits and jobs must be agreed on through it. */
+int pb_store_is_shared(const struct pb_store *st);
 
 /* --- job leases -----------------------------------------------------------
  * A lease names a job ("digest", "harvest-arxiv"), its holder (a string
@@ -49,6 +54,21 @@ int pb_store_lease_done(struct pb_store *st, const char *name,
  * early, e.g. at shutdown: the next node picks it up at once). */
 int pb_store_lease_drop(struct pb_store *st, const char *name,
                         const char *holder) PB_WUR;
+
+/* The lease's holder into out (cap bytes; "" when nobody has held it). */
+int pb_store_lease_holder_of(struct pb_store *st, const char *name,
+                             char *out, size_t cap) PB_WUR;
+
+/* Take the lease from `dead` (a holder known to be gone, e.g. a process of
+ * this host that no longer runs), whatever its expiry. PB_ENOTFOUND when
+ * dead does not hold it (any more). */
+int pb_store_lease_take_over(struct pb_store *st, const char *name,
+                             const char *dead, const char *holder,
+                             int64_t now, int ttl_s) PB_WUR;
+
+/* 1 when holder names a process of this host that no longer runs (its
+ * lease can be taken over at once), else 0. */
+int pb_store_lease_holder_gone(const char *holder);
 
 /* A holder string for this process into out[64]: "HOST:PID:RANDOM". */
 void pb_store_lease_holder(char out[64]);

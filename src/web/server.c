@@ -32,6 +32,8 @@
 #include "web/hash_proc.h"
 #include "web/work_pool.h"
 #include "web/web_ops.h"
+#include "web/shared_limits.h"
+#include "store/store_cluster.h"
 
 #define MAX_HEADERS 64
 #define MAX_UPLOAD (64u << 10) /* a 10,000-byte comment, percent-encoded */
@@ -864,6 +866,18 @@ int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
     /* open read-write once: creates and migrates; workers then read */
     if ((rc = pb_store_open(cfg->db_path, 0, &st, err)))
         return rc;
+    /* rate limits across servers when they share the store */
+    struct pb_shared_limits *limits = NULL;
+    struct pb_cm_rl_store limits_store;
+    if (cfg->shared_limits > 0 ||
+        (cfg->shared_limits < 0 && pb_store_is_shared(st))) {
+        if ((rc = pb_shared_limits_open(cfg->db_path, &limits, &limits_store,
+                                        err))) {
+            pb_store_close(st);
+            return rc;
+        }
+        pb_cm_rl_use(&limits_store);
+    }
     /* fork the hashing helpers while this is the only thread */
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned hashers = ncpu >= 4 ? (unsigned)ncpu / 2 : 1;
@@ -982,6 +996,8 @@ out:
     pthread_rwlock_destroy(&cache.lock);
     pb_web_search_free(site.search);
     pb_web_fetch_free(site.fetch);
+    pb_cm_rl_use(NULL);
+    pb_shared_limits_free(limits);
     g_site = NULL;
     pb_store_close(st);
     return rc;

@@ -36,6 +36,8 @@ struct pb_web_config {
      * cap (behind a proxy every client has the proxy's address: cap per
      * client there, docs/SECURITY.md) */
     int per_ip_limit;
+    int shared_limits;      /* rate limits in the store (shared_limits.h):
+                               1 on, 0 off, -1 when the store is shared */
     unsigned header_timeout_s; /* all request headers within; 0 = 20 s */
     const struct pb_cm_config *cm; /* community settings; NULL = defaults */
     /* a submitted paper the store does not know is fetched from the arXiv

@@ -88,6 +88,37 @@ static void t_lease(void)
     pb_store_lease_holder(h1);
     pb_store_lease_holder(h2);
     CHECK(strcmp(h1, h2) != 0);
+    /* a holder of this host whose process is gone can be replaced at once;
+     * a live one (this process), another host's, or a malformed one not */
+    pid_t kid = fork();
+    if (kid == 0) {
+        char h[64];
+        pb_store_lease_holder(h);
+        struct pb_store *k = NULL;
+        struct pb_err err;
+        int s2 = -1;
+        if (pb_store_open(dbpath, 0, &k, &err) ||
+            pb_store_lease_take(k, "digest", h, 300, 2000, 600, &s2) ||
+            s2 != PB_LEASE_TAKEN)
+            _exit(1);
+        pb_store_close(k);
+        _exit(0);
+    }
+    int ws = 0;
+    CHECK_EQ(waitpid(kid, &ws, 0), kid);
+    CHECK(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+    char dead[64];
+    CHECK_EQ(pb_store_lease_holder_of(a, "digest", dead, sizeof dead), PB_OK);
+    CHECK(pb_store_lease_holder_gone(dead));
+    CHECK_EQ(take(a, h1, 300, 2001), PB_LEASE_BUSY);
+    CHECK_EQ(pb_store_lease_take_over(a, "digest", dead, h1, 2001, 30), PB_OK);
+    CHECK_EQ(pb_store_lease_take_over(b, "digest", dead, h2, 2001, 30),
+             PB_ENOTFOUND);
+    CHECK_EQ(pb_store_lease_done(a, "digest", h1, 300), PB_OK);
+    CHECK(!pb_store_lease_holder_gone(h1));
+    CHECK(!pb_store_lease_holder_gone("elsewhere.example:1:00000000"));
+    CHECK(!pb_store_lease_holder_gone("garbage"));
+    CHECK(!pb_store_lease_holder_gone(NULL));
     pb_store_close(b);
     pb_store_close(a);
     rm_db();

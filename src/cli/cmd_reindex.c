@@ -39,7 +39,10 @@ int pb_cli_reindex(int argc, char **argv)
         fprintf(stderr, "reindex: %s\n", err.msg);
         return 1;
     }
-    printf("indexed %zu papers into %s.idx in %.1f s\n", n, db,
+    char ipath[4200];
+    if (pb_index_path(db, ipath, sizeof ipath))
+        snprintf(ipath, sizeof ipath, "%s.idx", db);
+    printf("indexed %zu papers into %s in %.1f s\n", n, ipath,
            (double)(b.tv_sec - a.tv_sec) + (b.tv_nsec - a.tv_nsec) / 1e9);
     return 0;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "core/local_files.h"
 #include "community/community.h"
 #include "harvest/harvest_fetch.h"
 #include "web/access_log.h"
@@ -169,6 +170,9 @@ int pb_cli_serve(int argc, char **argv)
                         v);
                 return 2;
             }
+            i++;
+        } else if (!strcmp(a, "--local-dir") && v) {
+            pb_local_dir_set(v);
             i++;
         } else if (!strcmp(a, "--shared-limits") && v) {
             if (strcmp(v, "auto") && strcmp(v, "on") && strcmp(v, "off")) {

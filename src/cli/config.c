@@ -83,6 +83,7 @@ static int chk_harvest(const char *v, char *why, size_t cap)
  * --config excepted), in the order --help lists them. */
 static const struct pb_conf_key serve_keys[] = {
     {"db", S, 0, 0, NULL, NULL, "PATH  the store ($PAPERBOY_DB, else ./paperboy.db)"},
+    {"local-dir", S, 0, 0, NULL, NULL, "DIR  this server's own files (index, vectors, images) for a PostgreSQL store ($PAPERBOY_LOCAL_DIR, else .)"},
     {"port", I, 1, 65535, NULL, NULL, "N  TCP port (8080)"},
     {"bind", S, 0, 0, NULL, chk_ip, "ADDR  IPv4 or IPv6 address to listen on (127.0.0.1)"},
     {"threads", I, 0, 64, NULL, NULL, "N  worker threads, 0 = one per CPU (0)"},

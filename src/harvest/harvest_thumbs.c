@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/local_files.h"
 #include "media/image_info.h"
 #include "store/store_media.h"
 
@@ -25,7 +26,10 @@
 
 int pb_harvest_media_dir(const char *db_path, char *out, size_t cap)
 {
-    int n = snprintf(out, cap, "%s.media", db_path);
+    char base[4096];
+    if (pb_local_base(db_path, base, sizeof base))
+        return PB_ETOOBIG;
+    int n = snprintf(out, cap, "%s.media", base);
     return n < 0 || (size_t)n >= cap ? PB_ETOOBIG : PB_OK;
 }
 

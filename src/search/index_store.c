@@ -7,12 +7,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/local_files.h"
 #include "core/mem.h"
 #include "search/search_int.h"
 
 int pb_index_path(const char *db_path, char *out, size_t cap)
 {
-    int n = snprintf(out, cap, "%s.idx", db_path);
+    char base[4096];
+    if (pb_local_base(db_path, base, sizeof base))
+        return PB_ETOOBIG;
+    int n = snprintf(out, cap, "%s.idx", base);
     return n < 0 || (size_t)n >= cap ? PB_ETOOBIG : PB_OK;
 }
 

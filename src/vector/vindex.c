@@ -9,12 +9,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/local_files.h"
 #include "core/mem.h"
 
 int pb_vindex_path(const char *db_path, const char *ext, char *out,
                    size_t cap)
 {
-    int n = snprintf(out, cap, "%s.%s", db_path, ext);
+    char base[4096];
+    if (pb_local_base(db_path, base, sizeof base))
+        return PB_ETOOBIG;
+    int n = snprintf(out, cap, "%s.%s", base, ext);
     return n < 0 || (size_t)n >= cap ? PB_ETOOBIG : PB_OK;
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "core/hash.h"
+#include "core/local_files.h"
 #include "core/mem.h"
 #include "media/image_info.h"
 #include "store/store_media.h"
@@ -45,9 +46,10 @@ int pb_web_media(struct pb_web_req *rq, const char *rest,
     enum pb_image_type t = media_name(rest);
     if (t == PB_IMG_NONE)
         return pb_web_fail(rs, 404, "no such image");
-    char path[4200];
-    if (snprintf(path, sizeof path, "%s.media/%s", rq->site->db_path, rest) >=
-        (int)sizeof path)
+    char path[4200], base[4096];
+    if (pb_local_base(rq->site->db_path, base, sizeof base) ||
+        snprintf(path, sizeof path, "%s.media/%s", base, rest) >=
+            (int)sizeof path)
         return pb_web_fail(rs, 404, "no such image");
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0)

@@ -1,0 +1,79 @@
+/* local_files.c - where a server keeps its own files (local_files.h). */
+#include "core/local_files.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *local_dir;
+
+void pb_local_dir_set(const char *dir)
+{
+    local_dir = dir && *dir ? dir : NULL;
+}
+
+int pb_db_is_url(const char *db)
+{
+    if (!db)
+        return 0;
+    if (!strncmp(db, "postgres://", 11) || !strncmp(db, "postgresql://", 13))
+        return 1;
+    /* a keyword string: "key=value ..." with no '/' before the first '=' */
+    const char *eq = strchr(db, '=');
+    if (!eq || eq == db)
+        return 0;
+    for (const char *p = db; p < eq; p++)
+        if (!((*p >= 'a' && *p <= 'z') || *p == '_' || *p == ' '))
+            return 0;
+    return 1;
+}
+
+/* The database name a URL or keyword string names into out (cut to safe
+ * characters, at most cap - 1); "" when none. */
+static void db_name(const char *db, char *out, size_t cap)
+{
+    const char *s = NULL, *e = NULL;
+    if (!strncmp(db, "postgres", 8)) {
+        const char *h = strstr(db, "://");
+        const char *slash = h ? strchr(h + 3, '/') : NULL;
+        if (slash) {
+            s = slash + 1;
+            e = s + strcspn(s, "?#");
+        }
+    } else {
+        for (const char *p = db; (p = strstr(p, "dbname=")); p++) {
+            if (p == db || p[-1] == ' ') {
+                s = p + 7;
+                if (*s == '\'')
+                    s++;
+                e = s + strcspn(s, " '");
+                break;
+            }
+        }
+    }
+    size_t n = 0;
+    for (const char *p = s; p && p < e && n + 1 < cap; p++) {
+        char c = *p;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+            (c >= '0' && c <= '9') || c == '-' || c == '_')
+            out[n++] = c;
+    }
+    out[n] = '\0';
+}
+
+int pb_local_base(const char *db, char *out, size_t cap)
+{
+    int n;
+    if (!pb_db_is_url(db)) {
+        n = snprintf(out, cap, "%s", db);
+    } else {
+        char name[64];
+        db_name(db, name, sizeof name);
+        const char *dir = local_dir ? local_dir : getenv("PAPERBOY_LOCAL_DIR");
+        if (!dir || !*dir)
+            dir = ".";
+        n = snprintf(out, cap, "%s/paperboy%s%s", dir, *name ? "-" : "",
+                     name);
+    }
+    return n < 0 || (size_t)n >= cap ? PB_ETOOBIG : PB_OK;
+}

@@ -1,0 +1,60 @@
+/* test_local_files.c - which store names are PostgreSQL's, and where a
+ * server keeps its own files for each (src/core/local_files.h). */
+#include "harness.h"
+
+#include <stdlib.h>
+
+#include "core/local_files.h"
+
+static void t_is_url(void)
+{
+    CHECK(pb_db_is_url("postgres://pb@127.0.0.1:5432/papers"));
+    CHECK(pb_db_is_url("postgresql:///papers?host=/tmp"));
+    CHECK(pb_db_is_url("host=127.0.0.1 port=5433 dbname=pb"));
+    CHECK(pb_db_is_url("dbname=pb"));
+    CHECK(!pb_db_is_url("paperboy.db"));
+    CHECK(!pb_db_is_url("/var/lib/paperboy/paperboy.db"));
+    CHECK(!pb_db_is_url("./a=b.db"));   /* a path with '=' in it */
+    CHECK(!pb_db_is_url("dir/x=1"));
+    CHECK(!pb_db_is_url("=x"));
+    CHECK(!pb_db_is_url(""));
+    CHECK(!pb_db_is_url(NULL));
+}
+
+static void t_base(void)
+{
+    char b[256];
+    unsetenv("PAPERBOY_LOCAL_DIR");
+    pb_local_dir_set(NULL);
+    CHECK_EQ(pb_local_base("/srv/p.db", b, sizeof b), PB_OK);
+    CHECK_STR(b, "/srv/p.db");
+    CHECK_EQ(pb_local_base("postgres://u@h:5432/papers?sslmode=off", b,
+                           sizeof b), PB_OK);
+    CHECK_STR(b, "./paperboy-papers");
+    CHECK_EQ(pb_local_base("host=h dbname='my db;x' user=u", b, sizeof b),
+             PB_OK);
+    CHECK_STR(b, "./paperboy-my");
+    CHECK_EQ(pb_local_base("host=h user=u", b, sizeof b), PB_OK);
+    CHECK_STR(b, "./paperboy");
+    /* a name cannot climb out of the directory */
+    CHECK_EQ(pb_local_base("postgres://h/..%2F..%2Fetc", b, sizeof b), PB_OK);
+    CHECK_STR(b, "./paperboy-2F2Fetc");
+    setenv("PAPERBOY_LOCAL_DIR", "/var/lib/pb", 1);
+    CHECK_EQ(pb_local_base("postgres://h/pb", b, sizeof b), PB_OK);
+    CHECK_STR(b, "/var/lib/pb/paperboy-pb");
+    pb_local_dir_set("/node1");
+    CHECK_EQ(pb_local_base("postgres://h/pb", b, sizeof b), PB_OK);
+    CHECK_STR(b, "/node1/paperboy-pb");
+    CHECK_EQ(pb_local_base("postgres://h/pb", b, 8), PB_ETOOBIG);
+    pb_local_dir_set(NULL);
+    unsetenv("PAPERBOY_LOCAL_DIR");
+}
+
+int main(void)
+{
+    static const struct pb_test T[] = {
+        {"is_url", t_is_url},
+        {"base", t_base},
+        {0}};
+    return pb_test_run(T);
+}

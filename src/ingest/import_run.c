@@ -731,6 +731,7 @@ int pb_import_paths(struct pb_store *st, char *const *paths, int n_paths,
         r.work = p->next;
         free_piece(p);
     }
+    pb_reader_trim();
     for (int i = 0; i < r.n_files; i++)
         while (r.files[i].ready) {
             struct piece *p = r.files[i].ready;

@@ -37,7 +37,7 @@
 #define DEFAULT_BATCH 4096
 #define CHUNK_BYTES (8u << 20) /* a chunk takes no more lines past this */
 #define HEAD_PIECES 4
-#define AHEAD_PIECES 4
+#define AHEAD_PIECES 8
 #define MAX_THREADS 8
 
 struct item {

@@ -674,6 +674,7 @@ int pb_import_paths(struct pb_store *st, char *const *paths, int n_paths,
     int n_parsers = r.serial || !r.n_files ? 0 : nthreads;
     r.readers_left = n_readers;
     pthread_t rth[MAX_THREADS], pth[MAX_THREADS];
+    pb_reader_keep_dicts(1);
     double t0 = now_s(), last_bar = 0;
     for (int i = 0; i < n_readers; i++)
         pthread_create(&rth[i], NULL, reader, &r);
@@ -731,7 +732,7 @@ int pb_import_paths(struct pb_store *st, char *const *paths, int n_paths,
         r.work = p->next;
         free_piece(p);
     }
-    pb_reader_trim();
+    pb_reader_keep_dicts(0);
     for (int i = 0; i < r.n_files; i++)
         while (r.files[i].ready) {
             struct piece *p = r.files[i].ready;

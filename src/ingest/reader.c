@@ -98,23 +98,14 @@ static int raw_fill(struct pb_reader *r, struct pb_err *err)
     return PB_OK;
 }
 
-/*
- * The xz decoder's allocator. Its dictionary (64 MiB for the arXiv
- * snapshot) is read at random, a match at a time: in 4 KiB pages nearly
- * every match misses the TLB, and the first touch of each page faults.
- * Blocks of BIG_ALLOC and more are mapped on their own, aligned to 2 MiB,
- * and asked for transparent huge pages (THP "madvise" mode, Debian's
- * default): about 10% less CPU for decoding the snapshot. Where huge pages
- * are not to be had, the mapping works as any other. NULL on failure:
- * liblzma reports LZMA_MEM_ERROR.
- */
-/* Blocks freed by one reader's decoder and kept for the next one (the
- * files of an import are read one after another on each thread): mapping
- * and zeroing 64 MiB again for every file costs about 3% of the import's
- * CPU. pb_reader_trim() unmaps them. */
+/* Blocks freed by one reader's decoder and kept for the next one while an
+ * import runs (its files are read one after another on each thread):
+ * mapping and zeroing 64 MiB again for every file costs about 3% of the
+ * import's CPU. Off by default, so that a server keeps nothing. */
 #define N_SPARE 2
 static pthread_mutex_t spare_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct big_block spare[N_SPARE];
+static int spare_on;
 
 static void *spare_take(size_t len)
 {
@@ -132,7 +123,7 @@ static void *spare_take(size_t len)
 static void spare_put(void *p, size_t len)
 {
     pthread_mutex_lock(&spare_mu);
-    for (int i = 0; i < N_SPARE && p; i++)
+    for (int i = 0; i < N_SPARE && p && spare_on; i++)
         if (!spare[i].p) {
             spare[i].p = p;
             spare[i].len = len;
@@ -143,10 +134,11 @@ static void spare_put(void *p, size_t len)
         munmap(p, len);
 }
 
-void pb_reader_trim(void)
+void pb_reader_keep_dicts(int on)
 {
     pthread_mutex_lock(&spare_mu);
-    for (int i = 0; i < N_SPARE; i++)
+    spare_on = on;
+    for (int i = 0; i < N_SPARE && !on; i++)
         if (spare[i].p) {
             munmap(spare[i].p, spare[i].len);
             spare[i].p = NULL;
@@ -154,6 +146,16 @@ void pb_reader_trim(void)
     pthread_mutex_unlock(&spare_mu);
 }
 
+/*
+ * The xz decoder's allocator. Its dictionary (64 MiB for the arXiv
+ * snapshot) is read at random, a match at a time: in 4 KiB pages nearly
+ * every match misses the TLB, and the first touch of each page faults.
+ * Blocks of BIG_ALLOC and more are mapped on their own, aligned to 2 MiB,
+ * and asked for transparent huge pages (THP "madvise" mode, Debian's
+ * default): about 10% less CPU for decoding the snapshot. Where huge pages
+ * are not to be had, the mapping works as any other. NULL on failure:
+ * liblzma reports LZMA_MEM_ERROR.
+ */
 static void *xz_alloc(void *opaque, size_t nmemb, size_t size)
 {
     struct pb_reader *r = opaque;
@@ -180,7 +182,7 @@ static void *xz_alloc(void *opaque, size_t nmemb, size_t size)
     if (m == MAP_FAILED)
         return NULL;
     p = (char *)(((uintptr_t)m + HUGE_PAGE - 1) &
-                       ~(uintptr_t)(HUGE_PAGE - 1));
+                 ~(uintptr_t)(HUGE_PAGE - 1));
     if (p > m)
         munmap(m, (size_t)(p - m));
     if (p + len < m + map_len)

@@ -21,13 +21,17 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: paperboy import [--db PATH] [--format F] [--json] "
-            "[--threads N] FILE|DIR...\n\n"
+            "[--threads N] [--batch N] FILE|DIR...\n\n"
             "Import papers. The format is detected from the content (F: "
             "arxiv, hf-daily, atom, oai, jsonl);\n.xz and .gz files are "
             "read transparently. Bad records are reported with file and\n"
             "line and skipped. Exit status: 0 all imported, 3 some records "
             "rejected, 1 could not run,\n130 interrupted (what was "
-            "committed stays; run it again to finish).\n");
+            "committed stays; run it again to finish).\n\n"
+            "--threads N  threads that read and parse (default 2; 1: one "
+            "thread reads and\n             parses, the store comes out the "
+            "same)\n"
+            "--batch N    papers per transaction (default 4096)\n");
 }
 
 int pb_cli_import(int argc, char **argv)
@@ -50,6 +54,14 @@ int pb_cli_import(int argc, char **argv)
             }
         } else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
             opts.threads = (int)strtol(argv[++i], NULL, 10);
+        } else if (!strcmp(argv[i], "--batch") && i + 1 < argc) {
+            long b = strtol(argv[++i], NULL, 10);
+            if (b < 1 || b > 1000000) {
+                fprintf(stderr, "paperboy import: --batch wants 1 to "
+                                "1000000, not '%s'\n", argv[i]);
+                return 2;
+            }
+            opts.batch = (size_t)b;
         } else if (!strcmp(argv[i], "--json")) {
             json = 1;
         } else if (!strcmp(argv[i], "--")) {

@@ -61,8 +61,8 @@ static void set_str(char **slot, const struct pb_jp *jp)
 }
 
 /* Parse one line into p; on failure write the reason to why. */
-static int parse_line(const char *line, size_t len, struct pb_paper *p,
-                      char *why, size_t why_cap)
+int pb_ingest_arxiv_line(const char *line, size_t len, struct pb_paper *p,
+                         char *why, size_t why_cap)
 {
     struct pb_jp jpv, *jp = &jpv;
     pb_jp_init(jp, line, len);
@@ -153,5 +153,5 @@ out:
 int pb_ingest_arxiv_jsonl(struct pb_reader *r, const char *name,
                           const struct pb_sink *s, struct pb_err *err)
 {
-    return pb_ingest_each_line(r, name, s, parse_line, err);
+    return pb_ingest_each_line(r, name, s, pb_ingest_arxiv_line, err);
 }

@@ -138,8 +138,8 @@ static int convert(json_t *o, struct pb_paper *p, char *why, size_t why_cap)
     return PB_OK;
 }
 
-static int parse_line(const char *line, size_t len, struct pb_paper *p,
-                      char *why, size_t why_cap)
+int pb_ingest_pb_jsonl_line(const char *line, size_t len, struct pb_paper *p,
+                            char *why, size_t why_cap)
 {
     json_error_t je;
     json_t *o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &je);
@@ -156,5 +156,5 @@ static int parse_line(const char *line, size_t len, struct pb_paper *p,
 int pb_ingest_pb_jsonl(struct pb_reader *r, const char *name,
                        const struct pb_sink *s, struct pb_err *err)
 {
-    return pb_ingest_each_line(r, name, s, parse_line, err);
+    return pb_ingest_each_line(r, name, s, pb_ingest_pb_jsonl_line, err);
 }

@@ -1,4 +1,23 @@
-/* import_run.c - the import pipeline: parser threads -> batches -> writer. */
+/* import_run.c - the import pipeline: readers -> parsers -> one writer,
+ * in input order.
+ *
+ * A reader thread takes the files in order, one at a time, and decompresses
+ * it. A line-based file (arXiv snapshot, paperboy JSON lines) is cut into
+ * chunks of whole lines that the parser threads parse, in any order and on
+ * any core; a file in another format is parsed by its reader. Either way
+ * what comes out is a sequence of pieces per file, each numbered: its
+ * papers (one transaction) and its rejections. The writer takes the pieces
+ * strictly in order, file by file, piece by piece, whatever thread finished
+ * first, so the store's pids and seqs, the merge of papers that repeat, the
+ * counts and the order of the messages do not depend on timing or on the
+ * number of threads (--threads 1 gives the same store).
+ *
+ * Memory stays flat: a reader waits before it starts a piece when the
+ * file being written has HEAD_PIECES pieces in flight, or when the files
+ * after it have AHEAD_PIECES together. The file being written can always
+ * go on (its pieces are consumed as they come), so nothing waits forever;
+ * the files after it use the cores that writing the head leaves idle.
+ */
 #include "ingest/import_run.h"
 
 #include <dirent.h>
@@ -13,30 +32,56 @@
 #include <unistd.h>
 
 #include "core/mem.h"
+#include "ingest/chunk.h"
 
 #define DEFAULT_BATCH 4096
-#define QUEUE_MAX 4
+#define CHUNK_BYTES (8u << 20) /* a chunk takes no more lines past this */
+#define HEAD_PIECES 4
+#define AHEAD_PIECES 8
+#define MAX_THREADS 8
 
 struct item {
     struct pb_paper p; /* a deletion record when pb_import_is_delete() */
 };
 
-struct batch {
-    struct item *v;
-    size_t n;
+/* A rejection, reported when the writer reaches its piece. */
+struct reject {
+    struct reject *next;
+    uint64_t line, offset, entry;
+    char reason[];
+};
+
+/* What one stretch of a file gave: papers (written as one transaction) and
+ * rejections. The last piece of a file says how reading it ended. */
+struct piece {
     int file;
-    struct batch *next;
+    uint64_t idx; /* 0, 1, ... within the file */
+    struct item *v;
+    size_t n, cap;
+    int64_t yielded; /* records the importer handed over (kept or not) */
+    struct reject *rej, *rej_tail;
+    int64_t n_rej;
+    struct pb_chunk chunk; /* lines still to parse (line-based files) */
+    pb_line_parser parse;
+    int last; /* the file's end */
+    int rc;   /* last piece: how reading the file ended */
+    struct piece *next;
 };
 
 struct file_state {
     char *path;
     uint64_t size;
     _Atomic uint64_t raw_done;
-    struct pb_import_counts n;
-    int64_t rejected;
-    int64_t yielded; /* records the importer handed over (kept or not) */
-    const char *format;
+    struct pb_import_counts n; /* the writer's */
+    int64_t rejected;          /* the writer's */
+    int64_t yielded;           /* the writer's */
+    const char *format;        /* set by the reader */
     int failed;
+    /* under run.mu */
+    uint64_t made;       /* pieces started by the reader */
+    uint64_t next_idx;   /* the piece the writer takes next */
+    int inflight;        /* pieces started and not yet written */
+    struct piece *ready; /* done, sorted by idx, waiting for the writer */
 };
 
 struct run {
@@ -47,19 +92,27 @@ struct run {
     int n_files;
     _Atomic int next_file;
     size_t batch_size;
+    int serial; /* one thread reads and parses */
     pthread_mutex_t mu;
-    pthread_cond_t not_empty, not_full;
-    struct batch *head, *tail;
-    int queued, producers_left;
+    pthread_cond_t ready_cv; /* a piece is ready: the writer */
+    pthread_cond_t slot_cv;  /* a piece was written: the readers */
+    pthread_cond_t work_cv;  /* a chunk to parse: the parsers */
+    struct piece *work, *work_tail; /* chunks to parse, in order */
+    int head;          /* the file being written */
+    int inflight;      /* pieces in flight, all files */
+    int readers_left;
     _Atomic int abort; /* writer failed or stop requested */
     pthread_mutex_t report_mu;
     int bar_drawn;
 };
 
-struct worker_ctx {
+/* The sink's context: where a reader (or a parser) puts what it gets. */
+struct sink_ctx {
     struct run *run;
     int file;
-    struct batch *cur;
+    struct piece *cur;
+    int stream;   /* a reader's: hand cur over when full, start another */
+    int reported; /* rejections made, or a stream error that will be */
     struct pb_reader *reader;
 };
 
@@ -75,78 +128,134 @@ static int stopped(struct run *r)
     return atomic_load(&r->abort) || (r->opts->stop && *r->opts->stop);
 }
 
-static void push_batch(struct run *r, struct batch *b)
+static void free_piece(struct piece *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->n; i++)
+        pb_paper_clear(&p->v[i].p);
+    free(p->v);
+    while (p->rej) {
+        struct reject *x = p->rej;
+        p->rej = x->next;
+        free(x);
+    }
+    pb_chunk_clear(&p->chunk);
+    free(p);
+}
+
+static int may_start(struct run *r, int file)
+{
+    if (file == r->head)
+        return r->files[file].inflight < HEAD_PIECES;
+    int ahead = r->inflight - (r->head < r->n_files ? r->files[r->head].inflight : 0);
+    return ahead < AHEAD_PIECES;
+}
+
+/* A new piece of file, once the bounds allow; NULL when the import stops. */
+static struct piece *piece_new(struct run *r, int file)
 {
     pthread_mutex_lock(&r->mu);
-    while (r->queued >= QUEUE_MAX && !atomic_load(&r->abort))
-        pthread_cond_wait(&r->not_full, &r->mu);
-    b->next = NULL;
-    if (r->tail)
-        r->tail->next = b;
-    else
-        r->head = b;
-    r->tail = b;
-    r->queued++;
-    pthread_cond_signal(&r->not_empty);
+    while (!may_start(r, file) && !stopped(r))
+        pthread_cond_wait(&r->slot_cv, &r->mu);
+    if (stopped(r)) {
+        pthread_mutex_unlock(&r->mu);
+        return NULL;
+    }
+    struct file_state *f = &r->files[file];
+    struct piece *p = pb_calloc(1, sizeof *p);
+    p->file = file;
+    p->idx = f->made++;
+    f->inflight++;
+    r->inflight++;
+    pthread_mutex_unlock(&r->mu);
+    pb_chunk_init(&p->chunk);
+    return p;
+}
+
+/* Hand p to the writer. */
+static void piece_ready(struct run *r, struct piece *p)
+{
+    pthread_mutex_lock(&r->mu);
+    struct piece **at = &r->files[p->file].ready;
+    while (*at && (*at)->idx < p->idx)
+        at = &(*at)->next;
+    p->next = *at;
+    *at = p;
+    pthread_cond_signal(&r->ready_cv);
     pthread_mutex_unlock(&r->mu);
 }
 
-static struct batch *new_batch(struct run *r, int file)
+static void add_reject(struct piece *p, const struct pb_srcpos *pos,
+                       const char *reason)
 {
-    struct batch *b = pb_calloc(1, sizeof *b);
-    b->v = pb_calloc(r->batch_size, sizeof *b->v);
-    b->file = file;
-    return b;
+    size_t len = strlen(reason);
+    struct reject *x = pb_malloc(sizeof *x + len + 1);
+    x->next = NULL;
+    x->line = pos->line;
+    x->offset = pos->offset;
+    x->entry = pos->entry;
+    memcpy(x->reason, reason, len + 1);
+    if (p->rej_tail)
+        p->rej_tail->next = x;
+    else
+        p->rej = x;
+    p->rej_tail = x;
+    p->n_rej++;
 }
 
-static void free_batch(struct batch *b)
-{
-    if (!b)
-        return;
-    for (size_t i = 0; i < b->n; i++)
-        pb_paper_clear(&b->v[i].p);
-    free(b->v);
-    free(b);
-}
-
-static void report_line(struct run *r, const struct pb_srcpos *pos,
-                        const char *reason)
+static void report_line(struct run *r, const char *file,
+                        const struct reject *x)
 {
     pthread_mutex_lock(&r->report_mu);
     if (r->bar_drawn) {
         fputs("\r\033[K", r->report);
         r->bar_drawn = 0;
     }
-    if (pos->line)
-        fprintf(r->report, "%s:%llu: %s\n", pos->file,
-                (unsigned long long)pos->line, reason);
-    else if (pos->entry)
-        fprintf(r->report, "%s: entry %llu (byte %llu): %s\n", pos->file,
-                (unsigned long long)pos->entry,
-                (unsigned long long)pos->offset, reason);
+    if (x->line)
+        fprintf(r->report, "%s:%llu: %s\n", file,
+                (unsigned long long)x->line, x->reason);
+    else if (x->entry)
+        fprintf(r->report, "%s: entry %llu (byte %llu): %s\n", file,
+                (unsigned long long)x->entry,
+                (unsigned long long)x->offset, x->reason);
     else
-        fprintf(r->report, "%s: byte %llu: %s\n", pos->file,
-                (unsigned long long)pos->offset, reason);
+        fprintf(r->report, "%s: byte %llu: %s\n", file,
+                (unsigned long long)x->offset, x->reason);
     pthread_mutex_unlock(&r->report_mu);
+}
+
+/* The sink's piece, started when needed; NULL when the import stops. */
+static struct piece *cur_piece(struct sink_ctx *w)
+{
+    if (!w->cur)
+        w->cur = piece_new(w->run, w->file);
+    return w->cur;
 }
 
 static void on_reject(void *ctx, const struct pb_srcpos *pos,
                       const char *reason)
 {
-    struct worker_ctx *w = ctx;
-    w->run->files[w->file].rejected++;
-    report_line(w->run, pos, reason);
+    struct sink_ctx *w = ctx;
+    w->reported = 1;
+    struct piece *p = cur_piece(w);
+    if (p)
+        add_reject(p, pos, reason);
 }
 
 static int on_paper(void *ctx, struct pb_paper *p, const struct pb_srcpos *pos)
 {
-    struct worker_ctx *w = ctx;
+    struct sink_ctx *w = ctx;
     struct run *r = w->run;
     if (stopped(r))
         return PB_EINTR;
-    r->files[w->file].yielded++;
+    struct piece *b = cur_piece(w);
+    if (!b)
+        return PB_EINTR;
+    b->yielded++;
     if (w->reader)
-        atomic_store(&r->files[w->file].raw_done, pb_reader_raw_offset(w->reader));
+        atomic_store(&r->files[w->file].raw_done,
+                     pb_reader_raw_offset(w->reader));
     int is_delete = pb_import_is_delete(p);
     char why[256];
     if (!is_delete && pb_paper_validate(p, why, sizeof why) != PB_OK) {
@@ -154,22 +263,99 @@ static int on_paper(void *ctx, struct pb_paper *p, const struct pb_srcpos *pos)
         pb_paper_clear(p);
         return PB_OK;
     }
-    if (!w->cur)
-        w->cur = new_batch(r, w->file);
-    struct item *it = &w->cur->v[w->cur->n++];
+    if (b->n == b->cap) {
+        b->cap = b->cap ? b->cap * 2 : 256;
+        if (b->cap > r->batch_size && b->n < r->batch_size)
+            b->cap = r->batch_size;
+        b->v = pb_reallocarray(b->v, b->cap, sizeof *b->v);
+    }
+    struct item *it = &b->v[b->n++];
     pb_paper_init(&it->p);
     pb_paper_move(&it->p, p);
-    if (w->cur->n == r->batch_size) {
-        push_batch(r, w->cur);
+    if (w->stream && b->n >= r->batch_size) {
+        piece_ready(r, b);
         w->cur = NULL;
     }
     return PB_OK;
 }
 
-static void import_file(struct run *r, int i)
+/* Parse the chunk of p into p (a parser thread, or the reader when serial). */
+static void parse_piece(struct run *r, struct piece *p)
+{
+    struct sink_ctx w = {r, p->file, p, 0, 0, NULL};
+    struct pb_sink sink = {on_paper, on_reject, &w};
+    (void)pb_ingest_chunk(&p->chunk, r->files[p->file].path, &sink, p->parse);
+    pb_chunk_clear(&p->chunk);
+}
+
+static void *parser(void *arg)
+{
+    struct run *r = arg;
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        while (!r->work && r->readers_left > 0 && !stopped(r))
+            pthread_cond_wait(&r->work_cv, &r->mu);
+        if (!r->work || stopped(r))
+            break;
+        struct piece *p = r->work;
+        r->work = p->next;
+        if (!r->work)
+            r->work_tail = NULL;
+        pthread_mutex_unlock(&r->mu);
+        parse_piece(r, p);
+        piece_ready(r, p);
+        pthread_mutex_lock(&r->mu);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+/* Cut a line-based file into chunks for the parsers. w->cur is NULL on
+ * entry; at the end it may hold an empty piece (the file's last). */
+static int read_chunks(struct run *r, struct sink_ctx *w, struct pb_reader *rd,
+                       pb_line_parser parse, struct pb_err *err)
+{
+    for (;;) {
+        struct piece *p = piece_new(r, w->file);
+        if (!p)
+            return PB_EINTR;
+        int rc = pb_chunk_fill(&p->chunk, rd, r->batch_size, CHUNK_BYTES);
+        atomic_store(&r->files[w->file].raw_done, pb_reader_raw_offset(rd));
+        if (rc == PB_EEOF) {
+            w->cur = p;
+            return PB_OK;
+        }
+        p->parse = parse;
+        int brc = p->chunk.rc;
+        if (brc) {
+            w->reported = 1; /* the parser rejects the BROKEN line */
+            pb_err_set(err, brc, "%s", p->chunk.msg);
+        }
+        if (r->serial) {
+            parse_piece(r, p);
+            piece_ready(r, p);
+        } else {
+            pthread_mutex_lock(&r->mu);
+            p->next = NULL;
+            if (r->work_tail)
+                r->work_tail->next = p;
+            else
+                r->work = p;
+            r->work_tail = p;
+            pthread_cond_signal(&r->work_cv);
+            pthread_mutex_unlock(&r->mu);
+        }
+        if (brc)
+            return brc;
+        if (stopped(r))
+            return PB_EINTR;
+    }
+}
+
+static void read_file(struct run *r, int i)
 {
     struct file_state *f = &r->files[i];
-    struct worker_ctx w = {r, i, NULL, NULL};
+    struct sink_ctx w = {r, i, NULL, 1, 0, NULL};
     struct pb_sink sink = {on_paper, on_reject, &w};
     struct pb_err err;
     pb_err_clear(&err);
@@ -187,37 +373,18 @@ static void import_file(struct run *r, int i)
         }
         f->format = pb_format_name(fmt);
         if (rc == PB_OK) {
-            rc = pb_ingest_run(fmt, rd, f->path, &sink, &err);
+            pb_line_parser parse = pb_ingest_line_parser(fmt);
+            if (parse)
+                rc = read_chunks(r, &w, rd, parse, &err);
+            else
+                rc = pb_ingest_run(fmt, rd, f->path, &sink, &err);
             /* importers report their own stream errors as rejections */
             if (rc && rc != PB_EINTR && err.rc == 0)
                 pb_err_set(&err, rc, "%s", pb_strerror(rc));
         }
-        if (rc == PB_OK && r->opts->format != PB_FMT_UNKNOWN &&
-            f->yielded == 0 && f->rejected == 0) {
-            /* --format named a format the file has nothing in: say so
-             * rather than import nothing without a word */
-            enum pb_format seen = PB_FMT_UNKNOWN;
-            struct pb_reader *again = NULL; /* rd is spent: read the head again */
-            struct pb_err e2;
-            if (pb_reader_open(f->path, &again, &e2) == PB_OK &&
-                pb_reader_peek(again, &p, 64 << 10, &n, &e2) == PB_OK)
-                seen = pb_format_detect(p, n);
-            pb_reader_free(again);
-            if (seen != PB_FMT_UNKNOWN && seen != r->opts->format)
-                rc = pb_err_set(&err, PB_EUNSUP,
-                                "no %s records in this file; it looks like "
-                                "%s (leave --format out, or give --format "
-                                "%s)",
-                                pb_format_name(r->opts->format),
-                                pb_format_name(seen), pb_format_name(seen));
-            else
-                rc = pb_err_set(&err, PB_EUNSUP,
-                                "no %s records in this file",
-                                pb_format_name(r->opts->format));
-        }
         if (rc == PB_EUNSUP || rc == PB_EPARSE) {
             /* detection failures are not yet reported by an importer */
-            if (err.rc == PB_EUNSUP || (rc == PB_EPARSE && f->rejected == 0)) {
+            if (err.rc == PB_EUNSUP || (rc == PB_EPARSE && !w.reported)) {
                 struct pb_srcpos pos = {f->path, 0, 0, 0};
                 on_reject(&w, &pos, err.msg);
             }
@@ -227,24 +394,24 @@ static void import_file(struct run *r, int i)
         struct pb_srcpos pos = {f->path, 0, 0, 0};
         on_reject(&w, &pos, err.msg);
     }
-    if (rc && rc != PB_EINTR)
-        f->failed = 1;
-    if (w.cur && w.cur->n)
-        push_batch(r, w.cur);
-    else
-        free_batch(w.cur);
     pb_reader_free(rd);
+    struct piece *last = cur_piece(&w);
+    if (!last)
+        return; /* stopped: the writer takes nothing more */
+    last->last = 1;
+    last->rc = rc;
+    piece_ready(r, last);
 }
 
-static void *worker(void *arg)
+static void *reader(void *arg)
 {
     struct run *r = arg;
     int i;
     while (!stopped(r) && (i = atomic_fetch_add(&r->next_file, 1)) < r->n_files)
-        import_file(r, i);
+        read_file(r, i);
     pthread_mutex_lock(&r->mu);
-    r->producers_left--;
-    pthread_cond_signal(&r->not_empty);
+    r->readers_left--;
+    pthread_cond_broadcast(&r->work_cv);
     pthread_mutex_unlock(&r->mu);
     return NULL;
 }
@@ -301,7 +468,7 @@ int pb_import_apply(struct pb_store *st, const struct pb_paper *p,
     return PB_OK;
 }
 
-static int write_batch(struct run *r, struct batch *b, int64_t *papers)
+static int write_piece(struct run *r, struct piece *b, int64_t *papers)
 {
     struct file_state *f = &r->files[b->file];
     int rc = pb_store_begin(r->st);
@@ -316,6 +483,77 @@ static int write_batch(struct run *r, struct batch *b, int64_t *papers)
     rc = pb_store_commit(r->st);
     *papers += (int64_t)b->n;
     return rc;
+}
+
+/* The end of a file, in the writer: --format named a format the file has
+ * nothing in? Say so rather than import nothing without a word. */
+static void file_done(struct run *r, struct file_state *f, int rc)
+{
+    if (rc == PB_OK && r->opts->format != PB_FMT_UNKNOWN && f->yielded == 0 &&
+        f->rejected == 0) {
+        enum pb_format seen = PB_FMT_UNKNOWN;
+        struct pb_reader *again = NULL;
+        struct pb_err e2;
+        const char *p;
+        size_t n;
+        if (pb_reader_open(f->path, &again, &e2) == PB_OK &&
+            pb_reader_peek(again, &p, 64 << 10, &n, &e2) == PB_OK)
+            seen = pb_format_detect(p, n);
+        pb_reader_free(again);
+        char msg[300];
+        const char *want = pb_format_name(r->opts->format);
+        if (seen != PB_FMT_UNKNOWN && seen != r->opts->format)
+            snprintf(msg, sizeof msg,
+                     "no %s records in this file; it looks like %s (leave "
+                     "--format out, or give --format %s)",
+                     want, pb_format_name(seen), pb_format_name(seen));
+        else
+            snprintf(msg, sizeof msg, "no %s records in this file", want);
+        size_t len = strlen(msg);
+        struct reject *y = pb_malloc(sizeof *y + len + 1);
+        memset(y, 0, sizeof *y);
+        memcpy(y->reason, msg, len + 1);
+        report_line(r, f->path, y);
+        free(y);
+        f->rejected++;
+        rc = PB_EUNSUP;
+    }
+    if (rc && rc != PB_EINTR)
+        f->failed = 1;
+}
+
+/* The writer takes p: reports its rejections, writes its papers. */
+static int consume(struct run *r, struct piece *p, int wrc, int64_t *papers,
+                   struct pb_err *err)
+{
+    struct file_state *f = &r->files[p->file];
+    for (struct reject *x = p->rej; x; x = x->next)
+        report_line(r, f->path, x);
+    f->rejected += p->n_rej;
+    f->yielded += p->yielded;
+    if (!wrc && p->n && !(r->opts->stop && *r->opts->stop)) {
+        wrc = write_piece(r, p, papers);
+        if (wrc) {
+            pb_err_set(err, wrc, "writing to the store: %s",
+                       pb_store_errmsg(r->st));
+            atomic_store(&r->abort, 1);
+        }
+    }
+    if (p->last)
+        file_done(r, f, p->rc);
+    pthread_mutex_lock(&r->mu);
+    f->inflight--;
+    r->inflight--;
+    if (p->last)
+        r->head++;
+    if (atomic_load(&r->abort)) {
+        pthread_cond_broadcast(&r->work_cv);
+        pthread_cond_broadcast(&r->ready_cv);
+    }
+    pthread_cond_broadcast(&r->slot_cv);
+    pthread_mutex_unlock(&r->mu);
+    free_piece(p);
+    return wrc;
 }
 
 /* Whether a file found in a directory looks like a dump (by its name:
@@ -419,27 +657,42 @@ int pb_import_paths(struct pb_store *st, char *const *paths, int n_paths,
         goto out;
     pthread_mutex_init(&r.mu, NULL);
     pthread_mutex_init(&r.report_mu, NULL);
-    pthread_cond_init(&r.not_empty, NULL);
-    pthread_cond_init(&r.not_full, NULL);
+    pthread_cond_init(&r.ready_cv, NULL);
+    pthread_cond_init(&r.slot_cv, NULL);
+    pthread_cond_init(&r.work_cv, NULL);
     if ((rc = pb_store_set_bulk(st, 1))) {
         pb_err_set(err, rc, "%s", pb_store_errmsg(st));
         goto out;
     }
     int nthreads = opts->threads > 0 ? opts->threads : 2;
-    if (nthreads > r.n_files)
-        nthreads = r.n_files;
-    r.producers_left = nthreads;
-    pthread_t th[8];
-    if (nthreads > 8)
-        nthreads = 8;
+    if (nthreads > MAX_THREADS)
+        nthreads = MAX_THREADS;
+    r.serial = nthreads == 1;
+    /* readers: one a file, as many as threads; parsers: as many as
+     * threads unless one thread does it all */
+    int n_readers = nthreads < r.n_files ? nthreads : r.n_files;
+    int n_parsers = r.serial || !r.n_files ? 0 : nthreads;
+    r.readers_left = n_readers;
+    pthread_t rth[MAX_THREADS], pth[MAX_THREADS];
+    pb_reader_keep_dicts(1);
     double t0 = now_s(), last_bar = 0;
-    for (int i = 0; i < nthreads; i++)
-        pthread_create(&th[i], NULL, worker, &r);
+    for (int i = 0; i < n_readers; i++)
+        pthread_create(&rth[i], NULL, reader, &r);
+    for (int i = 0; i < n_parsers; i++)
+        pthread_create(&pth[i], NULL, parser, &r);
     int64_t papers = 0;
     int wrc = PB_OK;
     for (;;) {
+        struct piece *p = NULL;
         pthread_mutex_lock(&r.mu);
-        while (!r.head && r.producers_left > 0) {
+        while (r.head < r.n_files && !stopped(&r)) {
+            struct file_state *f = &r.files[r.head];
+            if (f->ready && f->ready->idx == f->next_idx) {
+                p = f->ready;
+                f->ready = p->next;
+                f->next_idx++;
+                break;
+            }
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_nsec += 250000000;
@@ -447,33 +700,14 @@ int pb_import_paths(struct pb_store *st, char *const *paths, int n_paths,
                 ts.tv_sec++;
                 ts.tv_nsec -= 1000000000;
             }
-            pthread_cond_timedwait(&r.not_empty, &r.mu, &ts);
-            if (!r.head)
-                break;
+            if (pthread_cond_timedwait(&r.ready_cv, &r.mu, &ts))
+                break; /* time to draw the bar */
         }
-        struct batch *b = r.head;
-        if (b) {
-            r.head = b->next;
-            if (!r.head)
-                r.tail = NULL;
-            r.queued--;
-            pthread_cond_signal(&r.not_full);
-        }
-        int done = !b && r.producers_left == 0;
+        int done = r.head >= r.n_files || stopped(&r);
         pthread_mutex_unlock(&r.mu);
-        if (b) {
-            if (!wrc && !(opts->stop && *opts->stop)) {
-                wrc = write_batch(&r, b, &papers);
-                if (wrc) {
-                    pb_err_set(err, wrc, "writing to the store: %s",
-                               pb_store_errmsg(st));
-                    atomic_store(&r.abort, 1);
-                    pthread_mutex_lock(&r.mu);
-                    pthread_cond_broadcast(&r.not_full);
-                    pthread_mutex_unlock(&r.mu);
-                }
-            }
-            free_batch(b);
+        if (p) {
+            wrc = consume(&r, p, wrc, &papers, err);
+            done = 0; /* look again: the head may have moved */
         }
         if (now_s() - last_bar > 0.25) {
             draw_bar(&r, t0, papers, 0);
@@ -482,8 +716,29 @@ int pb_import_paths(struct pb_store *st, char *const *paths, int n_paths,
         if (done)
             break;
     }
-    for (int i = 0; i < nthreads; i++)
-        pthread_join(th[i], NULL);
+    /* stopped or done: wake whoever waits, and wait for them */
+    pthread_mutex_lock(&r.mu);
+    if (r.head < r.n_files)
+        atomic_store(&r.abort, 1);
+    pthread_cond_broadcast(&r.slot_cv);
+    pthread_cond_broadcast(&r.work_cv);
+    pthread_mutex_unlock(&r.mu);
+    for (int i = 0; i < n_readers; i++)
+        pthread_join(rth[i], NULL);
+    for (int i = 0; i < n_parsers; i++)
+        pthread_join(pth[i], NULL);
+    while (r.work) {
+        struct piece *p = r.work;
+        r.work = p->next;
+        free_piece(p);
+    }
+    pb_reader_keep_dicts(0);
+    for (int i = 0; i < r.n_files; i++)
+        while (r.files[i].ready) {
+            struct piece *p = r.files[i].ready;
+            r.files[i].ready = p->next;
+            free_piece(p);
+        }
     draw_bar(&r, t0, papers, 1);
     out->seconds = now_s() - t0;
     out->files = r.n_files;
@@ -507,8 +762,9 @@ int pb_import_paths(struct pb_store *st, char *const *paths, int n_paths,
     rc = wrc ? wrc : out->interrupted ? PB_EINTR : PB_OK;
     pthread_mutex_destroy(&r.mu);
     pthread_mutex_destroy(&r.report_mu);
-    pthread_cond_destroy(&r.not_empty);
-    pthread_cond_destroy(&r.not_full);
+    pthread_cond_destroy(&r.ready_cv);
+    pthread_cond_destroy(&r.slot_cv);
+    pthread_cond_destroy(&r.work_cv);
 out:
     for (int i = 0; i < r.n_files; i++)
         free(r.files[i].path);

@@ -1,12 +1,16 @@
 /*
  * import_run.h - `paperboy import`: run importers over files into the store.
  *
- * Files are parsed on up to two threads (one file each) while this thread
- * writes: papers travel in batches through a bounded queue, so memory stays
- * flat whatever the input size, and each batch is one transaction. A kill at
- * any moment leaves the store consistent (SQLite WAL) with every committed
- * batch in it; running the import again finishes the job (upserts are
- * idempotent).
+ * Files are decompressed on up to two reader threads (one file each), line
+ * files (arXiv snapshot, paperboy JSON lines) are cut into chunks of whole
+ * lines that parser threads parse, and this thread writes: papers travel in
+ * batches (a chunk's, or batch-sized for the other formats), each one
+ * transaction, and the writer takes them in input order, file by file, so
+ * the store (pids, seqs, merges), the counts and the messages are the same
+ * whatever the threads (import_run.c says how memory stays bounded). A
+ * kill at any moment leaves the store consistent (SQLite WAL) with every
+ * committed batch in it, a prefix of the input; running the import again
+ * finishes the job (upserts are idempotent).
  */
 #ifndef PB_INGEST_IMPORT_RUN_H
 #define PB_INGEST_IMPORT_RUN_H
@@ -20,7 +24,8 @@
 
 struct pb_import_opts {
     enum pb_format format;       /* PB_FMT_UNKNOWN: detect per file */
-    int threads;                 /* parser threads, 0 = number of cores (max 2) */
+    int threads;                 /* reader and parser threads each, 0 = 2;
+                                    1: one thread reads and parses */
     int progress;                /* draw a progress bar on report */
     size_t batch;                /* papers per transaction, 0 = default */
     FILE *report;                /* rejections and progress; NULL = stderr */

@@ -4,11 +4,14 @@
 #ifndef PB_INGEST_INGEST_INT_H
 #define PB_INGEST_INGEST_INT_H
 
+#include "ingest/chunk.h"
 #include "ingest/ingest.h"
 
-/* Turn one line into p, or write a reason to why and fail. */
-typedef int (*pb_line_parser)(const char *line, size_t len,
-                              struct pb_paper *p, char *why, size_t why_cap);
+/* The line parsers of the line-based formats (pb_line_parser). */
+int pb_ingest_arxiv_line(const char *line, size_t len, struct pb_paper *p,
+                         char *why, size_t why_cap);
+int pb_ingest_pb_jsonl_line(const char *line, size_t len, struct pb_paper *p,
+                            char *why, size_t why_cap);
 
 /*
  * The loop of every line-based importer: read each line of r, skip blank

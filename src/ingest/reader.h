@@ -32,6 +32,11 @@ int pb_reader_open_mem(const void *p, size_t len, struct pb_reader **out,
 
 void pb_reader_free(struct pb_reader *r);
 
+/* on: keep the xz decoders' dictionaries after pb_reader_free() for the
+ * next reader (two at most; an import of many files); off (the default):
+ * unmap them, now and when freed. Any thread, any time. */
+void pb_reader_keep_dicts(int on);
+
 /* Set / get the line cap (default PB_READER_LINE_MAX). */
 void pb_reader_set_line_max(struct pb_reader *r, size_t max);
 size_t pb_reader_line_max(const struct pb_reader *r);

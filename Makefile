@@ -10,7 +10,7 @@
 #   make bench    run the benchmarks in bench/ (whole corpus; slow)
 #   make deb      the Debian package in build/deb/ (debhelper), then lintian
 
-PKGS     := sqlite3 jansson expat liblzma zlib libutf8proc libmicrohttpd libcurl libsodium libcmark
+PKGS     := sqlite3 libpq jansson expat liblzma zlib libutf8proc libmicrohttpd libcurl libsodium libcmark
 CC       ?= cc
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Werror
 BASEFLAGS:= -std=gnu17 -g -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

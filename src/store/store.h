@@ -27,7 +27,13 @@ struct pb_store;
 
 #define PB_STORE_READONLY 1 /* open flags */
 
-/* Open (creating when missing, unless read-only) and migrate: a file from
+/* Whether a --db value names a PostgreSQL database rather than a SQLite
+ * file: a postgres:// or postgresql:// URL, or a libpq keyword string
+ * ("host=... dbname=..."). Everything else is a path. */
+int pb_store_is_url(const char *db);
+
+/* Open (creating when missing, unless read-only) and migrate: db is a
+ * SQLite path or a PostgreSQL URL (pb_store_is_url; docs/STORE.md). a file from
  * an older paperboy is migrated in place even when opened read-only (through
  * a short read-write open first); one from a newer paperboy is refused with
  * PB_EUNSUP. The caller frees with pb_store_close(). On failure *out is NULL

@@ -15,6 +15,8 @@
 #include "store/store_pg.h"
 
 #define BUCKETS 128
+#define INT8OID 20
+#define FLOAT8OID 701
 #define BYTEAOID 17
 
 struct pb_pg_stmt {
@@ -108,8 +110,12 @@ static char *rewrite(const char *sql, int *max)
     return out;
 }
 
-/* The prepared statement for sql (prepared on first use). */
-static int take(struct pb_store *st, const char *sql, struct pb_pg_stmt **out)
+/* The prepared statement for sql (prepared on first use, with the
+ * parameter types of the arguments of that call: integers are bigint,
+ * reals double precision, blobs bytea; text and NULL take the type their
+ * place in the statement gives). */
+static int take(struct pb_store *st, const char *sql, const struct pb_arg *a,
+                size_t n, struct pb_pg_stmt **out)
 {
     struct pb_pg *pg = st->pg;
     uint64_t h = hash_sql(sql);
@@ -122,8 +128,21 @@ static int take(struct pb_store *st, const char *sql, struct pb_pg_stmt **out)
     }
     int max;
     char *text = rewrite(sql, &max), name[16];
+    if ((size_t)max != n) {
+        free(text);
+        snprintf(pg->err, sizeof pg->err,
+                 "the statement takes %d arguments, %zu given", max, n);
+        return PB_EINVAL;
+    }
+    Oid *types = pb_calloc(n + 1, sizeof *types);
+    for (size_t i = 0; i < n; i++)
+        types[i] = a[i].kind == PB_ARG_INT    ? INT8OID
+                   : a[i].kind == PB_ARG_REAL ? FLOAT8OID
+                   : a[i].kind == PB_ARG_BLOB ? BYTEAOID
+                                              : 0;
     snprintf(name, sizeof name, "pb%d", ++pg->next_name);
-    PGresult *res = PQprepare(pg->conn, name, text, 0, NULL);
+    PGresult *res = PQprepare(pg->conn, name, text, (int)n, types);
+    free(types);
     free(text);
     int rc = PB_OK;
     if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -162,7 +181,7 @@ int pb_pg_run(struct pb_store *st, int mode, const char *sql,
 {
     struct pb_pg *pg = st->pg;
     struct pb_pg_stmt *e;
-    int rc = take(st, sql, &e);
+    int rc = take(st, sql, a, n, &e);
     if (rc)
         return rc;
     if ((size_t)e->nparams != n) {

@@ -6,6 +6,7 @@
 #include "harness.h"
 #include "pgtest.h"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "store/store.h"
@@ -280,6 +281,100 @@ static void t_two_stores(void)
     done(a);
 }
 
+/* Run fn(i) in n processes at once; how many exited 0. */
+static int in_processes(int n, int (*fn)(int))
+{
+    pid_t kids[8];
+    for (int i = 0; i < n; i++) {
+        fflush(NULL);
+        kids[i] = fork();
+        if (kids[i] == 0)
+            _exit(fn(i));
+    }
+    int ok = 0;
+    for (int i = 0; i < n; i++) {
+        int status = 0;
+        if (kids[i] > 0 && waitpid(kids[i], &status, 0) == kids[i] &&
+            WIFEXITED(status) && WEXITSTATUS(status) == 0)
+            ok++;
+    }
+    return ok;
+}
+
+static int open_one(int i)
+{
+    (void)i;
+    struct pb_store *st = NULL;
+    struct pb_err err;
+    if (pb_store_open(where(), 0, &st, &err)) {
+        fprintf(stderr, "  child open: %s\n", err.msg);
+        return 1;
+    }
+    int v = pb_store_user_version(st);
+    pb_store_close(st);
+    return v == pb_store_schema_version() ? 0 : 2;
+}
+
+/* 40 write transactions, each giving a new paper the next seq as the
+ * store does (max(seq) + 1 read inside the transaction). */
+static int writer(int i)
+{
+    struct pb_store *st = NULL;
+    struct pb_err err;
+    if (pb_store_open(where(), 0, &st, &err))
+        return 1;
+    int rc = 0;
+    for (int k = 0; k < 40 && !rc; k++) {
+        char id[32];
+        snprintf(id, sizeof id, "w%d-%d", i, k);
+        rc = pb_store_begin(st);
+        int64_t seq = 0;
+        if (!rc)
+            rc = pb_stmt_int(st, "SELECT coalesce(max(seq), 0) + 1"
+                                 " FROM papers", PB_NOARGS, &seq);
+        usleep(1000); /* the window two writers would share */
+        if (!rc)
+            rc = pb_stmt_exec(st, "INSERT INTO papers(id, title, seq)"
+                                  " VALUES(?1, ?1, ?2)",
+                              PB_ARGS(pb_text(id), pb_int(seq)));
+        rc = rc ? rc : pb_store_commit(st);
+        if (rc)
+            pb_store_rollback(st);
+    }
+    pb_store_close(st);
+    return rc ? 1 : 0;
+}
+
+/* Servers starting together on a new database migrate it once; writers on
+ * several servers take turns, so seqs never repeat. */
+static void t_many_servers(void)
+{
+    if (!on_pg)
+        return; /* (SQLite: one file, BEGIN IMMEDIATE) */
+    const char *url = where();
+    CHECK(url && pb_test_pg_reset(url));
+    CHECK_EQ(in_processes(4, open_one), 4);
+    CHECK_EQ(in_processes(3, writer), 3);
+    struct pb_store *st = NULL;
+    struct pb_err err;
+    CHECK_EQ(pb_store_open(url, 0, &st, &err), PB_OK);
+    if (!st)
+        return;
+    int64_t n = 0, d = 0;
+    CHECK_EQ(pb_stmt_int(st, "SELECT count(*) FROM papers", PB_NOARGS, &n),
+             PB_OK);
+    CHECK_EQ(pb_stmt_int(st, "SELECT count(DISTINCT seq) FROM papers",
+                         PB_NOARGS, &d),
+             PB_OK);
+    CHECK_EQ(n, 120);
+    CHECK_EQ(d, 120);
+    CHECK_EQ(pb_stmt_int(st, "SELECT count(*) FROM pb_schema", PB_NOARGS,
+                         &n),
+             PB_OK);
+    CHECK_EQ(n, 1);
+    pb_store_close(st);
+}
+
 static void t_open_errors(void)
 {
     if (!on_pg)
@@ -323,6 +418,7 @@ ON_PG(pg_stats, t_stats)
 ON_PG(pg_mail, t_mail)
 ON_PG(pg_two_stores, t_two_stores)
 ON_PG(pg_open_errors, t_open_errors)
+ON_PG(pg_many_servers, t_many_servers)
 
 int main(void)
 {
@@ -336,6 +432,8 @@ int main(void)
         {"pg: two stores on one database", pg_two_stores},
         {"pg: a refused connection says where, not the password",
          pg_open_errors},
+        {"pg: servers starting together migrate once; writers take turns",
+         pg_many_servers},
         {0}};
     return pb_test_run(T);
 }

@@ -27,6 +27,8 @@ HDRS     := $(shell find src tests -name '*.h')
 DEPFLAGS := -MMD -MP
 Q        ?= @
 
+# libpq (the PostgreSQL store) is one of PKGS: pkg-config gives its
+# -I/usr/include/postgresql and -lpq once `make deps` installed libpq-dev.
 # The pkg-config flags above are read when make parses this file: targets
 # that install packages first (demo, test) build through a second make run
 # started after the install, which reads them again.

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/mem.h"
 #include "store/stmt_int.h"
@@ -23,9 +24,15 @@ struct pb_pg_stmt {
     struct pb_pg_stmt *next;
     uint64_t hash;
     char *sql;
+    char *text;   /* with $N */
+    Oid *types;   /* of its parameters */
     char name[16];
     int nparams;
+    int cursor;   /* a SELECT without LIMIT: each() reads it by a cursor */
 };
+
+/* Rows each() takes from a cursor at a time. */
+#define FETCH_ROWS 1000
 
 struct pb_pg_blobs {
     unsigned char **v;
@@ -48,6 +55,8 @@ void pb_pg_cache_free(struct pb_store *st)
         for (struct pb_pg_stmt *e = st->pg->bucket[i], *next; e; e = next) {
             next = e->next;
             free(e->sql);
+            free(e->text);
+            free(e->types);
             free(e);
         }
         st->pg->bucket[i] = NULL;
@@ -110,6 +119,21 @@ static char *rewrite(const char *sql, int *max)
     return out;
 }
 
+/* Whether sql is a SELECT without a LIMIT (a whole-table scan, maybe):
+ * such results are read through a cursor, FETCH_ROWS at a time, so that
+ * each() does not hold them whole in memory. */
+static int unbounded_select(const char *sql)
+{
+    sql += strspn(sql, " \t\n");
+    if (strncasecmp(sql, "SELECT", 6))
+        return 0;
+    for (const char *p = sql; (p = strcasestr(p, "LIMIT")); p += 5)
+        if ((p == sql || !isalnum((unsigned char)p[-1])) &&
+            !isalnum((unsigned char)p[5]) && p[5] != '_')
+            return 0;
+    return 1;
+}
+
 /* The prepared statement for sql (prepared on first use, with the
  * parameter types of the arguments of that call: integers are bigint,
  * reals double precision, blobs bytea; text and NULL take the type their
@@ -142,19 +166,23 @@ static int take(struct pb_store *st, const char *sql, const struct pb_arg *a,
                                               : 0;
     snprintf(name, sizeof name, "pb%d", ++pg->next_name);
     PGresult *res = PQprepare(pg->conn, name, text, (int)n, types);
-    free(types);
-    free(text);
     int rc = PB_OK;
     if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
         (void)pb_pg_fail(st, res);
         rc = PB_EDB;
     }
     PQclear(res);
-    if (rc)
+    if (rc) {
+        free(types);
+        free(text);
         return rc;
+    }
     e = pb_calloc(1, sizeof *e);
     e->hash = h;
     e->sql = pb_strdup(sql);
+    e->text = text;
+    e->types = types;
+    e->cursor = unbounded_select(sql);
     memcpy(e->name, name, sizeof name);
     e->nparams = max;
     e->next = pg->bucket[h % BUCKETS];
@@ -176,6 +204,117 @@ static int is_write(const char *status)
            !strncmp(status, "DELETE", 6) || !strncmp(status, "MERGE", 5);
 }
 
+struct params {
+    const char **vals;
+    int *lens, *fmts;
+    char (*num)[32];
+};
+
+/* The arguments as libpq's parameter arrays (text; blobs binary). */
+static void params_make(struct params *p, const struct pb_arg *a, size_t n)
+{
+    p->vals = pb_calloc(n + 1, sizeof *p->vals);
+    p->lens = pb_calloc(n + 1, sizeof *p->lens);
+    p->fmts = pb_calloc(n + 1, sizeof *p->fmts);
+    p->num = pb_calloc(n + 1, sizeof *p->num);
+    for (size_t i = 0; i < n; i++) {
+        switch (a[i].kind) {
+        case PB_ARG_INT:
+            snprintf(p->num[i], sizeof p->num[i], "%lld", (long long)a[i].i);
+            p->vals[i] = p->num[i];
+            break;
+        case PB_ARG_REAL:
+            snprintf(p->num[i], sizeof p->num[i], "%.17g", a[i].d);
+            p->vals[i] = p->num[i];
+            break;
+        case PB_ARG_TEXT:
+            p->vals[i] = a[i].p;
+            break;
+        case PB_ARG_BLOB:
+            p->vals[i] = a[i].n ? a[i].p : "";
+            p->lens[i] = (int)a[i].n;
+            p->fmts[i] = 1;
+            break;
+        default:
+            p->vals[i] = NULL;
+        }
+    }
+}
+
+static void params_free(struct params *p)
+{
+    free(p->vals);
+    free(p->lens);
+    free(p->fmts);
+    free(p->num);
+}
+
+/* Pass rows of res to fn (only the first for PB_RUN_ONE); fn's non-zero
+ * return. */
+static int rows_to(const PGresult *res, int mode, pb_row_fn fn, void *ctx)
+{
+    struct pb_pg_blobs blobs = {0};
+    struct pb_row row = {.res = (const struct pg_result *)res,
+                         .blobs = &blobs};
+    int rc = PB_OK, rows = PQntuples(res);
+    for (int i = 0; i < rows && !rc; i++) {
+        row.i = i;
+        rc = fn(ctx, &row);
+        blobs_clear(&blobs);
+        if (mode == PB_RUN_ONE)
+            break;
+    }
+    free(blobs.v);
+    return rc;
+}
+
+/* each() of an unbounded SELECT: a cursor (WITH HOLD outside a
+ * transaction, so callbacks may begin and commit their own), FETCH_ROWS
+ * rows at a time; between fetches the connection is free for the
+ * callbacks' statements. */
+static int run_cursor(struct pb_store *st, struct pb_pg_stmt *e,
+                      const struct params *p, size_t n, pb_row_fn fn,
+                      void *ctx)
+{
+    struct pb_pg *pg = st->pg;
+    int in_txn = PQtransactionStatus(pg->conn) != PQTRANS_IDLE;
+    char cur[24], q[64];
+    snprintf(cur, sizeof cur, "pbc%d", ++pg->next_name);
+    size_t len = strlen(e->text) + 96;
+    char *declare = pb_malloc(len);
+    snprintf(declare, len, "DECLARE %s NO SCROLL CURSOR%s FOR %s", cur,
+             in_txn ? "" : " WITH HOLD", e->text);
+    PGresult *res = PQexecParams(pg->conn, declare, (int)n, e->types,
+                                 p->vals, p->lens, p->fmts, 0);
+    free(declare);
+    int rc = PB_OK;
+    if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) {
+        rc = pb_pg_fail(st, res);
+        PQclear(res);
+        return rc;
+    }
+    PQclear(res);
+    snprintf(q, sizeof q, "FETCH %d FROM %s", FETCH_ROWS, cur);
+    for (;;) {
+        res = PQexec(pg->conn, q);
+        if (!res || PQresultStatus(res) != PGRES_TUPLES_OK) {
+            rc = pb_pg_fail(st, res);
+            PQclear(res);
+            break;
+        }
+        int rows = PQntuples(res);
+        rc = fn ? rows_to(res, PB_RUN_EACH, fn, ctx) : PB_OK;
+        PQclear(res);
+        if (rc || rows < FETCH_ROWS)
+            break;
+    }
+    if (PQtransactionStatus(pg->conn) != PQTRANS_INERROR) {
+        snprintf(q, sizeof q, "CLOSE %s", cur);
+        PQclear(PQexec(pg->conn, q));
+    }
+    return rc;
+}
+
 int pb_pg_run(struct pb_store *st, int mode, const char *sql,
               const struct pb_arg *a, size_t n, pb_row_fn fn, void *ctx)
 {
@@ -190,38 +329,16 @@ int pb_pg_run(struct pb_store *st, int mode, const char *sql,
                  n);
         return PB_EINVAL;
     }
-    const char **vals = pb_calloc(n + 1, sizeof *vals);
-    int *lens = pb_calloc(n + 1, sizeof *lens);
-    int *fmts = pb_calloc(n + 1, sizeof *fmts);
-    char (*num)[32] = pb_calloc(n + 1, sizeof *num);
-    for (size_t i = 0; i < n; i++) {
-        switch (a[i].kind) {
-        case PB_ARG_INT:
-            snprintf(num[i], sizeof num[i], "%lld", (long long)a[i].i);
-            vals[i] = num[i];
-            break;
-        case PB_ARG_REAL:
-            snprintf(num[i], sizeof num[i], "%.17g", a[i].d);
-            vals[i] = num[i];
-            break;
-        case PB_ARG_TEXT:
-            vals[i] = a[i].p;
-            break;
-        case PB_ARG_BLOB:
-            vals[i] = a[i].n ? a[i].p : "";
-            lens[i] = (int)a[i].n;
-            fmts[i] = 1;
-            break;
-        default:
-            vals[i] = NULL;
-        }
+    struct params p;
+    params_make(&p, a, n);
+    if (mode == PB_RUN_EACH && e->cursor) {
+        rc = run_cursor(st, e, &p, n, fn, ctx);
+        params_free(&p);
+        return rc;
     }
-    PGresult *res = PQexecPrepared(pg->conn, e->name, (int)n, vals, lens,
-                                   fmts, 0);
-    free(vals);
-    free(lens);
-    free(fmts);
-    free(num);
+    PGresult *res = PQexecPrepared(pg->conn, e->name, (int)n, p.vals, p.lens,
+                                   p.fmts, 0);
+    params_free(&p);
     ExecStatusType s = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
     if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK) {
         rc = pb_pg_fail(st, res);
@@ -237,17 +354,7 @@ int pb_pg_run(struct pb_store *st, int mode, const char *sql,
     } else if (mode == PB_RUN_ONE && rows == 0) {
         rc = PB_ENOTFOUND;
     } else if (fn) {
-        struct pb_pg_blobs blobs = {0};
-        struct pb_row row = {.res = (const struct pg_result *)res,
-                             .blobs = &blobs};
-        for (int i = 0; i < rows && !rc; i++) {
-            row.i = i;
-            rc = fn(ctx, &row);
-            blobs_clear(&blobs);
-            if (mode == PB_RUN_ONE)
-                break;
-        }
-        free(blobs.v);
+        rc = rows_to(res, mode, fn, ctx);
     }
     PQclear(res);
     return rc;

@@ -306,6 +306,44 @@ static void t_many(void)
     done(st);
 }
 
+static int writer_fn(void *ctx, const struct pb_row *r)
+{
+    struct sum *s = ctx;
+    s->n++;
+    if (pb_store_begin(s->st) ||
+        pb_stmt_exec(s->st, "UPDATE t SET r = ?2 WHERE i = ?1",
+                     PB_ARGS(pb_int(pb_row_int(r, 0)), pb_real(-1))) ||
+        pb_store_commit(s->st))
+        return PB_EDB;
+    s->inner_ok++;
+    return PB_OK;
+}
+
+/* A long each() (past PostgreSQL's cursor batches) whose callback writes
+ * in transactions of its own. */
+static void t_each_writes(void)
+{
+    struct pb_store *st = fresh();
+    CHECK_EQ(pb_store_begin(st), PB_OK);
+    for (int i = 1; i <= 2500; i++)
+        CHECK_EQ(pb_stmt_exec(st, "INSERT INTO t(i, r) VALUES(?1, 0)",
+                              PB_ARGS(pb_int(i))),
+                 PB_OK);
+    CHECK_EQ(pb_store_commit(st), PB_OK);
+    struct sum s = {.st = st};
+    CHECK_EQ(pb_stmt_each(st, "SELECT i FROM t WHERE i % 2 = 0 ORDER BY i",
+                          PB_NOARGS, writer_fn, &s),
+             PB_OK);
+    CHECK_EQ(s.n, 1250);
+    CHECK_EQ(s.inner_ok, 1250);
+    int64_t n = 0;
+    CHECK_EQ(pb_stmt_int(st, "SELECT count(*) FROM t WHERE r < 0", PB_NOARGS,
+                         &n),
+             PB_OK);
+    CHECK_EQ(n, 1250);
+    done(st);
+}
+
 /* The same test on PostgreSQL. */
 #define ON_PG(name, fn)                                                      \
     static void name(void)                                                   \
@@ -320,6 +358,7 @@ ON_PG(pg_types, t_types)
 ON_PG(pg_nulls, t_nulls)
 ON_PG(pg_errors, t_errors)
 ON_PG(pg_many, t_many)
+ON_PG(pg_each_writes, t_each_writes)
 
 int main(void)
 {
@@ -328,10 +367,12 @@ int main(void)
         {"nulls", t_nulls},
         {"errors", t_errors},
         {"many", t_many},
+        {"each: callbacks that write in transactions", t_each_writes},
         {"pg: types", pg_types},
         {"pg: nulls", pg_nulls},
         {"pg: errors", pg_errors},
         {"pg: many", pg_many},
+        {"pg: each: callbacks that write in transactions", pg_each_writes},
         {0}};
     return pb_test_run(T);
 }

@@ -315,8 +315,20 @@ static int run_cursor(struct pb_store *st, struct pb_pg_stmt *e,
     return rc;
 }
 
+static int run(struct pb_store *st, int mode, const char *sql,
+               const struct pb_arg *a, size_t n, pb_row_fn fn, void *ctx);
+
 int pb_pg_run(struct pb_store *st, int mode, const char *sql,
               const struct pb_arg *a, size_t n, pb_row_fn fn, void *ctx)
+{
+    /* a connection lost before (the statement that found it failed, and
+     * is not sent again: it may have been done) is made again here */
+    (void)pb_pg_reconnect(st);
+    return run(st, mode, sql, a, n, fn, ctx);
+}
+
+static int run(struct pb_store *st, int mode, const char *sql,
+               const struct pb_arg *a, size_t n, pb_row_fn fn, void *ctx)
 {
     struct pb_pg *pg = st->pg;
     struct pb_pg_stmt *e;

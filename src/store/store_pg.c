@@ -45,6 +45,31 @@ int pb_pg_exec(struct pb_store *st, const char *sql)
     return rc;
 }
 
+/* The session's settings: before migrating (ro = 0), then the read-only
+ * default for readers (the server's threads cannot write by mistake). */
+static int setup(struct pb_store *st, int ro)
+{
+    if (ro)
+        return st->pg->readonly
+                   ? pb_pg_exec(st, "SET default_transaction_read_only = on")
+                   : PB_OK;
+    PQsetNoticeProcessor(st->pg->conn, quiet, NULL);
+    return pb_pg_exec(st, "SET TimeZone = 'UTC';"
+                          " SET client_min_messages = warning");
+}
+
+int pb_pg_reconnect(struct pb_store *st)
+{
+    if (PQstatus(st->pg->conn) == CONNECTION_OK)
+        return 0;
+    st->in_txn = 0; /* (a transaction was lost with the connection) */
+    PQreset(st->pg->conn);
+    if (PQstatus(st->pg->conn) != CONNECTION_OK)
+        return 0;
+    pb_pg_cache_free(st);
+    return !setup(st, 0) && !setup(st, 1);
+}
+
 static const char *or_default(const char *v, const char *d)
 {
     return v && *v ? v : d;
@@ -85,17 +110,14 @@ int pb_pg_open(const char *conninfo, int flags, struct pb_store **out,
         pb_pg_close(st);
         return PB_EDB;
     }
-    PQsetNoticeProcessor(st->pg->conn, quiet, NULL);
+    st->pg->readonly = (flags & PB_STORE_READONLY) != 0;
     int rc = PB_OK;
-    if (pb_pg_exec(st, "SET TimeZone = 'UTC';"
-                       " SET client_min_messages = warning"))
+    if (setup(st, 0))
         rc = pb_err_set(err, PB_EDB, "PostgreSQL database \"%s\": %s",
                         PQdb(st->pg->conn), st->pg->err);
     if (!rc)
         rc = pb_pg_migrate(st, err);
-    /* readers (the server's threads) cannot write by mistake */
-    if (!rc && (flags & PB_STORE_READONLY) &&
-        pb_pg_exec(st, "SET default_transaction_read_only = on"))
+    if (!rc && setup(st, 1))
         rc = pb_err_set(err, PB_EDB, "PostgreSQL: %s", st->pg->err);
     if (rc) {
         pb_pg_close(st);
@@ -141,6 +163,7 @@ const char *pb_pg_store_errmsg(struct pb_store *st)
  * so "seq = max(seq) + 1" inside the transaction is the next one. */
 int pb_pg_begin(struct pb_store *st)
 {
+    (void)pb_pg_reconnect(st);
     if (pb_pg_exec(st, "BEGIN"))
         return PB_EDB;
     st->in_txn = 1;
@@ -191,6 +214,7 @@ void pb_pg_rollback(struct pb_store *st)
 int pb_pg_read_begin(struct pb_store *st, int *out_began)
 {
     *out_began = 0;
+    (void)pb_pg_reconnect(st);
     if (PQtransactionStatus(st->pg->conn) != PQTRANS_IDLE)
         return PB_OK;
     if (pb_pg_exec(st, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))

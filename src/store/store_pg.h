@@ -22,6 +22,7 @@ struct pb_pg {
     char err[512];             /* the last failure's message */
     int64_t changes;           /* rows the last write changed */
     int next_name;             /* prepared statements are "pb1", "pb2", ... */
+    int readonly;              /* opened with PB_STORE_READONLY */
     struct pb_pg_stmt *bucket[128];
 };
 
@@ -36,6 +37,12 @@ int pb_pg_read_begin(struct pb_store *st, int *out_began) PB_WUR;
 void pb_pg_read_end(struct pb_store *st, int began);
 int pb_pg_user_version(struct pb_store *st);
 const char *pb_pg_store_errmsg(struct pb_store *st);
+
+/* When the connection was lost (the server restarted, a network cut):
+ * connect again, forget the prepared statements and set the session up as
+ * at open; 1 when it did. The statement that found the connection lost
+ * has failed (PB_EDB) and is not sent again; the next call reconnects. */
+int pb_pg_reconnect(struct pb_store *st);
 
 /* Run sql (one or more statements, no parameters) with the simple
  * protocol; PB_EDB with the message kept on failure. */

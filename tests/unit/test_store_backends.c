@@ -375,6 +375,37 @@ static void t_many_servers(void)
     pb_store_close(st);
 }
 
+/* The server drops the connection (a restart, a network cut): the call
+ * that finds it fails, the next ones work on a new connection. */
+static void t_reconnect(void)
+{
+    if (!on_pg)
+        return;
+    struct pb_store *st = fresh();
+    int64_t n = 0, me = 0;
+    CHECK_EQ(pb_stmt_int(st, "SELECT pg_backend_pid()", PB_NOARGS, &me),
+             PB_OK);
+    CHECK_EQ(pb_stmt_int(st, "SELECT count(*) FROM members", PB_NOARGS, &n),
+             PB_OK);
+    char sql[64];
+    snprintf(sql, sizeof sql, "SELECT pg_terminate_backend(%lld)",
+             (long long)me);
+    PGconn *c = PQconnectdb(where());
+    PQclear(PQexec(c, sql));
+    PQfinish(c);
+    usleep(200 * 1000);
+    CHECK_EQ(pb_stmt_int(st, "SELECT count(*) FROM members", PB_NOARGS, &n),
+             PB_EDB);
+    CHECK_EQ(pb_stmt_int(st, "SELECT count(*) FROM members", PB_NOARGS, &n),
+             PB_OK);
+    CHECK_EQ(pb_store_begin(st), PB_OK);
+    CHECK_EQ(pb_stmt_exec(st, "INSERT INTO meta VALUES('a', 'b')",
+                          PB_NOARGS),
+             PB_OK);
+    CHECK_EQ(pb_store_commit(st), PB_OK);
+    done(st);
+}
+
 static void t_open_errors(void)
 {
     if (!on_pg)
@@ -419,6 +450,7 @@ ON_PG(pg_mail, t_mail)
 ON_PG(pg_two_stores, t_two_stores)
 ON_PG(pg_open_errors, t_open_errors)
 ON_PG(pg_many_servers, t_many_servers)
+ON_PG(pg_reconnect, t_reconnect)
 
 int main(void)
 {
@@ -434,6 +466,7 @@ int main(void)
          pg_open_errors},
         {"pg: servers starting together migrate once; writers take turns",
          pg_many_servers},
+        {"pg: a dropped connection is made again", pg_reconnect},
         {0}};
     return pb_test_run(T);
 }

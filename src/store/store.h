@@ -50,7 +50,9 @@ void pb_store_test_migrate_limit(int n);
 int pb_store_schema_version(void);
 int pb_store_user_version(struct pb_store *st);
 
-/* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
+/* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK (PostgreSQL: BEGIN and
+ * an advisory lock, so writers on every server take turns as on SQLite;
+ * docs/STORE.md). */
 int pb_store_begin(struct pb_store *st) PB_WUR;
 int pb_store_commit(struct pb_store *st) PB_WUR;
 void pb_store_rollback(struct pb_store *st);
@@ -69,7 +71,7 @@ void pb_store_read_end(struct pb_store *st, int began);
  * committed transaction survives a crash of the process either way. */
 int pb_store_set_bulk(struct pb_store *st, int on) PB_WUR;
 
-/* Text of the last SQLite error on this connection (borrowed). */
+/* Text of the last database error on this connection (borrowed). */
 const char *pb_store_errmsg(struct pb_store *st);
 
 enum pb_upsert { PB_UPSERT_ADDED, PB_UPSERT_UPDATED, PB_UPSERT_UNCHANGED };

@@ -33,7 +33,10 @@ stop)
   if [ -d "$dir/data" ]; then
     "${as[@]}" "$BIN/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null 2>&1 || true
   fi
-  rm -rf "$dir"
+  # the server's last processes may still be closing files: try again
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    rm -rf "$dir" 2>/dev/null; [ -e "$dir" ] || break; sleep 0.5
+  done
   ;;
 *) echo "usage: $0 start|stop DIR" >&2; exit 64 ;;
 esac

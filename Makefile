@@ -10,7 +10,7 @@
 #   make bench    run the benchmarks in bench/ (whole corpus; slow)
 #   make deb      the Debian package in build/deb/ (debhelper), then lintian
 
-PKGS     := sqlite3 jansson expat liblzma zlib libutf8proc libmicrohttpd libcurl libsodium libcmark
+PKGS     := sqlite3 libpq jansson expat liblzma zlib libutf8proc libmicrohttpd libcurl libsodium libcmark
 CC       ?= cc
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wformat=2 -Werror
 BASEFLAGS:= -std=gnu17 -g -D_GNU_SOURCE -Isrc $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -27,6 +27,8 @@ HDRS     := $(shell find src tests -name '*.h')
 DEPFLAGS := -MMD -MP
 Q        ?= @
 
+# libpq (the PostgreSQL store) is one of PKGS: pkg-config gives its
+# -I/usr/include/postgresql and -lpq once `make deps` installed libpq-dev.
 # The pkg-config flags above are read when make parses this file: targets
 # that install packages first (demo, test) build through a second make run
 # started after the install, which reads them again.

@@ -15,6 +15,7 @@ PKGS=(
   libsqlite3-dev libjansson-dev libexpat1-dev liblzma-dev zlib1g-dev
   libutf8proc-dev libstemmer-dev libmicrohttpd-dev libcurl4-openssl-dev
   libsodium-dev libcmark-dev liblinear-dev
+  libpq-dev                           # the PostgreSQL store (libpq; docs/STORE.md)
   poppler-utils                       # thumbnails from a PDF's first page (pdftoppm)
 )
 # tests (make test) and benchmarks (make bench), with who uses them
@@ -32,6 +33,8 @@ DEV_PKGS=(
   python3-prometheus-client           # test_service.py parses /metrics
   systemd                             # systemd-analyze verify of the unit
   debhelper dpkg-dev lintian          # make deb
+  postgresql-15                       # the tests' throwaway PostgreSQL (initdb,
+                                      # pg_ctl; tests/pgserver.sh) and psql
 )
 dev=0
 [ "${1:-}" = "--dev" ] && dev=1

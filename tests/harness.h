@@ -6,7 +6,10 @@
  *       {"something", t_something}, {0}}; return pb_test_run(T); }
  *
  * Each test counts as passed when none of its checks fail. The binary ends
- * with a line "N passed, N failed" and exits non-zero when any failed.
+ * with a line "N passed, N failed" and exits non-zero when any failed; a
+ * test that calls PB_TEST_SKIP() (what it needs is missing, e.g. the
+ * PostgreSQL of tests/pgtest.h) counts as skipped, and the line then ends
+ * ", K skipped".
  */
 #ifndef PB_TESTS_HARNESS_H
 #define PB_TESTS_HARNESS_H
@@ -23,6 +26,15 @@ struct pb_test {
 };
 
 static int pb_test_failures_;
+static int pb_test_skipped_;
+
+/* Mark the running test skipped (say why on stderr) and return from it. */
+#define PB_TEST_SKIP(why)                                                    \
+    do {                                                                     \
+        fprintf(stderr, "  skipped: %s\n", why);                             \
+        pb_test_skipped_ = 1;                                                \
+        return;                                                              \
+    } while (0)
 
 #define CHECK(cond)                                                          \
     do {                                                                     \
@@ -66,11 +78,15 @@ static int pb_test_failures_;
 
 static inline int pb_test_run(const struct pb_test *tests)
 {
-    int passed = 0, failed = 0;
+    int passed = 0, failed = 0, skipped = 0;
     for (const struct pb_test *t = tests; t->name; t++) {
         int before = pb_test_failures_;
+        pb_test_skipped_ = 0;
         t->fn();
-        if (pb_test_failures_ == before) {
+        if (pb_test_skipped_ && pb_test_failures_ == before) {
+            skipped++;
+            printf("skip %s\n", t->name);
+        } else if (pb_test_failures_ == before) {
             passed++;
             printf("ok   %s\n", t->name);
         } else {
@@ -78,7 +94,10 @@ static inline int pb_test_run(const struct pb_test *tests)
             printf("FAIL %s\n", t->name);
         }
     }
-    printf("%d passed, %d failed\n", passed, failed);
+    if (skipped)
+        printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+    else
+        printf("%d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }
 

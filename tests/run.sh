@@ -15,6 +15,18 @@ export PAPERBOY_BIN="$PWD/$ASAN/paperboy"
 export PAPERBOY_DATA="${PAPERBOY_DATA:-$(cd .. && pwd)/shared/data}"
 export PB_TEST_OUT="$PWD/$OUT"
 only="${1:-}"
+# One throwaway PostgreSQL for the whole run (tests/pgserver.sh); suites
+# make their own databases on it. Without PostgreSQL the PG variants skip.
+if [ -z "${PB_TEST_PG:-}" ]; then
+  pgdir=$(mktemp -d -u /tmp/pb-test-pg.XXXXXX)
+  trap 'tests/pgserver.sh stop "$pgdir"' EXIT
+  trap 'exit 130' INT TERM
+  if url=$(tests/pgserver.sh start "$pgdir" 2>"$OUT/pgserver.log"); then
+    export PB_TEST_PG="$url"
+  else
+    echo "PostgreSQL not started (see $OUT/pgserver.log): its tests skip"
+  fi
+fi
 total_pass=0 total_fail=0 total_skip=0
 failed_suites=()
 

@@ -31,6 +31,7 @@ int pb_cli_vbench(int argc, char **argv);     /* cmd_vbench.c */
 int pb_cli_train_vectors(int argc, char **argv); /* cmd_train_vectors.c */
 int pb_cli_recommend(int argc, char **argv);  /* cmd_recommend.c */
 int pb_cli_backup(int argc, char **argv);     /* cmd_backup.c */
+int pb_cli_store(int argc, char **argv);      /* cmd_store.c */
 
 /* serve's timetable (serve_sched.c): new, then each argument that
  * pb_cli_sched_arg() takes (1 taken, advancing *i past a value; 0 not

@@ -23,6 +23,7 @@ static const struct command commands[] = {
     {"user", pb_cli_user, "members of the site: add, list, role, disable"},
     {"digest", pb_cli_digest, "e-mail digests of trending papers to confirmed subscribers (send, subscribers)"},
     {"backup", pb_cli_backup, "a consistent copy of the store, taken while the server runs (SQLite online backup)"},
+    {"store", pb_cli_store, "store copy --from SRC --to DST: SQLite <-> PostgreSQL, lossless and resumable"},
     {"serve", pb_cli_serve, "serve the daily papers site, JSON API and RSS/Atom feeds over HTTP"},
     {"embed", pb_cli_embed, "paper vectors and their nearest-neighbour graph (DB.vec, DB.hnsw)"},
     {"vsearch", pb_cli_vsearch, "search by meaning: --mode keyword|semantic|hybrid"},

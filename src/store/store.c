@@ -9,6 +9,7 @@
 #include "core/mem.h"
 #include "store/store_int.h"
 #include "store/store_media.h"
+#include "store/store_pg.h"
 
 int pb_store_migrate(struct pb_store *st, struct pb_err *err);
 
@@ -37,6 +38,8 @@ int pb_store_open(const char *path, int flags, struct pb_store **out,
                   struct pb_err *err)
 {
     *out = NULL;
+    if (pb_store_is_url(path))
+        return pb_pg_open(path, flags, out, err);
     struct pb_store *st = pb_calloc(1, sizeof *st);
     int oflags = (flags & PB_STORE_READONLY)
                      ? SQLITE_OPEN_READONLY
@@ -112,6 +115,10 @@ void pb_store_close(struct pb_store *st)
 {
     if (!st)
         return;
+    if (st->backend == PB_BACKEND_PG) {
+        pb_pg_close(st);
+        return;
+    }
     sqlite3_stmt **stmts[] = {&st->get_by_id,  &st->get_by_pid,
                               &st->insert,     &st->update,
                               &st->max_seq,    &st->listing_up,
@@ -129,6 +136,8 @@ void pb_store_close(struct pb_store *st)
 
 int pb_store_user_version(struct pb_store *st)
 {
+    if (st->backend == PB_BACKEND_PG)
+        return pb_pg_user_version(st);
     sqlite3_stmt *s = NULL;
     int v = -1;
     if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) ==
@@ -141,6 +150,8 @@ int pb_store_user_version(struct pb_store *st)
 
 int pb_store_set_bulk(struct pb_store *st, int on)
 {
+    if (st->backend == PB_BACKEND_PG)
+        return PB_OK; /* nothing to tune: the server checkpoints */
     const char *sql = on ? "PRAGMA wal_autocheckpoint=8192"
                          : "PRAGMA wal_autocheckpoint=1000;"
                            "PRAGMA wal_checkpoint(PASSIVE)";
@@ -150,6 +161,8 @@ int pb_store_set_bulk(struct pb_store *st, int on)
 
 const char *pb_store_errmsg(struct pb_store *st)
 {
+    if (st->backend == PB_BACKEND_PG)
+        return pb_pg_store_errmsg(st);
     return sqlite3_errmsg(st->db);
 }
 
@@ -169,6 +182,8 @@ static int load_seq(struct pb_store *st)
 
 int pb_store_begin(struct pb_store *st)
 {
+    if (st->backend == PB_BACKEND_PG)
+        return pb_pg_begin(st);
     if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return PB_EDB;
     st->in_txn = 1;
@@ -180,6 +195,8 @@ int pb_store_begin(struct pb_store *st)
 
 int pb_store_commit(struct pb_store *st)
 {
+    if (st->backend == PB_BACKEND_PG)
+        return pb_pg_commit(st);
     int ok = sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
     if (ok) {
         st->in_txn = 0;
@@ -190,6 +207,8 @@ int pb_store_commit(struct pb_store *st)
 
 int pb_store_read_begin(struct pb_store *st, int *out_began)
 {
+    if (st->backend == PB_BACKEND_PG)
+        return pb_pg_read_begin(st, out_began);
     *out_began = 0;
     if (!sqlite3_get_autocommit(st->db))
         return PB_OK;
@@ -201,6 +220,10 @@ int pb_store_read_begin(struct pb_store *st, int *out_began)
 
 void pb_store_read_end(struct pb_store *st, int began)
 {
+    if (st->backend == PB_BACKEND_PG) {
+        pb_pg_read_end(st, began);
+        return;
+    }
     /* a read transaction changed nothing: COMMIT only releases the
      * snapshot, and cannot fail for want of locks */
     if (began && sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
@@ -209,6 +232,10 @@ void pb_store_read_end(struct pb_store *st, int began)
 
 void pb_store_rollback(struct pb_store *st)
 {
+    if (st->backend == PB_BACKEND_PG) {
+        pb_pg_rollback(st);
+        return;
+    }
     sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     st->in_txn = 0;
     st->seq_loaded = 0;

@@ -27,7 +27,13 @@ struct pb_store;
 
 #define PB_STORE_READONLY 1 /* open flags */
 
-/* Open (creating when missing, unless read-only) and migrate: a file from
+/* Whether a --db value names a PostgreSQL database rather than a SQLite
+ * file: a postgres:// or postgresql:// URL, or a libpq keyword string
+ * ("host=... dbname=..."). Everything else is a path. */
+int pb_store_is_url(const char *db);
+
+/* Open (creating when missing, unless read-only) and migrate: db is a
+ * SQLite path or a PostgreSQL URL (pb_store_is_url; docs/STORE.md). a file from
  * an older paperboy is migrated in place even when opened read-only (through
  * a short read-write open first); one from a newer paperboy is refused with
  * PB_EUNSUP. The caller frees with pb_store_close(). On failure *out is NULL
@@ -44,7 +50,9 @@ void pb_store_test_migrate_limit(int n);
 int pb_store_schema_version(void);
 int pb_store_user_version(struct pb_store *st);
 
-/* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
+/* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK (PostgreSQL: BEGIN and
+ * an advisory lock, so writers on every server take turns as on SQLite;
+ * docs/STORE.md). */
 int pb_store_begin(struct pb_store *st) PB_WUR;
 int pb_store_commit(struct pb_store *st) PB_WUR;
 void pb_store_rollback(struct pb_store *st);
@@ -63,7 +71,7 @@ void pb_store_read_end(struct pb_store *st, int began);
  * committed transaction survives a crash of the process either way. */
 int pb_store_set_bulk(struct pb_store *st, int on) PB_WUR;
 
-/* Text of the last SQLite error on this connection (borrowed). */
+/* Text of the last database error on this connection (borrowed). */
 const char *pb_store_errmsg(struct pb_store *st);
 
 enum pb_upsert { PB_UPSERT_ADDED, PB_UPSERT_UPDATED, PB_UPSERT_UNCHANGED };

@@ -62,8 +62,8 @@ static const char *const sql[Q_COUNT] = {
                 " ON m.id = s.submitted_by WHERE s.pid = ?1",
     [Q_STATS_ADD] = "INSERT INTO paper_stats(pid, votes, comments)"
                     " VALUES(?1, ?2, ?3) ON CONFLICT(pid) DO UPDATE SET"
-                    " votes = votes + excluded.votes,"
-                    " comments = comments + excluded.comments",
+                    " votes = paper_stats.votes + excluded.votes,"
+                    " comments = paper_stats.comments + excluded.comments",
     [Q_VOTE_INS] = "INSERT INTO votes(member, pid, at) VALUES(?1, ?2, ?3)"
                    " ON CONFLICT(member, pid) DO NOTHING",
     [Q_VOTE_DEL] = "DELETE FROM votes WHERE member = ?1 AND pid = ?2",
@@ -88,7 +88,7 @@ static const char *const sql[Q_COUNT] = {
                        " c.created, c.edited, c.hidden FROM comments c"
                        " JOIN members m ON m.id = c.member"
                        " WHERE c.pid = ?1 AND c.deleted = 0"
-                       " AND (?2 OR c.hidden = 0) ORDER BY c.id",
+                       " AND (?2 <> 0 OR c.hidden = 0) ORDER BY c.id",
     [Q_SUBMIT_COUNT] = "SELECT count(*) FROM submissions WHERE member = ?1"
                        " AND at >= ?2",
     [Q_SUBMIT_ADD] = "INSERT INTO submissions(pid, member, at, day)"
@@ -116,7 +116,7 @@ static const char *const sql[Q_COUNT] = {
                     " (SELECT count(*) FROM collection_items i"
                     "  WHERE i.coll = c.id)"
                     " FROM collections c JOIN members m ON m.id = c.member"
-                    " WHERE c.member = ?1 AND (?2 OR c.public = 1)"
+                    " WHERE c.member = ?1 AND (?2 <> 0 OR c.public = 1)"
                     " ORDER BY c.id",
     [Q_COLL_PAPERS] = "SELECT " PAPER_COLS_P " FROM collection_items i"
                       " JOIN papers p ON p.pid = i.pid"
@@ -191,6 +191,26 @@ static const char *const sql[Q_COUNT] = {
                 " FROM papers p LEFT JOIN paper_stats s ON s.pid = p.pid"
                 " WHERE p.pid = ?1",
 };
+
+/* Q_TRENDING on PostgreSQL: greatest() for the two-argument max, power(),
+ * extract(epoch ...) for unixepoch(), and typed parameters where the
+ * arithmetic would otherwise make them integers. */
+static const char trending_pg[] =
+    "SELECT " PAPER_COLS_P ","
+    " (greatest(coalesce(p.upvotes, 0), 0) + coalesce(s.votes, 0)"
+    "  + ?4::float8 * (greatest(coalesce(p.n_comments, 0), 0)"
+    "                  + coalesce(s.comments, 0)))"
+    " / power(greatest(?3::bigint - coalesce(s.submitted_at,"
+    "      extract(epoch FROM l.lday::date)::bigint), 0)::float8 / 3600.0"
+    "       + 2.0, ?5::float8) AS score"
+    " FROM papers p JOIN (SELECT pid AS lpid, max(day) AS lday"
+    "  FROM listings WHERE day BETWEEN ?1 AND ?2 GROUP BY pid) l"
+    "  ON l.lpid = p.pid"
+    " LEFT JOIN paper_stats s ON s.pid = p.pid"
+    " WHERE p.deleted = 0"
+    " AND coalesce(s.hidden, 0) = 0"
+    " ORDER BY score DESC, l.lday DESC, p.pid DESC"
+    " LIMIT ?6 OFFSET ?7";
 
 struct pb_cmdb {
     struct pb_store *st;
@@ -756,13 +776,14 @@ static int list_row(void *ctx, const struct pb_row *r)
 
 /* Up to limit papers of statement which (args) into out; out->more when
  * there was one more. */
-static int read_list(struct pb_cmdb *db, int which, const struct pb_arg *args,
-                     size_t n, int limit, struct pb_feed_list *out)
+static int read_list(struct pb_cmdb *db, const char *q,
+                     const struct pb_arg *args, size_t n, int limit,
+                     struct pb_feed_list *out)
 {
     struct list_out o = {out, (size_t)limit};
     out->v = pb_reallocarray(NULL, (size_t)limit, sizeof *out->v);
     out->pid = pb_reallocarray(NULL, (size_t)limit, sizeof *out->pid);
-    int rc = pb_stmt_each(db->st, sql[which], args, n, list_row, &o);
+    int rc = pb_stmt_each(db->st, q, args, n, list_row, &o);
     return rc == STOP ? PB_OK : rc;
 }
 
@@ -770,7 +791,7 @@ int pb_cmdb_coll_papers(struct pb_cmdb *db, int64_t id,
                         struct pb_feed_list *out)
 {
     pb_feed_list_clear(out);
-    return read_list(db, Q_COLL_PAPERS, PB_ARGS(pb_int(id)), 1000, out);
+    return read_list(db, sql[Q_COLL_PAPERS], PB_ARGS(pb_int(id)), 1000, out);
 }
 
 /* --- marks: upvoted, collected, not interested -------------------------- */
@@ -811,7 +832,7 @@ int pb_cmdb_member_papers(struct pb_cmdb *db, int64_t member, int which,
     pb_feed_list_clear(out);
     if (which < 0 || which > 2 || limit < 1 || limit > 1000 || offset < 0)
         return PB_EINVAL;
-    int rc = read_list(db, pick[which],
+    int rc = read_list(db, sql[pick[which]],
                        PB_ARGS(pb_int(member), pb_int(limit + 1),
                                pb_int(offset)),
                        limit, out);
@@ -907,7 +928,7 @@ int pb_cmdb_trending(struct pb_cmdb *db, const char *from, const char *to,
     if (limit < 1 || limit > 1000 || offset < 0 || !(tp->gravity > 0) ||
         !(tp->comment_weight >= 0))
         return PB_EINVAL;
-    int rc = read_list(db, Q_TRENDING,
+    int rc = read_list(db, pb_sql(db->st, sql[Q_TRENDING], trending_pg),
                        PB_ARGS(pb_text(from), pb_text(to), pb_int(tp->ref),
                                pb_real(tp->comment_weight),
                                pb_real(tp->gravity), pb_int(limit + 1),

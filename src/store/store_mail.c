@@ -130,8 +130,8 @@ static int write_colls(struct pb_store *st, int64_t sub,
         rc = WRITE(st, "DELETE FROM sub_collections WHERE sub = ?1",
                    pb_int(sub));
     for (size_t i = 0; i < p->n_colls && !rc; i++)
-        rc = WRITE(st, "INSERT OR IGNORE INTO sub_collections(sub, coll,"
-                       " since) VALUES(?1, ?2, ?3)",
+        rc = WRITE(st, "INSERT INTO sub_collections(sub, coll, since)"
+                       " VALUES(?1, ?2, ?3) ON CONFLICT DO NOTHING",
                    pb_int(sub), pb_int(p->colls[i]), pb_int(since[i]));
     return rc;
 }
@@ -153,8 +153,9 @@ int pb_store_mail_key(struct pb_store *st, unsigned char key[32])
     }
     free(have);
     /* insert-if-absent, then read: whoever inserted first wins */
-    int rc = WRITE(st, "INSERT OR IGNORE INTO meta(key, value)"
-                       " VALUES('mail.secret', ?1)", pb_text(hex));
+    int rc = WRITE(st, "INSERT INTO meta(key, value)"
+                       " VALUES('mail.secret', ?1) ON CONFLICT DO NOTHING",
+                   pb_text(hex));
     sodium_memzero(hex, sizeof hex);
     if (rc)
         return PB_EDB;
@@ -423,9 +424,9 @@ int pb_store_digest_prepare(struct pb_store *st, int64_t sub,
                       PB_ARGS(pb_int(sub), pb_text(period),
                               pb_text(message_id), pb_int(now)));
     for (size_t i = 0; i < n && !rc; i++)
-        rc = WRITE(st, "INSERT OR IGNORE INTO mail_papers(sub, pid, period,"
+        rc = WRITE(st, "INSERT INTO mail_papers(sub, pid, period,"
                        " pos, src, coll) VALUES(?1, ?2, ?3, ?4, ?5,"
-                       " nullif(?6, 0))",
+                       " nullif(?6, 0)) ON CONFLICT DO NOTHING",
                    pb_int(sub), pb_int(items[i].pid), pb_text(period),
                    pb_int((int64_t)i), pb_int(items[i].src),
                    pb_int(items[i].coll));
@@ -483,8 +484,10 @@ int pb_store_digest_claim(struct pb_store *st, int64_t sub,
     /* the claim is the record that this message may be on its way: it
      * must survive a power cut as well as a crash, so this one commit is
      * synced (WAL with synchronous=NORMAL survives a killed process but
-     * not the machine's crash) */
-    if (sqlite3_exec(st->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL))
+     * not the machine's crash; PostgreSQL's commits are synced already) */
+    int lite = st->backend == PB_BACKEND_SQLITE;
+    if (lite &&
+        sqlite3_exec(st->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL))
         return PB_EDB;
     int rc = WRITE(st, "UPDATE mail_digests SET state = 3, next_try = ?4,"
                        " claimed_by = ?5, claimed_at = ?3"
@@ -493,7 +496,8 @@ int pb_store_digest_claim(struct pb_store *st, int64_t sub,
                    pb_int(lease_until), pb_text(by ? by : ""));
     if (!rc && pb_stmt_changes(st) != 1)
         rc = PB_EBUSY;
-    if (sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL))
+    if (lite &&
+        sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL))
         rc = rc ? rc : PB_EDB;
     return rc;
 }
@@ -578,7 +582,8 @@ int pb_store_mail_candidates(struct pb_store *st, int64_t sub,
             "  WHERE h.pid = papers.pid AND h.hidden = 1)"
             " AND NOT EXISTS (SELECT 1 FROM mail_papers m"
             "  WHERE m.sub = ?1 AND m.pid = papers.pid)"
-            " ORDER BY coalesce(upvotes, 0) DESC, listed_day DESC,"
+            " ORDER BY coalesce(upvotes, 0) DESC,"
+            " listed_day DESC NULLS LAST,"
             " coalesce(published, 0) DESC, pid DESC LIMIT ?4",
         PB_ARGS(pb_int(sub), pb_text(from), pb_text(to), pb_int(limit)), out,
         out_n);

@@ -84,6 +84,56 @@ class Tmp:
         return os.path.join(cls.dir, name)
 
 
+# The run's PostgreSQL (tests/run.sh starts one: tests/pgserver.sh), as a
+# libpq keyword string; unset when PostgreSQL is not installed.
+PG = os.environ.get('PB_TEST_PG')
+# PB_TEST_BACKEND=pg: suites that make their stores with new_db() put them
+# on PostgreSQL.
+BACKEND = os.environ.get('PB_TEST_BACKEND', 'sqlite')
+
+
+def pg_db(name):
+    """A new, empty PostgreSQL database for this suite on the run's
+    server, as a --db value (a libpq keyword string); Skip without one."""
+    if not PG:
+        raise Skip('no PostgreSQL (PB_TEST_PG unset: tests/run.sh starts one)')
+    db = 'pb_%s_%d' % (''.join(c if c.isalnum() else '_' for c in name),
+                       os.getpid())
+    for sql in ('DROP DATABASE IF EXISTS ' + db, 'CREATE DATABASE ' + db):
+        p = subprocess.run(['psql', PG, '-qXc', sql], capture_output=True,
+                           text=True)
+        if p.returncode:
+            raise AssertionError('psql: %s' % p.stderr)
+    return '%s dbname=%s' % (PG, db)
+
+
+def pg_url(conninfo):
+    """The same database as a postgresql:// URL."""
+    kv = dict(w.split('=', 1) for w in conninfo.split())
+    return 'postgresql://%s@%s:%s/%s' % (kv.get('user', 'postgres'),
+                                         kv.get('host', '127.0.0.1'),
+                                         kv.get('port', '5432'), kv['dbname'])
+
+
+def pg_sql(conninfo, sql):
+    """Rows of one query on a PostgreSQL database, as lists of strings
+    (psql's unaligned output; NULL as \\N)."""
+    p = subprocess.run(['psql', conninfo, '-qXAt', '-F', '\t', '-P',
+                        'null=\\N', '-c', sql], capture_output=True,
+                       text=True)
+    if p.returncode:
+        raise AssertionError('psql: %s' % p.stderr)
+    return [l.split('\t') for l in p.stdout.splitlines()]
+
+
+def new_db(name):
+    """--db for a new store: a SQLite file in Tmp, or a new PostgreSQL
+    database when the run asks for that backend (PB_TEST_BACKEND=pg)."""
+    if BACKEND == 'pg':
+        return pg_db(name)
+    return Tmp.path(name + '.db')
+
+
 def run(*args, binary=None, env=None, timeout=600, input=None):
     """Run paperboy; returns (exit status, stdout, stderr)."""
     e = dict(os.environ)

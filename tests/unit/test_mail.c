@@ -10,6 +10,7 @@
 #include "core/mem.h"
 #include "core/utf8.h"
 #include "harness.h"
+#include "pgtest.h"
 #include "mail/mail.h"
 #include "mail/mail_prefs.h"
 #include "mail/mail_text.h"
@@ -617,7 +618,8 @@ static int fake_send(void *ctx, const char *from, const char *to,
 }
 
 static struct pb_store *st;
-static char dbpath[64];
+static char dbpath[512];
+static int on_pg; /* the test runs on PostgreSQL (tests/pgtest.h) */
 
 static void add_paper(const char *id, const char *day, int64_t up,
                       const char *cat, const char *author)
@@ -654,8 +656,15 @@ static int64_t add_sub(const char *email, int freq, int top, int max,
 static void setup_store(void)
 {
     struct pb_err err;
-    snprintf(dbpath, sizeof dbpath, "/tmp/pb-test-mail-%d.db", (int)getpid());
-    unlink(dbpath);
+    if (on_pg) {
+        const char *url = pb_test_pg_db("test_mail");
+        CHECK(url && pb_test_pg_reset(url));
+        snprintf(dbpath, sizeof dbpath, "%s", url ? url : "");
+    } else {
+        snprintf(dbpath, sizeof dbpath, "/tmp/pb-test-mail-%d.db",
+                 (int)getpid());
+        unlink(dbpath);
+    }
     CHECK_EQ(pb_store_open(dbpath, 0, &st, &err), PB_OK);
     CHECK_EQ(pb_store_begin(st), PB_OK);
     add_paper("2406.00001", "2024-06-03", 50, "cs.CL", "Ann");
@@ -671,7 +680,9 @@ static void teardown_store(void)
 {
     pb_store_close(st);
     st = NULL;
-    char p[80];
+    if (on_pg)
+        return;
+    char p[600];
     unlink(dbpath);
     snprintf(p, sizeof p, "%s-wal", dbpath);
     unlink(p);
@@ -1263,6 +1274,28 @@ static void t_period(void)
     CHECK_EQ(pb_mail_period("2024-02-30", 0, key, from, to), PB_EINVAL);
 }
 
+/* The same test on PostgreSQL: the digest reads papers through store.c
+ * and store_feed.c, so these wait for PB_TEST_PG_PAPERS. */
+#define ON_PG(name, fn)                                                      \
+    static void name(void)                                                   \
+    {                                                                        \
+        if (!pb_test_pg_db("test_mail"))                                     \
+            PB_TEST_SKIP("no PostgreSQL (PB_TEST_PG)");                      \
+        if (!PB_TEST_PG_PAPERS)                                              \
+            PB_TEST_SKIP("store.c's paper functions not on PostgreSQL yet"); \
+        on_pg = 1;                                                           \
+        fn();                                                                \
+        on_pg = 0;                                                           \
+    }
+ON_PG(pg_idempotent, t_idempotent)
+ON_PG(pg_retry_backoff, t_retry_backoff)
+ON_PG(pg_crash_after_log, t_crash_after_log)
+ON_PG(pg_collections, t_collections)
+ON_PG(pg_uncertain, t_uncertain)
+ON_PG(pg_refused_paused, t_refused_paused)
+ON_PG(pg_confirmations, t_confirmations)
+ON_PG(pg_keywords_and_stop, t_keywords_and_stop)
+
 int main(void)
 {
     if (sodium_init() < 0)
@@ -1292,6 +1325,15 @@ int main(void)
          t_collections},
         {"refused addresses paused", t_refused_paused},
         {"confirmations: once, resend later", t_confirmations},
+        {"pg: keywords as whole words; a stopped run", pg_keywords_and_stop},
+        {"pg: sent-log: reruns send nothing", pg_idempotent},
+        {"pg: retries with backoff, deferred, due later", pg_retry_backoff},
+        {"pg: at most once: a crash before and after the claim",
+         pg_crash_after_log},
+        {"pg: uncertain digests", pg_uncertain},
+        {"pg: collections as a source", pg_collections},
+        {"pg: refused addresses paused", pg_refused_paused},
+        {"pg: confirmations: once, resend later", pg_confirmations},
         {NULL, NULL},
     };
     return pb_test_run(tests);

@@ -8,9 +8,9 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "core/local_files.h"
 #include "community/community.h"
 #include "harvest/harvest_fetch.h"
+#include "store/store_files.h"
 #include "web/access_log.h"
 #include "web/server.h"
 #include "web/web_fetch.h"

@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "core/buf.h"
-#include "core/local_files.h"
 #include "media/image_info.h"
+#include "store/store_files.h"
 #include "store/store_media.h"
 
 #define RENDER_WIDTH 640 /* pixels of a rendered first page */

@@ -7,9 +7,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/local_files.h"
 #include "core/mem.h"
 #include "search/search_int.h"
+#include "store/store_files.h"
 
 int pb_index_path(const char *db_path, char *out, size_t cap)
 {

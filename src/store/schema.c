@@ -574,6 +574,17 @@ static const char pg_base[] =
 
 /* Migrations 9 on: the PostgreSQL text of each, in order, then NULL. */
 static const char *const pg_later[] = {
+    /* 9: job leases and rate-limit events (store_cluster.h) */
+    "CREATE TABLE leases("
+    " name " T " PRIMARY KEY,"
+    " holder " T " NOT NULL,"
+    " expires BIGINT NOT NULL,"
+    " done BIGINT NOT NULL DEFAULT 0);"
+    "CREATE TABLE rate_events("
+    " key " T " NOT NULL,"
+    " at BIGINT NOT NULL);"
+    "CREATE INDEX rate_events_key ON rate_events(key, at);"
+    "CREATE INDEX rate_events_at ON rate_events(at);",
     NULL,
 };
 #define PG_LATER_N (sizeof pg_later / sizeof pg_later[0] - 1)

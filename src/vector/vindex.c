@@ -9,8 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/local_files.h"
 #include "core/mem.h"
+#include "store/store_files.h"
 
 int pb_vindex_path(const char *db_path, const char *ext, char *out,
                    size_t cap)

@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include "core/hash.h"
-#include "core/local_files.h"
 #include "core/mem.h"
 #include "media/image_info.h"
+#include "store/store_files.h"
 #include "store/store_media.h"
 #include "text/latex_plain.h"
 #include "core/escape.h"

@@ -1,5 +1,5 @@
 /*
- * local_files.h - where a server keeps the files of its own (the search
+ * store_files.h - where a server keeps the files of its own (the search
  * index, vectors, the neighbour graph, images) for a store.
  *
  * A SQLite store at PATH keeps them beside it: PATH.idx, PATH.vec, ...,
@@ -10,16 +10,12 @@
  * name: DIR/paperboy-DBNAME.idx, ... (DBNAME cut to letters, digits, '-'
  * and '_'; "paperboy" when the URL names none).
  */
-#ifndef PB_CORE_LOCAL_FILES_H
-#define PB_CORE_LOCAL_FILES_H
+#ifndef PB_STORE_STORE_FILES_H
+#define PB_STORE_STORE_FILES_H
 
 #include <stddef.h>
 
 #include "core/error.h"
-
-/* 1 when db names a PostgreSQL database (postgres://, postgresql://, or a
- * libpq keyword string such as "host=... dbname=..."), 0 for a path. */
-int pb_db_is_url(const char *db);
 
 /* The directory for URL stores' local files (borrowed; NULL: the default
  * above). Call before any thread starts. */

@@ -1,31 +1,17 @@
-/* local_files.c - where a server keeps its own files (local_files.h). */
-#include "core/local_files.h"
+/* store_files.c - where a server keeps its own files (store_files.h). */
+#include "store/store_files.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "store/store.h"
 
 static const char *local_dir;
 
 void pb_local_dir_set(const char *dir)
 {
     local_dir = dir && *dir ? dir : NULL;
-}
-
-int pb_db_is_url(const char *db)
-{
-    if (!db)
-        return 0;
-    if (!strncmp(db, "postgres://", 11) || !strncmp(db, "postgresql://", 13))
-        return 1;
-    /* a keyword string: "key=value ..." with no '/' before the first '=' */
-    const char *eq = strchr(db, '=');
-    if (!eq || eq == db)
-        return 0;
-    for (const char *p = db; p < eq; p++)
-        if (!((*p >= 'a' && *p <= 'z') || *p == '_' || *p == ' '))
-            return 0;
-    return 1;
 }
 
 /* The database name a URL or keyword string names into out (cut to safe
@@ -64,7 +50,7 @@ static void db_name(const char *db, char *out, size_t cap)
 int pb_local_base(const char *db, char *out, size_t cap)
 {
     int n;
-    if (!pb_db_is_url(db)) {
+    if (!pb_store_is_url(db)) {
         n = snprintf(out, cap, "%s", db);
     } else {
         char name[64];

@@ -1,25 +1,10 @@
-/* test_local_files.c - which store names are PostgreSQL's, and where a
- * server keeps its own files for each (src/core/local_files.h). */
+/* test_store_files.c - where a server keeps its own files for a SQLite
+ * path and for a PostgreSQL URL (src/store/store_files.h). */
 #include "harness.h"
 
 #include <stdlib.h>
 
-#include "core/local_files.h"
-
-static void t_is_url(void)
-{
-    CHECK(pb_db_is_url("postgres://pb@127.0.0.1:5432/papers"));
-    CHECK(pb_db_is_url("postgresql:///papers?host=/tmp"));
-    CHECK(pb_db_is_url("host=127.0.0.1 port=5433 dbname=pb"));
-    CHECK(pb_db_is_url("dbname=pb"));
-    CHECK(!pb_db_is_url("paperboy.db"));
-    CHECK(!pb_db_is_url("/var/lib/paperboy/paperboy.db"));
-    CHECK(!pb_db_is_url("./a=b.db"));   /* a path with '=' in it */
-    CHECK(!pb_db_is_url("dir/x=1"));
-    CHECK(!pb_db_is_url("=x"));
-    CHECK(!pb_db_is_url(""));
-    CHECK(!pb_db_is_url(NULL));
-}
+#include "store/store_files.h"
 
 static void t_base(void)
 {
@@ -53,7 +38,6 @@ static void t_base(void)
 int main(void)
 {
     static const struct pb_test T[] = {
-        {"is_url", t_is_url},
         {"base", t_base},
         {0}};
     return pb_test_run(T);

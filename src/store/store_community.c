@@ -748,8 +748,7 @@ static int list_row(void *ctx, const struct pb_row *r)
         return STOP;
     }
     pb_paper_init(&l->v[l->n]);
-    pb_store_read_paper(pb_row_raw(r), &l->v[l->n], &l->pid[l->n], NULL,
-                        NULL);
+    pb_store_read_paper(r, &l->v[l->n], &l->pid[l->n], NULL, NULL);
     l->n++;
     return PB_OK;
 }

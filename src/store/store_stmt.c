@@ -28,11 +28,6 @@ struct pb_row {
     sqlite3_stmt *s;
 };
 
-sqlite3_stmt *pb_row_raw(const struct pb_row *r)
-{
-    return r->s;
-}
-
 static uint64_t hash_sql(const char *s)
 {
     uint64_t h = 1469598103934665603u; /* FNV-1a */

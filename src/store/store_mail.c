@@ -14,8 +14,9 @@
     "id, email, state, freq, top_n, max_papers, categories, authors,"        \
     " keywords, created, coalesce(confirmed, 0), coalesce(confirm_sent, 0),"  \
     " refusals, coalesce(last_error, ''), coalesce(member, 0),"               \
-    " EXISTS(SELECT 1 FROM members m WHERE m.id = subscribers.member"         \
-    "  AND m.disabled = 0), recs"
+    " CASE WHEN EXISTS(SELECT 1 FROM members m"                             \
+    "  WHERE m.id = subscribers.member AND m.disabled = 0) THEN 1 ELSE 0 END,"\
+    " recs"
 
 /* A write; any failure is PB_EDB here, constraints included. */
 static int write1(struct pb_store *st, const char *sql,
@@ -130,8 +131,8 @@ static int write_colls(struct pb_store *st, int64_t sub,
         rc = WRITE(st, "DELETE FROM sub_collections WHERE sub = ?1",
                    pb_int(sub));
     for (size_t i = 0; i < p->n_colls && !rc; i++)
-        rc = WRITE(st, "INSERT OR IGNORE INTO sub_collections(sub, coll,"
-                       " since) VALUES(?1, ?2, ?3)",
+        rc = WRITE(st, "INSERT INTO sub_collections(sub, coll, since)"
+                       " VALUES(?1, ?2, ?3) ON CONFLICT DO NOTHING",
                    pb_int(sub), pb_int(p->colls[i]), pb_int(since[i]));
     return rc;
 }
@@ -153,8 +154,9 @@ int pb_store_mail_key(struct pb_store *st, unsigned char key[32])
     }
     free(have);
     /* insert-if-absent, then read: whoever inserted first wins */
-    int rc = WRITE(st, "INSERT OR IGNORE INTO meta(key, value)"
-                       " VALUES('mail.secret', ?1)", pb_text(hex));
+    int rc = WRITE(st, "INSERT INTO meta(key, value)"
+                       " VALUES('mail.secret', ?1) ON CONFLICT DO NOTHING",
+                   pb_text(hex));
     sodium_memzero(hex, sizeof hex);
     if (rc)
         return PB_EDB;
@@ -289,7 +291,8 @@ int pb_store_sub_set_prefs(struct pb_store *st, int64_t id,
 
 int pb_store_sub_set_member(struct pb_store *st, int64_t id, int64_t member)
 {
-    return update(st, "UPDATE subscribers SET member = nullif(?2, 0)"
+    return update(st, "UPDATE subscribers SET member ="
+                      " nullif(CAST(?2 AS BIGINT), 0)"
                       " WHERE id = ?1", id, member);
 }
 
@@ -304,7 +307,8 @@ int pb_store_mail_coll_visible(struct pb_store *st, int64_t coll,
                                int64_t member, char *name)
 {
     return pb_stmt_one(st, "SELECT name FROM collections WHERE id = ?1"
-                           " AND (public = 1 OR (?2 != 0 AND member = ?2))",
+                           " AND (public = 1 OR (CAST(?2 AS BIGINT) <> 0"
+                           " AND member = ?2))",
                        PB_ARGS(pb_int(coll), pb_int(member)), name_row,
                        name);
 }
@@ -423,9 +427,10 @@ int pb_store_digest_prepare(struct pb_store *st, int64_t sub,
                       PB_ARGS(pb_int(sub), pb_text(period),
                               pb_text(message_id), pb_int(now)));
     for (size_t i = 0; i < n && !rc; i++)
-        rc = WRITE(st, "INSERT OR IGNORE INTO mail_papers(sub, pid, period,"
-                       " pos, src, coll) VALUES(?1, ?2, ?3, ?4, ?5,"
-                       " nullif(?6, 0))",
+        rc = WRITE(st, "INSERT INTO mail_papers(sub, pid, period, pos, src,"
+                       " coll) VALUES(?1, ?2, ?3, ?4, ?5,"
+                       " nullif(CAST(?6 AS BIGINT), 0))"
+                       " ON CONFLICT DO NOTHING",
                    pb_int(sub), pb_int(items[i].pid), pb_text(period),
                    pb_int((int64_t)i), pb_int(items[i].src),
                    pb_int(items[i].coll));
@@ -484,7 +489,9 @@ int pb_store_digest_claim(struct pb_store *st, int64_t sub,
      * must survive a power cut as well as a crash, so this one commit is
      * synced (WAL with synchronous=NORMAL survives a killed process but
      * not the machine's crash) */
-    if (sqlite3_exec(st->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL))
+    if (pb_stmt_exec(st, pb_sql(st, "PRAGMA synchronous=FULL",
+                                "SET synchronous_commit = on"),
+                     PB_NOARGS))
         return PB_EDB;
     int rc = WRITE(st, "UPDATE mail_digests SET state = 3, next_try = ?4,"
                        " claimed_by = ?5, claimed_at = ?3"
@@ -493,7 +500,9 @@ int pb_store_digest_claim(struct pb_store *st, int64_t sub,
                    pb_int(lease_until), pb_text(by ? by : ""));
     if (!rc && pb_stmt_changes(st) != 1)
         rc = PB_EBUSY;
-    if (sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL))
+    if (pb_stmt_exec(st, pb_sql(st, "PRAGMA synchronous=NORMAL",
+                                "RESET synchronous_commit"),
+                     PB_NOARGS))
         rc = rc ? rc : PB_EDB;
     return rc;
 }
@@ -501,12 +510,13 @@ int pb_store_digest_claim(struct pb_store *st, int64_t sub,
 int pb_store_digest_release(struct pb_store *st, int64_t sub,
                             const char *period, int as_sent, int64_t now)
 {
+    /* sent_at is set when it goes out as sent (?4 NULL otherwise) */
     int rc = WRITE(st, "UPDATE mail_digests SET state = ?3, next_try = 0,"
-                       " sent_at = CASE WHEN ?3 = 1 THEN ?4 ELSE sent_at END"
+                       " sent_at = coalesce(?4, sent_at)"
                        " WHERE sub = ?1 AND period = ?2 AND state = 3",
                    pb_int(sub), pb_text(period),
                    pb_int(as_sent ? PB_DIGEST_SENT : PB_DIGEST_PREPARED),
-                   pb_int(now));
+                   as_sent ? pb_int(now) : pb_null());
     if (!rc && pb_stmt_changes(st) != 1)
         rc = PB_ENOTFOUND;
     return rc;
@@ -530,12 +540,13 @@ int pb_store_digest_mark(struct pb_store *st, int64_t sub, const char *period,
                          int state, int attempts, int64_t next_try,
                          int64_t now)
 {
+    /* sent_at is set when it is marked sent (?6 NULL otherwise) */
     return WRITE(st, "UPDATE mail_digests SET state = ?3, attempts = ?4,"
-                     " next_try = ?5,"
-                     " sent_at = CASE WHEN ?3 = 1 THEN ?6 ELSE sent_at END"
+                     " next_try = ?5, sent_at = coalesce(?6, sent_at)"
                      " WHERE sub = ?1 AND period = ?2",
                  pb_int(sub), pb_text(period), pb_int(state),
-                 pb_int(attempts), pb_int(next_try), pb_int(now));
+                 pb_int(attempts), pb_int(next_try),
+                 state == PB_DIGEST_SENT ? pb_int(now) : pb_null());
 }
 
 struct due {
@@ -578,7 +589,7 @@ int pb_store_mail_candidates(struct pb_store *st, int64_t sub,
             "  WHERE h.pid = papers.pid AND h.hidden = 1)"
             " AND NOT EXISTS (SELECT 1 FROM mail_papers m"
             "  WHERE m.sub = ?1 AND m.pid = papers.pid)"
-            " ORDER BY coalesce(upvotes, 0) DESC, listed_day DESC,"
+            " ORDER BY coalesce(upvotes, 0) DESC, listed_day DESC NULLS LAST,"
             " coalesce(published, 0) DESC, pid DESC LIMIT ?4",
         PB_ARGS(pb_int(sub), pb_text(from), pb_text(to), pb_int(limit)), out,
         out_n);
@@ -607,7 +618,8 @@ int pb_store_digest_sending_each(struct pb_store *st, pb_store_sending_fn fn,
     int rc = pb_stmt_each(st, "SELECT d.sub, s.email, d.period, " DIGEST_COLS
                               " FROM mail_digests d"
                               " JOIN subscribers s ON s.id = d.sub"
-                              " WHERE d.state = 3 ORDER BY d.claimed_at, d.sub",
+                              " WHERE d.state = 3"
+                              " ORDER BY d.claimed_at NULLS FIRST, d.sub",
                           PB_NOARGS, sending_row, &g);
     struct sending *v = g.v;
     for (size_t i = 0; i < g.n && !rc; i++)
@@ -632,7 +644,8 @@ int pb_store_mail_coll_candidates(struct pb_store *st,
             " JOIN collection_items i ON i.coll = f.coll"
             " JOIN papers p ON p.pid = i.pid"
             " WHERE f.sub = ?1 AND p.deleted = 0"
-            " AND (c.public = 1 OR (?2 != 0 AND c.member = ?2))"
+            " AND (c.public = 1 OR (CAST(?2 AS BIGINT) <> 0"
+            "  AND c.member = ?2))"
             " AND i.added < ?3 AND i.added >= coalesce("
             "  (SELECT max(created) FROM mail_digests d"
             "   WHERE d.sub = ?1), f.since)"

@@ -89,10 +89,14 @@ int pb_store_paper_upsert(struct pb_store *st, const struct pb_paper *p,
  * multi-row inserts of the new and changed rows (a few hundred rows a
  * statement). The same id may come more than once. v is borrowed; out has
  * n entries. Call inside a transaction (else it makes its own); on an
- * error nothing of the batch may be assumed written: roll back. */
+ * error nothing of the batch may be assumed written: roll back.
+ * On SQLite, where one-row statements are faster (no round trips to save),
+ * it is one pb_store_paper_upsert after the other, unless a test turns the
+ * multi-row path on (pb_store_test_batch_multirow; not thread-safe). */
 int pb_store_paper_upsert_batch(struct pb_store *st,
                                 const struct pb_paper *const *v, size_t n,
                                 enum pb_upsert *out) PB_WUR;
+void pb_store_test_batch_multirow(int on);
 
 /* Load a paper by id in any spelling pb_arxiv_id_parse() knows, or by a
  * title id. out must be initialised; it is cleared first. PB_ENOTFOUND

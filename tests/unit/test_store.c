@@ -641,6 +641,7 @@ static void t_batch_same_as_rows(void)
     for (int i = 0; i < N; i++)
         CHECK_EQ(pb_store_paper_upsert(a, &v[i], &ua[i], NULL), PB_OK);
     CHECK_EQ(pb_store_commit(a), PB_OK);
+    pb_store_test_batch_multirow(1);
     CHECK_EQ(pb_store_begin(b), PB_OK);
     CHECK_EQ(pb_store_paper_upsert_batch(b, pv, N, ub), PB_OK);
     CHECK_EQ(pb_store_commit(b), PB_OK);
@@ -660,6 +661,7 @@ static void t_batch_same_as_rows(void)
     for (int i = 0; i < 600; i++)
         same_out &= ua[i] == ub[i];
     CHECK(same_out);
+    pb_store_test_batch_multirow(0);
     pb_store_close(a);
     pb_store_close(b);
     char *da = dump(a_path), *db = dump(b_path);

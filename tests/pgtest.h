@@ -76,7 +76,7 @@ static const char *pb_test_pg_db(const char *suite)
  * variants that read papers through them skip, and fixtures write paper
  * rows with pb_test_pg_paper(). Set to 1 when they are. */
 #ifndef PB_TEST_PG_PAPERS
-#define PB_TEST_PG_PAPERS 0
+#define PB_TEST_PG_PAPERS 1
 #endif
 
 /* Empty the suite's database (every table, the schema version too). */

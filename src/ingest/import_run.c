@@ -468,14 +468,48 @@ int pb_import_apply(struct pb_store *st, const struct pb_paper *p,
     return PB_OK;
 }
 
+int pb_import_apply_batch(struct pb_store *st, const struct pb_paper *const *v,
+                          size_t n, struct pb_import_counts *c)
+{
+    enum pb_upsert *u = pb_reallocarray(NULL, n ? n : 1, sizeof *u);
+    int rc = PB_OK;
+    /* runs of upserts in one batch upsert each; a deletion between them
+     * keeps its place */
+    for (size_t i = 0; i < n && !rc;) {
+        if (pb_import_is_delete(v[i])) {
+            rc = pb_import_apply(st, v[i++], c);
+            continue;
+        }
+        size_t k = 0;
+        while (i + k < n && !pb_import_is_delete(v[i + k]))
+            k++;
+        if (!(rc = pb_store_paper_upsert_batch(st, v + i, k, u)))
+            for (size_t j = 0; j < k; j++) {
+                if (u[j] == PB_UPSERT_ADDED)
+                    c->added++;
+                else if (u[j] == PB_UPSERT_UPDATED)
+                    c->updated++;
+                else
+                    c->unchanged++;
+            }
+        i += k;
+    }
+    free(u);
+    return rc;
+}
+
 static int write_piece(struct run *r, struct piece *b, int64_t *papers)
 {
     struct file_state *f = &r->files[b->file];
     int rc = pb_store_begin(r->st);
     if (rc)
         return rc;
-    for (size_t i = 0; i < b->n && !rc; i++)
-        rc = pb_import_apply(r->st, &b->v[i].p, &f->n);
+    const struct pb_paper **v =
+        pb_reallocarray(NULL, b->n ? b->n : 1, sizeof *v);
+    for (size_t i = 0; i < b->n; i++)
+        v[i] = &b->v[i].p;
+    rc = pb_import_apply_batch(r->st, v, b->n, &f->n);
+    free(v);
     if (rc) {
         pb_store_rollback(r->st);
         return rc;

@@ -60,6 +60,13 @@ static inline int pb_import_is_delete(const struct pb_paper *p)
 int pb_import_apply(struct pb_store *st, const struct pb_paper *p,
                     struct pb_import_counts *c) PB_WUR;
 
+/* pb_import_apply for each of v[0..n-1] in order, with the same outcome
+ * and counts: runs of upserts go through pb_store_paper_upsert_batch
+ * (store.h), deletions one by one where they stand. Inside a transaction;
+ * on an error roll it back. */
+int pb_import_apply_batch(struct pb_store *st, const struct pb_paper *const *v,
+                          size_t n, struct pb_import_counts *c) PB_WUR;
+
 /*
  * Import every path (a file, or a directory: its files named *.json,
  * *.jsonl, *.ndjson, *.xml, *.atom, each maybe .gz or .xz, sorted by name,

@@ -13,27 +13,6 @@
 
 int pb_store_migrate(struct pb_store *st, struct pb_err *err);
 
-int pb_store_prepare(struct pb_store *st, sqlite3_stmt **slot,
-                     const char *sql)
-{
-    if (*slot) {
-        sqlite3_reset(*slot);
-        sqlite3_clear_bindings(*slot);
-        return PB_OK;
-    }
-    if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot,
-                           NULL) != SQLITE_OK)
-        return PB_EDB;
-    return PB_OK;
-}
-
-int pb_store_bind_text(sqlite3_stmt *s, int i, const char *v)
-{
-    if (!v)
-        return sqlite3_bind_null(s, i);
-    return sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-}
-
 int pb_store_open(const char *path, int flags, struct pb_store **out,
                   struct pb_err *err)
 {
@@ -119,14 +98,6 @@ void pb_store_close(struct pb_store *st)
         pb_pg_close(st);
         return;
     }
-    sqlite3_stmt **stmts[] = {&st->get_by_id,  &st->get_by_pid,
-                              &st->insert,     &st->update,
-                              &st->max_seq,    &st->listing_up,
-                              &st->org_up,     &st->listing_of,
-                              &st->media_note, &st->media_thumb,
-                              &st->media_extras};
-    for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
-        sqlite3_finalize(*stmts[i]);
     pb_stmt_cache_free(st);
     if (st->in_txn)
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
@@ -168,16 +139,17 @@ const char *pb_store_errmsg(struct pb_store *st)
 
 static int load_seq(struct pb_store *st)
 {
-    int rc = pb_store_prepare(st, &st->max_seq,
-                              "SELECT coalesce(max(seq), 0) FROM papers");
+    int rc = pb_stmt_int(st, "SELECT coalesce(max(seq), 0) FROM papers",
+                         PB_NOARGS, &st->seq);
     if (rc)
-        return rc;
-    if (sqlite3_step(st->max_seq) != SQLITE_ROW)
         return PB_EDB;
-    st->seq = sqlite3_column_int64(st->max_seq, 0);
-    sqlite3_reset(st->max_seq);
     st->seq_loaded = 1;
     return PB_OK;
+}
+
+int pb_store_load_seq(struct pb_store *st)
+{
+    return load_seq(st);
 }
 
 int pb_store_begin(struct pb_store *st)
@@ -243,129 +215,132 @@ void pb_store_rollback(struct pb_store *st)
 
 /* --- rows <-> papers ---------------------------------------------------- */
 
-static char *col_text(sqlite3_stmt *s, int i)
+static char *row_str(const struct pb_row *r, int i)
 {
-    const unsigned char *t = sqlite3_column_text(s, i);
-    return t ? pb_strndup((const char *)t, (size_t)sqlite3_column_bytes(s, i))
-             : NULL;
+    const char *t = pb_row_text(r, i);
+    return t ? pb_strdup(t) : NULL;
 }
 
-static int64_t col_num(sqlite3_stmt *s, int i, int64_t none)
+static int64_t row_num(const struct pb_row *r, int i, int64_t none)
 {
-    return sqlite3_column_type(s, i) == SQLITE_NULL ? none
-                                                    : sqlite3_column_int64(s, i);
+    return pb_row_is_null(r, i) ? none : pb_row_int(r, i);
 }
 
-static void col_list(sqlite3_stmt *s, int i, struct pb_strlist *l)
+static void row_list(const struct pb_row *r, int i, struct pb_strlist *l)
 {
-    const char *t = (const char *)sqlite3_column_text(s, i);
-    pb_strlist_split(l, t, '\n');
+    pb_strlist_split(l, pb_row_text(r, i), '\n');
 }
 
-/* Column i into out (cap bytes, cut to fit, "" for NULL). */
-static void col_copy(sqlite3_stmt *s, int i, char *out, size_t cap)
-{
-    const unsigned char *t = sqlite3_column_text(s, i);
-    size_t n = t ? (size_t)sqlite3_column_bytes(s, i) : 0;
-    if (n >= cap)
-        n = cap - 1;
-    if (n)
-        memcpy(out, t, n);
-    out[n] = '\0';
-}
-
-void pb_store_read_paper(sqlite3_stmt *s, struct pb_paper *p, int64_t *pid,
-                         int64_t *seq, int *deleted)
+void pb_store_read_paper(const struct pb_row *r, struct pb_paper *p,
+                         int64_t *pid, int64_t *seq, int *deleted)
 {
     pb_paper_clear(p);
     if (pid)
-        *pid = sqlite3_column_int64(s, 0);
-    col_copy(s, 1, p->id, sizeof p->id);
-    p->version = sqlite3_column_int(s, 2);
-    p->title = col_text(s, 3);
-    p->abstract = col_text(s, 4);
-    col_list(s, 5, &p->authors);
-    p->categories = col_text(s, 6);
-    p->published = col_num(s, 7, 0);
-    p->updated = col_num(s, 8, 0);
-    col_copy(s, 9, p->listed_day, sizeof p->listed_day);
-    p->submitter = col_text(s, 10);
-    p->upvotes = col_num(s, 11, -1);
-    p->n_comments = col_num(s, 12, -1);
-    p->github_repo = col_text(s, 13);
-    p->github_stars = col_num(s, 14, -1);
-    p->project_page = col_text(s, 15);
-    p->doi = col_text(s, 16);
-    p->journal_ref = col_text(s, 17);
-    p->comments = col_text(s, 18);
-    p->license = col_text(s, 19);
-    col_list(s, 20, &p->keywords);
-    p->summary = col_text(s, 21);
-    col_list(s, 22, &p->links);
-    p->sources = (unsigned)sqlite3_column_int(s, 23);
+        *pid = pb_row_int(r, 0);
+    pb_row_copy(r, 1, p->id, sizeof p->id);
+    p->version = (int)pb_row_int(r, 2);
+    p->title = row_str(r, 3);
+    p->abstract = row_str(r, 4);
+    row_list(r, 5, &p->authors);
+    p->categories = row_str(r, 6);
+    p->published = row_num(r, 7, 0);
+    p->updated = row_num(r, 8, 0);
+    pb_row_copy(r, 9, p->listed_day, sizeof p->listed_day);
+    p->submitter = row_str(r, 10);
+    p->upvotes = row_num(r, 11, -1);
+    p->n_comments = row_num(r, 12, -1);
+    p->github_repo = row_str(r, 13);
+    p->github_stars = row_num(r, 14, -1);
+    p->project_page = row_str(r, 15);
+    p->doi = row_str(r, 16);
+    p->journal_ref = row_str(r, 17);
+    p->comments = row_str(r, 18);
+    p->license = row_str(r, 19);
+    row_list(r, 20, &p->keywords);
+    p->summary = row_str(r, 21);
+    row_list(r, 22, &p->links);
+    p->sources = (unsigned)pb_row_int(r, 23);
     if (seq)
-        *seq = sqlite3_column_int64(s, 24);
+        *seq = pb_row_int(r, 24);
     if (deleted)
-        *deleted = sqlite3_column_int(s, 25);
+        *deleted = (int)pb_row_int(r, 25);
 }
 
-void pb_store_read_listing(sqlite3_stmt *s, int col, struct pb_paper *p)
+void pb_store_read_listing(const struct pb_row *r, int col, struct pb_paper *p)
 {
-    if (sqlite3_column_type(s, col) == SQLITE_NULL)
+    if (pb_row_is_null(r, col))
         return;
-    col_copy(s, col, p->listed_day, sizeof p->listed_day);
-    if (sqlite3_column_type(s, col + 1) != SQLITE_NULL) {
+    pb_row_copy(r, col, p->listed_day, sizeof p->listed_day);
+    if (!pb_row_is_null(r, col + 1)) {
         free(p->submitter);
-        p->submitter = col_text(s, col + 1);
+        p->submitter = row_str(r, col + 1);
     }
-    p->submitted_at = col_num(s, col + 2, 0);
+    p->submitted_at = row_num(r, col + 2, 0);
     free(p->org);
-    p->org = col_text(s, col + 3);
+    p->org = row_str(r, col + 3);
     free(p->listing_src);
-    p->listing_src = col_text(s, col + 4);
+    p->listing_src = row_str(r, col + 4);
 }
 
-static void bind_num(sqlite3_stmt *s, int i, int64_t v, int64_t none)
+static struct pb_arg num_arg(int64_t v, int64_t none)
 {
-    if (v == none)
-        sqlite3_bind_null(s, i);
-    else
-        sqlite3_bind_int64(s, i, v);
+    return v == none ? pb_null() : pb_int(v);
 }
 
-/* Bind p to ?1..?23 in the order of PB_PAPER_COLS without pid, seq, deleted.
- * The joined lists are heap strings handed to SQLite to free. */
-static void bind_paper(sqlite3_stmt *s, const struct pb_paper *p)
+void pb_store_paper_args(struct pb_paper_args *x, const struct pb_paper *p,
+                         int64_t seq)
 {
-    sqlite3_bind_text(s, 1, p->id, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 2, p->version);
-    pb_store_bind_text(s, 3, p->title);
-    pb_store_bind_text(s, 4, p->abstract ? p->abstract : "");
-    sqlite3_bind_text(s, 5, pb_strlist_join(&p->authors, '\n'), -1, free);
-    pb_store_bind_text(s, 6, p->categories);
-    bind_num(s, 7, p->published, 0);
-    bind_num(s, 8, p->updated, 0);
-    pb_store_bind_text(s, 9, p->listed_day[0] ? p->listed_day : NULL);
-    pb_store_bind_text(s, 10, p->submitter);
-    bind_num(s, 11, p->upvotes, -1);
-    bind_num(s, 12, p->n_comments, -1);
-    pb_store_bind_text(s, 13, p->github_repo);
-    bind_num(s, 14, p->github_stars, -1);
-    pb_store_bind_text(s, 15, p->project_page);
-    pb_store_bind_text(s, 16, p->doi);
-    pb_store_bind_text(s, 17, p->journal_ref);
-    pb_store_bind_text(s, 18, p->comments);
-    pb_store_bind_text(s, 19, p->license);
-    if (p->keywords.n)
-        sqlite3_bind_text(s, 20, pb_strlist_join(&p->keywords, '\n'), -1, free);
-    else
-        sqlite3_bind_null(s, 20);
-    pb_store_bind_text(s, 21, p->summary);
-    if (p->links.n)
-        sqlite3_bind_text(s, 22, pb_strlist_join(&p->links, '\n'), -1, free);
-    else
-        sqlite3_bind_null(s, 22);
-    sqlite3_bind_int(s, 23, (int)p->sources);
+    x->authors = pb_strlist_join(&p->authors, '\n');
+    x->keywords = p->keywords.n ? pb_strlist_join(&p->keywords, '\n') : NULL;
+    x->links = p->links.n ? pb_strlist_join(&p->links, '\n') : NULL;
+    struct pb_arg *a = x->a;
+    a[0] = pb_text(p->id);
+    a[1] = pb_int(p->version);
+    a[2] = pb_text(p->title);
+    a[3] = pb_text(p->abstract ? p->abstract : "");
+    a[4] = pb_text(x->authors);
+    a[5] = pb_text(p->categories);
+    a[6] = num_arg(p->published, 0);
+    a[7] = num_arg(p->updated, 0);
+    a[8] = pb_text(p->listed_day[0] ? p->listed_day : NULL);
+    a[9] = pb_text(p->submitter);
+    a[10] = num_arg(p->upvotes, -1);
+    a[11] = num_arg(p->n_comments, -1);
+    a[12] = pb_text(p->github_repo);
+    a[13] = num_arg(p->github_stars, -1);
+    a[14] = pb_text(p->project_page);
+    a[15] = pb_text(p->doi);
+    a[16] = pb_text(p->journal_ref);
+    a[17] = pb_text(p->comments);
+    a[18] = pb_text(p->license);
+    a[19] = pb_text(x->keywords);
+    a[20] = pb_text(p->summary);
+    a[21] = pb_text(x->links);
+    a[22] = pb_int((int)p->sources);
+    a[23] = pb_int(seq);
+}
+
+void pb_store_paper_args_free(struct pb_paper_args *x)
+{
+    free(x->authors);
+    free(x->keywords);
+    free(x->links);
+    x->authors = x->keywords = x->links = NULL;
+}
+
+void pb_store_paper_normalize(struct pb_paper *p)
+{
+    if (!p->abstract)
+        p->abstract = pb_strdup("");
+    struct pb_strlist *l[] = {&p->authors, &p->keywords, &p->links};
+    for (size_t i = 0; i < sizeof l / sizeof l[0]; i++) {
+        if (!l[i]->n)
+            continue;
+        char *j = pb_strlist_join(l[i], '\n');
+        pb_strlist_clear(l[i]);
+        pb_strlist_split(l[i], j, '\n');
+        free(j);
+    }
 }
 
 /* --- merging ------------------------------------------------------------- */
@@ -448,7 +423,7 @@ static void merge_list(int fresh, struct pb_strlist *dst,
  *   `published` and `listed_day` the minimum, sources are or-ed;
  * - the daily list's submitter replaces arXiv's uploader.
  */
-static void merge(struct pb_paper *m, const struct pb_paper *in)
+void pb_store_merge(struct pb_paper *m, const struct pb_paper *in)
 {
     int fresh = freshness(in, m);
     if (in->version > m->version)
@@ -493,7 +468,7 @@ static void merge(struct pb_paper *m, const struct pb_paper *in)
     m->sources |= in->sources;
 }
 
-static int paper_eq(const struct pb_paper *a, const struct pb_paper *b)
+int pb_store_paper_eq(const struct pb_paper *a, const struct pb_paper *b)
 {
     return a->version == b->version && str_eq(a->title, b->title) &&
            str_eq(a->abstract, b->abstract) &&
@@ -519,51 +494,42 @@ static int upsert_listing(struct pb_store *st, int64_t pid,
                           const struct pb_paper *p, int *changed)
 {
     int rc;
-    if (p->org && p->org_src) {
-        if ((rc = pb_store_prepare(
-                 st, &st->org_up,
-                 "INSERT INTO orgs(name, fullname, src) VALUES(?1, ?2, ?3)"
-                 " ON CONFLICT(name) DO UPDATE SET fullname ="
-                 " coalesce(excluded.fullname, fullname), src = excluded.src"
-                 " WHERE src IS DISTINCT FROM excluded.src")))
-            return rc;
-        sqlite3_bind_text(st->org_up, 1, p->org, -1, SQLITE_STATIC);
-        sqlite3_bind_null(st->org_up, 2);
-        sqlite3_bind_text(st->org_up, 3, p->org_src, -1, SQLITE_STATIC);
-        if (sqlite3_step(st->org_up) != SQLITE_DONE)
-            return PB_EDB;
-        sqlite3_reset(st->org_up);
-    }
-    if ((rc = pb_store_prepare(
-             st, &st->listing_up,
-             "INSERT INTO listings(pid, day, submitter, submitted_at, org,"
-             " src) VALUES(?1, ?2, ?3, ?4, ?5, ?6)"
-             " ON CONFLICT(pid, day) DO UPDATE SET"
-             " submitter = coalesce(excluded.submitter, submitter),"
-             " submitted_at = coalesce(excluded.submitted_at, submitted_at),"
-             " org = coalesce(excluded.org, org),"
-             " src = coalesce(excluded.src, src)"
-             " WHERE coalesce(excluded.submitter, submitter)"
-             "  IS DISTINCT FROM submitter"
-             " OR coalesce(excluded.submitted_at, submitted_at)"
-             "  IS DISTINCT FROM submitted_at"
-             " OR coalesce(excluded.org, org) IS DISTINCT FROM org"
-             " OR coalesce(excluded.src, src) IS DISTINCT FROM src")))
-        return rc;
-    sqlite3_stmt *s = st->listing_up;
-    sqlite3_bind_int64(s, 1, pid);
-    sqlite3_bind_text(s, 2, p->listed_day, -1, SQLITE_STATIC);
-    pb_store_bind_text(s, 3, p->submitter);
-    bind_num(s, 4, p->submitted_at, 0);
-    pb_store_bind_text(s, 5, p->org);
-    pb_store_bind_text(s, 6, p->listing_src);
-    if (sqlite3_step(s) != SQLITE_DONE)
-        return PB_EDB;
-    sqlite3_reset(s);
-    if (sqlite3_changes(st->db) > 0)
+    if (p->org && p->org_src &&
+        (rc = pb_stmt_exec(st,
+                           "INSERT INTO orgs(name, fullname, src)"
+                           " VALUES(?1, ?2, ?3)" PB_ORG_CONFLICT,
+                           PB_ARGS(pb_text(p->org), pb_null(),
+                                   pb_text(p->org_src)))))
+        return rc == PB_EEXIST ? PB_EDB : rc;
+    rc = pb_stmt_exec(
+        st,
+        "INSERT INTO listings(pid, day, submitter, submitted_at, org, src)"
+        " VALUES(?1, ?2, ?3, ?4, ?5, ?6)" PB_LISTING_CONFLICT,
+        PB_ARGS(pb_int(pid), pb_text(p->listed_day), pb_text(p->submitter),
+                num_arg(p->submitted_at, 0), pb_text(p->org),
+                pb_text(p->listing_src)));
+    if (rc)
+        return rc == PB_EEXIST ? PB_EDB : rc;
+    if (pb_stmt_changes(st) > 0)
         *changed = 1;
     return PB_OK;
 }
+
+/* A stored paper into a struct found (pb_stmt_one's callback). */
+struct found {
+    struct pb_paper *p;
+    int64_t pid, seq;
+    int deleted;
+};
+
+static int found_row(void *ctx, const struct pb_row *r)
+{
+    struct found *f = ctx;
+    pb_store_read_paper(r, f->p, &f->pid, &f->seq, &f->deleted);
+    return PB_OK;
+}
+
+#define GET_BY_ID "SELECT " PB_PAPER_COLS " FROM papers WHERE id = ?1"
 
 int pb_store_paper_upsert(struct pb_store *st, const struct pb_paper *p,
                           enum pb_upsert *out, int64_t *out_pid)
@@ -572,37 +538,29 @@ int pb_store_paper_upsert(struct pb_store *st, const struct pb_paper *p,
     int64_t noted_pid = 0;
     struct pb_paper cur;
     pb_paper_init(&cur);
+    struct pb_paper_args a = {0};
     int own_txn = !st->in_txn;
     if (own_txn && (rc = pb_store_begin(st)))
         return rc;
-    if (!st->seq_loaded && (rc = load_seq(st)))
+    if (!st->seq_loaded && (rc = pb_store_load_seq(st)))
         goto out;
-    if ((rc = pb_store_prepare(st, &st->get_by_id,
-                               "SELECT " PB_PAPER_COLS
-                               " FROM papers WHERE id = ?1")))
-        goto out;
-    sqlite3_bind_text(st->get_by_id, 1, p->id, -1, SQLITE_STATIC);
-    int step = sqlite3_step(st->get_by_id);
-    if (step == SQLITE_DONE) {
-        sqlite3_reset(st->get_by_id);
-        if ((rc = pb_store_prepare(
-                 st, &st->insert,
-                 "INSERT INTO papers(id, version, title, abstract, authors, "
-                 "categories, published, updated, listed_day, submitter, "
-                 "upvotes, n_comments, github_repo, github_stars, "
-                 "project_page, doi, journal_ref, comments, license, "
-                 "keywords, summary, links, sources, seq) VALUES(?1, ?2, "
-                 "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
-                 "?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)")))
-            goto out;
-        bind_paper(st->insert, p);
-        sqlite3_bind_int64(st->insert, 24, ++st->seq);
-        if (sqlite3_step(st->insert) != SQLITE_DONE) {
-            rc = PB_EDB;
+    struct found f = {&cur, 0, 0, 0};
+    rc = pb_stmt_one(st, GET_BY_ID, PB_ARGS(pb_text(p->id)), found_row, &f);
+    if (rc == PB_ENOTFOUND) {
+        pb_store_paper_args(&a, p, ++st->seq);
+        /* the new pid is the last id (not RETURNING: on SQLite that
+         * costs each insert an ephemeral table, 10-15% of an import) */
+        rc = pb_stmt_exec(st,
+                          "INSERT INTO papers(" PB_PAPER_INSERT_COLS ")"
+                          " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
+                          " ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,"
+                          " ?21, ?22, ?23, ?24)",
+                          a.a, 24);
+        if (rc) {
+            rc = rc == PB_EEXIST ? PB_EDB : rc;
             goto out;
         }
-        sqlite3_reset(st->insert);
-        int64_t npid = sqlite3_last_insert_rowid(st->db);
+        int64_t npid = pb_stmt_last_id(st);
         if (out_pid)
             *out_pid = npid;
         noted_pid = npid;
@@ -612,20 +570,17 @@ int pb_store_paper_upsert(struct pb_store *st, const struct pb_paper *p,
             rc = upsert_listing(st, npid, p, &ch);
         goto out;
     }
-    if (step != SQLITE_ROW) {
+    if (rc) {
         rc = PB_EDB;
         goto out;
     }
-    int64_t pid, seq;
-    int deleted;
-    pb_store_read_paper(st->get_by_id, &cur, &pid, &seq, &deleted);
-    sqlite3_reset(st->get_by_id);
+    int64_t pid = f.pid;
     /* merge into a copy and compare it with what is stored */
     struct pb_paper before;
     pb_paper_init(&before);
     pb_paper_copy(&before, &cur);
-    merge(&cur, p);
-    int same = paper_eq(&cur, &before) && !deleted;
+    pb_store_merge(&cur, p);
+    int same = pb_store_paper_eq(&cur, &before) && !f.deleted;
     pb_paper_clear(&before);
     noted_pid = pid;
     if (out_pid)
@@ -643,25 +598,24 @@ int pb_store_paper_upsert(struct pb_store *st, const struct pb_paper *p,
         *out = PB_UPSERT_UNCHANGED;
         goto out;
     }
-    if ((rc = pb_store_prepare(
-             st, &st->update,
-             "UPDATE papers SET version=?2, title=?3, abstract=?4, "
-             "authors=?5, categories=?6, published=?7, updated=?8, "
-             "listed_day=?9, submitter=?10, upvotes=?11, n_comments=?12, "
-             "github_repo=?13, github_stars=?14, project_page=?15, doi=?16, "
-             "journal_ref=?17, comments=?18, license=?19, keywords=?20, "
-             "summary=?21, links=?22, sources=?23, seq=?24, deleted=0 "
-             "WHERE id=?1")))
-        goto out;
-    bind_paper(st->update, &cur);
-    sqlite3_bind_int64(st->update, 24, ++st->seq);
-    if (sqlite3_step(st->update) != SQLITE_DONE) {
-        rc = PB_EDB;
+    pb_store_paper_args(&a, &cur, ++st->seq);
+    rc = pb_stmt_exec(st,
+                      "UPDATE papers SET version=?2, title=?3, abstract=?4, "
+                      "authors=?5, categories=?6, published=?7, updated=?8, "
+                      "listed_day=?9, submitter=?10, upvotes=?11, "
+                      "n_comments=?12, github_repo=?13, github_stars=?14, "
+                      "project_page=?15, doi=?16, journal_ref=?17, "
+                      "comments=?18, license=?19, keywords=?20, summary=?21, "
+                      "links=?22, sources=?23, seq=?24, deleted=0 "
+                      "WHERE id=?1",
+                      a.a, 24);
+    if (rc) {
+        rc = rc == PB_EEXIST ? PB_EDB : rc;
         goto out;
     }
-    sqlite3_reset(st->update);
     *out = PB_UPSERT_UPDATED;
 out:
+    pb_store_paper_args_free(&a);
     pb_paper_clear(&cur);
     /* the images a source names live beside the paper (store_media.h) */
     if (rc == PB_OK && (p->thumbnail || p->media_urls.n))
@@ -688,38 +642,24 @@ int pb_store_paper_get(struct pb_store *st, const char *id,
 {
     char cid[PB_MAX_ID];
     canonical_id(id, cid);
-    int rc = pb_store_prepare(st, &st->get_by_id,
-                              "SELECT " PB_PAPER_COLS
-                              " FROM papers WHERE id = ?1");
-    if (rc)
-        return rc;
-    sqlite3_bind_text(st->get_by_id, 1, cid, -1, SQLITE_TRANSIENT);
-    int step = sqlite3_step(st->get_by_id);
-    int deleted = 0;
-    if (step == SQLITE_ROW)
-        pb_store_read_paper(st->get_by_id, out, out_pid, NULL, &deleted);
-    sqlite3_reset(st->get_by_id);
-    if (step == SQLITE_DONE || (step == SQLITE_ROW && deleted))
+    struct found f = {out, 0, 0, 0};
+    int rc = pb_stmt_one(st, GET_BY_ID, PB_ARGS(pb_text(cid)), found_row, &f);
+    if (rc == PB_OK && out_pid)
+        *out_pid = f.pid;
+    if (rc == PB_OK && f.deleted)
         return PB_ENOTFOUND;
-    return step == SQLITE_ROW ? PB_OK : PB_EDB;
+    return rc == PB_OK || rc == PB_ENOTFOUND ? rc : PB_EDB;
 }
 
 int pb_store_paper_get_pid(struct pb_store *st, int64_t pid,
                            struct pb_paper *out)
 {
-    int rc = pb_store_prepare(st, &st->get_by_pid,
-                              "SELECT " PB_PAPER_COLS
-                              " FROM papers WHERE pid = ?1 AND deleted = 0");
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(st->get_by_pid, 1, pid);
-    int step = sqlite3_step(st->get_by_pid);
-    if (step == SQLITE_ROW)
-        pb_store_read_paper(st->get_by_pid, out, NULL, NULL, NULL);
-    sqlite3_reset(st->get_by_pid);
-    if (step == SQLITE_DONE)
-        return PB_ENOTFOUND;
-    return step == SQLITE_ROW ? PB_OK : PB_EDB;
+    struct found f = {out, 0, 0, 0};
+    int rc = pb_stmt_one(st,
+                         "SELECT " PB_PAPER_COLS
+                         " FROM papers WHERE pid = ?1 AND deleted = 0",
+                         PB_ARGS(pb_int(pid)), found_row, &f);
+    return rc == PB_OK || rc == PB_ENOTFOUND ? rc : PB_EDB;
 }
 
 int pb_store_paper_delete(struct pb_store *st, const char *id)
@@ -729,25 +669,18 @@ int pb_store_paper_delete(struct pb_store *st, const char *id)
     int own_txn = !st->in_txn, rc = PB_OK;
     if (own_txn && (rc = pb_store_begin(st)))
         return rc;
-    if (!st->seq_loaded && (rc = load_seq(st)))
+    if (!st->seq_loaded && (rc = pb_store_load_seq(st)))
         goto out;
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(st->db,
-                           "UPDATE papers SET deleted = 1, seq = ?2 "
-                           "WHERE id = ?1 AND deleted = 0",
-                           -1, &s, NULL) != SQLITE_OK) {
+    rc = pb_stmt_exec(st,
+                      "UPDATE papers SET deleted = 1, seq = ?2 "
+                      "WHERE id = ?1 AND deleted = 0",
+                      PB_ARGS(pb_text(cid), pb_int(st->seq + 1)));
+    if (rc)
         rc = PB_EDB;
-        goto out;
-    }
-    sqlite3_bind_text(s, 1, cid, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(s, 2, st->seq + 1);
-    if (sqlite3_step(s) != SQLITE_DONE)
-        rc = PB_EDB;
-    else if (sqlite3_changes(st->db) == 0)
+    else if (pb_stmt_changes(st) == 0)
         rc = PB_ENOTFOUND;
     else
         st->seq++;
-    sqlite3_finalize(s);
 out:
     if (own_txn) {
         if (rc == PB_OK)
@@ -758,37 +691,47 @@ out:
     return rc;
 }
 
+/* A caller's callback over rows of papers. */
+struct each {
+    pb_store_paper_fn fn;
+    void *ctx;
+    struct pb_paper p;
+};
+
+static int each_row(void *ctx, const struct pb_row *r)
+{
+    struct each *e = ctx;
+    int64_t pid, seq;
+    int deleted;
+    pb_store_read_paper(r, &e->p, &pid, &seq, &deleted);
+    return e->fn(e->ctx, pid, seq, deleted, &e->p);
+}
+
 static int each(struct pb_store *st, const char *sql, int64_t arg,
                 pb_store_paper_fn fn, void *ctx)
 {
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, arg);
-    struct pb_paper p;
-    pb_paper_init(&p);
-    int rc = PB_OK, step;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        int64_t pid, seq;
-        int deleted;
-        pb_store_read_paper(s, &p, &pid, &seq, &deleted);
-        if ((rc = fn(ctx, pid, seq, deleted, &p)))
-            break;
-    }
-    if (!rc && step != SQLITE_DONE)
-        rc = PB_EDB;
-    pb_paper_clear(&p);
-    sqlite3_finalize(s);
+    struct each e = {.fn = fn, .ctx = ctx};
+    pb_paper_init(&e.p);
+    int rc = pb_stmt_each(st, sql, PB_ARGS(pb_int(arg)), each_row, &e);
+    pb_paper_clear(&e.p);
     return rc;
 }
+
+/* Papers updated, published or listed on or after ?1 (0: all); the
+ * latest of the three dates needs a dialect's two-argument max and its
+ * day-to-seconds (docs/STORE.md). */
+#define PAPERS_SINCE(MAX2, EPOCH)                                            \
+    "SELECT " PB_PAPER_COLS " FROM papers WHERE deleted = 0 AND"             \
+    " (CAST(?1 AS BIGINT) = 0 OR " MAX2 "(coalesce(updated, 0),"             \
+    " coalesce(published, 0), coalesce(" EPOCH("listed_day") ", 0)) >= ?1)"  \
+    " ORDER BY pid"
 
 int pb_store_paper_each(struct pb_store *st, int64_t since,
                         pb_store_paper_fn fn, void *ctx)
 {
     return each(st,
-                "SELECT " PB_PAPER_COLS " FROM papers WHERE deleted = 0 AND "
-                "(?1 = 0 OR max(coalesce(updated, 0), coalesce(published, 0),"
-                " coalesce(unixepoch(listed_day), 0)) >= ?1) ORDER BY pid",
+                pb_sql(st, PAPERS_SINCE("max", PB_SQLITE_EPOCH),
+                       PAPERS_SINCE("greatest", PB_PG_EPOCH)),
                 since, fn, ctx);
 }
 
@@ -803,7 +746,7 @@ int pb_store_paper_changes(struct pb_store *st, int64_t after_seq,
 
 int pb_store_max_seq(struct pb_store *st, int64_t *out)
 {
-    int rc = load_seq(st);
+    int rc = pb_store_load_seq(st);
     if (!st->in_txn)
         st->seq_loaded = 0;
     if (!rc)

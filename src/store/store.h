@@ -90,6 +90,22 @@ enum pb_upsert { PB_UPSERT_ADDED, PB_UPSERT_UPDATED, PB_UPSERT_UNCHANGED };
 int pb_store_paper_upsert(struct pb_store *st, const struct pb_paper *p,
                           enum pb_upsert *out, int64_t *out_pid) PB_WUR;
 
+/* pb_store_paper_upsert for each of v[0..n-1] in order, with the same
+ * outcome (rows, pids, seqs, listings, organizations, images, and out[i]
+ * for each), in a few statements: one read of the stored rows of the
+ * batch's ids (and of their listings), the merge in memory, then
+ * multi-row inserts of the new and changed rows (a few hundred rows a
+ * statement). The same id may come more than once. v is borrowed; out has
+ * n entries. Call inside a transaction (else it makes its own); on an
+ * error nothing of the batch may be assumed written: roll back.
+ * On SQLite, where one-row statements are faster (no round trips to save),
+ * it is one pb_store_paper_upsert after the other, unless a test turns the
+ * multi-row path on (pb_store_test_batch_multirow; not thread-safe). */
+int pb_store_paper_upsert_batch(struct pb_store *st,
+                                const struct pb_paper *const *v, size_t n,
+                                enum pb_upsert *out) PB_WUR;
+void pb_store_test_batch_multirow(int on);
+
 /* Load a paper by id in any spelling pb_arxiv_id_parse() knows, or by a
  * title id. out must be initialised; it is cleared first. PB_ENOTFOUND
  * when there is none (or it was deleted). out_pid may be NULL. */

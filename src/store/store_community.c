@@ -22,7 +22,7 @@ enum {
     Q_COLL_ADD, Q_COLL_GET, Q_COLL_DEL, Q_COLL_RENAME, Q_COLL_ITEM_ADD,
     Q_COLL_ITEM_DEL, Q_COLL_EACH, Q_COLL_PAPERS,
     Q_FOLLOW_ON, Q_FOLLOW_OFF, Q_FOLLOW_EACH,
-    Q_HIDE, Q_LOG, Q_LOG_EACH, Q_TRENDING,
+    Q_HIDE, Q_LOG, Q_LOG_EACH,
     Q_DISMISS_ON, Q_DISMISS_OFF, Q_DISMISSED, Q_MARK_UP, Q_MARK_COLL,
     Q_MARK_DIS, Q_LIST_UP, Q_LIST_COLL, Q_LIST_DIS, Q_SHOWN,
     Q_COUNT
@@ -38,7 +38,7 @@ enum {
 
 static const char *const sql[Q_COUNT] = {
     [Q_MEMBER_ADD] = "INSERT INTO members(name, email, pwhash, role, created)"
-                     " VALUES(?1, ?2, ?3, ?4, ?5)",
+                     " VALUES(?1, ?2, ?3, ?4, ?5) RETURNING id",
     [Q_MEMBER_GET] = "SELECT " MEMBER_COLS ", pwhash FROM members"
                      " WHERE name = ?1",
     [Q_MEMBER_GET_ID] = "SELECT " MEMBER_COLS " FROM members WHERE id = ?1",
@@ -73,7 +73,7 @@ static const char *const sql[Q_COUNT] = {
     [Q_COMMENT_COUNT] = "SELECT count(*) FROM comments WHERE member = ?1"
                         " AND created >= ?2",
     [Q_COMMENT_ADD] = "INSERT INTO comments(pid, member, body, created)"
-                      " VALUES(?1, ?2, ?3, ?4)",
+                      " VALUES(?1, ?2, ?3, ?4) RETURNING id",
     [Q_COMMENT_GET] = "SELECT c.id, c.pid, c.member, m.name, c.body,"
                       " c.created, c.edited, c.hidden FROM comments c"
                       " JOIN members m ON m.id = c.member"
@@ -99,7 +99,7 @@ static const char *const sql[Q_COUNT] = {
                        " submitted_by = excluded.submitted_by,"
                        " submitted_at = excluded.submitted_at",
     [Q_COLL_ADD] = "INSERT INTO collections(member, name, public, created)"
-                   " VALUES(?1, ?2, ?3, ?4)",
+                   " VALUES(?1, ?2, ?3, ?4) RETURNING id",
     [Q_COLL_GET] = "SELECT c.id, c.member, m.name, c.name, c.public,"
                    " (SELECT count(*) FROM collection_items i"
                    "  WHERE i.coll = c.id)"
@@ -134,25 +134,6 @@ static const char *const sql[Q_COUNT] = {
               " VALUES(?1, ?2, ?3, ?4)",
     [Q_LOG_EACH] = "SELECT at, actor, action, target FROM modlog"
                    " ORDER BY id DESC LIMIT ?1",
-    /* the listed_day index finds the window; the score is computed for
-     * its rows only (docs/TRENDING.md) */
-    [Q_TRENDING] =
-        "SELECT " PAPER_COLS_P ","
-        " (max(coalesce(p.upvotes, 0), 0) + coalesce(s.votes, 0)"
-        "  + ?4 * (max(coalesce(p.n_comments, 0), 0)"
-        "          + coalesce(s.comments, 0)))"
-        " / pow(max(?3 - coalesce(s.submitted_at,"
-        "                         unixepoch(l.lday)), 0) / 3600.0"
-        "       + 2.0, ?5) AS score"
-        /* a paper on several days of the window counts from its latest */
-        " FROM papers p JOIN (SELECT pid AS lpid, max(day) AS lday"
-        "  FROM listings WHERE day BETWEEN ?1 AND ?2 GROUP BY pid) l"
-        "  ON l.lpid = p.pid"
-        " LEFT JOIN paper_stats s ON s.pid = p.pid"
-        " WHERE p.deleted = 0"
-        " AND coalesce(s.hidden, 0) = 0"
-        " ORDER BY score DESC, l.lday DESC, p.pid DESC"
-        " LIMIT ?6 OFFSET ?7",
     [Q_DISMISS_ON] = "INSERT INTO dismissals(member, pid, at)"
                      " VALUES(?1, ?2, ?3) ON CONFLICT DO NOTHING",
     [Q_DISMISS_OFF] = "DELETE FROM dismissals WHERE member = ?1"
@@ -187,30 +168,33 @@ static const char *const sql[Q_COUNT] = {
                    " JOIN papers p ON p.pid = d.pid"
                    " WHERE d.member = ?1 AND p.deleted = 0"
                    " ORDER BY d.at DESC, d.pid DESC LIMIT ?2 OFFSET ?3",
-    [Q_SHOWN] = "SELECT p.deleted = 0 AND coalesce(s.hidden, 0) = 0"
+    [Q_SHOWN] = "SELECT CASE WHEN p.deleted = 0"
+                " AND coalesce(s.hidden, 0) = 0 THEN 1 ELSE 0 END"
                 " FROM papers p LEFT JOIN paper_stats s ON s.pid = p.pid"
                 " WHERE p.pid = ?1",
 };
 
-/* Q_TRENDING on PostgreSQL: greatest() for the two-argument max, power(),
- * extract(epoch ...) for unixepoch(), and typed parameters where the
- * arithmetic would otherwise make them integers. */
-static const char trending_pg[] =
-    "SELECT " PAPER_COLS_P ","
-    " (greatest(coalesce(p.upvotes, 0), 0) + coalesce(s.votes, 0)"
-    "  + ?4::float8 * (greatest(coalesce(p.n_comments, 0), 0)"
-    "                  + coalesce(s.comments, 0)))"
-    " / power(greatest(?3::bigint - coalesce(s.submitted_at,"
-    "      extract(epoch FROM l.lday::date)::bigint), 0)::float8 / 3600.0"
-    "       + 2.0, ?5::float8) AS score"
-    " FROM papers p JOIN (SELECT pid AS lpid, max(day) AS lday"
-    "  FROM listings WHERE day BETWEEN ?1 AND ?2 GROUP BY pid) l"
-    "  ON l.lpid = p.pid"
-    " LEFT JOIN paper_stats s ON s.pid = p.pid"
-    " WHERE p.deleted = 0"
-    " AND coalesce(s.hidden, 0) = 0"
-    " ORDER BY score DESC, l.lday DESC, p.pid DESC"
-    " LIMIT ?6 OFFSET ?7";
+/* Trending (docs/TRENDING.md): the listed_day index finds the window; the
+ * score is computed for its rows only. Written once for both dialects:
+ * MAX2 is the two-argument maximum (max on SQLite, greatest on PostgreSQL),
+ * EPOCH a day in Unix seconds (store_int.h); ?4 and ?5 are reals. */
+#define TRENDING(MAX2, EPOCH)                                                \
+    "SELECT " PAPER_COLS_P ","                                               \
+    " (" MAX2 "(coalesce(p.upvotes, 0), 0) + coalesce(s.votes, 0)"           \
+    "  + CAST(?4 AS DOUBLE PRECISION) * (" MAX2 "(coalesce(p.n_comments, 0),"\
+    "   0) + coalesce(s.comments, 0)))"                                      \
+    " / power(" MAX2 "(CAST(?3 AS BIGINT) - coalesce(s.submitted_at,"        \
+    "   " EPOCH("l.lday") "), 0) / 3600.0 + 2.0,"                            \
+    "  CAST(?5 AS DOUBLE PRECISION)) AS score"                               \
+    /* a paper on several days of the window counts from its latest */      \
+    " FROM papers p JOIN (SELECT pid AS lpid, max(day) AS lday"              \
+    "  FROM listings WHERE day BETWEEN ?1 AND ?2 GROUP BY pid) l"            \
+    "  ON l.lpid = p.pid"                                                    \
+    " LEFT JOIN paper_stats s ON s.pid = p.pid"                              \
+    " WHERE p.deleted = 0"                                                   \
+    " AND coalesce(s.hidden, 0) = 0"                                         \
+    " ORDER BY score DESC, l.lday DESC, p.pid DESC"                          \
+    " LIMIT ?6 OFFSET ?7"
 
 struct pb_cmdb {
     struct pb_store *st;
@@ -302,11 +286,14 @@ int pb_cmdb_member_add(struct pb_cmdb *db, const char *name,
                        const char *email, const char *pwhash, int role,
                        int64_t now, int64_t *out_id)
 {
-    int rc = EXEC(db, Q_MEMBER_ADD, pb_text(name), pb_text(email),
-                  pb_text(pwhash), pb_int(role), pb_int(now));
+    int64_t id = 0;
+    int rc = pb_stmt_int(db->st, sql[Q_MEMBER_ADD],
+                         PB_ARGS(pb_text(name), pb_text(email),
+                                 pb_text(pwhash), pb_int(role), pb_int(now)),
+                         &id);
     if (!rc && out_id)
-        *out_id = pb_stmt_last_id(db->st);
-    return rc;
+        *out_id = id;
+    return rc == PB_ENOTFOUND ? PB_EDB : rc;
 }
 
 int pb_cmdb_member_get(struct pb_cmdb *db, const char *name,
@@ -505,10 +492,13 @@ int pb_cmdb_comment_add(struct pb_cmdb *db, int64_t pid, int64_t member,
         rc = PB_EBUSY;
         goto out;
     }
-    if ((rc = EXEC(db, Q_COMMENT_ADD, pb_int(pid), pb_int(member),
-                   pb_text(body), pb_int(now))))
+    if ((rc = pb_stmt_int(db->st, sql[Q_COMMENT_ADD],
+                          PB_ARGS(pb_int(pid), pb_int(member), pb_text(body),
+                                  pb_int(now)),
+                          out_id))) {
+        rc = rc == PB_ENOTFOUND ? PB_EDB : rc;
         goto out;
-    *out_id = pb_stmt_last_id(db->st);
+    }
     if (!(rc = add_counts(db, pid, 0, 1)))
         rc = bump(db);
 out:
@@ -665,11 +655,11 @@ out:
 int pb_cmdb_coll_create(struct pb_cmdb *db, int64_t member, const char *name,
                         int public_, int64_t now, int64_t *out_id)
 {
-    int rc = EXEC(db, Q_COLL_ADD, pb_int(member), pb_text(name),
-                  pb_int(public_ ? 1 : 0), pb_int(now));
-    if (!rc)
-        *out_id = pb_stmt_last_id(db->st);
-    return rc;
+    int rc = pb_stmt_int(db->st, sql[Q_COLL_ADD],
+                         PB_ARGS(pb_int(member), pb_text(name),
+                                 pb_int(public_ ? 1 : 0), pb_int(now)),
+                         out_id);
+    return rc == PB_ENOTFOUND ? PB_EDB : rc;
 }
 
 static int coll_row(void *ctx, const struct pb_row *r)
@@ -768,13 +758,12 @@ static int list_row(void *ctx, const struct pb_row *r)
         return STOP;
     }
     pb_paper_init(&l->v[l->n]);
-    pb_store_read_paper(pb_row_raw(r), &l->v[l->n], &l->pid[l->n], NULL,
-                        NULL);
+    pb_store_read_paper(r, &l->v[l->n], &l->pid[l->n], NULL, NULL);
     l->n++;
     return PB_OK;
 }
 
-/* Up to limit papers of statement which (args) into out; out->more when
+/* Up to limit papers of statement q (args) into out; out->more when
  * there was one more. */
 static int read_list(struct pb_cmdb *db, const char *q,
                      const struct pb_arg *args, size_t n, int limit,
@@ -928,7 +917,9 @@ int pb_cmdb_trending(struct pb_cmdb *db, const char *from, const char *to,
     if (limit < 1 || limit > 1000 || offset < 0 || !(tp->gravity > 0) ||
         !(tp->comment_weight >= 0))
         return PB_EINVAL;
-    int rc = read_list(db, pb_sql(db->st, sql[Q_TRENDING], trending_pg),
+    int rc = read_list(db,
+                       pb_sql(db->st, TRENDING("max", PB_SQLITE_EPOCH),
+                              TRENDING("greatest", PB_PG_EPOCH)),
                        PB_ARGS(pb_text(from), pb_text(to), pb_int(tp->ref),
                                pb_real(tp->comment_weight),
                                pb_real(tp->gravity), pb_int(limit + 1),

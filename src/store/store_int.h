@@ -19,20 +19,9 @@ struct pb_store {
     int in_txn;
     int64_t seq;        /* highest seq, valid inside a transaction */
     int seq_loaded;
-    /* prepared statements, made on first use */
-    sqlite3_stmt *get_by_id, *get_by_pid, *insert, *update, *max_seq;
-    sqlite3_stmt *listing_up, *org_up, *listing_of;
-    sqlite3_stmt *media_note, *media_thumb, *media_extras; /* store_media.c */
     /* the statement helper's cache (store_stmt.c), made on first use */
     struct pb_stmt_cache *stmts;
 };
-
-/* Prepare sql once into *slot (kept until close); PB_EDB on error. */
-int pb_store_prepare(struct pb_store *st, sqlite3_stmt **slot,
-                     const char *sql) PB_WUR;
-
-/* Bind a possibly-NULL text. */
-int pb_store_bind_text(sqlite3_stmt *s, int i, const char *v);
 
 /* The columns every paper query selects, in the order pb_store_read_paper
  * expects, and the reader. */
@@ -41,8 +30,68 @@ int pb_store_bind_text(sqlite3_stmt *s, int i, const char *v);
     "updated, listed_day, submitter, upvotes, n_comments, github_repo, "     \
     "github_stars, project_page, doi, journal_ref, comments, license, "      \
     "keywords, summary, links, sources, seq, deleted"
-void pb_store_read_paper(sqlite3_stmt *s, struct pb_paper *p, int64_t *pid,
-                         int64_t *seq, int *deleted);
+void pb_store_read_paper(const struct pb_row *r, struct pb_paper *p,
+                         int64_t *pid, int64_t *seq, int *deleted);
+
+/* The columns an insert of a paper names, in the order of
+ * pb_store_paper_args: PB_PAPER_COLS without pid and deleted, seq last. */
+#define PB_PAPER_INSERT_COLS                                                 \
+    "id, version, title, abstract, authors, categories, published, "         \
+    "updated, listed_day, submitter, upvotes, n_comments, github_repo, "     \
+    "github_stars, project_page, doi, journal_ref, comments, license, "      \
+    "keywords, summary, links, sources, seq"
+#define PB_PAPER_NARGS 24
+
+/* p as the arguments of PB_PAPER_INSERT_COLS (NULL for what it does not
+ * say), with seq; the joined lists are kept here until
+ * pb_store_paper_args_free (p is borrowed meanwhile). */
+struct pb_paper_args {
+    struct pb_arg a[PB_PAPER_NARGS];
+    char *authors, *keywords, *links;
+};
+void pb_store_paper_args(struct pb_paper_args *x, const struct pb_paper *p,
+                         int64_t seq);
+void pb_store_paper_args_free(struct pb_paper_args *x);
+
+/* p as storing and reading it back gives it (an absent abstract is "",
+ * lists lose their empty entries): what the merge compares with. */
+void pb_store_paper_normalize(struct pb_paper *p);
+
+/* The merge rules (docs/STORE.md): what in says, merged into m; and
+ * whether two papers hold the same stored fields. */
+void pb_store_merge(struct pb_paper *m, const struct pb_paper *in);
+int pb_store_paper_eq(const struct pb_paper *a, const struct pb_paper *b);
+
+/* The highest seq into st->seq (and st->seq_loaded). */
+int pb_store_load_seq(struct pb_store *st) PB_WUR;
+
+/* The upserts' conflict clauses for orgs(name, fullname, src) and
+ * listings(pid, day, submitter, submitted_at, org, src): a listing keeps
+ * what a source does not say, and changes (counts as a change) only when
+ * a value differs. */
+#define PB_ORG_CONFLICT                                                      \
+    " ON CONFLICT(name) DO UPDATE SET"                                       \
+    " fullname = coalesce(excluded.fullname, orgs.fullname),"                \
+    " src = excluded.src WHERE orgs.src IS DISTINCT FROM excluded.src"
+#define PB_LISTING_CONFLICT                                                  \
+    " ON CONFLICT(pid, day) DO UPDATE SET"                                   \
+    " submitter = coalesce(excluded.submitter, listings.submitter),"         \
+    " submitted_at = coalesce(excluded.submitted_at, listings.submitted_at),"\
+    " org = coalesce(excluded.org, listings.org),"                           \
+    " src = coalesce(excluded.src, listings.src)"                            \
+    " WHERE coalesce(excluded.submitter, listings.submitter)"                \
+    "  IS DISTINCT FROM listings.submitter"                                  \
+    " OR coalesce(excluded.submitted_at, listings.submitted_at)"             \
+    "  IS DISTINCT FROM listings.submitted_at"                               \
+    " OR coalesce(excluded.org, listings.org) IS DISTINCT FROM listings.org" \
+    " OR coalesce(excluded.src, listings.src) IS DISTINCT FROM listings.src"
+
+/* Dialect pieces for the two texts of pb_sql() (docs/STORE.md): a day
+ * 'YYYY-MM-DD' (a column or expression) as Unix seconds at its midnight
+ * UTC. */
+#define PB_SQLITE_EPOCH(day) "unixepoch(" day ")"
+#define PB_PG_EPOCH(day)                                                     \
+    "CAST(EXTRACT(EPOCH FROM CAST(" day " AS DATE)) AS BIGINT)"
 
 /* The columns of one listing that listing queries add after PB_PAPER_COLS
  * (from a subquery naming them so), and their reader: day, submitter (when
@@ -51,10 +100,7 @@ void pb_store_read_paper(sqlite3_stmt *s, struct pb_paper *p, int64_t *pid,
 #define PB_LISTING_SELECT                                                    \
     "SELECT pid AS lpid, day AS lday, submitter AS lsub,"                    \
     " submitted_at AS lat, org AS lorg, src AS lsrc FROM listings"
-void pb_store_read_listing(sqlite3_stmt *s, int col, struct pb_paper *p);
-
-/* The SQLite statement behind a row of the statement helper, for the
- * readers above until they take a struct pb_row (SQLite only). */
-sqlite3_stmt *pb_row_raw(const struct pb_row *r);
+void pb_store_read_listing(const struct pb_row *r, int col,
+                           struct pb_paper *p);
 
 #endif

@@ -14,8 +14,9 @@
     "id, email, state, freq, top_n, max_papers, categories, authors,"        \
     " keywords, created, coalesce(confirmed, 0), coalesce(confirm_sent, 0),"  \
     " refusals, coalesce(last_error, ''), coalesce(member, 0),"               \
-    " EXISTS(SELECT 1 FROM members m WHERE m.id = subscribers.member"         \
-    "  AND m.disabled = 0), recs"
+    " CASE WHEN EXISTS(SELECT 1 FROM members m"                             \
+    "  WHERE m.id = subscribers.member AND m.disabled = 0) THEN 1 ELSE 0 END,"\
+    " recs"
 
 /* A write; any failure is PB_EDB here, constraints included. */
 static int write1(struct pb_store *st, const char *sql,
@@ -290,7 +291,8 @@ int pb_store_sub_set_prefs(struct pb_store *st, int64_t id,
 
 int pb_store_sub_set_member(struct pb_store *st, int64_t id, int64_t member)
 {
-    return update(st, "UPDATE subscribers SET member = nullif(?2, 0)"
+    return update(st, "UPDATE subscribers SET member ="
+                      " nullif(CAST(?2 AS BIGINT), 0)"
                       " WHERE id = ?1", id, member);
 }
 
@@ -305,7 +307,8 @@ int pb_store_mail_coll_visible(struct pb_store *st, int64_t coll,
                                int64_t member, char *name)
 {
     return pb_stmt_one(st, "SELECT name FROM collections WHERE id = ?1"
-                           " AND (public = 1 OR (?2 != 0 AND member = ?2))",
+                           " AND (public = 1 OR (CAST(?2 AS BIGINT) <> 0"
+                           " AND member = ?2))",
                        PB_ARGS(pb_int(coll), pb_int(member)), name_row,
                        name);
 }
@@ -424,9 +427,10 @@ int pb_store_digest_prepare(struct pb_store *st, int64_t sub,
                       PB_ARGS(pb_int(sub), pb_text(period),
                               pb_text(message_id), pb_int(now)));
     for (size_t i = 0; i < n && !rc; i++)
-        rc = WRITE(st, "INSERT INTO mail_papers(sub, pid, period,"
-                       " pos, src, coll) VALUES(?1, ?2, ?3, ?4, ?5,"
-                       " nullif(?6, 0)) ON CONFLICT DO NOTHING",
+        rc = WRITE(st, "INSERT INTO mail_papers(sub, pid, period, pos, src,"
+                       " coll) VALUES(?1, ?2, ?3, ?4, ?5,"
+                       " nullif(CAST(?6 AS BIGINT), 0))"
+                       " ON CONFLICT DO NOTHING",
                    pb_int(sub), pb_int(items[i].pid), pb_text(period),
                    pb_int((int64_t)i), pb_int(items[i].src),
                    pb_int(items[i].coll));
@@ -484,10 +488,10 @@ int pb_store_digest_claim(struct pb_store *st, int64_t sub,
     /* the claim is the record that this message may be on its way: it
      * must survive a power cut as well as a crash, so this one commit is
      * synced (WAL with synchronous=NORMAL survives a killed process but
-     * not the machine's crash; PostgreSQL's commits are synced already) */
+     * not the machine's crash; PostgreSQL's commits are synced unless its
+     * operator said otherwise) */
     int lite = st->backend == PB_BACKEND_SQLITE;
-    if (lite &&
-        sqlite3_exec(st->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL))
+    if (lite && pb_stmt_exec(st, "PRAGMA synchronous=FULL", PB_NOARGS))
         return PB_EDB;
     int rc = WRITE(st, "UPDATE mail_digests SET state = 3, next_try = ?4,"
                        " claimed_by = ?5, claimed_at = ?3"
@@ -496,8 +500,7 @@ int pb_store_digest_claim(struct pb_store *st, int64_t sub,
                    pb_int(lease_until), pb_text(by ? by : ""));
     if (!rc && pb_stmt_changes(st) != 1)
         rc = PB_EBUSY;
-    if (lite &&
-        sqlite3_exec(st->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL))
+    if (lite && pb_stmt_exec(st, "PRAGMA synchronous=NORMAL", PB_NOARGS))
         rc = rc ? rc : PB_EDB;
     return rc;
 }
@@ -505,12 +508,13 @@ int pb_store_digest_claim(struct pb_store *st, int64_t sub,
 int pb_store_digest_release(struct pb_store *st, int64_t sub,
                             const char *period, int as_sent, int64_t now)
 {
+    /* sent_at is set when it goes out as sent (?4 NULL otherwise) */
     int rc = WRITE(st, "UPDATE mail_digests SET state = ?3, next_try = 0,"
-                       " sent_at = CASE WHEN ?3 = 1 THEN ?4 ELSE sent_at END"
+                       " sent_at = coalesce(?4, sent_at)"
                        " WHERE sub = ?1 AND period = ?2 AND state = 3",
                    pb_int(sub), pb_text(period),
                    pb_int(as_sent ? PB_DIGEST_SENT : PB_DIGEST_PREPARED),
-                   pb_int(now));
+                   as_sent ? pb_int(now) : pb_null());
     if (!rc && pb_stmt_changes(st) != 1)
         rc = PB_ENOTFOUND;
     return rc;
@@ -534,12 +538,13 @@ int pb_store_digest_mark(struct pb_store *st, int64_t sub, const char *period,
                          int state, int attempts, int64_t next_try,
                          int64_t now)
 {
+    /* sent_at is set when it is marked sent (?6 NULL otherwise) */
     return WRITE(st, "UPDATE mail_digests SET state = ?3, attempts = ?4,"
-                     " next_try = ?5,"
-                     " sent_at = CASE WHEN ?3 = 1 THEN ?6 ELSE sent_at END"
+                     " next_try = ?5, sent_at = coalesce(?6, sent_at)"
                      " WHERE sub = ?1 AND period = ?2",
                  pb_int(sub), pb_text(period), pb_int(state),
-                 pb_int(attempts), pb_int(next_try), pb_int(now));
+                 pb_int(attempts), pb_int(next_try),
+                 state == PB_DIGEST_SENT ? pb_int(now) : pb_null());
 }
 
 struct due {
@@ -582,8 +587,7 @@ int pb_store_mail_candidates(struct pb_store *st, int64_t sub,
             "  WHERE h.pid = papers.pid AND h.hidden = 1)"
             " AND NOT EXISTS (SELECT 1 FROM mail_papers m"
             "  WHERE m.sub = ?1 AND m.pid = papers.pid)"
-            " ORDER BY coalesce(upvotes, 0) DESC,"
-            " listed_day DESC NULLS LAST,"
+            " ORDER BY coalesce(upvotes, 0) DESC, listed_day DESC NULLS LAST,"
             " coalesce(published, 0) DESC, pid DESC LIMIT ?4",
         PB_ARGS(pb_int(sub), pb_text(from), pb_text(to), pb_int(limit)), out,
         out_n);
@@ -612,7 +616,8 @@ int pb_store_digest_sending_each(struct pb_store *st, pb_store_sending_fn fn,
     int rc = pb_stmt_each(st, "SELECT d.sub, s.email, d.period, " DIGEST_COLS
                               " FROM mail_digests d"
                               " JOIN subscribers s ON s.id = d.sub"
-                              " WHERE d.state = 3 ORDER BY d.claimed_at, d.sub",
+                              " WHERE d.state = 3"
+                              " ORDER BY d.claimed_at NULLS FIRST, d.sub",
                           PB_NOARGS, sending_row, &g);
     struct sending *v = g.v;
     for (size_t i = 0; i < g.n && !rc; i++)
@@ -637,7 +642,8 @@ int pb_store_mail_coll_candidates(struct pb_store *st,
             " JOIN collection_items i ON i.coll = f.coll"
             " JOIN papers p ON p.pid = i.pid"
             " WHERE f.sub = ?1 AND p.deleted = 0"
-            " AND (c.public = 1 OR (?2 != 0 AND c.member = ?2))"
+            " AND (c.public = 1 OR (CAST(?2 AS BIGINT) <> 0"
+            "  AND c.member = ?2))"
             " AND i.added < ?3 AND i.added >= coalesce("
             "  (SELECT max(created) FROM mail_digests d"
             "   WHERE d.sub = ?1), f.since)"

@@ -8,53 +8,36 @@
 #include "core/mem.h"
 #include "store/store_int.h"
 
-static void copy_col(sqlite3_stmt *s, int i, char *out, size_t cap)
-{
-    const unsigned char *t = sqlite3_column_text(s, i);
-    size_t n = t ? (size_t)sqlite3_column_bytes(s, i) : 0;
-    if (n >= cap)
-        n = cap - 1;
-    if (n)
-        memcpy(out, t, n);
-    out[n] = '\0';
-}
-
 #define MEDIA_COLS                                                           \
     "m.pid, m.kind, m.pos, m.url, m.state, m.file, m.type, m.width, "       \
     "m.height, m.bytes, m.tries, p.id"
 
-static void read_row(sqlite3_stmt *s, struct pb_media *m)
+static void read_row(const struct pb_row *r, struct pb_media *m)
 {
     memset(m, 0, sizeof *m);
-    m->pid = sqlite3_column_int64(s, 0);
-    m->kind = sqlite3_column_int(s, 1);
-    m->pos = sqlite3_column_int(s, 2);
-    copy_col(s, 3, m->url, sizeof m->url);
-    m->state = sqlite3_column_int(s, 4);
-    copy_col(s, 5, m->file, sizeof m->file);
-    copy_col(s, 6, m->type, sizeof m->type);
-    m->width = sqlite3_column_int(s, 7);
-    m->height = sqlite3_column_int(s, 8);
-    m->bytes = sqlite3_column_int64(s, 9);
-    m->tries = sqlite3_column_int(s, 10);
-    copy_col(s, 11, m->paper_id, sizeof m->paper_id);
+    m->pid = pb_row_int(r, 0);
+    m->kind = (int)pb_row_int(r, 1);
+    m->pos = (int)pb_row_int(r, 2);
+    pb_row_copy(r, 3, m->url, sizeof m->url);
+    m->state = (int)pb_row_int(r, 4);
+    pb_row_copy(r, 5, m->file, sizeof m->file);
+    pb_row_copy(r, 6, m->type, sizeof m->type);
+    m->width = (int)pb_row_int(r, 7);
+    m->height = (int)pb_row_int(r, 8);
+    m->bytes = pb_row_int(r, 9);
+    m->tries = (int)pb_row_int(r, 10);
+    pb_row_copy(r, 11, m->paper_id, sizeof m->paper_id);
 }
 
 static int add_row(struct pb_store *st, int64_t pid, int kind, int pos,
                    const char *url)
 {
-    int rc = pb_store_prepare(st, &st->media_note,
-                              "INSERT OR IGNORE INTO media(pid, kind, pos, "
-                              "url) VALUES(?1, ?2, ?3, ?4)");
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(st->media_note, 1, pid);
-    sqlite3_bind_int(st->media_note, 2, kind);
-    sqlite3_bind_int(st->media_note, 3, pos);
-    sqlite3_bind_text(st->media_note, 4, url, -1, SQLITE_STATIC);
-    rc = sqlite3_step(st->media_note) == SQLITE_DONE ? PB_OK : PB_EDB;
-    sqlite3_reset(st->media_note);
-    return rc;
+    int rc = pb_stmt_exec(st,
+                          "INSERT INTO media(pid, kind, pos, url)"
+                          " VALUES(?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+                          PB_ARGS(pb_int(pid), pb_int(kind), pb_int(pos),
+                                  pb_text(url)));
+    return rc ? PB_EDB : PB_OK;
 }
 
 int pb_store_media_note(struct pb_store *st, int64_t pid,
@@ -74,159 +57,140 @@ int pb_store_media_add(struct pb_store *st, int64_t pid, int kind, int pos,
     return add_row(st, pid, kind, pos, url);
 }
 
-/* Run s (bound by the caller) and collect up to max rows. */
-static int collect(sqlite3_stmt *s, size_t max, struct pb_media **out,
-                   size_t *n)
+/* Rows into a growing array, up to max of them. */
+struct collect {
+    struct pb_media *v;
+    size_t n, cap, max;
+};
+
+enum { STOP = -1 }; /* a row callback's "enough rows" (not an error) */
+
+static int collect_row(void *ctx, const struct pb_row *r)
 {
-    *out = NULL;
-    *n = 0;
-    size_t cap = 0;
-    int step = SQLITE_DONE;
-    while (*n < max && (step = sqlite3_step(s)) == SQLITE_ROW) {
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            *out = pb_realloc(*out, cap * sizeof **out);
-        }
-        read_row(s, &(*out)[(*n)++]);
+    struct collect *c = ctx;
+    if (c->n == c->max)
+        return STOP;
+    if (c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 16;
+        c->v = pb_realloc(c->v, c->cap * sizeof *c->v);
     }
-    if (*n < max && step != SQLITE_DONE) {
-        free(*out);
+    read_row(r, &c->v[c->n++]);
+    return PB_OK;
+}
+
+/* Run sql and collect up to max rows into *out (the caller frees). */
+static int collect(struct pb_store *st, const char *sql,
+                   const struct pb_arg *args, size_t nargs, size_t max,
+                   struct pb_media **out, size_t *n)
+{
+    struct collect c = {NULL, 0, 0, max};
+    int rc = max ? pb_stmt_each(st, sql, args, nargs, collect_row, &c) : 0;
+    if (rc && rc != STOP) {
+        free(c.v);
         *out = NULL;
         *n = 0;
         return PB_EDB;
     }
+    *out = c.v;
+    *n = c.n;
     return PB_OK;
 }
 
 int pb_store_media_todo(struct pb_store *st, int max_tries, size_t max,
                         struct pb_media **out, size_t *n)
 {
-    sqlite3_stmt *s = NULL;
-    *out = NULL;
-    *n = 0;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT " MEDIA_COLS " FROM media m JOIN papers p "
-                           "ON p.pid = m.pid WHERE p.deleted = 0 AND "
-                           "(m.state = 0 OR (m.state = 3 AND m.tries < ?1)) "
-                           "ORDER BY m.pid DESC, m.kind, m.pos LIMIT ?2",
-                           -1, &s, NULL) != SQLITE_OK)
-        return PB_EDB;
-    sqlite3_bind_int(s, 1, max_tries);
-    sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
-    int rc = collect(s, max, out, n);
-    sqlite3_finalize(s);
-    return rc;
+    return collect(st,
+                   "SELECT " MEDIA_COLS " FROM media m JOIN papers p "
+                   "ON p.pid = m.pid WHERE p.deleted = 0 AND "
+                   "(m.state = 0 OR (m.state = 3 AND m.tries < ?1)) "
+                   "ORDER BY m.pid DESC, m.kind, m.pos LIMIT ?2",
+                   PB_ARGS(pb_int(max_tries), pb_int((int64_t)max)), max,
+                   out, n);
 }
 
 int pb_store_media_pdf_todo(struct pb_store *st, size_t max,
                             struct pb_media **out, size_t *n)
 {
-    sqlite3_stmt *s = NULL;
-    *out = NULL;
-    *n = 0;
     /* the columns of MEDIA_COLS, with the paper's pid and id only */
-    if (sqlite3_prepare_v2(
-            st->db,
-            "SELECT p.pid, 2, 0, '', 0, NULL, NULL, 0, 0, 0, 0, p.id "
-            "FROM papers p WHERE p.deleted = 0 AND p.listed_day IS NOT NULL "
-            "AND p.id NOT LIKE 't-%' AND NOT EXISTS(SELECT 1 FROM media m "
-            "WHERE m.pid = p.pid AND (m.kind = 2 OR (m.kind = 0 AND "
-            "m.state != 2))) ORDER BY p.listed_day DESC, p.pid DESC "
-            "LIMIT ?1",
-            -1, &s, NULL) != SQLITE_OK)
-        return PB_EDB;
-    sqlite3_bind_int64(s, 1, (sqlite3_int64)max);
-    int rc = collect(s, max, out, n);
-    sqlite3_finalize(s);
-    return rc;
+    return collect(st,
+                   "SELECT p.pid, 2, 0, '', 0, NULL, NULL, 0, 0, 0, 0, p.id "
+                   "FROM papers p WHERE p.deleted = 0 "
+                   "AND p.listed_day IS NOT NULL "
+                   "AND p.id NOT LIKE 't-%' AND NOT EXISTS(SELECT 1 FROM "
+                   "media m WHERE m.pid = p.pid AND (m.kind = 2 OR "
+                   "(m.kind = 0 AND m.state <> 2))) "
+                   "ORDER BY p.listed_day DESC, p.pid DESC LIMIT ?1",
+                   PB_ARGS(pb_int((int64_t)max)), max, out, n);
 }
 
 int pb_store_media_done(struct pb_store *st, const struct pb_media *m,
                         int state, const char *error, int64_t now)
 {
-    sqlite3_stmt *s = NULL;
-    if (sqlite3_prepare_v2(st->db,
-                           "UPDATE media SET state = ?4, file = ?5, "
-                           "type = ?6, width = ?7, height = ?8, bytes = ?9, "
-                           "error = ?10, at = ?11, tries = tries + 1 "
-                           "WHERE pid = ?1 AND kind = ?2 AND pos = ?3",
-                           -1, &s, NULL) != SQLITE_OK)
-        return PB_EDB;
     int stored = state == PB_MEDIA_STORED;
-    sqlite3_bind_int64(s, 1, m->pid);
-    sqlite3_bind_int(s, 2, m->kind);
-    sqlite3_bind_int(s, 3, m->pos);
-    sqlite3_bind_int(s, 4, state);
-    pb_store_bind_text(s, 5, stored ? m->file : NULL);
-    pb_store_bind_text(s, 6, stored ? m->type : NULL);
-    if (stored) {
-        sqlite3_bind_int(s, 7, m->width);
-        sqlite3_bind_int(s, 8, m->height);
-        sqlite3_bind_int64(s, 9, m->bytes);
-    }
-    pb_store_bind_text(s, 10, error);
-    sqlite3_bind_int64(s, 11, now);
-    int rc = sqlite3_step(s) == SQLITE_DONE ? PB_OK : PB_EDB;
-    if (!rc && sqlite3_changes(st->db) == 0)
-        rc = PB_ENOTFOUND;
-    sqlite3_finalize(s);
-    return rc;
+    int rc = pb_stmt_exec(
+        st,
+        "UPDATE media SET state = ?4, file = ?5, type = ?6, width = ?7,"
+        " height = ?8, bytes = ?9, error = ?10, at = ?11,"
+        " tries = tries + 1 WHERE pid = ?1 AND kind = ?2 AND pos = ?3",
+        PB_ARGS(pb_int(m->pid), pb_int(m->kind), pb_int(m->pos),
+                pb_int(state), pb_text(stored ? m->file : NULL),
+                pb_text(stored ? m->type : NULL),
+                stored ? pb_int(m->width) : pb_null(),
+                stored ? pb_int(m->height) : pb_null(),
+                stored ? pb_int(m->bytes) : pb_null(), pb_text(error),
+                pb_int(now)));
+    if (rc)
+        return PB_EDB;
+    return pb_stmt_changes(st) == 0 ? PB_ENOTFOUND : PB_OK;
+}
+
+static int one_row(void *ctx, const struct pb_row *r)
+{
+    read_row(r, ctx);
+    return PB_OK;
 }
 
 int pb_store_media_thumb(struct pb_store *st, int64_t pid,
                          struct pb_media *out)
 {
-    int rc = pb_store_prepare(st, &st->media_thumb,
-                              "SELECT " MEDIA_COLS " FROM media m JOIN "
-                              "papers p ON p.pid = m.pid WHERE m.pid = ?1 "
-                              "AND m.kind IN (0, 2) AND m.state = 1 "
-                              "ORDER BY m.kind LIMIT 1");
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(st->media_thumb, 1, pid);
-    int step = sqlite3_step(st->media_thumb);
-    if (step == SQLITE_ROW)
-        read_row(st->media_thumb, out);
-    sqlite3_reset(st->media_thumb);
-    return step == SQLITE_ROW    ? PB_OK
-           : step == SQLITE_DONE ? PB_ENOTFOUND
-                                 : PB_EDB;
+    int rc = pb_stmt_one(st,
+                         "SELECT " MEDIA_COLS " FROM media m JOIN "
+                         "papers p ON p.pid = m.pid WHERE m.pid = ?1 "
+                         "AND m.kind IN (0, 2) AND m.state = 1 "
+                         "ORDER BY m.kind LIMIT 1",
+                         PB_ARGS(pb_int(pid)), one_row, out);
+    return rc == PB_OK || rc == PB_ENOTFOUND ? rc : PB_EDB;
 }
 
 int pb_store_media_extras(struct pb_store *st, int64_t pid,
                           struct pb_media *out, size_t max, size_t *n)
 {
-    *n = 0;
-    int rc = pb_store_prepare(st, &st->media_extras,
-                              "SELECT " MEDIA_COLS " FROM media m JOIN "
-                              "papers p ON p.pid = m.pid WHERE m.pid = ?1 "
-                              "AND m.kind = 1 AND m.state = 1 ORDER BY m.pos");
-    if (rc)
-        return rc;
-    sqlite3_bind_int64(st->media_extras, 1, pid);
-    int step = SQLITE_DONE;
-    while (*n < max && (step = sqlite3_step(st->media_extras)) == SQLITE_ROW)
-        read_row(st->media_extras, &out[(*n)++]);
-    if (*n < max && step != SQLITE_DONE)
-        rc = PB_EDB;
-    sqlite3_reset(st->media_extras);
+    struct pb_media *v = NULL;
+    int rc = collect(st,
+                     "SELECT " MEDIA_COLS " FROM media m JOIN "
+                     "papers p ON p.pid = m.pid WHERE m.pid = ?1 "
+                     "AND m.kind = 1 AND m.state = 1 ORDER BY m.pos",
+                     PB_ARGS(pb_int(pid)), max, &v, n);
+    if (*n)
+        memcpy(out, v, *n * sizeof *out);
+    free(v);
     return rc;
+}
+
+static int count_row(void *ctx, const struct pb_row *r)
+{
+    int64_t *out = ctx;
+    int64_t k = pb_row_int(r, 0);
+    if (k >= 0 && k < 4)
+        out[k] = pb_row_int(r, 1);
+    return PB_OK;
 }
 
 int pb_store_media_counts(struct pb_store *st, int64_t out[4])
 {
-    sqlite3_stmt *s = NULL;
     memset(out, 0, 4 * sizeof out[0]);
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT state, count(*) FROM media GROUP BY state",
-                           -1, &s, NULL) != SQLITE_OK)
-        return PB_EDB;
-    int step;
-    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        int k = sqlite3_column_int(s, 0);
-        if (k >= 0 && k < 4)
-            out[k] = sqlite3_column_int64(s, 1);
-    }
-    sqlite3_finalize(s);
-    return step == SQLITE_DONE ? PB_OK : PB_EDB;
+    int rc = pb_stmt_each(st, "SELECT state, count(*) FROM media"
+                              " GROUP BY state",
+                          PB_NOARGS, count_row, out);
+    return rc ? PB_EDB : PB_OK;
 }

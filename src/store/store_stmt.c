@@ -17,11 +17,6 @@ static int run(struct pb_store *st, int mode, const char *sql,
                : pb_sqlite_run(st, mode, sql, a, n, fn, ctx);
 }
 
-sqlite3_stmt *pb_row_raw(const struct pb_row *r)
-{
-    return r->s;
-}
-
 const char *pb_sql(const struct pb_store *st, const char *sqlite,
                    const char *pg)
 {

@@ -518,6 +518,167 @@ static void t_meta(void)
     unlink(dbpath);
 }
 
+/* --- the batch upsert gives what one upsert after the other gives ------- */
+
+static struct pb_store *open_at(const char *path)
+{
+    char p2[96];
+    unlink(path);
+    snprintf(p2, sizeof p2, "%s-wal", path);
+    unlink(p2);
+    snprintf(p2, sizeof p2, "%s-shm", path);
+    unlink(p2);
+    struct pb_store *st = NULL;
+    struct pb_err err;
+    CHECK_EQ(pb_store_open(path, 0, &st, &err), PB_OK);
+    return st;
+}
+
+/* Every row of the paper tables, in a fixed order, as text. */
+static char *dump(const char *path)
+{
+    static const char *const q[] = {
+        "SELECT * FROM papers ORDER BY pid",
+        "SELECT * FROM listings ORDER BY pid, day",
+        "SELECT * FROM orgs ORDER BY name",
+        "SELECT * FROM media ORDER BY pid, kind, pos",
+    };
+    sqlite3 *db = NULL;
+    CHECK_EQ(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+             SQLITE_OK);
+    size_t cap = 1 << 20, len = 0;
+    char *out = malloc(cap);
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+        sqlite3_stmt *s = NULL;
+        CHECK_EQ(sqlite3_prepare_v2(db, q[i], -1, &s, NULL), SQLITE_OK);
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            for (int c = 0; c < sqlite3_column_count(s); c++) {
+                const char *t = (const char *)sqlite3_column_text(s, c);
+                size_t k = t ? strlen(t) : 4;
+                while (len + k + 4 > cap)
+                    out = realloc(out, cap *= 2);
+                len += (size_t)sprintf(out + len, "%s|", t ? t : "NULL");
+            }
+            out[len++] = '\n';
+            out[len] = '\0';
+        }
+        sqlite3_finalize(s);
+    }
+    sqlite3_close(db);
+    return out;
+}
+
+/* Paper i of the test batch: new ones, the same id again (newer, older,
+ * equal), stored papers changed or not, a deleted one listed again, new
+ * and changed listings, organizations, images, lists with empty entries,
+ * no abstract; more than one statement's worth of rows. */
+static void batch_paper(struct pb_paper *p, int i)
+{
+    char id[32], title[64];
+    int k = i % 600;
+    snprintf(id, sizeof id, "2401.%05d", k);
+    snprintf(title, sizeof title, "Title %d v%d", k, i / 600);
+    mk(p, id, 1 + (i / 600) % 2, title);
+    if (i % 7 == 0) {
+        free(p->abstract);
+        p->abstract = NULL;
+    }
+    pb_strlist_push(&p->authors, "Ada Lovelace", 12);
+    if (i % 5 == 0)
+        pb_strlist_push(&p->authors, "", 0);
+    p->updated = 1700000000 + (i % 3) * 86400;
+    p->upvotes = i % 11 ? i % 40 : -1;
+    p->sources = i % 2 ? PB_SRC_ARXIV_SNAPSHOT : PB_SRC_HF_DAILY;
+    if (i % 3 == 0) {
+        snprintf(p->listed_day, sizeof p->listed_day, "2024-01-%02d",
+                 1 + i % 4);
+        pb_str_set(&p->submitter, i % 6 ? "ann" : "bob", 3);
+        p->submitted_at = i % 9 ? 1704067200 + i : 0;
+        if (i % 4 == 0) {
+            pb_str_set(&p->org, i % 8 ? "acme" : "initech", i % 8 ? 4 : 7);
+            char src[32];
+            snprintf(src, sizeof src, "{\"n\":%d}", i);
+            pb_str_set(&p->org_src, src, strlen(src));
+            pb_str_set(&p->listing_src, src, strlen(src));
+        }
+    }
+    if (i % 50 == 0) {
+        pb_str_set(&p->thumbnail, "https://example.org/t.png", 25);
+        pb_strlist_push(&p->media_urls, "https://example.org/a.png", 25);
+    }
+    if (i % 13 == 0)
+        pb_strlist_push(&p->keywords, "x", 1);
+}
+
+static void t_batch_same_as_rows(void)
+{
+    char a_path[64], b_path[64];
+    snprintf(a_path, sizeof a_path, "/tmp/pb-test-batch-a-%d.db",
+             (int)getpid());
+    snprintf(b_path, sizeof b_path, "/tmp/pb-test-batch-b-%d.db",
+             (int)getpid());
+    struct pb_store *a = open_at(a_path), *b = open_at(b_path);
+    /* the same stored state in both: 300 papers, one deleted */
+    struct pb_paper p;
+    for (int i = 0; i < 300; i += 2) {
+        batch_paper(&p, i + 1200);
+        CHECK(up(a, &p) == up(b, &p));
+        pb_paper_clear(&p);
+    }
+    CHECK_EQ(pb_store_paper_delete(a, "2401.00004"), PB_OK);
+    CHECK_EQ(pb_store_paper_delete(b, "2401.00004"), PB_OK);
+    /* one batch of 1,500 papers (600 ids), each id up to three times */
+    enum { N = 1500 };
+    struct pb_paper *v = calloc(N, sizeof *v);
+    const struct pb_paper **pv = calloc(N, sizeof *pv);
+    enum pb_upsert *ua = calloc(N, sizeof *ua), *ub = calloc(N, sizeof *ub);
+    for (int i = 0; i < N; i++) {
+        batch_paper(&v[i], i);
+        pv[i] = &v[i];
+    }
+    CHECK_EQ(pb_store_begin(a), PB_OK);
+    for (int i = 0; i < N; i++)
+        CHECK_EQ(pb_store_paper_upsert(a, &v[i], &ua[i], NULL), PB_OK);
+    CHECK_EQ(pb_store_commit(a), PB_OK);
+    pb_store_test_batch_multirow(1);
+    CHECK_EQ(pb_store_begin(b), PB_OK);
+    CHECK_EQ(pb_store_paper_upsert_batch(b, pv, N, ub), PB_OK);
+    CHECK_EQ(pb_store_commit(b), PB_OK);
+    int n_out[3] = {0}, same_out = 1;
+    for (int i = 0; i < N; i++) {
+        n_out[ua[i]]++;
+        same_out &= ua[i] == ub[i];
+    }
+    CHECK(same_out);
+    /* every outcome happened */
+    CHECK(n_out[PB_UPSERT_ADDED] > 0 && n_out[PB_UPSERT_UPDATED] > 0 &&
+          n_out[PB_UPSERT_UNCHANGED] > 0);
+    /* and again: a batch of what is stored changes nothing */
+    CHECK_EQ(pb_store_paper_upsert_batch(b, pv, 600, ub), PB_OK);
+    for (int i = 0; i < 600; i++)
+        CHECK_EQ(pb_store_paper_upsert(a, &v[i], &ua[i], NULL), PB_OK);
+    for (int i = 0; i < 600; i++)
+        same_out &= ua[i] == ub[i];
+    CHECK(same_out);
+    pb_store_test_batch_multirow(0);
+    pb_store_close(a);
+    pb_store_close(b);
+    char *da = dump(a_path), *db = dump(b_path);
+    CHECK(strlen(da) > 10000);
+    CHECK_STR(da, db);
+    free(da);
+    free(db);
+    for (int i = 0; i < N; i++)
+        pb_paper_clear(&v[i]);
+    free(v);
+    free(pv);
+    free(ua);
+    free(ub);
+    unlink(a_path);
+    unlink(b_path);
+}
+
 int main(void)
 {
     static const struct pb_test tests[] = {
@@ -533,6 +694,7 @@ int main(void)
         {"listings", t_listings},
         {"not_a_database", t_not_a_database},
         {"meta", t_meta},
+        {"batch_same_as_rows", t_batch_same_as_rows},
         {0, 0},
     };
     return pb_test_run(tests);

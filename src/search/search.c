@@ -1304,6 +1304,19 @@ static uint64_t count_range(struct pb_searcher *s, uint32_t lo, uint32_t hi,
 
 #define COUNT_STRATA 64
 
+/* Rarest MUST first: it drives the intersection, the others skip to it
+ * (count_range() counts the same in any order). */
+static void sort_musts(struct pb_searcher *s)
+{
+    for (size_t i = 1; i < s->n_must; i++)
+        for (size_t k = i; k > 0 && clause_raw(s->must[k]) <
+                                        clause_raw(s->must[k - 1]); k--) {
+            struct cclause *t = s->must[k];
+            s->must[k] = s->must[k - 1];
+            s->must[k - 1] = t;
+        }
+}
+
 /*
  * The total of the last ranking's query (facets are the ranked top's,
  * facets_of()). One clause of one term with no filter: its live df, no
@@ -1330,6 +1343,7 @@ static void count_pass(struct pb_searcher *s, struct pb_results *r,
         r->total = r->total_min = 0;
         return;
     }
+    sort_musts(s);
     size_t n_drive = s->n_must ? s->n_must : s->n_should;
     struct cclause **drive = s->n_must ? s->must : s->should;
     if (n_drive == 1 && s->n_must + s->n_should == 1 && drive[0]->n == 1 &&
@@ -1373,6 +1387,7 @@ static void count_pass(struct pb_searcher *s, struct pb_results *r,
         }
         reset_clauses(s);
         compile(s);
+        sort_musts(s);
     }
     r->total = r->total_min = count_range(s, 0, DOC_END, &end);
 }

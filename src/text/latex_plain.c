@@ -320,7 +320,11 @@ char *pb_text_latex_plain(const char *s, size_t len)
         abort(); /* no cap: only allocation can fail, and that aborts */
     const char *t = pb_buf_cstr(&b);
     char *nfc = NULL;
-    if (pb_utf8_check(t, b.len) == b.len) {
+    /* ASCII is its own NFC (most abstracts): no pass through utf8proc */
+    int ascii = 1;
+    for (size_t i = 0; i < b.len && ascii; i++)
+        ascii = (unsigned char)t[i] < 0x80;
+    if (!ascii && pb_utf8_check(t, b.len) == b.len) {
         nfc = (char *)utf8proc_NFC((const utf8proc_uint8_t *)t);
         if (nfc)
             t = nfc;

@@ -14,7 +14,10 @@ PORT=$((30000 + RANDOM % 10000))
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; }
 trap cleanup EXIT
-enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
+# the queries URL-encoded once (one interpreter start, not one a query)
+python3 -c 'import sys, urllib.parse
+for l in open(sys.argv[1], encoding="utf-8"):
+    print(urllib.parse.quote(l.rstrip("\n"), safe=""))' "$Q" >"$OUT/queries.enc"
 for bin in "$@"; do
   name=$(basename "$bin")
   extra=()
@@ -28,13 +31,13 @@ for bin in "$@"; do
   for _ in $(seq 1200); do grep -q 'index checked' "$OUT/serve.$name.err" && break; sleep 0.5; done
   n=0
   while IFS= read -r q; do
-    curl -s -o /dev/null "http://127.0.0.1:$PORT/search?q=$(enc "$q")"
+    curl -s -o /dev/null "http://127.0.0.1:$PORT/search?q=$q"
     n=$((n + 1))
-  done <"$Q"
+  done <"$OUT/queries.enc"
   kill -TERM "$pid"; wait "$pid" || true; pid=
-  # the /subscribe probes are requests too: count them out by subtracting
-  # nothing (they are a few thousand instructions each); report per query
-  tot=$(callgrind_annotate "$OUT/callgrind.$name" 2>/dev/null | awk '/PROGRAM TOTALS/{gsub(",","",$1); print $1; exit}')
+  # the /subscribe probes before the queries are requests too (a few
+  # thousand instructions each): left in
+  tot=$(callgrind_annotate "$OUT/callgrind.$name" 2>/dev/null | awk '/PROGRAM TOTALS/ && !t {gsub(",","",$1); t = $1} END {print t}')
   printf '%-22s %d queries  %s instructions  %.2f M / request\n' "$name" "$n" "$tot" \
     "$(awk -v t="$tot" -v n="$n" 'BEGIN{print t / n / 1e6}')"
 done

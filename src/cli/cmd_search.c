@@ -1,5 +1,5 @@
 /* cmd_search.c - paperboy search "QUERY" [--db PATH] [--limit N] [--json]
- * [--explain] [--mode keyword|semantic|hybrid]
+ * [--explain] [--estimate] [--mode keyword|semantic|hybrid]
  * | paperboy search --batch FILE [--limit N] */
 #include <jansson.h>
 #include <stdio.h>
@@ -23,7 +23,7 @@ static void usage(FILE *f)
             "usage: paperboy search \"QUERY\" [--db PATH] [--limit N] [--json] "
             "[--explain]\n"
             "                       [--mode keyword|semantic|hybrid] "
-            "[--exhaustive]\n"
+            "[--exhaustive] [--estimate]\n"
             "       paperboy search --batch FILE [--db PATH] [--limit N] "
             "[--repeat R] [--ids OUT]\n"
             "                       [--exhaustive]\n\n"
@@ -43,7 +43,11 @@ static void usage(FILE *f)
             "line per query (for overlap with other engines).\n"
             "--exhaustive scores every matching paper (no pruning): the "
             "reference the\npruned top-k must equal (slow; for checks and "
-            "benchmarks).\n");
+            "benchmarks).\n"
+            "--estimate counts at most 10000 matches and estimates the "
+            "total beyond (as\nthe web page does; --json then says "
+            "\"total_estimated\": true and gives\n\"total_min\", a lower "
+            "bound); without it the total is exact.\n");
 }
 
 static int cmp_d(const void *a, const void *b)
@@ -165,8 +169,8 @@ static void print_text(struct pb_searcher *s, struct pb_store *st,
                strcmp(mode, "semantic") ? "words and meaning" : "meaning");
     if (r->notice[0])
         printf("note: %s\n", r->notice);
-    printf("%llu hit%s\n", (unsigned long long)r->total,
-           r->total == 1 ? "" : "s");
+    printf("%s%llu hit%s\n", r->total_estimated ? "about " : "",
+           (unsigned long long)r->total, r->total == 1 ? "" : "s");
     for (size_t i = 0; i < r->n_hits; i++) {
         const struct pb_hit *h = &r->hits[i];
         char day[11] = "";
@@ -222,6 +226,10 @@ static void print_json(struct pb_searcher *s, struct pb_store *st,
     json_object_set_new(o, "mode", json_string(mode ? mode : "keyword"));
     json_object_set_new(o, "total", json_integer((json_int_t)r->total));
     json_object_set_new(o, "total_exact", json_boolean(r->total_exact));
+    json_object_set_new(o, "total_estimated",
+                        json_boolean(r->total_estimated));
+    json_object_set_new(o, "total_min",
+                        json_integer((json_int_t)r->total_min));
     json_object_set_new(o, "notice", json_string(r->notice));
     for (size_t i = 0; i < r->n_hits; i++) {
         const struct pb_hit *h = &r->hits[i];
@@ -326,6 +334,7 @@ static int vector_search(struct pb_searcher *s, struct pb_store *st,
         }
         r->total = r->n_hits;
         r->total_exact = 1;
+        r->total_min = r->total;
     }
     pb_vquery_free(vq);
     pb_vindex_free(vi);
@@ -367,6 +376,8 @@ int pb_cli_search(int argc, char **argv)
             expl = 1;
         } else if (!strcmp(argv[i], "--exhaustive")) {
             flags |= PB_SEARCH_EXHAUSTIVE;
+        } else if (!strcmp(argv[i], "--estimate")) {
+            flags |= PB_SEARCH_ESTIMATE;
         } else if (!strcmp(argv[i], "--batch") && i + 1 < argc) {
             batch_file = argv[++i];
         } else if (!strcmp(argv[i], "--repeat") && i + 1 < argc) {

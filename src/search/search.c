@@ -84,6 +84,7 @@ struct pb_searcher {
     double scale; /* block bound scale; 0 = no bounds */
     enum pb_sort sort;
     uint64_t scored;
+    uint64_t count_budget; /* PB_SEARCH_ESTIMATE; 0: PB_COUNT_BUDGET */
     /* deleted docids, ascending, as of dels_gen; df corrections */
     uint32_t *dels;
     size_t n_dels;
@@ -147,6 +148,11 @@ void pb_searcher_set_params(struct pb_searcher *s, const struct pb_bm25 *p)
     if (p)
         s->p = *p;
     s->ntab_valid = 0;
+}
+
+void pb_searcher_set_count_budget(struct pb_searcher *s, uint64_t n)
+{
+    s->count_budget = n;
 }
 
 const struct pb_query *pb_searcher_query(const struct pb_searcher *s)
@@ -1242,117 +1248,148 @@ static void compile(struct pb_searcher *s)
 
 /* ---- counting and facets --------------------------------------------------- */
 
-/* First day (days since 1970) of each year 1800..2100, for the year
- * facet: two compares per matching document instead of a calendar
- * conversion (the count pass visits every match of broad queries). */
-static int32_t year_start[301];
-static pthread_once_t year_once = PTHREAD_ONCE_INIT;
-
-static void year_table(void)
+/* Postings (deleted ones included) of clause cl's first term. */
+static uint64_t clause_raw(const struct cclause *cl)
 {
-    for (int i = 0; i <= 300; i++)
-        year_start[i] = (int32_t)pb_days_from_civil(1800 + i, 1, 1);
+    return (cl->tm ? cl->tm->df : 0) + (cl->td ? cl->td->df : 0);
 }
 
-/* Year of day minus 1800, or -1 outside 1800..2099. */
-static inline int year_index(int32_t day)
+/* Matches in docids [lo, hi): candidates from the MUSTs, else the union
+ * of the SHOULDs, else every document; the cursors only move forward, so
+ * ranges come in ascending order. *end: no candidate left at all. */
+static uint64_t count_range(struct pb_searcher *s, uint32_t lo, uint32_t hi,
+                            int *end)
 {
-    if (day < year_start[0] || day >= year_start[300])
-        return -1;
-    /* 146097 days in 400 years: the guess is off by at most one */
-    int i = (int)(((int64_t)day - year_start[0]) * 400 / 146097);
-    if (i > 299)
-        i = 299;
-    if (year_start[i] > day)
-        i--;
-    else if (year_start[i + 1] <= day)
-        i++;
-    return i;
-}
-
-static void count_pass(struct pb_searcher *s, struct pb_results *r)
-{
-    pthread_once(&year_once, year_table);
-    struct pb_index *ix = s->ix;
-    size_t ncat = ix->n_cat_names;
-    uint64_t *cat = pb_calloc(ncat + 1, sizeof *cat);
-    uint64_t years[300] = {0};
+    size_t n = s->ix->d.n;
     uint64_t total = 0;
+    uint32_t d = lo;
+    for (;;) {
+        if (s->n_must) {
+            cl_advance(s, s->must[0], d);
+            d = s->must[0]->doc;
+            int ok = 1;
+            for (size_t k = 1; k < s->n_must && d != DOC_END && d < hi; k++) {
+                cl_advance(s, s->must[k], d);
+                if (s->must[k]->doc != d) {
+                    d = s->must[k]->doc;
+                    ok = 0;
+                    break;
+                }
+            }
+            if (d == DOC_END || d >= hi)
+                break;
+            if (!ok)
+                continue;
+        } else if (s->n_should) {
+            uint32_t m = DOC_END;
+            for (size_t k = 0; k < s->n_should; k++) {
+                cl_advance(s, s->should[k], d);
+                if (s->should[k]->doc < m)
+                    m = s->should[k]->doc;
+            }
+            d = m;
+            if (d == DOC_END || d >= hi)
+                break;
+        } else if (d >= n || d >= hi) {
+            if (d >= n)
+                d = DOC_END;
+            break;
+        }
+        total += accept(s, d);
+        d++;
+    }
+    *end = d == DOC_END;
+    return total;
+}
+
+#define COUNT_STRATA 64
+
+/* Rarest MUST first: it drives the intersection, the others skip to it
+ * (count_range() counts the same in any order). */
+static void sort_musts(struct pb_searcher *s)
+{
+    for (size_t i = 1; i < s->n_must; i++)
+        for (size_t k = i; k > 0 && clause_raw(s->must[k]) <
+                                        clause_raw(s->must[k - 1]); k--) {
+            struct cclause *t = s->must[k];
+            s->must[k] = s->must[k - 1];
+            s->must[k - 1] = t;
+        }
+}
+
+/*
+ * The total of the last ranking's query (facets are the ranked top's,
+ * facets_of()). One clause of one term with no filter: its live df, no
+ * pass. With a budget (> 0) and more possible matches than twice the
+ * budget (at most the MUSTs' smallest df, or the SHOULDs' summed dfs):
+ * a sample, the first budget / that share of each of COUNT_STRATA equal
+ * docid ranges (docids follow import order, that is time: every period
+ * is sampled alike), and the total is the matches found there x all
+ * docids / the docids sampled. A sample that finds under a tenth of the
+ * budget (a rare intersection, a narrow filter) is too small to scale:
+ * then, and without a budget, every candidate is counted.
+ */
+static void count_pass(struct pb_searcher *s, struct pb_results *r,
+                       uint64_t budget)
+{
+    struct pb_index *ix = s->ix;
+    int end;
+    r->total_estimated = 0;
+    r->total_exact = 1;
     /* fresh cursors: the scoring pass moved them */
     reset_clauses(s);
     compile(s);
-    if (!s->empty) {
-        uint32_t d = 0;
-        size_t n = ix->d.n;
-        for (;;) {
-            /* next candidate: from MUSTs, else the union of SHOULDs, else
-             * every document */
-            if (s->n_must) {
-                cl_advance(s, s->must[0], d);
-                d = s->must[0]->doc;
-                int ok = 1;
-                for (size_t k = 1; k < s->n_must && d != DOC_END; k++) {
-                    cl_advance(s, s->must[k], d);
-                    if (s->must[k]->doc != d) {
-                        d = s->must[k]->doc;
-                        ok = 0;
-                        break;
-                    }
-                }
-                if (d == DOC_END)
-                    break;
-                if (!ok)
-                    continue;
-            } else if (s->n_should) {
-                uint32_t m = DOC_END;
-                for (size_t k = 0; k < s->n_should; k++) {
-                    cl_advance(s, s->should[k], d);
-                    if (s->should[k]->doc < m)
-                        m = s->should[k]->doc;
-                }
-                d = m;
-                if (d == DOC_END)
-                    break;
-            } else if (d >= n) {
-                break;
-            }
-            if (accept(s, d)) {
-                total++;
-                for (uint32_t k = ix->d.cat_off[d]; k < ix->d.cat_off[d + 1]; k++)
-                    if (ix->d.cats[k] < ncat)
-                        cat[ix->d.cats[k]]++;
-                int32_t day = ix->d.day[d];
-                if (day != DAY_NONE) {
-                    int y = year_index(day);
-                    if (y >= 0)
-                        years[y]++;
-                }
-            }
-            d++;
-        }
+    if (s->empty) {
+        r->total = r->total_min = 0;
+        return;
     }
-    r->total = total;
-    r->total_exact = 1;
-    /* top categories */
-    for (size_t k = 0; k < sizeof r->cats / sizeof r->cats[0]; k++) {
-        size_t best = ncat;
-        for (size_t c = 0; c < ncat; c++)
-            if (cat[c] && (best == ncat || cat[c] > cat[best]))
-                best = c;
-        if (best == ncat)
-            break;
-        snprintf(r->cats[r->n_cats].name, sizeof r->cats[0].name, "%s",
-                 ix->cat_names[best]);
-        r->cats[r->n_cats++].count = cat[best];
-        cat[best] = 0;
+    sort_musts(s);
+    size_t n_drive = s->n_must ? s->n_must : s->n_should;
+    struct cclause **drive = s->n_must ? s->must : s->should;
+    if (n_drive == 1 && s->n_must + s->n_should == 1 && drive[0]->n == 1 &&
+        drive[0]->fields == PB_F_ALL && !s->filters) {
+        /* every posting is a match; compile() took deletions off df */
+        r->total = r->total_min =
+            drive[0]->doc == DOC_END ? 0 : drive[0]->c[0]->df;
+        return;
     }
-    for (int y = 299; y >= 0 && r->n_years < sizeof r->years / sizeof r->years[0]; y--)
-        if (years[y]) {
-            snprintf(r->years[r->n_years].name, sizeof r->years[0].name, "%d",
-                     y + 1800);
-            r->years[r->n_years++].count = years[y];
+    uint64_t n = ix->d.n, most = n_drive ? 0 : n;
+    for (size_t k = 0; k < n_drive; k++) {
+        uint64_t df = clause_raw(drive[k]);
+        if (!s->n_must)
+            most += df;
+        else if (k == 0 || df < most)
+            most = df;
+    }
+    if (budget && most > 2 * budget && n >= COUNT_STRATA) {
+        double share = (double)budget / (double)most;
+        uint64_t total = 0, sampled = 0;
+        end = 0;
+        for (uint64_t k = 0; k < COUNT_STRATA; k++) {
+            uint64_t lo = k * n / COUNT_STRATA, next = (k + 1) * n / COUNT_STRATA;
+            uint64_t len = (uint64_t)ceil(share * (double)(next - lo));
+            if (len < 1)
+                len = 1;
+            if (len > next - lo)
+                len = next - lo;
+            sampled += len;
+            if (!end)
+                total += count_range(s, (uint32_t)lo, (uint32_t)(lo + len),
+                                     &end);
         }
-    free(cat);
+        if (total >= budget / 10 && total > 0) {
+            double est = (double)total * (double)n / (double)sampled;
+            r->total = (uint64_t)(est + 0.5);
+            r->total_min = total;
+            r->total_exact = 0;
+            r->total_estimated = 1;
+            return;
+        }
+        reset_clauses(s);
+        compile(s);
+        sort_musts(s);
+    }
+    r->total = r->total_min = count_range(s, 0, DOC_END, &end);
 }
 
 /* Facets (categories by count, years newest first) of docs[0..n): the
@@ -1466,10 +1503,14 @@ int pb_search_query(struct pb_searcher *s, const struct pb_query *q,
     if (off > 10000)
         off = 10000;
     size_t want = limit + off;
-    /* facets follow the ranked results: the best PB_FACET_TOP of them */
-    s->heap_k = (o->flags & PB_SEARCH_COUNT) && want < PB_FACET_TOP
-                    ? PB_FACET_TOP
-                    : want;
+    /* facets follow the ranked results: the best PB_FACET_TOP of them;
+     * an estimated total's lower bound wants to know whether more than
+     * want documents match: one more in the heap tells */
+    int counting = (o->flags & PB_SEARCH_COUNT) != 0;
+    int estimate = counting && (o->flags & PB_SEARCH_ESTIMATE);
+    s->heap_k = counting && want < PB_FACET_TOP ? PB_FACET_TOP
+                : estimate                      ? want + 1
+                                                : want;
     s->heap_n = 0;
     s->heap = pb_reallocarray(s->heap, s->heap_k, sizeof *s->heap);
     s->sort = q->sort;
@@ -1515,7 +1556,7 @@ int pb_search_query(struct pb_searcher *s, const struct pb_query *q,
         run_filter_only(s);
     }
     /* drain the heap, best first */
-    size_t n = s->heap_n;
+    size_t n = s->heap_n, n_kept = n;
     struct hent *sorted = pb_reallocarray(NULL, n ? n : 1, sizeof *sorted);
     for (size_t i = n; i-- > 0;) {
         sorted[i] = s->heap[0];
@@ -1561,9 +1602,20 @@ int pb_search_query(struct pb_searcher *s, const struct pb_query *q,
     out->total_exact = !prune;
     if (o->flags & PB_SEARCH_EXPLAIN)
         explain(s, out);
-    if (o->flags & PB_SEARCH_COUNT) {
-        count_pass(s, out);
+    if (counting) {
+        count_pass(s, out,
+                   !estimate         ? 0
+                   : s->count_budget ? s->count_budget
+                                     : PB_COUNT_BUDGET);
+        /* what ranking kept are matches too (more than the hits asked
+         * for: there is a next page) */
+        if (out->total_min < n_kept)
+            out->total_min = n_kept;
+        if (out->total < out->total_min)
+            out->total = out->total_min;
         facets_of(ix, top_docs, n_top, out);
+    } else {
+        out->total_min = out->total;
     }
     reset_clauses(s);
     pthread_rwlock_unlock(&ix->lock);

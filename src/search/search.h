@@ -35,7 +35,17 @@ enum pb_search_flags {
                                  the PB_FACET_TOP best-ranked matches */
     PB_SEARCH_EXHAUSTIVE = 2, /* score every match: no pruning (tests) */
     PB_SEARCH_EXPLAIN = 4,    /* fill explain */
+    PB_SEARCH_ESTIMATE = 8,   /* with COUNT: count at most the searcher's
+                                 count budget of matches, and estimate the
+                                 total from the part of the postings read
+                                 (total_exact 0, total_estimated 1) */
 };
+
+/* Matches counted before PB_SEARCH_ESTIMATE estimates (the default). */
+#define PB_COUNT_BUDGET 10000
+
+/* The count budget for PB_SEARCH_ESTIMATE (0: back to PB_COUNT_BUDGET). */
+void pb_searcher_set_count_budget(struct pb_searcher *s, uint64_t n);
 
 struct pb_search_opts {
     size_t limit;  /* hits wanted (default 10, at most 1000) */
@@ -62,8 +72,16 @@ struct pb_facet {
 struct pb_results {
     struct pb_hit *hits; /* owned */
     size_t n_hits;
-    uint64_t total;  /* matching documents (a lower bound unless exact) */
+    uint64_t total;  /* matching documents (a lower bound unless exact or
+                        estimated) */
     int total_exact;
+    /* With PB_SEARCH_ESTIMATE, when the count stopped at the budget:
+     * total is an estimate (matches counted x postings of the driving
+     * clauses / the part of them read), total_min a lower bound (the
+     * matches counted, or more that ranking found). Otherwise 0 and
+     * total. */
+    int total_estimated;
+    uint64_t total_min;
     struct pb_facet cats[20];  /* most frequent first (with COUNT), among
                                   the top PB_FACET_TOP results */
     size_t n_cats;

@@ -311,6 +311,49 @@ int pb_text_latex_convert(const char *s, size_t len, enum pb_latex_mode mode,
     return rc;
 }
 
+int pb_text_nfc_inert_cp(uint32_t cp)
+{
+    return cp < 0x300 ||                   /* ASCII, Latin, IPA, modifiers */
+           (cp >= 0x391 && cp <= 0x3FF) || /* Greek letters and symbols */
+           (cp >= 0x2010 && cp <= 0x2027) || /* dashes, quotes, bullets */
+           (cp >= 0x2030 && cp <= 0x205E) || /* per mille, primes, ... */
+           (cp >= 0x2190 && cp <= 0x22FF);   /* arrows, math operators */
+}
+
+int pb_text_nfc_inert(const char *s, size_t len)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = p[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        size_t n;
+        if (c >= 0xC2 && c < 0xE0)
+            n = 2, cp = c & 0x1F;
+        else if (c >= 0xE0 && c < 0xF0)
+            n = 3, cp = c & 0x0F;
+        else
+            return 0; /* 4-byte forms and bad bytes: the full path */
+        if (i + n > len)
+            return 0;
+        for (size_t k = 1; k < n; k++) {
+            if ((p[i + k] & 0xC0) != 0x80)
+                return 0;
+            cp = cp << 6 | (p[i + k] & 0x3F);
+        }
+        if (n == 3 && cp < 0x800)
+            return 0; /* overlong */
+        if (!pb_text_nfc_inert_cp(cp))
+            return 0;
+        i += n;
+    }
+    return 1;
+}
+
 char *pb_text_latex_plain(const char *s, size_t len)
 {
     struct pb_buf b, o;
@@ -320,7 +363,10 @@ char *pb_text_latex_plain(const char *s, size_t len)
         abort(); /* no cap: only allocation can fail, and that aborts */
     const char *t = pb_buf_cstr(&b);
     char *nfc = NULL;
-    if (pb_utf8_check(t, b.len) == b.len) {
+    /* text of NFC-inert code points only (ASCII, Latin, Greek letters,
+     * punctuation, arrows and math operators: most abstracts) is its own
+     * NFC: no pass through utf8proc */
+    if (!pb_text_nfc_inert(t, b.len) && pb_utf8_check(t, b.len) == b.len) {
         nfc = (char *)utf8proc_NFC((const utf8proc_uint8_t *)t);
         if (nfc)
             t = nfc;

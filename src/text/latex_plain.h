@@ -17,6 +17,7 @@
 #define PB_TEXT_LATEX_PLAIN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/buf.h"
 #include "core/error.h"
@@ -40,5 +41,15 @@ int pb_text_latex_convert(const char *s, size_t len, enum pb_latex_mode mode,
  * Invalid UTF-8 in s is copied as is.
  */
 char *pb_text_latex_plain(const char *s, size_t len);
+
+/* Code points that NFC leaves alone, alone or in any sequence of them
+ * (no combining class, no singleton or excluded decomposition, never the
+ * second of a composition; tests/unit/test_text.c checks each against
+ * utf8proc): ASCII and U+0080..U+02FF, Greek U+0391..U+03FF, dashes and
+ * quotes U+2010..U+2027, U+2030..U+205E, arrows and math operators
+ * U+2190..U+22FF. pb_text_nfc_inert: s[0..len) is valid UTF-8 of those
+ * only, so its NFC is itself (pb_text_latex_plain skips utf8proc then). */
+int pb_text_nfc_inert_cp(uint32_t cp);
+int pb_text_nfc_inert(const char *s, size_t len);
 
 #endif

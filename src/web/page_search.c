@@ -188,10 +188,20 @@ int pb_web_page_search(struct pb_web_req *rq, const char *rest,
         goto out;
     TRY(pb_buf_puts(b, "<div class=\"head\"><h1>Search results</h1>"
                        "<p class=\"sub\">"));
-    /* semantic and hybrid rank a fixed depth, not every match */
+    /* semantic and hybrid rank a fixed depth, not every match; a broad
+     * keyword query's total is estimated (pb_search's count budget):
+     * "about", to two significant digits */
+    if (res.total_estimated) {
+        int64_t unit = 1;
+        while (total / unit >= 100)
+            unit *= 10;
+        total = (total + unit / 2) / unit * unit;
+    }
     TRY(pb_buf_printf(b, "%s%" PRId64 " paper%s for \u201c",
-                      used == PB_MODE_KEYWORD ? "" : "Top ", total,
-                      total == 1 ? "" : "s"));
+                      used != PB_MODE_KEYWORD ? "Top "
+                      : res.total_estimated   ? "About "
+                                              : "",
+                      total, total == 1 ? "" : "s"));
     TRY(pb_web_html_s(b, q));
     TRY(pb_buf_puts(b, "\u201d \xC2\xB7 <a href=\"/atom/search.xml?q="));
     {

@@ -244,7 +244,9 @@ int pb_web_search_run(struct pb_web_req *rq, const char *q,
     } else {
         struct pb_search_opts o = {.limit = (size_t)limit,
                                    .offset = (size_t)offset,
-                                   .flags = res ? PB_SEARCH_COUNT : 0};
+                                   .flags = res ? PB_SEARCH_COUNT |
+                                                      PB_SEARCH_ESTIMATE
+                                                : 0};
         if ((rc = pb_search(rq->th->searcher, q, strlen(q), &o, r)))
             goto out;
         *total = (int64_t)r->total;
@@ -252,7 +254,8 @@ int pb_web_search_run(struct pb_web_req *rq, const char *q,
         for (size_t i = 0; i < r->n_hits; i++)
             pids[i] = r->hits[i].pid;
         rc = load_papers(rq, pids, r->n_hits, out);
-        out->more = (uint64_t)offset + r->n_hits < r->total;
+        /* an estimated total may be high or low: the lower bound tells */
+        out->more = (uint64_t)offset + r->n_hits < r->total_min;
     }
     if (rc)
         goto out;

@@ -539,6 +539,136 @@ static void t_phrases_and_facets(void)
     pb_index_free(ix);
 }
 
+/* Totals with PB_SEARCH_ESTIMATE: 2,000 papers of three words each (equal
+ * lengths); alpha in the even ones (1,000), beta in every fourth of the
+ * second half (250, all with alpha), gamma in every third (667); the first
+ * half is cs.AA of 2019, the second cs.BB of 2021; papers 3 and 1503 are
+ * cs.CC too. Budget 100: a sample of 64 docid ranges (each of 31 or 32
+ * docids), the first 100 / (most possible matches) of each. */
+static void estimate_checks(struct pb_index *ix)
+{
+    struct pb_searcher *s = pb_searcher_new(ix);
+    struct pb_results r;
+    struct pb_search_opts est = {10, 0, PB_SEARCH_COUNT | PB_SEARCH_ESTIMATE};
+    struct pb_search_opts exact = {10, 0, PB_SEARCH_COUNT};
+    pb_searcher_set_count_budget(s, 100);
+    /* one word: its df, exact, whatever the budget */
+    CHECK_EQ(pb_search(s, "alpha", 5, &est, &r), PB_OK);
+    CHECK_EQ(r.total, 1000);
+    CHECK_EQ(r.total_min, 1000);
+    CHECK(r.total_exact && !r.total_estimated);
+    pb_results_clear(&r);
+    /* a union of at most 1,250: 100/1250 of each range (3 docids, 192 in
+     * all), 96 matches there: 96 x 2000 / 192 */
+    CHECK_EQ(pb_search(s, "alpha beta", 10, &est, &r), PB_OK);
+    CHECK_EQ(r.total, 1000);
+    CHECK_EQ(r.total_min, 100); /* the ranked top PB_FACET_TOP */
+    CHECK(!r.total_exact && r.total_estimated);
+    CHECK_EQ(r.n_hits, 10);
+    for (size_t i = 0; i < r.n_hits; i++)
+        CHECK(r.hits[i].pid > 1000 && (r.hits[i].pid - 1) % 4 == 0);
+    /* facets: of the ranked top 100 (the alpha-and-beta papers, all of
+     * the second half), not of the sample */
+    CHECK_EQ(r.n_cats, 1);
+    CHECK_STR(r.cats[0].name, "cs.BB");
+    CHECK_EQ(r.cats[0].count, 100);
+    CHECK_EQ(r.n_years, 1);
+    CHECK_STR(r.years[0].name, "2021");
+    CHECK_EQ(r.years[0].count, 100);
+    pb_results_clear(&r);
+    /* asked exact: exact, and the same facets */
+    CHECK_EQ(pb_search(s, "alpha beta", 10, &exact, &r), PB_OK);
+    CHECK_EQ(r.total, 1000);
+    CHECK_EQ(r.total_min, 1000);
+    CHECK(r.total_exact && !r.total_estimated);
+    CHECK_EQ(r.n_cats, 1);
+    CHECK_EQ(r.cats[0].count, 100);
+    pb_results_clear(&r);
+    /* an intersection (334): at most 667, 5 docids a range (320), 53
+     * matches: 53 x 2000 / 320 = 331.25 */
+    CHECK_EQ(pb_search(s, "+alpha +gamma", 13, &est, &r), PB_OK);
+    CHECK_EQ(r.total, 331);
+    CHECK_EQ(r.total_min, 100);
+    CHECK(r.total_estimated);
+    pb_results_clear(&r);
+    CHECK_EQ(pb_search(s, "+alpha +gamma", 13, &exact, &r), PB_OK);
+    CHECK_EQ(r.total, 334);
+    CHECK(r.total_exact);
+    pb_results_clear(&r);
+    /* 83 (1008..1992, multiples of 12): at most 250, 13 docids a range
+     * (832), 36 matches: 36 x 2000 / 832 = 86.5; ranking found all 83 */
+    CHECK_EQ(pb_search(s, "+beta +gamma", 12, &est, &r), PB_OK);
+    CHECK_EQ(r.total, 87);
+    CHECK_EQ(r.total_min, 83);
+    CHECK(r.total_estimated);
+    pb_results_clear(&r);
+    /* with a filter (500): 64 of 256 sampled docids */
+    CHECK_EQ(pb_search(s, "alpha cat:cs.BB", 15, &est, &r), PB_OK);
+    CHECK_EQ(r.total, 500);
+    CHECK(r.total_estimated);
+    pb_results_clear(&r);
+    /* a filter alone: every docid a candidate, 64 of 128 match */
+    CHECK_EQ(pb_search(s, "cat:cs.BB", 9, &est, &r), PB_OK);
+    CHECK_EQ(r.total, 1000);
+    CHECK(r.total_estimated);
+    pb_results_clear(&r);
+    /* a narrow filter: the sample finds 2, under a tenth of the budget,
+     * too few to scale: every candidate is counted */
+    CHECK_EQ(pb_search(s, "gamma cat:cs.CC", 15, &est, &r), PB_OK);
+    CHECK_EQ(r.total, 2);
+    CHECK(r.total_exact && !r.total_estimated);
+    pb_results_clear(&r);
+    /* at most twice the budget: counted */
+    pb_searcher_set_count_budget(s, 200);
+    CHECK_EQ(pb_search(s, "+beta +gamma", 12, &est, &r), PB_OK);
+    CHECK_EQ(r.total, 83);
+    CHECK(r.total_exact);
+    pb_results_clear(&r);
+    pb_searcher_set_count_budget(s, 0); /* PB_COUNT_BUDGET: all counted */
+    CHECK_EQ(pb_search(s, "alpha beta", 10, &est, &r), PB_OK);
+    CHECK_EQ(r.total, 1000);
+    CHECK(r.total_exact && !r.total_estimated);
+    pb_results_clear(&r);
+    pb_searcher_free(s);
+}
+
+static void t_estimated_totals(void)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/est.idx", tmpdir);
+    struct pb_index *ix = pb_index_new(NULL);
+    for (int i = 0; i < 2000; i++) {
+        char ab[64];
+        snprintf(ab, sizeof ab, "%s %s %s", i % 2 ? "xa" : "alpha",
+                 i >= 1000 && i % 4 == 0 ? "beta" : "xb",
+                 i % 3 ? "xc" : "gamma");
+        add(ix, i + 1, "paper", ab,
+            i == 3      ? "cs.AA cs.CC"
+            : i == 1503 ? "cs.BB cs.CC"
+            : i < 1000  ? "cs.AA"
+                        : "cs.BB",
+            i < 1000 ? 1546300800 : 1609459200);
+    }
+    estimate_checks(ix); /* the delta segment */
+    struct pb_err err;
+    CHECK_EQ(pb_index_write(ix, path, &err), PB_OK);
+    pb_index_free(ix);
+    CHECK_EQ(pb_index_open(path, &ix, &err), PB_OK);
+    estimate_checks(ix); /* the main segment: blocks */
+    /* a deleted alpha paper: one word's total is its live df */
+    CHECK_EQ(pb_index_delete(ix, 1), PB_OK);
+    struct pb_searcher *s = pb_searcher_new(ix);
+    struct pb_results r;
+    struct pb_search_opts est = {10, 0, PB_SEARCH_COUNT | PB_SEARCH_ESTIMATE};
+    CHECK_EQ(pb_search(s, "alpha", 5, &est, &r), PB_OK);
+    CHECK_EQ(r.total, 999);
+    CHECK(r.total_exact);
+    pb_results_clear(&r);
+    pb_searcher_free(s);
+    pb_index_free(ix);
+    unlink(path);
+}
+
 static void t_query_language(void)
 {
     struct pb_query q;
@@ -703,6 +833,7 @@ int main(void)
         {"deleted_df", t_deleted_df},
         {"append_partitions", t_append_partitions},
         {"phrases_and_facets", t_phrases_and_facets},
+        {"estimated_totals", t_estimated_totals},
         {"query_language", t_query_language},
         {"snippet", t_snippet},
         {"features for re-ranking", t_features},

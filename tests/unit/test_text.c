@@ -1,8 +1,10 @@
 /* test_text.c - the analyser and the LaTeX-to-text conversion. */
 #include <stdlib.h>
 #include <string.h>
+#include <utf8proc.h>
 
 #include "core/buf.h"
+#include "core/utf8.h"
 #include "harness.h"
 #include "text/analyze.h"
 #include "text/latex_plain.h"
@@ -181,6 +183,66 @@ static void t_plain(void)
     }
 }
 
+/* NFC of the UTF-8 of cps[0..n) is itself. */
+static int nfc_same(const uint32_t *cps, size_t n)
+{
+    char in[64];
+    size_t len = 0;
+    for (size_t i = 0; i < n; i++)
+        len += pb_utf8_encode(cps[i], in + len);
+    in[len] = 0;
+    char *out = (char *)utf8proc_NFC((const utf8proc_uint8_t *)in);
+    int same = out && strcmp(out, in) == 0;
+    free(out);
+    return same;
+}
+
+/* The code points pb_text_latex_plain() passes by utf8proc's NFC: NFC
+ * leaves each alone, after and before a letter, doubled, and after
+ * every 5th of them (so no two of them compose), and the text checks
+ * agree with the code point check. */
+static void t_nfc_inert(void)
+{
+    size_t n = 0, bad = 0;
+    uint32_t firsts[600];
+    size_t nf = 0;
+    for (uint32_t cp = 1; cp < 0x2300; cp++)
+        if (pb_text_nfc_inert_cp(cp) && cp % 5 == 0 && nf < 600)
+            firsts[nf++] = cp;
+    for (uint32_t cp = 1; cp < 0x30000; cp++) {
+        if (!pb_text_nfc_inert_cp(cp))
+            continue;
+        n++;
+        uint32_t one[1] = {cp}, e1[2] = {'e', cp}, e2[2] = {cp, 'e'},
+                 d[2] = {cp, cp}, g[2] = {0x3B1, cp};
+        int ok = nfc_same(one, 1) && nfc_same(e1, 2) && nfc_same(e2, 2) &&
+                 nfc_same(d, 2) && nfc_same(g, 2);
+        for (size_t k = 0; k < nf && ok; k++) {
+            uint32_t p[2] = {firsts[k], cp};
+            ok = nfc_same(p, 2);
+        }
+        if (!ok && bad++ < 5)
+            fprintf(stderr, "  U+%04X is not NFC-inert\n", (unsigned)cp);
+    }
+    CHECK_EQ(bad, 0);
+    CHECK_EQ(n, 1317); /* 767 + 111 + 24 + 47 + 368 */
+    CHECK(pb_text_nfc_inert("plain ascii", 11));
+    CHECK(pb_text_nfc_inert("\xce\xb1 \xe2\x89\xa4 \xce\xb2 caf\xc3\xa9", 13));
+    CHECK(!pb_text_nfc_inert("cafe\xcc\x81", 6));    /* combining acute */
+    CHECK(!pb_text_nfc_inert("\xe2\x84\xab", 3));    /* angstrom sign */
+    CHECK(!pb_text_nfc_inert("\xf0\x9f\x98\x80", 4)); /* 4-byte form */
+    CHECK(!pb_text_nfc_inert("\xc3", 1));             /* cut short */
+    CHECK(!pb_text_nfc_inert("\xe0\x80\xaf", 3));     /* overlong */
+    /* and the conversion gives utf8proc's NFC either way */
+    const char *in = "Schr{\\\"o}dinger $\\alpha$";
+    char *a = pb_text_latex_plain(in, strlen(in));
+    CHECK_STR(a, "Schrödinger α");
+    free(a);
+    a = pb_text_latex_plain("cafe\xcc\x81 \xe2\x84\xab", 10);
+    CHECK_STR(a, "caf\xc3\xa9 \xc3\x85");
+    free(a);
+}
+
 int main(void)
 {
     az = pb_analyzer_new();
@@ -191,6 +253,7 @@ int main(void)
         {"stop_and_stem", t_stop_and_stem},
         {"long_and_odd", t_long_and_odd},
         {"latex_plain", t_plain},
+        {"nfc_inert", t_nfc_inert},
         {0},
     };
     int rc = pb_test_run(T);

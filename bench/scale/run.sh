@@ -25,23 +25,26 @@ STEPS="${STEPS:-import reindex size serve short verbose incremental train embed 
 R="${REPEAT:-1}"
 mkdir -p "$W"
 load() { cut -d' ' -f1-3 /proc/loadavg; }
-T() { # T LABEL CMD...: run CMD under nice and /usr/bin/time, one line of figures
-  local label=$1; shift
+T() { # T LABEL LOG CMD...: run CMD under nice and bench/scale/measure.py,
+      # its output to LOG
+  local label=$1 log=$2; shift 2
   local l0; l0=$(load)
-  nice -n 5 /usr/bin/time -o "$W/.time" -f "%e %U %S %M" "$@"
-  read -r e u s m < "$W/.time"
-  printf '%s %s: %s s wall, %s s user + %s s sys CPU, %d MB peak RSS (load %s -> %s, %s)\n' \
-    "$NAME" "$label" "$e" "$u" "$s" $((m / 1024)) "$l0" "$(load)" "$(date -u +%H:%M)"
+  local rc=0
+  nice -n 5 python3 "$ROOT/bench/scale/measure.py" "$W/.time" "$@" > "$log" 2>&1 || rc=$?
+  read -r e u s m a f < "$W/.time"
+  printf '%s %s: %s s wall, %s s user + %s s sys CPU, peak RSS %d MB (heap %d MB + mapped files %d MB) (load %s -> %s, %s)%s\n' \
+    "$NAME" "$label" "$e" "$u" "$s" $((m / 1024)) $((a / 1024)) $((f / 1024)) "$l0" "$(load)" "$(date -u +%H:%M)" \
+    "$([ $rc = 0 ] || echo " exit $rc")"
 }
 has() { case " $STEPS " in *" $1 "*) return 0;; esac; return 1; }
 echo "== $NAME: $(nproc) cores, $(date -u '+%F %H:%M UTC'), load $(load), $PB"
 if has import; then
   rm -f "$DB" "$DB"-* "$DB".*
-  T import "$PB" import --db "$DB" "$@" > "$W/$NAME.import.log" 2>&1 || true
+  T import "$W/$NAME.import.log" "$PB" import --db "$DB" "$@"
   tail -n 3 "$W/$NAME.import.log"
 fi
 if has reindex; then
-  T reindex env PB_REINDEX_TIMES=1 "$PB" reindex --db "$DB" 2> "$W/$NAME.reindex.log" >&2 || true
+  T reindex "$W/$NAME.reindex.log" env PB_REINDEX_TIMES=1 "$PB" reindex --db "$DB"
   grep -v '^$' "$W/$NAME.reindex.log" | tail -n 8
 fi
 if has size; then
@@ -69,16 +72,16 @@ if has incremental; then
 fi
 if has train; then
   if [ -z "${WORDS:-}" ]; then
-    T train-vectors "$PB" train-vectors --db "$DB" --epochs 1 --stems --threads 2 \
-      --limit "${TRAIN_LIMIT:-150000}" > "$W/$NAME.train.log" 2>&1
+    T train-vectors "$W/$NAME.train.log" "$PB" train-vectors --db "$DB" --epochs 1 \
+      --stems --threads 2 --limit "${TRAIN_LIMIT:-150000}"
     tail -n 3 "$W/$NAME.train.log"
   fi
 fi
 if has embed; then
   if [ -n "${WORDS:-}" ]; then
-    T embed "$PB" embed --db "$DB" --words "$WORDS" --rebuild > "$W/$NAME.embed.log" 2>&1
+    T embed "$W/$NAME.embed.log" "$PB" embed --db "$DB" --words "$WORDS" --rebuild
   else
-    T embed "$PB" embed --db "$DB" --rebuild > "$W/$NAME.embed.log" 2>&1
+    T embed "$W/$NAME.embed.log" "$PB" embed --db "$DB" --rebuild
   fi
   tail -n 4 "$W/$NAME.embed.log"
   echo "$NAME vector files: $(du -m "$DB.vec" "$DB.hnsw" | tr '\n\t' '  ')"

@@ -31,7 +31,14 @@ Method (deterministic: one random.Random(SEED) drawn in a fixed order):
   (an abstract word with a letter suffix numbered in order: vocabulary grows
   as it does in a larger corpus, where new rare words keep appearing).
 - no two papers identical: a 64-bit hash of (title, abstract, authors) of
-  every original and copy is kept; a copy that collides is varied again.
+  every original and of every copy of the pass is kept; a copy that collides
+  is varied again; --check then reads every file and counts papers whose
+  (title, abstract, authors) repeat across all passes (0 in the run of
+  docs/BENCHMARKS.md).
+- passes are independent (pass 1 continues the random stream of the
+  prepass, pass K >= 2 draws from random.Random(SEED * 1000 + K), its ids
+  and new-word numbers start at (K - 1) * N), so --pass K can run the
+  passes as parallel processes and give the same files.
 
 Limits: the copies reuse the snapshot's words, so the vocabulary grows far
 less than a real 2.6M corpus's (only the one-in-two new words); document
@@ -40,14 +47,15 @@ those of 2007-2019 arXiv; dates repeat the originals' (a day holds ~4.5x
 the papers); shuffled sentences leave phrase statistics (adjacent words)
 less realistic than bag-of-words statistics.
 
-usage: make_corpus.py [--seed 17] [--target 2600000] [--xz] ARXIV_DIR OUTDIR
+usage: make_corpus.py [--seed 17] [--target 2600000] [--xz] [--pass K]
+                      [--check] ARXIV_DIR OUTDIR
 Writes OUTDIR/copies-K.jsonl (or .jsonl.xz with --xz, preset 0) and prints
 counts on stderr. Import: paperboy import --db X.db ARXIV_DIR OUTDIR
 """
 import glob, hashlib, json, lzma, os, random, re, sys
 
 args = sys.argv[1:]
-seed, target, use_xz = 17, 2600000, False
+seed, target, use_xz, only, check = 17, 2600000, False, 0, False
 pos = []
 i = 0
 while i < len(args):
@@ -58,6 +66,10 @@ while i < len(args):
         target = int(args[i + 1]); i += 2
     elif a == '--xz':
         use_xz = True; i += 1
+    elif a == '--pass':
+        only = int(args[i + 1]); i += 2
+    elif a == '--check':
+        check = True; i += 1
     else:
         pos.append(a); i += 1
 if len(pos) != 2:
@@ -185,8 +197,34 @@ def vary(r):
     return ' '.join(t), ' '.join(kept), ', '.join(au)
 
 
+def copy_files():
+    return [os.path.join(out, 'copies-%d.jsonl' % p + ('.xz' if use_xz else ''))
+            for p in range(1, passes + 1)]
+
+
+if check:
+    dup = total = 0
+    for name in copy_files():
+        op = lzma.open if name.endswith('.xz') else open
+        with op(name, 'rt', encoding='utf-8') as fh:
+            for line in fh:
+                c = json.loads(line)
+                hv = h64(c['title'], c['abstract'], c['authors'])
+                total += 1
+                if hv in hashes:
+                    dup += 1
+                hashes.add(hv)
+    print('check: %d copies, %d repeat an original or another copy' % (total, dup),
+          file=sys.stderr)
+    sys.exit(1 if dup else 0)
+
 for p in range(1, passes + 1):
-    name = os.path.join(out, 'copies-%d.jsonl' % p + ('.xz' if use_xz else ''))
+    if only and p != only:
+        continue
+    if p >= 2:
+        rng = random.Random(seed * 1000 + p)
+    made = novel = (p - 1) * n
+    name = copy_files()[p - 1]
     tmp = name + '.tmp'
     fh = (lzma.open(tmp, 'wt', encoding='utf-8', preset=0) if use_xz
           else open(tmp, 'w', encoding='utf-8'))
@@ -221,5 +259,5 @@ for p in range(1, passes + 1):
     fh.close()
     os.replace(tmp, name)
     print('pass %d: %d copies -> %s' % (p, wrote, name), file=sys.stderr)
-print('done: %d originals + %d copies = %d papers, %d new words' %
-      (n, made, n + made, novel), file=sys.stderr)
+print('done (passes %s): ids up to %s, new words up to %d' %
+      (only or 'all', new_id(made - 1), novel), file=sys.stderr)

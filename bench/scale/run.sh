@@ -19,7 +19,7 @@ cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
 DATA="$(cd .. && pwd)/shared/data"
 W="${1:?WORKDIR}"; NAME="${2:?NAME}"; shift 2
-PB="${PB:-$ROOT/paperboy}"
+export PB="${PB:-$ROOT/paperboy}"
 DB="$W/$NAME.db"
 STEPS="${STEPS:-import reindex size serve short verbose incremental train embed similar}"
 R="${REPEAT:-1}"

@@ -14,8 +14,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 DATA="$(cd .. && pwd)/shared/data"
 SRC="$1"; N="${2:-1000}"; W="${3:-/tmp/pb-incremental-bench}"
-make -s paperboy
-PB="$(pwd)/paperboy"
+# PB: the binary to time (default ./paperboy, built first)
+if [ -z "${PB:-}" ]; then
+  make -s paperboy
+  PB="$(pwd)/paperboy"
+fi
 mkdir -p "$W"
 rm -f "$W"/a.db*
 echo "== $(nproc) cores, $(date -u '+%F %H:%M UTC'), load: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -31,7 +34,7 @@ PB_REINDEX_TIMES=1 "$PB" search --db "$W/a.db" "warm up" --limit 1 2>&1 >/dev/nu
 "$PB" import --db "$W/a.db" "$W/day.jsonl"
 for i in 1 2 3; do
   # each run starts from the file again: the delta lives in memory
-  PB_REINDEX_TIMES=1 /usr/bin/time -f "search process wall_s=%e max_rss_kb=%M" \
+  PB_REINDEX_TIMES=1 /usr/bin/time -f "search process wall_s=%e user_s=%U sys_s=%S max_rss_kb=%M" \
     "$PB" search --db "$W/a.db" "warm up" --limit 1 2>&1 >/dev/null | grep -E "index sync|wall_s"
 done
 line=$(sed -n "$((N / 2))p" "$W/day.jsonl")

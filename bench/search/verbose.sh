@@ -8,7 +8,8 @@
 #    given), SQLite FTS5 and Xapian on the same queries (as run.sh builds them)
 # usage: bench/search/verbose.sh WORKDIR   (WORKDIR as bench/search/run.sh left
 #        it: arxiv.db + .idx, fts.db, xapian/); env OLD, OLD_DB, REPEAT,
-#        FTS5_N (FTS5 takes ~1 s a verbose query: default the first 100)
+#        FTS5_N (FTS5 takes ~1 s a verbose query: default the first 100),
+#        FTS5_WARM (FTS5 warms up on its first FTS5_WARM queries, default 10)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$(pwd)
@@ -35,11 +36,13 @@ for q in verbose500 q2000; do
   echo "(load $(load))"
 done
 if [ -f "$W/fts.db" ]; then
+  echo "== SQLite FTS5 (load $(load), $(date -u '+%H:%M UTC'))"
   cc -O2 -o "$W/fts5_bench" bench/search/fts5_bench.c -lsqlite3
-  "$W/fts5_bench" "$W/fts.db" "$W/verbose500.txt" "${FTS5_N:-100}" --limit 10 --repeat 1 --ids "$W/fts5v.ids"
+  "$W/fts5_bench" "$W/fts.db" "$W/verbose500.txt" "${FTS5_N:-100}" --limit 10 --repeat 1 --warmup-n "${FTS5_WARM:-10}" --ids "$W/fts5v.ids"
   echo "(load $(load))"
 fi
 if [ -d "$W/xapian" ]; then
+  echo "== Xapian 1.4 (load $(load), $(date -u '+%H:%M UTC'))"
   /usr/bin/python3 bench/search/xapian_bench.py "$W/xapian" "$W/verbose500.txt" 500 --limit 10 --repeat "$R" --ids "$W/xapianv.ids"
   echo "(load $(load))"
 fi

@@ -256,27 +256,38 @@ static uint64_t mix64(int64_t k)
     return x ^ (x >> 29);
 }
 
+/* Room for `want` pids at a load of at most one half, rehashed once: the
+ * first change to a mapped index puts every document's pid (2.6M on an
+ * arXiv-size store), and doubling from 1,024 would rehash it 12 times. */
+static void pmap_reserve(struct pb_index *ix, size_t want)
+{
+    if ((want + 1) * 2 <= ix->pmap_cap)
+        return;
+    size_t n = ix->pmap_cap ? ix->pmap_cap : 1024;
+    while ((want + 1) * 2 > n)
+        n *= 2;
+    int64_t *k = pb_calloc(n, sizeof *k);
+    uint32_t *v = pb_calloc(n, sizeof *v);
+    for (size_t i = 0; i < ix->pmap_cap; i++) {
+        if (!ix->pmap_val[i])
+            continue;
+        size_t j = mix64(ix->pmap_key[i]) & (n - 1);
+        while (v[j])
+            j = (j + 1) & (n - 1);
+        k[j] = ix->pmap_key[i];
+        v[j] = ix->pmap_val[i];
+    }
+    free(ix->pmap_key);
+    free(ix->pmap_val);
+    ix->pmap_key = k;
+    ix->pmap_val = v;
+    ix->pmap_cap = n;
+}
+
 static void pmap_put(struct pb_index *ix, int64_t pid, uint32_t doc)
 {
-    if ((ix->pmap_n + 1) * 2 > ix->pmap_cap) {
-        size_t n = ix->pmap_cap ? ix->pmap_cap * 2 : 1024;
-        int64_t *k = pb_calloc(n, sizeof *k);
-        uint32_t *v = pb_calloc(n, sizeof *v);
-        for (size_t i = 0; i < ix->pmap_cap; i++) {
-            if (!ix->pmap_val[i])
-                continue;
-            size_t j = mix64(ix->pmap_key[i]) & (n - 1);
-            while (v[j])
-                j = (j + 1) & (n - 1);
-            k[j] = ix->pmap_key[i];
-            v[j] = ix->pmap_val[i];
-        }
-        free(ix->pmap_key);
-        free(ix->pmap_val);
-        ix->pmap_key = k;
-        ix->pmap_val = v;
-        ix->pmap_cap = n;
-    }
+    if ((ix->pmap_n + 1) * 2 > ix->pmap_cap)
+        pmap_reserve(ix, ix->pmap_n + 1);
     size_t mask = ix->pmap_cap - 1;
     for (size_t j = mix64(pid) & mask;; j = (j + 1) & mask) {
         if (!ix->pmap_val[j]) {
@@ -678,6 +689,8 @@ void pb_index_info(struct pb_index *ix, struct pb_index_info *out)
 
 void pb_index_pmap_rebuild(struct pb_index *ix)
 {
+    /* the documents, and a day's additions on top without a rehash */
+    pmap_reserve(ix, ix->d.n + ix->d.n / 16 + 1024);
     for (size_t i = 0; i < ix->d.n; i++)
         pmap_put(ix, ix->d.pid[i], (uint32_t)i);
     ix->pmap_lazy = 0;
@@ -718,6 +731,7 @@ void pb_index_append(struct pb_index *dst, struct pb_index *src)
     }
     struct docs *d = &dst->d, *s = &src->d;
     pb_docs_reserve(d, d->n + s->n + 1);
+    pmap_reserve(dst, dst->pmap_n + s->n);
     int cmap[1024];
     for (size_t c = 0; c < src->n_cat_names && c < 1024; c++)
         cmap[c] = cat_intern(dst, src->cat_names[c], strlen(src->cat_names[c]));

@@ -509,6 +509,89 @@ static void t_append_partitions(void)
     pb_index_free(a);
 }
 
+/* The pid map of a mapped index, built at its first change (presized for
+ * all its documents and a day's additions): every pid still finds its
+ * document after the first add, replacements replace (the live count stays)
+ * and deletions delete, across the whole range and past the reserve. */
+/* A word for number i, its decimal digits as consonants ("zqb", "zqc", ...):
+ * no digits, vowels, s or y, so the analyser neither splits nor stems it. */
+static const char *word_of(int i, char w[16])
+{
+    static const char d[] = "bcdfghjkmn";
+    int k = 0;
+    w[k++] = 'z';
+    w[k++] = 'q';
+    do {
+        w[k++] = d[i % 10];
+        i /= 10;
+    } while (i && k < 14);
+    w[k] = '\0';
+    return w;
+}
+
+static void t_pid_map_after_open(void)
+{
+    enum { N = 5000 };
+    char path[300], title[64], w[16], q[64];
+    snprintf(path, sizeof path, "%s/pmap.idx", tmpdir);
+    struct pb_index *ix = pb_index_new(NULL);
+    for (int i = 1; i <= N; i++) {
+        snprintf(title, sizeof title, "paper %s common", word_of(i, w));
+        add(ix, i * 7919LL, title, "shared words", "cs.LG", 1546300800);
+    }
+    struct pb_err err;
+    CHECK_EQ(pb_index_write(ix, path, &err), PB_OK);
+    pb_index_free(ix);
+    CHECK_EQ(pb_index_open(path, &ix, &err), PB_OK);
+    /* first change: a new paper, so the map is built */
+    add(ix, 1, "a new paper zebra", "shared words", "cs.CL", 1546300800);
+    struct pb_index_info in;
+    pb_index_info(ix, &in);
+    CHECK_EQ(in.docs, (uint64_t)N + 1);
+    uint32_t doc;
+    for (int i = 1; i <= N; i++)
+        CHECK_EQ(pb_index_docid(ix, i * 7919LL, &doc), PB_OK);
+    CHECK_EQ(pb_index_docid(ix, 7918, &doc), PB_ENOTFOUND);
+    /* replace every 10th paper, delete every 25th */
+    for (int i = 10; i <= N; i += 10) {
+        snprintf(title, sizeof title, "paper %s replaced", word_of(i, w));
+        add(ix, i * 7919LL, title, "other words", "cs.LG", 1546300800);
+    }
+    for (int i = 25; i <= N; i += 25)
+        CHECK_EQ(pb_index_delete(ix, i * 7919LL), PB_OK);
+    /* more additions than the reserve's 1,024 on top */
+    for (int i = 0; i < 2000; i++) {
+        snprintf(title, sizeof title, "later %s", word_of(100000 + i, w));
+        add(ix, -1 - i, title, "shared words", "cs.CL", 1577836800);
+    }
+    pb_index_info(ix, &in);
+    CHECK_EQ(in.docs, (uint64_t)N + 1 - N / 25 + 2000);
+    struct pb_searcher *s = pb_searcher_new(ix);
+    int64_t first;
+    snprintf(q, sizeof q, "+%s +replaced", word_of(4990, w));
+    CHECK_EQ(hits(s, q, &first), 1);
+    CHECK_EQ(first, 4990 * 7919LL);
+    snprintf(q, sizeof q, "+%s +common", word_of(4990, w));
+    CHECK_EQ(hits(s, q, NULL), 0); /* the old text is gone */
+    CHECK_EQ(hits(s, word_of(5000, w), NULL), 0); /* deleted */
+    snprintf(q, sizeof q, "+%s +common", word_of(4999, w));
+    CHECK_EQ(hits(s, q, &first), 1);
+    CHECK_EQ(first, 4999 * 7919LL);
+    CHECK_EQ(hits(s, word_of(101999, w), &first), 1);
+    CHECK_EQ(first, -2000);
+    pb_searcher_free(s);
+    /* written and opened again: the same live documents */
+    CHECK_EQ(pb_index_write(ix, path, &err), PB_OK);
+    pb_index_free(ix);
+    CHECK_EQ(pb_index_open(path, &ix, &err), PB_OK);
+    pb_index_info(ix, &in);
+    CHECK_EQ(in.docs, (uint64_t)N + 1 - N / 25 + 2000);
+    CHECK_EQ(pb_index_delete(ix, 4976 * 7919LL), PB_OK);
+    CHECK_EQ(pb_index_delete(ix, 5000 * 7919LL), PB_ENOTFOUND);
+    pb_index_free(ix);
+    unlink(path);
+}
+
 static void t_phrases_and_facets(void)
 {
     struct pb_index *ix = pb_index_new(NULL);
@@ -832,6 +915,7 @@ int main(void)
         {"incremental", t_incremental},
         {"deleted_df", t_deleted_df},
         {"append_partitions", t_append_partitions},
+        {"pid_map_after_open", t_pid_map_after_open},
         {"phrases_and_facets", t_phrases_and_facets},
         {"estimated_totals", t_estimated_totals},
         {"query_language", t_query_language},

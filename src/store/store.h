@@ -32,6 +32,12 @@ struct pb_store;
  * ("host=... dbname=..."). Everything else is a path. */
 int pb_store_is_url(const char *db);
 
+/* 1 when the store cannot be reached right now (PostgreSQL: the
+ * connection is down, e.g. the server restarts; the next call tries to
+ * connect again), so that an error is "try again" (HTTP 503) rather than a
+ * fault. Always 0 for SQLite. */
+int pb_store_unavailable(struct pb_store *st);
+
 /* Open (creating when missing, unless read-only) and migrate: db is a
  * SQLite path or a PostgreSQL URL (pb_store_is_url; docs/STORE.md). a file from
  * an older paperboy is migrated in place even when opened read-only (through

@@ -58,6 +58,12 @@ static int setup(struct pb_store *st, int ro)
                           " SET client_min_messages = warning");
 }
 
+int pb_store_unavailable(struct pb_store *st)
+{
+    return st && st->backend == PB_BACKEND_PG && st->pg &&
+           PQstatus(st->pg->conn) != CONNECTION_OK;
+}
+
 int pb_pg_reconnect(struct pb_store *st)
 {
     if (PQstatus(st->pg->conn) == CONNECTION_OK)

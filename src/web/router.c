@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/escape.h"
+#include "store/store.h"
 #include "web/html.h"
 #include "web/media.h"
 #include "web/nav.h"
@@ -261,9 +262,21 @@ void pb_web_route(struct pb_web_req *rq, struct pb_web_resp *rs)
                      : rc == PB_EINVAL  ? 400
                      : rc == PB_EPERM   ? 403
                                         : 500;
-        if (rs->status == 500)
+        if (rs->status == 500 && rq->th &&
+            (pb_store_unavailable(rq->th->st) ||
+             pb_store_unavailable(rq->th->rw))) {
+            /* the database is down (a restart, a network cut): nothing is
+             * broken here, and the next request connects again */
+            rs->status = 503;
+            rs->retry_after = 5;
+            rs->cache = "no-store";
+            snprintf(rs->msg, sizeof rs->msg,
+                     "the database cannot be reached right now; try again "
+                     "in a few seconds");
+        } else if (rs->status == 500) {
             snprintf(rs->msg, sizeof rs->msg,
                      "something went wrong on our side (%s)", pb_strerror(rc));
+        }
     }
     /* a form page answering 4xx with its own body keeps it */
     if (rs->status >= 400 && (rc || !rs->body.len)) {

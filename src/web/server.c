@@ -368,6 +368,11 @@ static struct MHD_Response *make_response(struct pb_web_resp *rs,
         MHD_add_response_header(r, "Allow", "GET, HEAD, POST");
     if (rs->search_mode)
         MHD_add_response_header(r, "X-Search-Mode", rs->search_mode);
+    if (rs->retry_after > 0) {
+        char ra[16];
+        snprintf(ra, sizeof ra, "%d", rs->retry_after);
+        MHD_add_response_header(r, "Retry-After", ra);
+    }
     if (rs->location[0])
         MHD_add_response_header(r, "Location", rs->location);
     for (size_t i = 0; i < sizeof rs->cookies / sizeof rs->cookies[0]; i++)

@@ -81,6 +81,7 @@ struct pb_web_resp {
     char location[512];  /* Location header when not empty */
     char cookies[3][160];/* Set-Cookie values, "" = unused */
     const char *search_mode; /* X-Search-Mode header (static) or NULL */
+    int retry_after;     /* Retry-After seconds when > 0 (503s) */
     int shared;          /* 1: the same bytes for everyone (images): keeps
                             its Cache-Control for members too and stays
                             out of the server's response cache */

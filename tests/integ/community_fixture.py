@@ -110,7 +110,7 @@ class Client:
 
     def _conn(self):
         return http.client.HTTPConnection("127.0.0.1", self.s.port,
-                                          timeout=60)
+                                          timeout=180)
 
     def _cookie_header(self):
         return "; ".join("%s=%s" % kv for kv in self.cookies.items())

@@ -360,10 +360,14 @@ def sighup_reopens_the_logs():
     check("shutting down" in read(err), read(err))
 
 
-def fetch_full(port, path, out, i):
-    """GET path; out[i] = (status, declared length, bytes read)."""
+def fetch_full(port, path, out, i, go=None):
+    """GET path; out[i] = (status, declared length, bytes read). With go
+    (a threading.Event): connect, then send the request once go is set."""
     try:
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        if go is not None:
+            c.connect()
+            go.wait(120)
         c.request("GET", path)
         r = c.getresponse()
         body = r.read()
@@ -374,6 +378,30 @@ def fetch_full(port, path, out, i):
         out[i] = ("error", repr(e))
 
 
+def accepted_conns(pid, port):
+    """Established TCP connections on port that process pid holds."""
+    inodes = set()
+    for fd in os.listdir("/proc/%d/fd" % pid):
+        try:
+            t = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+        except OSError:
+            continue
+        if t.startswith("socket:["):
+            inodes.add(t[8:-1])
+    n = 0
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = open(name).read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            f = line.split()
+            if (int(f[1].rsplit(":", 1)[1], 16) == port and f[3] == "01"
+                    and f[9] in inodes):
+                n += 1
+    return n
+
+
 @test
 def sigterm_finishes_requests_in_flight():
     d, db = make_db("term", 1500, long_abstract=True)
@@ -381,13 +409,20 @@ def sigterm_finishes_requests_in_flight():
                "--no-cache", "--shutdown-timeout", "60"])
     n = 48
     out = [None] * n
+    go = threading.Event()
     threads = [threading.Thread(
         target=fetch_full, args=(s.port, "/api/daily_papers?date=%s"
-                                 "&limit=100&p=%d" % (DAY, i % 15), out, i))
+                                 "&limit=100&p=%d" % (DAY, i % 15), out, i,
+                                 go))
         for i in range(n)]
     for t in threads:
         t.start()
-    # all connected and asked: the server has all of them open
+    # every client connected and accepted by the server (a fixed sleep was
+    # not enough on a loaded machine: connections still in the listen queue
+    # at SIGTERM are reset, as they should be), then all ask at once
+    wait_for(lambda: accepted_conns(s.proc.pid, s.port) >= n,
+             "the server to accept %d connections" % n, timeout=60)
+    go.set()
     time.sleep(0.3)
     s.proc.send_signal(signal.SIGTERM)
     wait_for(lambda: "no longer accepting" in s.stderr(), "the shutdown")

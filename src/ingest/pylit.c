@@ -256,7 +256,10 @@ static int number(struct rd *r)
     }
     if (nint + nfrac + nexp + 4 >= sizeof buf)
         return fail(r, "number too long");
-    /* JSON wants digits on both sides of the dot */
+    /* JSON wants digits on both sides of the dot, and no leading zeros
+     * (Python takes 00.5 and 007e1 as floats) */
+    while (nint > 1 && r->s[int0] == '0')
+        int0++, nint--;
     if (nint) {
         memcpy(buf + n, r->s + int0, nint);
         n += nint;

@@ -422,6 +422,9 @@ static void t_pylit(void)
         {"'\\x00x'", NULL}, /* NUL: rejected below */
         {"[-1, 0, 1.5, 1e-3, 1., .5, -0.25, +7, - 2]",
          "[-1,0,1.5,1.0e-3,1.0,0.5,-0.25,7,-2]"},
+        /* leading zeros are fine in a Python float, not in JSON (found by
+         * fuzz_pylit: "00." came out as 00.0) */
+        {"[00., 007.5, -00.25, 000e1, 0.5]", "[0.0,7.5,-0.25,0.0e1,0.5]"},
         {" ( 1 ) ", "1"},
         {"((1, 2),)", "[[1,2]]"},
         {"{}", "{}"},

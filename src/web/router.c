@@ -251,9 +251,16 @@ void pb_web_route(struct pb_web_req *rq, struct pb_web_resp *rs)
     if (rq->post && !hit->post) {
         pb_web_fail(rs, 405, "this address only answers GET and HEAD");
     } else if (rq->post && hit->post == 1 && !pb_web_csrf_check(rq)) {
-        /* no token, a wrong one, or one from before the last log-in */
-        pb_web_fail(rs, 403, "this form has expired or did not come from "
-                             "this site: reload the page and try again");
+        if (rq->th && (pb_store_unavailable(rq->th->st) ||
+                       pb_store_unavailable(rq->th->rw))) {
+            /* the session could not be read: not the form's fault */
+            rc = PB_EDB;
+        } else {
+            /* no token, a wrong one, or one from before the last log-in */
+            pb_web_fail(rs, 403, "this form has expired or did not come "
+                                 "from this site: reload the page and try "
+                                 "again");
+        }
     } else {
         rc = hit->fn(rq, rest, rs);
     }

@@ -32,7 +32,7 @@ class Node:
     def __init__(self, db, extra_args=(), env=None):
         self.port = wf.free_port()
         self.base = "http://127.0.0.1:%d" % self.port
-        self.errpath = db + ".node%d.err" % self.port
+        self.errpath = T.Tmp.path("node%d.err" % self.port)
         self.err = open(self.errpath, "w+")
         self.proc = subprocess.Popen(
             [T.BIN, "serve", "--db", db, "--port", str(self.port),
@@ -115,25 +115,32 @@ def test_limits_per_server_when_off():
         a.proc.wait()
 
 
-@T.test
-def test_digest_runs_once_across_servers():
-    db = T.Tmp.path("digest-once.db")
+def digest_once(pg):
+    db = T.pg_db("digest_once") if pg else T.Tmp.path("digest-once.db")
     wf.run([T.BIN, "import", "--db", db,
             T.data_file("hf-daily/2024-06-03.json"),
             T.data_file("hf-daily/2024-06-04.json")])
-    c = sqlite3.connect(db, timeout=10)
-    with c:
-        for a in ("d1@example.org", "d2@example.org"):
-            c.execute("INSERT INTO subscribers(email, state, created,"
-                      " confirmed, confirm_sent, top_n) VALUES(?, 1, 0, 0, 0,"
-                      " 2)", (a,))
-    c.close()
+    subs = ("d1@example.org", "d2@example.org")
+    if pg:
+        for a in subs:
+            T.pg_sql(db, "INSERT INTO subscribers(email, state, created,"
+                         " confirmed, confirm_sent, top_n) VALUES('%s', 1, 0,"
+                         " 0, 0, 2)" % a)
+    else:
+        c = sqlite3.connect(db, timeout=10)
+        with c:
+            for a in subs:
+                c.execute("INSERT INTO subscribers(email, state, created,"
+                          " confirmed, confirm_sent, top_n) VALUES(?, 1, 0,"
+                          " 0, 0, 2)", (a,))
+        c.close()
     smtp = Smtp()
     nodes = []
     try:
         at = time.strftime("%H:%M:%S", time.gmtime(time.time() + 5))
         args = ["--smtp", smtp.url, "--mail-from", FROM, "--base-url",
-                "http://paperboy.test", "--tz", "UTC", "--digest-at", at]
+                "http://paperboy.test", "--tz", "UTC", "--digest-at", at,
+                "--local-dir", T.Tmp.path("")]
         nodes = [Node(db, args), Node(db, args), Node(db, args)]
         t0 = time.time()
         got = []
@@ -157,6 +164,16 @@ def test_digest_runs_once_across_servers():
         for n in nodes:
             n.stop()
         smtp.stop()
+
+
+@T.test
+def test_digest_runs_once_across_servers():
+    digest_once(False)
+
+
+@T.test
+def test_digest_runs_once_across_servers_on_postgresql():
+    digest_once(True)
 
 
 T.main()

@@ -11,7 +11,9 @@ loopback.
   (nginx's log says which node answered each);
 - a paper imported while the nodes run is found by search on node 3 within
   2 seconds;
-- PostgreSQL stopped mid-run: the nodes answer 503 (never 500, never hang)
+- PostgreSQL restarted while members vote: only 502/503 while it is down,
+  every accepted vote and unvote stored, counters equal the rows;
+- PostgreSQL stopped: the nodes answer 503 (never 500, never hang)
   and, once it is back, answer 200 again without a restart."""
 import concurrent.futures
 import hashlib
@@ -350,6 +352,60 @@ def test_three_nodes_behind_nginx():
             time.sleep(0.1)
         print("     imported paper found on node 3 after %s s" % found)
         T.check(found is not None and found <= 2.0, found)
+
+        # PostgreSQL restarted while members vote: while it is down the
+        # nodes answer 503 (or nginx 502 for a node it gave up on), never
+        # 500; every vote accepted before, during or after is stored
+        def vote2(i):
+            c = clients[i]
+            pid = papers[(i * 11 + 5) % len(papers)]
+            out = []
+            for k in range(6):
+                try:
+                    st, _, _, _ = c.request(
+                        "POST", "/api/vote/" + pid,
+                        body="v=%d" % ((k + 1) % 2),
+                        headers={"X-CSRF-Token": c.csrf, "Content-Type":
+                                 "application/x-www-form-urlencoded"})
+                except Exception:
+                    st = None
+                out.append((i, pid, (k + 1) % 2, st))
+                time.sleep(0.3)
+            return out
+
+        res2 = []
+        with concurrent.futures.ThreadPoolExecutor(16) as ex:
+            futs = [ex.submit(vote2, i) for i in range(0, N, 4)]
+            time.sleep(0.5)
+            pg.ctl("restart", "-m", "fast")
+            for f in futs:
+                res2 += f.result()
+        codes = sorted(set(str(r[3]) for r in res2))
+        print("     votes around a PostgreSQL restart: %d, answers %s" %
+              (len(res2), codes))
+        T.eq([r for r in res2 if r[3] not in (None, 200, 502, 503)], [],
+             "only 502/503 while it is down (no 403 for a session that "
+             "could not be read, no 500)")
+        # each member's last accepted vote decides whether the row is there
+        votes = set((int(r[0]), r[1]) for r in T.pg_sql(
+            db, "SELECT v.member, p.id FROM votes v JOIN papers p"
+                " ON p.pid = v.pid"))
+        last = {}
+        for i, pid, v, st in res2:
+            if st is not None and 200 <= st < 300:
+                last[(i, pid)] = v
+            elif (i, pid) in last:
+                last[(i, pid)] = None  # unknown whether it was applied
+        wrong = [(k, v) for k, v in last.items() if v is not None and
+                 ((ids[names[k[0]]], k[1]) in votes) != bool(v)]
+        T.eq(wrong, [], "every accepted vote (and unvote) is in the store")
+        T.check(sum(1 for r in res2 if r[3] == 200) > len(res2) // 3,
+                "votes accepted around the restart: %s" % codes)
+        mism = T.pg_sql(db, "SELECT s.pid, s.votes, count(v.member)"
+                            " FROM paper_stats s LEFT JOIN votes v"
+                            " ON v.pid = s.pid GROUP BY s.pid, s.votes"
+                            " HAVING s.votes <> count(v.member)")
+        T.eq(mism, [], "vote counters equal the votes after the restart")
 
         # PostgreSQL down: 503 on every node, then back without a restart
         pg.ctl("stop", "-m", "fast")

@@ -67,6 +67,10 @@ class Server:
     def __init__(self, extra_args=()):
         self.dir = tempfile.mkdtemp(prefix="pbweb-")
         self.db = os.path.join(self.dir, "t.db")
+        if os.environ.get("PB_TEST_BACKEND") == "pg":
+            # the same suite with the store on PostgreSQL (test_web_pg.py)
+            import pbtest
+            self.db = pbtest.pg_db("web_%s" % os.path.basename(self.dir))
         sl = os.path.join(self.dir, "slice")
         os.mkdir(sl)
         for f in SLICE:
@@ -83,7 +87,8 @@ class Server:
         self.err = open(os.path.join(self.dir, "serve.err"), "w+")
         self.proc = subprocess.Popen(
             [BIN, "serve", "--db", self.db, "--port", str(self.port),
-             "--bind", "127.0.0.1", "--threads", "2", "--access-log", self.log]
+             "--bind", "127.0.0.1", "--threads", "2", "--access-log", self.log,
+             "--local-dir", self.dir]
             + list(extra_args), stdout=subprocess.DEVNULL, stderr=self.err)
         for _ in range(300):
             try:

@@ -242,7 +242,7 @@ def simple_list(n_pages=3, per=3, prefix='2611', list_id='7001'):
 
 @test
 def oai_token_chain_deleted_record_and_new_version():
-    db = Tmp.path('oai-chain.db')
+    db = new_db('oai_chain')
     pages = [[raw_record(i, 'Paper %s' % i) for i in ids('2611', 1, 4)],
              [raw_record(i, 'Paper %s' % i) for i in ids('2611', 4, 7)],
              [raw_record('2611.00007', 'Paper 7'), deleted_record('2611.00002')]]
@@ -299,7 +299,7 @@ def oai_token_chain_deleted_record_and_new_version():
 
 @test
 def oai_503_with_retry_after_is_honoured():
-    db = Tmp.path('oai-503.db')
+    db = new_db('oai_503')
     lst = simple_list(2)
     busy = Reply('<html><body>Retry after 2 seconds</body></html>', 503,
                  {'Retry-After': '2'}, ctype='text/html')
@@ -322,7 +322,7 @@ def oai_503_with_retry_after_is_honoured():
     when = formatdate(when_t, usegmt=True)
     busy = Reply('<html><body>busy</body></html>', 503, {'Retry-After': when}, ctype='text/html')
     SERVER.reset(lst.handler({0: [busy]}))
-    rc, out, err = harvest(Tmp.path('oai-503b.db'), 'arxiv', '--from', '2026-11-01',
+    rc, out, err = harvest(new_db('oai_503b'), 'arxiv', '--from', '2026-11-01',
                            '--base-url', SERVER.url + '/oai')
     eq(rc, 0, err)
     eq(len(SERVER.log), 3)
@@ -334,7 +334,7 @@ def oai_503_with_retry_after_is_honoured():
 
 @test
 def oai_malformed_xml_mid_stream_retried_then_resumed():
-    db = Tmp.path('oai-bad.db')
+    db = new_db('oai_bad')
     lst = simple_list(3)
     good = lst.page_doc(1)
     # well-formed up to the middle of the second record, then broken markup
@@ -349,7 +349,7 @@ def oai_malformed_xml_mid_stream_retried_then_resumed():
     check('XML error' in err and 'retrying' in err, err)
     # always broken: gives up after its retries with the first page kept and
     # nothing of the broken one; the next run resumes at the broken page
-    db2 = Tmp.path('oai-bad2.db')
+    db2 = new_db('oai_bad2')
     SERVER.reset(lst.handler({1: [Reply(broken)] * 50}))
     rc, out, err = harvest(db2, 'arxiv', '--from', '2026-11-01', '--base-url', SERVER.url + '/oai')
     eq(rc, 1, err)
@@ -368,7 +368,7 @@ def oai_malformed_xml_mid_stream_retried_then_resumed():
 
 @test
 def truncated_bodies_are_asked_again():
-    db = Tmp.path('trunc.db')
+    db = new_db('trunc')
     lst = simple_list(3)
     # page 2: Content-Length promises more than comes; page 3: no length,
     # the connection closes in the middle of the XML
@@ -396,7 +396,7 @@ def truncated_bodies_are_asked_again():
 
 @test
 def oai_errors_in_a_200():
-    db = Tmp.path('oai-err.db')
+    db = new_db('oai_err')
     # noRecordsMatch: an empty harvest, not a failure
     SERVER.reset(lambda req: Reply(oai_error('noRecordsMatch', 'No records match.',
                                              'verb="ListRecords" metadataPrefix="arXivRaw" from="2026-11-19"')))
@@ -414,7 +414,7 @@ def oai_errors_in_a_200():
     # from its beginning; what was stored merges as unchanged
     lst = simple_list(3, list_id='7100')
     SERVER.reset(lst.handler({1: [Reply('gone', 404)]}))
-    db2 = Tmp.path('oai-badtoken.db')
+    db2 = new_db('oai_badtoken')
     rc, out, err = harvest(db2, 'arxiv', '--from', '2026-11-01', '--base-url', SERVER.url + '/oai')
     eq(rc, 1)
     check('HTTP 404' in err, err)
@@ -446,7 +446,7 @@ def kill9_midway_then_again_no_gap_no_duplicate():
         r.delay = 0.25
         return r
     SERVER.reset(slow)
-    db = Tmp.path('kill.db')
+    db = new_db('kill')
     rng = random.Random(int(os.environ.get('PB_CRASH_SEED', '8')))
     env = dict(os.environ)
     env.update(FAST)
@@ -540,7 +540,7 @@ def sigint_stops_between_pages_and_the_next_run_resumes():
 def default_delay_measured():
     """No delay override: arXiv's 3 s between requests. 3 requests take
     at least 6 s."""
-    db = Tmp.path('delay.db')
+    db = new_db('delay')
     lst = simple_list(3)
     SERVER.reset(lst.handler())
     env = {'PAPERBOY_CONTACT': 'harvest-test@example.org'}
@@ -571,7 +571,7 @@ def closed_port():
 
 @test
 def no_network_fails_in_one_line():
-    db = Tmp.path('nonet.db')
+    db = new_db('nonet')
     url = 'http://127.0.0.1:%d' % closed_port()
     for args in (['daily', '--days', '1', '--base-url', url],
                  ['arxiv', '--base-url', url + '/oai'],
@@ -589,7 +589,7 @@ def no_network_fails_in_one_line():
 
 @test
 def response_size_cap_redirect_and_gzip():
-    db = Tmp.path('limits.db')
+    db = new_db('limits')
     lst = simple_list(1)
     doc = lst.page_doc(0)
 
@@ -607,14 +607,14 @@ def response_size_cap_redirect_and_gzip():
     # the cap counts decoded bytes (a gzip bomb cannot get past it), and a
     # response over it is not asked again
     SERVER.reset(h)
-    rc, out, err = harvest(Tmp.path('cap.db'), 'arxiv', '--from', '2026-11-01',
+    rc, out, err = harvest(new_db('cap'), 'arxiv', '--from', '2026-11-01',
                            '--max-bytes', '1000', '--base-url', SERVER.url + '/oai')
     eq(rc, 1)
     check('over the 1000-byte limit' in err, err)
     eq(len(SERVER.log), 1)
     # a slow server: the whole-request timeout, then backoff and retries
     SERVER.reset(lambda req: Reply(doc, delay=2.5) if len(SERVER.log) == 1 else Reply(doc))
-    rc, out, err = harvest(Tmp.path('slow.db'), 'arxiv', '--from', '2026-11-01', '--timeout', '1',
+    rc, out, err = harvest(new_db('slow'), 'arxiv', '--from', '2026-11-01', '--timeout', '1',
                            '--base-url', SERVER.url + '/oai', timeout=60)
     eq(rc, 0, err)
     check('timed out' in err.lower() or 'timeout' in err.lower(), err)
@@ -622,7 +622,7 @@ def response_size_cap_redirect_and_gzip():
 
 @test
 def lowering_the_delay_needs_loopback_and_usage_errors():
-    db = Tmp.path('usage.db')
+    db = new_db('usage')
     rc, out, err = harvest(db, 'nowhere')
     eq(rc, 2)
     rc, out, err = harvest(db, 'arxiv-api')
@@ -677,7 +677,7 @@ def atom_feed(entries, start, total):
 
 @test
 def arxiv_api_pages_by_start_and_max_results():
-    db = Tmp.path('api.db')
+    db = new_db('api')
     all_ids = ids('2611', 1, 231)  # 230 results in all
 
     def h(req):
@@ -744,7 +744,7 @@ def hf_entry(aid, title, upvotes, repo=None, submitter='taesiri', day='2026-11-1
 
 @test
 def daily_day_with_known_and_unknown_papers():
-    db = Tmp.path('daily.db')
+    db = new_db('daily')
     # the store knows 2611.00001 and 2611.00002 from arXiv
     SERVER.reset(OaiList([[raw_record(i, 'Paper %s' % i) for i in ids('2611', 1, 3)]]).handler())
     rc, out, err = harvest(db, 'arxiv', '--from', '2026-11-01', '--base-url', SERVER.url + '/oai')
@@ -807,7 +807,7 @@ def arxiv_fill_categories_for_daily_papers():
     """Daily Papers brings no categories: arxiv-fill asks the arXiv API by
     id_list, 100 ids a request at most, honours Retry-After, and keeps what
     Daily Papers said (upvotes, listing, submitter)."""
-    db = Tmp.path('fill.db')
+    db = new_db('fill')
     day_ids = ids('2611', 201, 351)  # 150 papers listed on one day
     day = [hf_entry(a, 'Daily %s' % a, 7) for a in day_ids]
     SERVER.reset(lambda req: Reply(json.dumps(day), ctype='application/json'))

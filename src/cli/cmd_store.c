@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "store/store.h"
@@ -27,6 +28,11 @@ static int quiet;
 static void progress(void *ctx, const char *table, int64_t rows, int done)
 {
     (void)ctx;
+    /* tests: slow the copy down (ms after each batch) so that a kill lands
+     * in the middle of it however fast the machine is */
+    const char *d = getenv("PB_TEST_COPY_DELAY_MS");
+    if (!done && d && atoi(d) > 0)
+        usleep((useconds_t)atoi(d) * 1000);
     if (done && !quiet)
         fprintf(stderr, "  %-18s %lld rows copied\n", table,
                 (long long)rows);

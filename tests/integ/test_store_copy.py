@@ -163,6 +163,7 @@ def killed_then_resumed(src, dst, back_to_sqlite):
     args = [T.BIN, 'store', 'copy', '--from', src, '--to', dst, '--quiet',
             '--batch', '1']
     env = dict(os.environ)
+    env['PB_TEST_COPY_DELAY_MS'] = '20'  # so the kill lands mid-copy
     p = subprocess.Popen(args, stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL, env=env)
     time.sleep(1.5)

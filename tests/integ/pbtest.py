@@ -151,7 +151,23 @@ def stats(db, binary=None):
     return json.loads(out)
 
 
+def is_pg(db):
+    """True for a PostgreSQL --db value (a URL or a keyword string)."""
+    return db.startswith(('postgres://', 'postgresql://')) or (
+        '=' in db and '/' not in db.split('=', 1)[0])
+
+
 def integrity(db):
+    """'ok' when the store is whole: SQLite's integrity_check; on
+    PostgreSQL (which keeps its own pages whole) the schema version row
+    and every table of the store answer a count."""
+    if is_pg(db):
+        rows = pg_sql(db, "SELECT count(*) FROM pb_schema")
+        if rows != [['1']]:
+            return 'no schema version row: %r' % rows
+        for t in ('papers', 'listings', 'members', 'votes', 'comments'):
+            pg_sql(db, 'SELECT count(*) FROM %s' % t)
+        return 'ok'
     c = sqlite3.connect(db)
     try:
         return c.execute('PRAGMA integrity_check').fetchone()[0]

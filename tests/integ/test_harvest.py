@@ -453,7 +453,7 @@ def kill9_midway_then_again_no_gap_no_duplicate():
     env.pop('PAPERBOY_DB', None)
     kills, resumed_at = 0, []
     for i in range(6):
-        before = len(export_ids(db)) if os.path.exists(db) else 0
+        before = len(export_ids(db)) if is_pg(db) or os.path.exists(db) else 0
         if before == len(expected):
             break
         SERVER.reset(slow)

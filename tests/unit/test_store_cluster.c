@@ -7,14 +7,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "pgtest.h"
 #include "store/store.h"
 #include "store/store_cluster.h"
 
-static char dbpath[64];
+static char dbpath[512];
+static int on_pg; /* the same tests on the run's PostgreSQL */
 
 static void rm_db(void)
 {
-    char p2[80];
+    if (on_pg)
+        return;
+    char p2[600];
     unlink(dbpath);
     snprintf(p2, sizeof p2, "%s-wal", dbpath);
     unlink(p2);
@@ -32,6 +36,12 @@ static struct pb_store *open_db(void)
 
 static struct pb_store *fresh(void)
 {
+    if (on_pg) {
+        snprintf(dbpath, sizeof dbpath, "%s",
+                 pb_test_pg_db("test_store_cluster"));
+        CHECK(pb_test_pg_reset(dbpath));
+        return open_db();
+    }
     snprintf(dbpath, sizeof dbpath, "/tmp/pb-test-cluster-%d.db",
              (int)getpid());
     rm_db();
@@ -196,12 +206,29 @@ static void t_limits(void)
     rm_db();
 }
 
+/* The same tests on PostgreSQL. */
+#define ON_PG(name, fn)                                                      \
+    static void name(void)                                                   \
+    {                                                                        \
+        if (!pb_test_pg_db("test_store_cluster"))                            \
+            PB_TEST_SKIP("no PostgreSQL (PB_TEST_PG)");                      \
+        on_pg = 1;                                                           \
+        fn();                                                                \
+        on_pg = 0;                                                           \
+    }
+ON_PG(pg_lease, t_lease)
+ON_PG(pg_race, t_race)
+ON_PG(pg_limits, t_limits)
+
 int main(void)
 {
     static const struct pb_test T[] = {
         {"lease", t_lease},
         {"race", t_race},
         {"limits", t_limits},
+        {"pg: lease", pg_lease},
+        {"pg: race", pg_race},
+        {"pg: limits", pg_limits},
         {0}};
     return pb_test_run(T);
 }

@@ -55,6 +55,13 @@ class Server(wf.Server):
     def __init__(self, extra_args=()):
         self.dir = tempfile.mkdtemp(prefix="pbcm-")
         self.db = os.path.join(self.dir, "t.db")
+        local = []
+        if os.environ.get("PB_TEST_BACKEND") == "pg":
+            # the same suites with the store on PostgreSQL
+            # (test_community_pg.py); the server's own files in self.dir
+            import pbtest
+            self.db = pbtest.pg_db("cm_%s" % os.path.basename(self.dir))
+            local = ["--local-dir", self.dir]
         sl = os.path.join(self.dir, "slice")
         os.mkdir(sl)
         for f in wf.SLICE:
@@ -75,7 +82,7 @@ class Server(wf.Server):
              # unknown submissions stay 404 (never a request to arXiv);
              # test_submit_fetch.py turns fetching back on
              "--no-fetch-unknown"]
-            + list(extra_args), stdout=subprocess.DEVNULL, stderr=self.err)
+            + local + list(extra_args), stdout=subprocess.DEVNULL, stderr=self.err)
         for _ in range(300):
             try:
                 urllib.request.urlopen(self.base + "/subscribe", timeout=2)

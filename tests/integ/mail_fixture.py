@@ -1,14 +1,13 @@
 """Shared by the mail tests: a real SMTP server on loopback (aiosmtpd,
 Debian's python3-aiosmtpd, writing a Maildir) with scripted refusals and
 outages, the mail read back with Python's email package, and small HTTP and
-store helpers."""
+store helpers (on SQLite or PostgreSQL: pbtest.sql)."""
 import email
 import email.policy
 import logging
 import mailbox
 import os
 import re
-import sqlite3
 import sys
 import threading
 import time
@@ -141,12 +140,8 @@ def digest(S, smtp, *extra):
 
 
 def subs(S):
-    c = sqlite3.connect(S.db)
-    try:
-        return {r[0]: r[1] for r in
-                c.execute("SELECT email, state FROM subscribers")}
-    finally:
-        c.close()
+    return {r[0]: r[1] for r in
+            T.sql(S.db, "SELECT email, state FROM subscribers")}
 
 
 def link(text, path):
@@ -156,9 +151,6 @@ def link(text, path):
 
 
 def make_active(S, addrs):
-    c = sqlite3.connect(S.db, timeout=10)
-    with c:
-        for a in addrs:
-            c.execute("INSERT INTO subscribers(email, state, created,"
-                      " confirmed, confirm_sent) VALUES(?, 1, 0, 0, 0)", (a,))
-    c.close()
+    T.sql(S.db, "INSERT INTO subscribers(email, state, created, confirmed,"
+                " confirm_sent) VALUES(?, 1, 0, 0, 0)",
+          many=[(a,) for a in addrs])

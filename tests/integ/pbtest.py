@@ -126,6 +126,109 @@ def pg_sql(conninfo, sql):
     return [l.split('\t') for l in p.stdout.splitlines()]
 
 
+def _pg_literal(v):
+    """V as a PostgreSQL literal (standard_conforming_strings on, which
+    sql() sets): what a client library does for a bound parameter."""
+    if v is None:
+        return 'NULL'
+    if isinstance(v, bool):
+        return 'TRUE' if v else 'FALSE'
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return repr(v)
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return "'\\x%s'::bytea" % bytes(v).hex()
+    s = str(v)
+    if '\0' in s:
+        raise ValueError('NUL in a text parameter')
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _pg_bind(query, params):
+    """QUERY with each ? outside quotes replaced by the next of PARAMS."""
+    out, it, q = [], iter(params), None
+    n = 0
+    for ch in query:
+        if q:
+            q = None if ch == q else q
+        elif ch in '\'"':
+            q = ch
+        elif ch == '?':
+            try:
+                ch = _pg_literal(next(it))
+            except StopIteration:
+                raise AssertionError('too few parameters for %r' % query)
+            n += 1
+        out.append(ch)
+    if n != len(params):
+        raise AssertionError('%d parameters for %d ?s in %r' %
+                             (len(params), n, query))
+    return ''.join(out)
+
+
+def _returns_rows(query):
+    return query.lstrip().split(None, 1)[0].upper() in ('SELECT', 'WITH',
+                                                        'VALUES')
+
+
+def sql(db, query, params=(), many=None):
+    """Run QUERY (placeholders ?) on the store DB, a SQLite file or a
+    PostgreSQL --db value, in one transaction; with MANY, once per tuple
+    of parameters in it. Returns the rows of a SELECT as tuples (ints as
+    int, text as str, NULL as None; a PostgreSQL boolean is a bool, equal
+    to SQLite's 0 or 1), else []. PostgreSQL goes through psql (the
+    rows come back as json_agg), so the tests need no Python driver."""
+    if not is_pg(db):
+        c = sqlite3.connect(db, timeout=30)
+        try:
+            with c:
+                if many is not None:
+                    c.executemany(query, many)
+                    return []
+                return [tuple(r) for r in c.execute(query, params)]
+        finally:
+            c.close()
+    lines = ['SET standard_conforming_strings = on;']
+    select = many is None and _returns_rows(query)
+    if many is not None:
+        lines += [_pg_bind(query, tuple(p)) + ';' for p in many]
+    elif select:
+        lines.append("SELECT coalesce(json_agg(t), '[]') FROM (%s) t;" %
+                     _pg_bind(query, tuple(params)))
+    else:
+        lines.append(_pg_bind(query, tuple(params)) + ';')
+    p = subprocess.run(['psql', db, '-qXAt1', '-v', 'ON_ERROR_STOP=1',
+                        '-f', '-'], input='\n'.join(lines) + '\n',
+                       capture_output=True, text=True)
+    if p.returncode:
+        raise AssertionError('psql: %s' % p.stderr)
+    if not select:
+        return []
+    # each row an object in column order; the pairs keep columns of the
+    # same name (two "?column?"s) apart
+    rows = json.loads(p.stdout, object_pairs_hook=lambda kv: tuple(
+        v for _, v in kv))
+    return list(rows)
+
+
+def sql_one(db, query, params=()):
+    """The first row of a SELECT on DB (see sql()), or None."""
+    rows = sql(db, query, params)
+    return rows[0] if rows else None
+
+
+def tables(db):
+    """The names of the store's tables."""
+    if is_pg(db):
+        return {r[0] for r in sql(
+            db, "SELECT table_name FROM information_schema.tables"
+                " WHERE table_schema = current_schema()"
+                " AND table_type = 'BASE TABLE'")}
+    return {r[0] for r in sql(
+        db, "SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
 def new_db(name):
     """--db for a new store: a SQLite file in Tmp, or a new PostgreSQL
     database when the run asks for that backend (PB_TEST_BACKEND=pg)."""

@@ -10,13 +10,14 @@ import html
 import json
 import os
 import re
-import sqlite3
+import shutil
 import sys
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import community_fixture as cf  # noqa: E402
+import pbtest  # noqa: E402
 
 passed = failed = 0
 
@@ -41,6 +42,11 @@ def api_upvotes(c, pid):
     return json.loads(t).get("upvotes") if st == 200 else None
 
 
+def sql1(query, params=()):
+    """The first row of QUERY on the store (SQLite or PostgreSQL)."""
+    return pbtest.sql_one(DB, query, params)
+
+
 S = cf.Server()
 DB = S.db
 PW = "correct horse battery"
@@ -58,12 +64,9 @@ try:
                           capture_output=True, text=True)
     check("user list", r.returncode == 0 and "mod\tm@example.org\tmoderator"
           in r.stdout, r.stdout)
-    con = sqlite3.connect(DB)
-    row = con.execute("SELECT pwhash FROM members WHERE name='alice'"
-                      ).fetchone()
+    row = sql1("SELECT pwhash FROM members WHERE name='alice'")
     check("password stored as argon2id", row[0].startswith("$argon2id$"),
           row[0][:20])
-    con.close()
 
     # --- sign up, log in, log out ----------------------------------------
     a = cf.Client(S)
@@ -85,12 +88,9 @@ try:
     check("logged in: page is private", "no-store" in h.get(
         "Cache-Control", ""), h.get("Cache-Control"))
     tok = a.cookies["pb_session"]
-    con = sqlite3.connect(DB)
-    n = con.execute("SELECT count(*) FROM sessions WHERE hash = ?",
-                    (tok.encode(),)).fetchone()[0]
-    blob_len = con.execute("SELECT length(hash) FROM sessions LIMIT 1"
-                           ).fetchone()[0]
-    con.close()
+    n = sql1("SELECT count(*) FROM sessions WHERE hash = ?",
+             (tok.encode(),))[0]
+    blob_len = sql1("SELECT length(hash) FROM sessions LIMIT 1")[0]
     check("session token not stored, only a 32-byte hash",
           n == 0 and blob_len == 32, (n, blob_len))
     st, _, t, _ = a.post("/logout", {})
@@ -126,9 +126,7 @@ try:
     c2.me()
     st, _, _, _ = b.post("/vote/" + cf.PAPER, {}, csrf=c2.csrf)
     check("another session's CSRF token refused", st == 403, st)
-    con = sqlite3.connect(DB)
-    n = con.execute("SELECT count(*) FROM votes").fetchone()[0]
-    con.close()
+    n = sql1("SELECT count(*) FROM votes")[0]
     check("no vote recorded by refused POSTs", n == 0, n)
     st, _, _, _ = b.request("DELETE", "/vote/" + cf.PAPER)
     check("DELETE 405", st == 405, st)
@@ -445,12 +443,8 @@ try:
     q2.post("/following", {"kind": "author", "target": starget})
     st, _, t, _ = q2.get("/following")
     check("follow target verbatim", starget in html.unescape(t))
-    con = sqlite3.connect(DB)
-    tables = {r[0] for r in con.execute(
-        "SELECT name FROM sqlite_master WHERE type='table'")}
-    row = con.execute("SELECT email FROM members WHERE name = ?",
-                      (sname,)).fetchone()
-    con.close()
+    tables = pbtest.tables(DB)
+    row = sql1("SELECT email FROM members WHERE name = ?", (sname,))
     check("tables intact, email stored verbatim",
           {"members", "comments", "collections", "follows"} <= tables and
           row and row[0] == semail, (tables, row))
@@ -532,14 +526,11 @@ try:
     # members: one made by the CLI (one argon2id hash), the others share
     # its hash row by row; 200 separate hashes would only time argon2
     rc, err = cf.user_add(DB, names[0], PW)
-    con = sqlite3.connect(DB, timeout=30)
-    pwhash = con.execute("SELECT pwhash FROM members WHERE name = ?",
-                         (names[0],)).fetchone()[0]
-    with con:
-        con.executemany("INSERT INTO members(name, email, pwhash, created)"
-                        " VALUES(?, 'l@x.org', ?, 0)",
-                        [(n, pwhash) for n in names[1:]])
-    con.close()
+    pwhash = sql1("SELECT pwhash FROM members WHERE name = ?",
+                  (names[0],))[0]
+    pbtest.sql(DB, "INSERT INTO members(name, email, pwhash, created)"
+                   " VALUES(?, 'l@x.org', ?, 0)",
+               many=[(n, pwhash) for n in names[1:]])
     t1 = time.time()
     clients = [cf.Client(S) for _ in names]
     NLOGIN = 20  # real log-ins, in parallel; the rest get minted sessions
@@ -554,8 +545,7 @@ try:
           {s: sts.count(s) for s in set(sts)})
     # a session is a row keyed by BLAKE2b-256 of the 32 random bytes the
     # cookie carries (crypto_generichash): made here as the server would
-    con = sqlite3.connect(DB, timeout=30)
-    ids = dict(con.execute("SELECT name, id FROM members"))
+    ids = dict(pbtest.sql(DB, "SELECT name, id FROM members"))
     rows = []
     for i in range(NLOGIN, N):
         raw = os.urandom(32)
@@ -564,10 +554,8 @@ try:
         rows.append((hashlib.blake2b(raw, digest_size=32).digest(),
                      ids[names[i]], int(time.time()),
                      int(time.time()) + 3600))
-    with con:
-        con.executemany("INSERT INTO sessions(hash, member, created, expires)"
-                        " VALUES(?, ?, ?, ?)", rows)
-    con.close()
+    pbtest.sql(DB, "INSERT INTO sessions(hash, member, created, expires)"
+                   " VALUES(?, ?, ?, ?)", many=rows)
     with concurrent.futures.ThreadPoolExecutor(16) as ex:
         mes = list(ex.map(lambda c: c.me(), clients))
     t2 = time.time()
@@ -596,12 +584,10 @@ try:
     check("every vote request answered 200", results.count(200) == 2 * N,
           {s: results.count(s) for s in set(results)})
     after = api_upvotes(a, target)
-    con = sqlite3.connect(DB)
-    nv = con.execute("SELECT count(*) FROM votes v JOIN papers p ON "
-                     "p.pid = v.pid WHERE p.id = ?", (target,)).fetchone()[0]
-    ns = con.execute("SELECT s.votes FROM paper_stats s JOIN papers p ON "
-                     "p.pid = s.pid WHERE p.id = ?", (target,)).fetchone()[0]
-    con.close()
+    nv = sql1("SELECT count(*) FROM votes v JOIN papers p ON "
+              "p.pid = v.pid WHERE p.id = ?", (target,))[0]
+    ns = sql1("SELECT s.votes FROM paper_stats s JOIN papers p ON "
+              "p.pid = s.pid WHERE p.id = ?", (target,))[0]
     check("200 concurrent upvotes: none lost, none twice",
           after == base + N and nv == N and ns == N, (base, after, nv, ns))
     print("load: members %.1fs, sessions %.1fs, 400 votes %.1fs" %
@@ -648,6 +634,7 @@ finally:
     check("no sanitizer report", "ERROR: AddressSanitizer" not in err and
           "runtime error" not in err, err[-2000:])
     S.cleanup()
+    shutil.rmtree(pbtest.Tmp.dir, ignore_errors=True)  # made by pbtest
 
 print("%d passed, %d failed" % (passed, failed))
 sys.exit(1 if failed else 0)

@@ -8,7 +8,6 @@ serve, and a screenshot of the HTML mail in chromium."""
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -123,10 +122,9 @@ def test_subscribe_confirm_digest_links():
                          "categories": "cs.CL", "keywords": "mamba\nrlhf"})
     T.eq(st, 200, page[:300])
     T.check("Saved" in page)
-    c = sqlite3.connect(S.db)
-    row = c.execute("SELECT freq, top_n, max_papers, categories, keywords"
-                    " FROM subscribers WHERE email = ?", (addr,)).fetchone()
-    c.close()
+    row = T.sql_one(S.db, "SELECT freq, top_n, max_papers, categories,"
+                          " keywords FROM subscribers WHERE email = ?",
+                    (addr,))
     T.eq(row, (1, 3, 7, "cs.CL", "mamba\nrlhf"))
     st, page = get(pu)
     T.check('value="weekly" checked' in page and "rlhf" in page)
@@ -225,10 +223,9 @@ def test_server_down_mid_send():
     ids = [parse(raw)["Message-ID"] for r, raw in first + second]
     T.eq(len(ids), len(set(ids)))
     # no paper twice: another day's digest holds none of these
-    c = sqlite3.connect(S.db)
-    dup = c.execute("SELECT count(*) FROM (SELECT sub, pid FROM mail_papers"
-                    " GROUP BY sub, pid HAVING count(*) > 1)").fetchone()[0]
-    c.close()
+    dup = T.sql_one(S.db, "SELECT count(*) FROM (SELECT sub, pid FROM"
+                          " mail_papers GROUP BY sub, pid"
+                          " HAVING count(*) > 1) d")[0]
     T.eq(dup, 0)
 
 
@@ -331,14 +328,11 @@ def test_scheduled_harvest_then_digest():
 
     hs = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
     threading.Thread(target=hs.serve_forever, daemon=True).start()
-    db = T.Tmp.path("sched.db")
+    db = T.new_db("sched")
     rc, out, err = T.run("stats", "--db", db)  # creates the store
     addr = "erin@example.org"
-    c = sqlite3.connect(db, timeout=10)
-    with c:
-        c.execute("INSERT INTO subscribers(email, state, created, confirmed,"
-                  " confirm_sent) VALUES(?, 1, 0, 0, 0)", (addr,))
-    c.close()
+    T.sql(db, "INSERT INTO subscribers(email, state, created, confirmed,"
+              " confirm_sent) VALUES(?, 1, 0, 0, 0)", (addr,))
     smtp.handler.take()
     at = time.strftime("%H:%M:%S", time.gmtime(time.time() + 4))
     port = wf.free_port()
@@ -465,10 +459,8 @@ def test_starttls_and_auth():
                              "smtps://127.0.0.1:%d" % port2)
         T.eq(rc, 1, out + err)
         T.check("deferred" in out and "refused: " not in out, out)
-        c = sqlite3.connect(S.db)
-        T.eq(c.execute("SELECT refusals FROM subscribers WHERE email = ?",
-                       ("tls2@example.org",)).fetchone()[0], 0)
-        c.close()
+        T.eq(T.sql_one(S.db, "SELECT refusals FROM subscribers"
+                             " WHERE email = ?", ("tls2@example.org",))[0], 0)
         rc, out, err = T.run("digest", "send", "--db", S.db, "--from", FROM,
                              "--base-url", S.base, "--date", "2024-06-10",
                              "--tries", "1", "--smtp-ca", crt, "--smtp",

@@ -15,7 +15,6 @@ SMTP server on loopback (aiosmtpd) whose received mail is counted:
   serve does not send it and logs it as uncertain."""
 import os
 import re
-import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -23,7 +22,7 @@ import pbtest as T  # noqa: E402
 import web_fixture as wf  # noqa: E402
 from mail_fixture import FROM, Smtp, parse  # noqa: E402
 
-DB = T.Tmp.path("crash.db")
+DB = T.new_db("crash")
 BASE = "http://paperboy.test"
 wf.run([T.BIN, "import", "--db", DB,
         T.data_file("hf-daily/2024-06-03.json"),
@@ -44,24 +43,16 @@ def send(day, crash=None):
 
 
 def add_subs(addrs):
-    c = sqlite3.connect(DB, timeout=10)
-    with c:
-        for a in addrs:
-            c.execute("INSERT INTO subscribers(email, state, created,"
-                      " confirmed, confirm_sent, top_n) VALUES(?, 1, 0, 0, 0,"
-                      " 3)", (a,))
-    c.close()
+    T.sql(DB, "INSERT INTO subscribers(email, state, created, confirmed,"
+              " confirm_sent, top_n) VALUES(?, 1, 0, 0, 0, 3)",
+          many=[(a,) for a in addrs])
 
 
 def states(period):
-    c = sqlite3.connect(DB, timeout=10)
-    try:
-        return {r[0]: (r[1], r[2]) for r in c.execute(
-            "SELECT s.email, d.state, d.message_id FROM mail_digests d"
+    return {r[0]: (r[1], r[2]) for r in T.sql(
+        DB, "SELECT s.email, d.state, d.message_id FROM mail_digests d"
             " JOIN subscribers s ON s.id = d.sub WHERE d.period = ?",
-            (period,))}
-    finally:
-        c.close()
+        (period,))}
 
 
 def received():
@@ -195,10 +186,9 @@ def test_answer_lost_after_data():
     T.eq(sorted(second), ["a2@example.org", "a3@example.org"], out)
     T.check("uncertain: D2024-06-06 a1@example.org" in out, out)
     # no subscriber got one paper twice over all four days
-    c = sqlite3.connect(DB)
-    dup = c.execute("SELECT count(*) FROM (SELECT sub, pid FROM mail_papers"
-                    " GROUP BY sub, pid HAVING count(*) > 1)").fetchone()[0]
-    c.close()
+    dup = T.sql_one(DB, "SELECT count(*) FROM (SELECT sub, pid FROM"
+                        " mail_papers GROUP BY sub, pid"
+                        " HAVING count(*) > 1) d")[0]
     T.eq(dup, 0)
 
 
@@ -236,12 +226,9 @@ def serve_digest(crash=None):
 def test_serve_killed_after_the_server_accepted():
     # the scheduler in serve: killed after the server took a digest; the
     # restarted serve does not send it again and logs it as uncertain
-    c = sqlite3.connect(DB, timeout=10)
-    with c:
-        c.execute("INSERT INTO subscribers(email, state, created, confirmed,"
-                  " confirm_sent, top_n) VALUES('s1@example.org', 1, 0, 0, 0,"
-                  " 2)")
-    c.close()
+    T.sql(DB, "INSERT INTO subscribers(email, state, created, confirmed,"
+              " confirm_sent, top_n) VALUES('s1@example.org', 1, 0, 0, 0,"
+              " 2)")
     received()
     rc, log = serve_digest("after-smtp:1")
     T.eq(rc, -9, log)

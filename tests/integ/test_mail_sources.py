@@ -15,7 +15,6 @@ Python's email package:
   that member logged in."""
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import time
@@ -34,13 +33,9 @@ PW = "correct horse battery"
 
 
 def papers_of(day):
-    c = sqlite3.connect(S.db)
-    try:
-        return [r[0] for r in c.execute(
-            "SELECT id FROM papers WHERE listed_day = ? ORDER BY pid",
-            (day,))]
-    finally:
-        c.close()
+    return [r[0] for r in T.sql(
+        S.db, "SELECT id FROM papers WHERE listed_day = ? ORDER BY pid",
+        (day,))]
 
 
 def member(name):
@@ -150,10 +145,8 @@ def test_follow_collection():
         "collections": "%d %d" % (PUB, PRIV)}, csrf=None)
     T.eq(st, 200, body[:300])
     confirm_from_mail("ann@example.org")
-    c = sqlite3.connect(S.db)
-    T.eq(c.execute("SELECT member IS NOT NULL FROM subscribers WHERE email"
-                   " = 'ann@example.org'").fetchone()[0], 1)
-    c.close()
+    T.eq(T.sql_one(S.db, "SELECT member IS NOT NULL FROM subscribers"
+                         " WHERE email = 'ann@example.org'")[0], 1)
     # papers added from now on
     collect(ann, PUB, D3[0])
     collect(ann, PUB, D4[1])
@@ -194,11 +187,9 @@ def test_follow_collection():
 @T.test
 def test_visitor_preferences_refuse_private():
     # v's own link (from their last digest) cannot add ann's private list
-    c = sqlite3.connect(S.db)
-    n = c.execute("SELECT count(*) FROM sub_collections f JOIN subscribers"
-                  " s ON s.id = f.sub WHERE s.email = 'v@example.org'"
-                  ).fetchone()[0]
-    c.close()
+    n = T.sql_one(S.db, "SELECT count(*) FROM sub_collections f JOIN"
+                        " subscribers s ON s.id = f.sub"
+                        " WHERE s.email = 'v@example.org'")[0]
     T.eq(n, 1)
     collect(ann, PUB, D3[4])
     got, out = send("2024-06-03")
@@ -218,11 +209,10 @@ def test_visitor_preferences_refuse_private():
 def test_recommendations():
     bob = member("bob")
     # bob likes papers about diffusion
-    c = sqlite3.connect(S.db)
-    liked = [r[0] for r in c.execute(
-        "SELECT id FROM papers WHERE listed_day BETWEEN '2024-05-31' AND"
-        " '2024-06-07' AND title LIKE '%iffusion%' ORDER BY pid LIMIT 3")]
-    c.close()
+    liked = [r[0] for r in T.sql(
+        S.db, "SELECT id FROM papers WHERE listed_day BETWEEN '2024-05-31'"
+              " AND '2024-06-07' AND lower(title) LIKE '%iffusion%' ORDER BY pid"
+              " LIMIT 3")]
     T.eq(len(liked), 3, liked)
     for p in liked:
         st, _, body, _ = bob.post("/vote/" + p, {"v": "1"})
@@ -319,14 +309,9 @@ def test_link_from_preferences():
     path = pu[len(S.base):]
 
     def linked():
-        c = sqlite3.connect(S.db)
-        try:
-            return c.execute("SELECT coalesce(m.name, '') FROM subscribers s"
-                             " LEFT JOIN members m ON m.id = s.member"
-                             " WHERE s.email = 'carol@example.org'"
-                             ).fetchone()[0]
-        finally:
-            c.close()
+        return T.sql_one(S.db, "SELECT coalesce(m.name, '') FROM subscribers"
+                               " s LEFT JOIN members m ON m.id = s.member"
+                               " WHERE s.email = 'carol@example.org'")[0]
 
     T.eq(linked(), "")
     # anyone with the link but not carol: no checkbox, and asking for the

@@ -1,6 +1,10 @@
 /* test_store.c - the store: upsert outcomes, merge rules, versions,
- * deletion, change feed, stats, and migration of an older database. */
+ * deletion, change feed, stats, and migration of an older database. The
+ * tests of the paper functions run on SQLite and on PostgreSQL
+ * (tests/pgtest.h; the PG variants skip without it); migrations of older
+ * files and damaged files are SQLite's own. */
 #include "harness.h"
+#include "pgtest.h"
 
 #include <sqlite3.h>
 #include <unistd.h>
@@ -10,9 +14,21 @@
 #include "store/store_feed.h"
 
 static char dbpath[64];
+static int on_pg; /* the test runs on PostgreSQL (tests/pgtest.h) */
 
 static struct pb_store *fresh(void)
 {
+    if (on_pg) {
+        const char *url = pb_test_pg_db("test_store");
+        CHECK(url && pb_test_pg_reset(url));
+        struct pb_store *st = NULL;
+        struct pb_err err;
+        if (!url || pb_store_open(url, 0, &st, &err)) {
+            fprintf(stderr, "  open: %s\n", url ? err.msg : "no database");
+            exit(1);
+        }
+        return st;
+    }
     snprintf(dbpath, sizeof dbpath, "/tmp/pb-test-store-%d.db", (int)getpid());
     char p2[80];
     unlink(dbpath);
@@ -515,14 +531,37 @@ static void t_meta(void)
     CHECK_STR(v, "2'; DROP TABLE papers; --");
     free(v);
     pb_store_close(st);
-    unlink(dbpath);
+    if (!on_pg)
+        unlink(dbpath);
 }
 
 /* --- the batch upsert gives what one upsert after the other gives ------- */
 
+/* On PostgreSQL: the keyword string of database NAME of this process on
+ * the test server, made empty (a second database beside the suite's). */
+static const char *pg_named(const char *name, char *out, size_t cap)
+{
+    const char *base = getenv("PB_TEST_PG");
+    char sql[160];
+    CHECK(base != NULL);
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s_%d", name,
+             (int)getpid());
+    CHECK(pb_test_pg_run_(base, sql));
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s_%d", name, (int)getpid());
+    CHECK(pb_test_pg_run_(base, sql));
+    snprintf(out, cap, "%s dbname=%s_%d", base, name, (int)getpid());
+    return out;
+}
+
 static struct pb_store *open_at(const char *path)
 {
     char p2[96];
+    if (on_pg) {
+        struct pb_store *st = NULL;
+        struct pb_err err;
+        CHECK_EQ(pb_store_open(path, 0, &st, &err), PB_OK);
+        return st;
+    }
     unlink(path);
     snprintf(p2, sizeof p2, "%s-wal", path);
     unlink(p2);
@@ -534,22 +573,57 @@ static struct pb_store *open_at(const char *path)
     return st;
 }
 
+static const char *const dump_q[] = {
+    "SELECT * FROM papers ORDER BY pid",
+    "SELECT * FROM listings ORDER BY pid, day",
+    "SELECT * FROM orgs ORDER BY name",
+    "SELECT * FROM media ORDER BY pid, kind, pos",
+};
+
+/* dump() of a PostgreSQL database. */
+static char *dump_pg(const char *conninfo)
+{
+    PGconn *c = PQconnectdb(conninfo);
+    CHECK(PQstatus(c) == CONNECTION_OK);
+    size_t cap = 1 << 20, len = 0;
+    char *out = malloc(cap);
+    out[0] = '\0';
+    for (size_t i = 0; i < sizeof dump_q / sizeof dump_q[0]; i++) {
+        PGresult *r = PQexec(c, dump_q[i]);
+        CHECK(PQresultStatus(r) == PGRES_TUPLES_OK);
+        for (int row = 0; row < PQntuples(r); row++) {
+            for (int col = 0; col < PQnfields(r); col++) {
+                const char *t = PQgetisnull(r, row, col)
+                                    ? NULL
+                                    : PQgetvalue(r, row, col);
+                size_t k = t ? strlen(t) : 4;
+                while (len + k + 4 > cap)
+                    out = realloc(out, cap *= 2);
+                len += (size_t)snprintf(out + len, cap - len, "%s|",
+                                        t ? t : "NULL");
+            }
+            out[len++] = '\n';
+            out[len] = '\0';
+        }
+        PQclear(r);
+    }
+    PQfinish(c);
+    return out;
+}
+
 /* Every row of the paper tables, in a fixed order, as text. */
 static char *dump(const char *path)
 {
-    static const char *const q[] = {
-        "SELECT * FROM papers ORDER BY pid",
-        "SELECT * FROM listings ORDER BY pid, day",
-        "SELECT * FROM orgs ORDER BY name",
-        "SELECT * FROM media ORDER BY pid, kind, pos",
-    };
+    const char *const *q = dump_q;
+    if (on_pg)
+        return dump_pg(path);
     sqlite3 *db = NULL;
     CHECK_EQ(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
              SQLITE_OK);
     size_t cap = 1 << 20, len = 0;
     char *out = malloc(cap);
     out[0] = '\0';
-    for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+    for (size_t i = 0; i < sizeof dump_q / sizeof dump_q[0]; i++) {
         sqlite3_stmt *s = NULL;
         CHECK_EQ(sqlite3_prepare_v2(db, q[i], -1, &s, NULL), SQLITE_OK);
         while (sqlite3_step(s) == SQLITE_ROW) {
@@ -613,11 +687,16 @@ static void batch_paper(struct pb_paper *p, int i)
 
 static void t_batch_same_as_rows(void)
 {
-    char a_path[64], b_path[64];
-    snprintf(a_path, sizeof a_path, "/tmp/pb-test-batch-a-%d.db",
-             (int)getpid());
-    snprintf(b_path, sizeof b_path, "/tmp/pb-test-batch-b-%d.db",
-             (int)getpid());
+    char a_path[512], b_path[512];
+    if (on_pg) {
+        pg_named("test_store_batch_a", a_path, sizeof a_path);
+        pg_named("test_store_batch_b", b_path, sizeof b_path);
+    } else {
+        snprintf(a_path, sizeof a_path, "/tmp/pb-test-batch-a-%d.db",
+                 (int)getpid());
+        snprintf(b_path, sizeof b_path, "/tmp/pb-test-batch-b-%d.db",
+                 (int)getpid());
+    }
     struct pb_store *a = open_at(a_path), *b = open_at(b_path);
     /* the same stored state in both: 300 papers, one deleted */
     struct pb_paper p;
@@ -675,9 +754,54 @@ static void t_batch_same_as_rows(void)
     free(pv);
     free(ua);
     free(ub);
-    unlink(a_path);
-    unlink(b_path);
+    if (!on_pg) {
+        unlink(a_path);
+        unlink(b_path);
+    }
 }
+
+/* A PostgreSQL database from a newer paperboy is refused and left as it
+ * was (the version is pb_schema's row there). */
+static void t_newer_schema_pg(void)
+{
+    struct pb_store *st = fresh();
+    pb_store_close(st);
+    const char *url = pb_test_pg_db("test_store");
+    CHECK(pb_test_pg_run_(url, "UPDATE pb_schema SET version = 999"));
+    struct pb_err err;
+    CHECK_EQ(pb_store_open(url, PB_STORE_READONLY, &st, &err), PB_EUNSUP);
+    CHECK(st == NULL);
+    CHECK(strstr(err.msg, "schema version 999") != NULL);
+    CHECK(pb_store_open(url, 0, &st, &err) != PB_OK);
+    CHECK(st == NULL);
+    PGconn *c = PQconnectdb(url);
+    PGresult *r = PQexec(c, "SELECT version FROM pb_schema");
+    CHECK(PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1);
+    if (PQntuples(r) == 1)
+        CHECK_STR(PQgetvalue(r, 0, 0), "999");
+    PQclear(r);
+    PQfinish(c);
+}
+
+#define ON_PG(name, fn)                                                      \
+    static void name(void)                                                   \
+    {                                                                        \
+        if (!pb_test_pg_db("test_store"))                                    \
+            PB_TEST_SKIP("no PostgreSQL (PB_TEST_PG)");                      \
+        on_pg = 1;                                                           \
+        fn();                                                                \
+        on_pg = 0;                                                           \
+    }
+ON_PG(pg_idempotent, t_idempotent)
+ON_PG(pg_versions, t_versions)
+ON_PG(pg_newer_schema, t_newer_schema_pg)
+ON_PG(pg_merge_sources, t_merge_sources)
+ON_PG(pg_order_free, t_order_free)
+ON_PG(pg_delete_and_changes, t_delete_and_changes)
+ON_PG(pg_stats_authors, t_stats_authors)
+ON_PG(pg_listings, t_listings)
+ON_PG(pg_meta, t_meta)
+ON_PG(pg_batch_same_as_rows, t_batch_same_as_rows)
 
 int main(void)
 {
@@ -695,6 +819,16 @@ int main(void)
         {"not_a_database", t_not_a_database},
         {"meta", t_meta},
         {"batch_same_as_rows", t_batch_same_as_rows},
+        {"pg: idempotent", pg_idempotent},
+        {"pg: versions", pg_versions},
+        {"pg: newer schema refused", pg_newer_schema},
+        {"pg: merge_sources", pg_merge_sources},
+        {"pg: order_free", pg_order_free},
+        {"pg: delete_and_changes", pg_delete_and_changes},
+        {"pg: stats_authors", pg_stats_authors},
+        {"pg: listings", pg_listings},
+        {"pg: meta", pg_meta},
+        {"pg: batch_same_as_rows", pg_batch_same_as_rows},
         {0, 0},
     };
     return pb_test_run(tests);

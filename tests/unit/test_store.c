@@ -754,9 +754,15 @@ static void t_batch_same_as_rows(void)
     free(pv);
     free(ua);
     free(ub);
-    if (!on_pg) {
-        unlink(a_path);
-        unlink(b_path);
+    if (!on_pg) { /* dump() leaves -wal and -shm files behind */
+        static const char *const sfx[] = {"", "-wal", "-shm"};
+        char f[600];
+        for (int k = 0; k < 3; k++) {
+            snprintf(f, sizeof f, "%s%s", a_path, sfx[k]);
+            unlink(f);
+            snprintf(f, sizeof f, "%s%s", b_path, sfx[k]);
+            unlink(f);
+        }
     }
 }
 

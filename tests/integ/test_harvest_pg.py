@@ -1,8 +1,7 @@
 """test_harvest.py's checks (OAI-PMH, the arXiv API, Daily Papers,
 thumbnails, retries, limits, kills) with the store on PostgreSQL (issue
 16): its stores come from new_db(), a database on the run's PostgreSQL
-(tests/run.sh starts one) instead of a SQLite file; the SIGINT test reads
-its store with Python's sqlite3 and stays on SQLite. Skipped without
+(tests/run.sh starts one) instead of a SQLite file. Skipped without
 PostgreSQL."""
 import os
 import runpy

@@ -27,13 +27,14 @@ static void db_name(const char *db, char *out, size_t cap)
             e = s + strcspn(s, "?#");
         }
     } else {
+        /* libpq takes the last of a keyword given twice ("... dbname=postgres
+         * dbname=pb" connects to pb): so does the name of the files */
         for (const char *p = db; (p = strstr(p, "dbname=")); p++) {
             if (p == db || p[-1] == ' ') {
                 s = p + 7;
                 if (*s == '\'')
                     s++;
                 e = s + strcspn(s, " '");
-                break;
             }
         }
     }

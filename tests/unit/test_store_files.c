@@ -19,6 +19,11 @@ static void t_base(void)
     CHECK_EQ(pb_local_base("host=h dbname='my db;x' user=u", b, sizeof b),
              PB_OK);
     CHECK_STR(b, "./paperboy-my");
+    /* a keyword given twice: libpq connects to the last one's database */
+    CHECK_EQ(pb_local_base("host=h dbname=postgres user=u dbname=pb_1", b,
+                           sizeof b),
+             PB_OK);
+    CHECK_STR(b, "./paperboy-pb_1");
     CHECK_EQ(pb_local_base("host=h user=u", b, sizeof b), PB_OK);
     CHECK_STR(b, "./paperboy");
     /* a name cannot climb out of the directory */

@@ -162,6 +162,9 @@ def build(bin_path, tmpdir, max_bytes=200000):
                             "categories": "cs.CL", "listed_day": "2026-08-18",
                             "upvotes": 2}) + "\n")
     db = os.path.join(tmpdir, "m.db")
+    if os.environ.get("PB_TEST_BACKEND") == "pg":  # test_media_pg.py
+        import pbtest
+        db = pbtest.pg_db("media_%s" % os.path.basename(tmpdir))
     for src in (d, jl):
         r = subprocess.run([bin_path, "import", "--db", db, src], capture_output=True, text=True)
         if r.returncode not in (0, 3):

@@ -229,6 +229,22 @@ def tables(db):
         db, "SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
+def local_base(db):
+    """Where paperboy keeps the store's own files (index, vectors, media),
+    as store_files.h says: the path of a SQLite store; for PostgreSQL,
+    $PAPERBOY_LOCAL_DIR (else the working directory) /paperboy-DBNAME."""
+    if not is_pg(db):
+        return db
+    if '://' in db:
+        name = db.rsplit('/', 1)[-1].split('?', 1)[0]
+    else:
+        kv = dict(w.split('=', 1) for w in db.split() if '=' in w)
+        name = kv.get('dbname', '')
+    name = ''.join(c for c in name if c.isalnum() or c in '-_')
+    return os.path.join(os.environ.get('PAPERBOY_LOCAL_DIR') or '.',
+                        'paperboy-' + name if name else 'paperboy')
+
+
 def new_db(name):
     """--db for a new store: a SQLite file in Tmp, or a new PostgreSQL
     database when the run asks for that backend (PB_TEST_BACKEND=pg)."""

@@ -6,7 +6,7 @@ database, /media answers, the generated SVG cover, the <img> tags of
 cards and paper pages, the API's thumbnail and mediaUrls, avatars and the
 member page, and the navigation (date picker, bounded previous / next,
 sort, Hugging Face's URL shapes)."""
-import json, os, re, sqlite3, sys, tempfile, urllib.request, urllib.error
+import json, os, re, sys, tempfile, urllib.request, urllib.error
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pbtest import *
 import media_fixture as mf
@@ -16,13 +16,9 @@ DB, RP, H = mf.build(BIN, T)
 
 
 def rows():
-    c = sqlite3.connect(DB)
-    try:
-        return {(r[0], r[1], r[2]): r[3:] for r in c.execute(
-            "SELECT p.id, m.kind, m.pos, m.state, m.file, m.type, m.width, m.height, "
+    return {(r[0], r[1], r[2]): r[3:] for r in sql(
+        DB, "SELECT p.id, m.kind, m.pos, m.state, m.file, m.type, m.width, m.height, "
             "m.error FROM media m JOIN papers p ON p.pid = m.pid")}
-    finally:
-        c.close()
 
 
 @test
@@ -47,7 +43,7 @@ def harvest_counts_and_rows():
     eq(r[("2608.00005", 2, 0)][2], "image/png")
     eq(r[("2608.00005", 2, 0)][3:5], (640, 480))  # the top of page 1
     eq(r[("2608.00004", 2, 0)][0], 2)  # PDF 404: refused
-    files = sorted(os.listdir(DB + ".media"))
+    files = sorted(os.listdir(local_base(DB) + ".media"))
     eq(len(files), 5, files)
     check(all(re.fullmatch(r"[0-9a-f]{32}\.(png|jpg)", f) for f in files), files)
 
@@ -95,7 +91,7 @@ def media_answers():
     eq(st, 200)
     eq(h["Content-Type"], "image/png")
     check("immutable" in h["Cache-Control"] and "max-age=31536000" in h["Cache-Control"], h)
-    with open(os.path.join(DB + ".media", f), "rb") as fh:
+    with open(os.path.join(local_base(DB) + ".media", f), "rb") as fh:
         eq(body, fh.read())
     st, h, _ = srv().get("/media/" + r[("2608.00002", 0, 0)][1])
     eq((st, h["Content-Type"]), (200, "image/jpeg"))

@@ -78,6 +78,11 @@ class Server(wf.Server):
     def __init__(self, vectors=True):
         self.dir = tempfile.mkdtemp(prefix="pbfy-")
         self.db = os.path.join(self.dir, "t.db")
+        if os.environ.get("PB_TEST_BACKEND") == "pg":
+            # test_foryou_pg.py: the store on PostgreSQL; the vectors that
+            # the CLI makes and serve reads in PAPERBOY_LOCAL_DIR
+            import pbtest
+            self.db = pbtest.pg_db("fy_%s" % os.path.basename(self.dir))
         jl = os.path.join(self.dir, "corpus.jsonl")
         with open(jl, "w") as f:
             for p in corpus():

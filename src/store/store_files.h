@@ -7,8 +7,9 @@
  * (PostgreSQL, shared by several servers) has no path: each server keeps
  * them in its local directory (pb_local_dir_set(), else
  * $PAPERBOY_LOCAL_DIR, else the working directory) under the database's
- * name: DIR/paperboy-DBNAME.idx, ... (DBNAME cut to letters, digits, '-'
- * and '_'; "paperboy" when the URL names none).
+ * name: DIR/paperboy-DBNAME.idx, ... (DBNAME the last dbname= of a keyword
+ * string, the one libpq connects to; cut to letters, digits, '-' and '_';
+ * "paperboy" when the URL names none).
  */
 #ifndef PB_STORE_STORE_FILES_H
 #define PB_STORE_STORE_FILES_H

@@ -94,6 +94,15 @@ void pb_store_replica_counts(uint64_t *out_replica, uint64_t *out_fallback)
     *out_fallback = atomic_load(&g_n_fallback);
 }
 
+void pb_store_replica_test_reset(void)
+{
+    atomic_store(&g_replay, 0);
+    atomic_store(&g_replay_at, 0);
+    atomic_store(&g_down, 0);
+    atomic_store(&g_retry_at, 0);
+    atomic_store(&g_said_primary, 0);
+}
+
 int pb_store_replica_attach(struct pb_store *st, const char *conninfo,
                             struct pb_err *err)
 {
@@ -188,11 +197,18 @@ static void mark_up(struct pb_replica *rep)
     }
 }
 
+/* libpq's message on one line (it spans several) */
 static void trim(char *s)
 {
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
-        s[--n] = '\0';
+    char *o = s;
+    for (const char *p = s; *p; p++) {
+        char c = *p == '\n' || *p == '\t' ? ' ' : *p;
+        if (c != ' ' || (o > s && o[-1] != ' '))
+            *o++ = c;
+    }
+    while (o > s && o[-1] == ' ')
+        o--;
+    *o = '\0';
 }
 
 /* Connect (or reconnect) the replica's connection and set its session

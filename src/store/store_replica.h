@@ -78,4 +78,8 @@ int pb_store_lsn_parse(const char *s, uint64_t *out);
  * went to the primary (behind, unreachable or failed), for /metrics. */
 void pb_store_replica_counts(uint64_t *out_replica, uint64_t *out_fallback);
 
+/* Tests only: forget what is known of the replica (its position, that
+ * it was down). Not thread-safe. */
+void pb_store_replica_test_reset(void);
+
 #endif

@@ -47,7 +47,7 @@ replica)
   phost=$(sed -nE 's/.*host=([^ ]+).*/\1/p' <<<"$src")
   pport=$(sed -nE 's/.*port=([0-9]+).*/\1/p' <<<"$src")
   "${as[@]}" "$BIN/pg_basebackup" -h "${phost:-127.0.0.1}" -p "$pport" \
-    -U postgres -D "$dir/data" -R -X stream --no-sync \
+    -U postgres -D "$dir/data" -R -X stream --no-sync --checkpoint=fast \
     >"$dir/basebackup.log" 2>&1 || { cat "$dir/basebackup.log" >&2; exit 1; }
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   "${as[@]}" "$BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \

@@ -258,6 +258,19 @@ static int connect_replica(struct pb_replica *rep)
     return 0;
 }
 
+/* Run sql (no parameters) on the replica; a connection found lost (the
+ * replica restarted since it was made) is made again and sql sent once
+ * more: what is sent here only reads. */
+static PGresult *rexec(struct pb_replica *rep, const char *sql)
+{
+    PGresult *res = PQexec(rep->pg->conn, sql);
+    if (PQstatus(rep->pg->conn) != CONNECTION_OK) {
+        PQclear(res);
+        res = connect_replica(rep) ? NULL : PQexec(rep->pg->conn, sql);
+    }
+    return res;
+}
+
 /* The replica can take a read now: connected, or not known to be down
  * (or down long enough to try again). */
 static int usable(struct pb_replica *rep)
@@ -267,13 +280,12 @@ static int usable(struct pb_replica *rep)
     if (atomic_load(&g_down) && rep->pg->conn &&
         PQstatus(rep->pg->conn) == CONNECTION_OK) {
         /* another connection found it down: this one may be dead too */
-        PGresult *res = PQexec(rep->pg->conn, "SELECT 1");
+        PGresult *res = rexec(rep, "SELECT 1");
         int ok = res && PQresultStatus(res) == PGRES_TUPLES_OK;
         PQclear(res);
-        if (ok) {
+        if (ok)
             mark_up(rep);
-            return 1;
-        }
+        return ok;
     }
     return connect_replica(rep) == 0;
 }
@@ -281,9 +293,8 @@ static int usable(struct pb_replica *rep)
 /* Ask the replica how far it has replayed; 0 when it answered. */
 static int refresh_replay(struct pb_replica *rep)
 {
-    PGresult *res =
-        PQexec(rep->pg->conn, "SELECT pg_is_in_recovery(),"
-                              " pg_last_wal_replay_lsn() - '0/0'");
+    PGresult *res = rexec(rep, "SELECT pg_is_in_recovery(),"
+                               " pg_last_wal_replay_lsn() - '0/0'");
     int ok = res && PQresultStatus(res) == PGRES_TUPLES_OK &&
              PQntuples(res) == 1;
     if (ok) {
@@ -457,7 +468,22 @@ int pb_replica_run(struct pb_store *st, int mode, const char *sql,
         atomic_fetch_add(&g_n_replica, 1);
         return rc;
     }
-    if (PQstatus(rep->pg->conn) != CONNECTION_OK)
+    int lost = PQstatus(rep->pg->conn) != CONNECTION_OK;
+    if (lost && !c.rows && rep->txn != TXN_REPLICA &&
+        !connect_replica(rep)) {
+        /* a connection the replica's restart broke (the others of the
+         * process may be fine): once more on a new one */
+        st->pg = rep->pg;
+        c.rows = 0;
+        rc = pb_pg_run_here(st, mode, sql, a, n, fn ? count_row : NULL, &c);
+        st->pg = saved;
+        if (rc == PB_OK || rc == PB_ENOTFOUND || rc == PB_EINVAL) {
+            atomic_fetch_add(&g_n_replica, 1);
+            return rc;
+        }
+        lost = PQstatus(rep->pg->conn) != CONNECTION_OK;
+    }
+    if (lost)
         mark_down(rep, "the connection was lost");
     if (c.rows) {
         /* the caller has rows already: it cannot take them again from
@@ -489,8 +515,8 @@ int pb_replica_read_begin(struct pb_store *st, int *out_began)
         atomic_fetch_add(&g_n_fallback, 1);
         return 0;
     }
-    PGresult *res = PQexec(rep->pg->conn, "BEGIN ISOLATION LEVEL"
-                                          " REPEATABLE READ READ ONLY");
+    PGresult *res = rexec(rep, "BEGIN ISOLATION LEVEL REPEATABLE READ"
+                               " READ ONLY");
     int ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
     PQclear(res);
     if (!ok) {

@@ -44,7 +44,7 @@ static _Atomic int64_t g_replay_at;     /* when that was asked, ms */
 static _Atomic int g_down;              /* found unreachable */
 static _Atomic int64_t g_retry_at;      /* ... try again from (ms) */
 static _Atomic int g_said_primary;      /* "not a standby" logged */
-static _Atomic uint64_t g_n_replica, g_n_fallback;
+static _Atomic uint64_t g_n_replica, g_n_behind, g_n_failed;
 
 static int64_t now_ms(void)
 {
@@ -88,10 +88,12 @@ int pb_store_lsn_parse(const char *s, uint64_t *out)
     return 0;
 }
 
-void pb_store_replica_counts(uint64_t *out_replica, uint64_t *out_fallback)
+void pb_store_replica_counts(uint64_t *out_replica, uint64_t *out_behind,
+                             uint64_t *out_failed)
 {
     *out_replica = atomic_load(&g_n_replica);
-    *out_fallback = atomic_load(&g_n_fallback);
+    *out_behind = atomic_load(&g_n_behind);
+    *out_failed = atomic_load(&g_n_failed);
 }
 
 void pb_store_replica_test_reset(void)
@@ -390,7 +392,9 @@ static int plain_read(const char *sql)
     return 1;
 }
 
-/* Whether sql goes to the replica now. */
+/* Whether sql goes to the replica now: 1; 0 the primary (by the rules),
+ * -1 the primary since the replica cannot be reached, -2 since it has
+ * not replayed the route's position yet. */
 static int to_replica(struct pb_store *st, const char *sql)
 {
     struct pb_replica *rep = st->rep;
@@ -402,7 +406,7 @@ static int to_replica(struct pb_store *st, const char *sql)
         return 0;
     if (!usable(rep))
         return -1;
-    return replayed(rep, rep->min_lsn) ? 1 : -1;
+    return replayed(rep, rep->min_lsn) ? 1 : -2;
 }
 
 struct counted {
@@ -454,7 +458,7 @@ int pb_replica_run(struct pb_store *st, int mode, const char *sql,
     int where = to_replica(st, sql);
     if (where <= 0) {
         if (where < 0)
-            atomic_fetch_add(&g_n_fallback, 1);
+            atomic_fetch_add(where == -1 ? &g_n_failed : &g_n_behind, 1);
         else if (st->in_txn || !plain_read(sql))
             rep->wrote = 1;
         return on_primary(st, mode, sql, a, n, fn, ctx);
@@ -496,7 +500,7 @@ int pb_replica_run(struct pb_store *st, int mode, const char *sql,
     }
     /* nothing was read: the primary answers instead (a read, so sending
      * it again is harmless) */
-    atomic_fetch_add(&g_n_fallback, 1);
+    atomic_fetch_add(&g_n_failed, 1);
     if (rep->txn == TXN_REPLICA && txn_to_primary(st))
         return PB_EDB;
     return on_primary(st, mode, sql, a, n, fn, ctx);
@@ -511,8 +515,12 @@ int pb_replica_read_begin(struct pb_store *st, int *out_began)
     if (!rep->route || st->in_txn ||
         PQtransactionStatus(rep->primary->conn) != PQTRANS_IDLE)
         return 0;
-    if (!usable(rep) || !replayed(rep, rep->min_lsn)) {
-        atomic_fetch_add(&g_n_fallback, 1);
+    if (!usable(rep)) {
+        atomic_fetch_add(&g_n_failed, 1);
+        return 0;
+    }
+    if (!replayed(rep, rep->min_lsn)) {
+        atomic_fetch_add(&g_n_behind, 1);
         return 0;
     }
     PGresult *res = rexec(rep, "BEGIN ISOLATION LEVEL REPEATABLE READ"
@@ -522,7 +530,7 @@ int pb_replica_read_begin(struct pb_store *st, int *out_began)
     if (!ok) {
         if (PQstatus(rep->pg->conn) != CONNECTION_OK)
             mark_down(rep, "the connection was lost");
-        atomic_fetch_add(&g_n_fallback, 1);
+        atomic_fetch_add(&g_n_failed, 1);
         return 0;
     }
     rep->txn = TXN_REPLICA;

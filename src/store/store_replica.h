@@ -74,9 +74,12 @@ int pb_store_replica_probe(const char *conninfo, int *out_standby,
 void pb_store_lsn_format(uint64_t lsn, char out[24]);
 int pb_store_lsn_parse(const char *s, uint64_t *out);
 
-/* Counts since start: reads sent to the replica, reads routed there that
- * went to the primary (behind, unreachable or failed), for /metrics. */
-void pb_store_replica_counts(uint64_t *out_replica, uint64_t *out_fallback);
+/* Counts of the process since start, for /metrics: reads the replica
+ * answered, and reads routed there that the primary answered, since the
+ * replica had not replayed the route's position yet (behind) or could
+ * not be reached or failed (failed). */
+void pb_store_replica_counts(uint64_t *out_replica, uint64_t *out_behind,
+                             uint64_t *out_failed);
 
 /* Tests only: forget what is known of the replica (its position, that
  * it was down). Not thread-safe. */

@@ -184,6 +184,14 @@ def upvotes(c, pid):
     return json.loads(t)["upvotes"]
 
 
+def metric(node, name):
+    r = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % node.port,
+                               timeout=20)
+    m = re.search(r"^%s (\S+)$" % name, r.read().decode(), re.M)
+    T.check(m, name)
+    return float(m.group(1))
+
+
 def vote(c, pid, v):
     st, _, t, sc = c.request(
         "POST", "/api/vote/" + pid, body="v=%d" % v,
@@ -265,6 +273,8 @@ def test_reads_on_the_replica_own_writes_on_the_primary():
             T.eq(st, 200)
             T.check("seen by alice first" not in t, "not yet for others")
 
+        T.check(metric(n2, "paperboy_replica_behind_reads_total") > 0,
+                "alice's reads on node 2 counted as behind")
         step("paused: read-your-writes shown")
         # a sign-up and a log-in while replay is paused
         new = client_on(n1)
@@ -320,6 +330,7 @@ def test_reads_on_the_replica_own_writes_on_the_primary():
         for n in nodes:
             e = n.stderr()
             T.eq(e.count("unreachable"), 1, e)
+            T.check(metric(n, "paperboy_replica_failed_reads_total") > 0)
 
         step("replica stopped: all on the primary")
         # --- back: reads go to it again
@@ -341,6 +352,11 @@ def test_reads_on_the_replica_own_writes_on_the_primary():
         for n in nodes:
             T.check("is back" in n.stderr(), n.stderr())
         step("replica back")
+        before = [metric(n, "paperboy_replica_reads_total") for n in nodes]
+        for x in (anon, anon2):
+            upvotes(x, pid)
+        after = [metric(n, "paperboy_replica_reads_total") for n in nodes]
+        T.check(all(y > x for x, y in zip(before, after)), (before, after))
         pause(pair, "rep")
         vote(b, pid, 0)  # bob takes his vote back
         T.eq(upvotes(b, pid), u0 + 1, "bob's own write")

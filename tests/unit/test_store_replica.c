@@ -151,8 +151,8 @@ static void pg_routing(void)
     CHECK_EQ(v, 2);
     CHECK(pb_stmt_int(st, "SELECT nope FROM rt", PB_NOARGS, &v) == PB_EDB);
     CHECK(strstr(pb_stmt_errmsg(st), "nope") != NULL);
-    uint64_t a = 0, b = 0;
-    pb_store_replica_counts(&a, &b);
+    uint64_t a = 0, b = 0, f = 0;
+    pb_store_replica_counts(&a, &b, &f);
     CHECK(a > 0);
     /* off again */
     pb_store_replica_route(st, 0, 0);
@@ -180,8 +180,8 @@ static void pg_unreachable(void)
     CHECK(!pb_stmt_exec(st, "CREATE TABLE rt(x BIGINT)", PB_NOARGS));
     CHECK(!pb_stmt_exec(st, "INSERT INTO rt VALUES (5)", PB_NOARGS));
     pb_store_replica_route(st, 1, 0);
-    uint64_t a0, b0, a1, b1;
-    pb_store_replica_counts(&a0, &b0);
+    uint64_t a0, b0, f0, a1, b1, f1;
+    pb_store_replica_counts(&a0, &b0, &f0);
     /* every read is answered, by the primary */
     for (int i = 0; i < 3; i++) {
         int64_t v = 0;
@@ -195,8 +195,8 @@ static void pg_unreachable(void)
     CHECK_EQ(on_replica(st), 0);
     pb_store_read_end(st, began);
     CHECK(!pb_store_replica_caught_up(st, 1));
-    pb_store_replica_counts(&a1, &b1);
-    CHECK(a1 == a0 && b1 > b0);
+    pb_store_replica_counts(&a1, &b1, &f1);
+    CHECK(a1 == a0 && b1 == b0 && f1 > f0);
     pb_store_close(st);
 }
 

@@ -223,11 +223,16 @@ static int connect_replica(struct pb_replica *rep)
     if (pg->conn) {
         PQreset(pg->conn);
     } else {
-        /* a short connect timeout: a request waits for it */
+        /* short timeouts: a request waits for them. A replica whose
+         * network went silent (no reset) fails a statement after 10 s
+         * of unacknowledged data instead of the kernel's minutes; the
+         * caller's string comes last and may say otherwise */
         const char *const kw[] = {"application_name", "connect_timeout",
+                                  "tcp_user_timeout", "keepalives_idle",
+                                  "keepalives_interval", "keepalives_count",
                                   "dbname", NULL};
-        const char *const val[] = {"paperboy-replica", "3", rep->conninfo,
-                                   NULL};
+        const char *const val[] = {"paperboy-replica", "3", "10000", "30",
+                                   "5", "3", rep->conninfo, NULL};
         pg->conn = PQconnectdbParams(kw, val, 1);
     }
     if (!pg->conn || PQstatus(pg->conn) != CONNECTION_OK) {
@@ -392,6 +397,15 @@ static int plain_read(const char *sql)
     return 1;
 }
 
+/* A transaction is open on c (not when c is lost: with the primary
+ * down, reads may still go to the replica). */
+static int txn_open(PGconn *c)
+{
+    PGTransactionStatusType t = PQtransactionStatus(c);
+    return t == PQTRANS_ACTIVE || t == PQTRANS_INTRANS ||
+           t == PQTRANS_INERROR;
+}
+
 /* Whether sql goes to the replica now: 1; 0 the primary (by the rules),
  * -1 the primary since the replica cannot be reached, -2 since it has
  * not replayed the route's position yet. */
@@ -401,7 +415,7 @@ static int to_replica(struct pb_store *st, const char *sql)
     if (rep->txn == TXN_REPLICA)
         return 1; /* (a read transaction runs there) */
     if (rep->txn == TXN_PRIMARY || !rep->route || st->in_txn ||
-        PQtransactionStatus(rep->primary->conn) != PQTRANS_IDLE ||
+        txn_open(rep->primary->conn) ||
         !plain_read(sql))
         return 0;
     if (!usable(rep))
@@ -513,7 +527,7 @@ int pb_replica_read_begin(struct pb_store *st, int *out_began)
     if (rep->txn != TXN_NONE)
         return 1; /* one is open (there or on the primary) */
     if (!rep->route || st->in_txn ||
-        PQtransactionStatus(rep->primary->conn) != PQTRANS_IDLE)
+        txn_open(rep->primary->conn))
         return 0;
     if (!usable(rep)) {
         atomic_fetch_add(&g_n_failed, 1);

@@ -16,6 +16,8 @@ is paused (pg_wal_replay_pause) to make the lag deterministic:
   and each node says so once; the replica started again: reads go back to
   it (its pg_stat_activity shows the nodes, and a second pause hides a new
   vote from anonymous readers again);
+- the primary stopped: anonymous readers are still answered, by the
+  replica; a vote answers 503 until the primary is back;
 - --db-replica with a SQLite --db is refused with a clear message (on the
   command line and in --config)."""
 import json
@@ -73,6 +75,18 @@ class Pair:
         subprocess.run(self.runas + [
             os.path.join(PGBIN, "pg_ctl"), "-D", self.rdir + "/data", "-l",
             self.rdir + "/server.log", "-w", "-t", "60", "-o", opts] +
+            list(args), check=True, capture_output=True)
+
+    def primary_ctl(self, *args):
+        port = re.search(r"port=(\d+)", self.primary).group(1)
+        opts = ("-c listen_addresses=127.0.0.1 -p %s -c "
+                "unix_socket_directories=%s -c fsync=off -c "
+                "synchronous_commit=off -c full_page_writes=off -c "
+                "shared_buffers=32MB -c max_connections=200" %
+                (port, self.pdir))
+        subprocess.run(self.runas + [
+            os.path.join(PGBIN, "pg_ctl"), "-D", self.pdir + "/data", "-l",
+            self.pdir + "/server.log", "-w", "-t", "60", "-o", opts] +
             list(args), check=True, capture_output=True)
 
     def stop(self):
@@ -368,6 +382,40 @@ def test_reads_on_the_replica_own_writes_on_the_primary():
                 [upvotes(x, pid) for x in (anon, anon2)] != [u0 + 1] * 2:
             time.sleep(0.2)
         T.eq([upvotes(x, pid) for x in (anon, anon2)], [u0 + 1] * 2)
+        step("reads on the replica again")
+
+        # --- the primary stopped: the replica still answers readers;
+        # writes are 503 until the primary is back
+        pair.primary_ctl("stop", "-m", "fast")
+        T.eq([upvotes(x, pid) for x in (anon, anon2)], [u0 + 1] * 2,
+             "anonymous readers answered by the replica")
+        T.eq(anon2.get("/papers/" + pid)[0], 200)
+        st, _, t, _ = b.request(
+            "POST", "/api/vote/" + pid, body="v=1",
+            headers={"X-CSRF-Token": b.csrf,
+                     "Content-Type": "application/x-www-form-urlencoded"})
+        T.eq(st, 503, t[:200])
+        pair.primary_ctl("start")
+        t0 = time.time()
+        while time.time() - t0 < 30:
+            st, _, t, _ = b.request(
+                "POST", "/api/vote/" + pid, body="v=1",
+                headers={"X-CSRF-Token": b.csrf, "Content-Type":
+                         "application/x-www-form-urlencoded"})
+            if st == 200:
+                break
+            time.sleep(0.5)
+        T.eq(st, 200, "a vote once the primary is back")
+        # (a connection that was open when the primary stopped fails its
+        # first statement, 503, and connects again on the next)
+        for _ in range(10):
+            _n[0] += 1
+            st, _, t, _ = b.get("/api/papers/%s?n=%d" % (pid, _n[0]))
+            if st == 200:
+                break
+            T.eq(st, 503, t[:200])
+        T.eq(upvotes(b, pid), u0 + 2, "bob's vote, after the primary's "
+                                      "restart")
         for n in nodes:
             e = n.stderr()
             T.eq(e.count("unreachable"), 1,

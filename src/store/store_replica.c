@@ -427,13 +427,22 @@ struct counted {
     pb_row_fn fn;
     void *ctx;
     int rows;
+    int stop; /* what the caller's callback returned to stop, or 0 */
 };
 
 static int count_row(void *ctx, const struct pb_row *r)
 {
     struct counted *c = ctx;
     c->rows++;
-    return c->fn(c->ctx, r);
+    return c->stop = c->fn(c->ctx, r);
+}
+
+/* The statement ran: it gave its rows (or none), or the caller's
+ * callback stopped it (its return is the caller's, not a failure). */
+static int answered(int rc, const struct counted *c)
+{
+    return rc == PB_OK || rc == PB_ENOTFOUND || rc == PB_EINVAL ||
+           (c->stop && rc == c->stop);
 }
 
 /* The read transaction on the replica failed: go on with one on the
@@ -477,12 +486,12 @@ int pb_replica_run(struct pb_store *st, int mode, const char *sql,
             rep->wrote = 1;
         return on_primary(st, mode, sql, a, n, fn, ctx);
     }
-    struct counted c = {fn, ctx, 0};
+    struct counted c = {fn, ctx, 0, 0};
     struct pb_pg *saved = st->pg;
     st->pg = rep->pg;
     int rc = pb_pg_run_here(st, mode, sql, a, n, fn ? count_row : NULL, &c);
     st->pg = saved;
-    if (rc == PB_OK || rc == PB_ENOTFOUND || rc == PB_EINVAL) {
+    if (answered(rc, &c)) {
         atomic_fetch_add(&g_n_replica, 1);
         return rc;
     }
@@ -492,10 +501,10 @@ int pb_replica_run(struct pb_store *st, int mode, const char *sql,
         /* a connection the replica's restart broke (the others of the
          * process may be fine): once more on a new one */
         st->pg = rep->pg;
-        c.rows = 0;
+        c.rows = c.stop = 0;
         rc = pb_pg_run_here(st, mode, sql, a, n, fn ? count_row : NULL, &c);
         st->pg = saved;
-        if (rc == PB_OK || rc == PB_ENOTFOUND || rc == PB_EINVAL) {
+        if (answered(rc, &c)) {
             atomic_fetch_add(&g_n_replica, 1);
             return rc;
         }

@@ -89,6 +89,13 @@ static int nested_row(void *ctx, const struct pb_row *r)
     return PB_OK;
 }
 
+static int stop_row(void *ctx, const struct pb_row *r)
+{
+    (void)r;
+    ++*(int *)ctx;
+    return 42;
+}
+
 static void pg_routing(void)
 {
     const char *url = pb_test_pg_db("test_store_replica");
@@ -134,6 +141,13 @@ static void pg_routing(void)
     CHECK(!pb_stmt_each(st, "SELECT x FROM rt", PB_NOARGS, nested_row, &n));
     CHECK_EQ(n.rows, 1);
     CHECK_EQ(n.inner_on_replica, 1);
+    /* a callback that stops the rows is no failure of the replica's */
+    int calls = 0;
+    CHECK_EQ(pb_stmt_each(st, "SELECT x FROM rt", PB_NOARGS, stop_row,
+                          &calls),
+             42);
+    CHECK_EQ(calls, 1);
+    CHECK_EQ(on_replica(st), 1);
     int began2 = 1;
     CHECK(!pb_store_read_begin(st, &began2));
     CHECK(!began2);

@@ -148,6 +148,8 @@ int pb_cli_serve(int argc, char **argv)
             cfg.bind = v, i++;
         } else if (!strcmp(a, "--db") && v) {
             db = v, i++;
+        } else if (!strcmp(a, "--db-replica") && v) {
+            cfg.db_replica = v, i++;
         } else if (!strcmp(a, "--base-url") && v) {
             cfg.base_url = v, i++;
         } else if (!strcmp(a, "--access-log") && v) {

@@ -83,6 +83,7 @@ static int chk_harvest(const char *v, char *why, size_t cap)
  * --config excepted), in the order --help lists them. */
 static const struct pb_conf_key serve_keys[] = {
     {"db", S, 0, 0, NULL, NULL, "PATH  the store ($PAPERBOY_DB, else ./paperboy.db)"},
+    {"db-replica", S, 0, 0, NULL, NULL, "URL  a streaming replica of a PostgreSQL --db: reads go there, a member's own writes are read from the primary"},
     {"local-dir", S, 0, 0, NULL, NULL, "DIR  this server's own files (index, vectors, images) for a PostgreSQL store ($PAPERBOY_LOCAL_DIR, else .)"},
     {"port", I, 1, 65535, NULL, NULL, "N  TCP port (8080)"},
     {"bind", S, 0, 0, NULL, chk_ip, "ADDR  IPv4 or IPv6 address to listen on (127.0.0.1)"},

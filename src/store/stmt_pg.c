@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "core/mem.h"
+#include "store/replica_int.h"
 #include "store/stmt_int.h"
 #include "store/store_pg.h"
 
@@ -320,6 +321,15 @@ static int run(struct pb_store *st, int mode, const char *sql,
 
 int pb_pg_run(struct pb_store *st, int mode, const char *sql,
               const struct pb_arg *a, size_t n, pb_row_fn fn, void *ctx)
+{
+    if (st->rep) /* a read replica: it picks the connection */
+        return pb_replica_run(st, mode, sql, a, n, fn, ctx);
+    return pb_pg_run_here(st, mode, sql, a, n, fn, ctx);
+}
+
+int pb_pg_run_here(struct pb_store *st, int mode, const char *sql,
+                   const struct pb_arg *a, size_t n, pb_row_fn fn,
+                   void *ctx)
 {
     /* a connection lost before (the statement that found it failed, and
      * is not sent again: it may have been done) is made again here */

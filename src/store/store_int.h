@@ -15,6 +15,7 @@ enum pb_backend { PB_BACKEND_SQLITE = 0, PB_BACKEND_PG = 1 };
 struct pb_store {
     int backend;        /* enum pb_backend */
     struct pb_pg *pg;   /* PostgreSQL: connection and state (store_pg.h) */
+    struct pb_replica *rep; /* a read replica (store_replica.c), or NULL */
     sqlite3 *db;
     int in_txn;
     int64_t seq;        /* highest seq, valid inside a transaction */

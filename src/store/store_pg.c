@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/mem.h"
+#include "store/replica_int.h"
 #include "store/stmt_int.h"
 
 int pb_store_is_url(const char *db)
@@ -137,6 +138,8 @@ void pb_pg_close(struct pb_store *st)
 {
     if (!st)
         return;
+    if (st->rep)
+        pb_replica_free(st);
     pb_pg_cache_free(st);
     if (st->pg) {
         PQfinish(st->pg->conn); /* an open transaction is rolled back */
@@ -219,6 +222,8 @@ void pb_pg_rollback(struct pb_store *st)
 
 int pb_pg_read_begin(struct pb_store *st, int *out_began)
 {
+    if (st->rep && pb_replica_read_begin(st, out_began))
+        return PB_OK;
     *out_began = 0;
     (void)pb_pg_reconnect(st);
     if (PQtransactionStatus(st->pg->conn) != PQTRANS_IDLE)
@@ -231,6 +236,8 @@ int pb_pg_read_begin(struct pb_store *st, int *out_began)
 
 void pb_pg_read_end(struct pb_store *st, int began)
 {
+    if (st->rep && pb_replica_read_end(st, began))
+        return;
     if (began && pb_pg_exec(st, "COMMIT"))
         (void)pb_pg_exec(st, "ROLLBACK");
 }

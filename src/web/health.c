@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "store/store_ops.h"
+#include "store/store_replica.h"
 #include "web/web_ops.h"
 
 int pb_web_ops_path(const char *path)
@@ -88,6 +89,23 @@ int pb_web_ops_metrics(struct pb_web_req *rq, const char *rest,
     if (!rc)
         rc = gauge(b, "paperboy_store_up", "gauge",
                    "1 when the store answered this scrape.", store_ok);
+    if (!rc && rq->site->db_replica) {
+        uint64_t nr, nb, nf;
+        pb_store_replica_counts(&nr, &nb, &nf);
+        rc = gauge(b, "paperboy_replica_reads_total", "counter",
+                   "Reads the read replica (--db-replica) answered.",
+                   (double)nr);
+        if (!rc)
+            rc = gauge(b, "paperboy_replica_behind_reads_total", "counter",
+                       "Reads the primary answered since the replica had "
+                       "not replayed the member's own write yet.",
+                       (double)nb);
+        if (!rc)
+            rc = gauge(b, "paperboy_replica_failed_reads_total", "counter",
+                       "Reads the primary answered since the replica "
+                       "could not be reached or failed.",
+                       (double)nf);
+    }
     if (!store_ok)
         return rc;
     if (!rc)

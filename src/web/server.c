@@ -32,8 +32,10 @@
 #include "web/hash_proc.h"
 #include "web/work_pool.h"
 #include "web/web_ops.h"
+#include "web/web_replica.h"
 #include "web/shared_limits.h"
 #include "store/store_cluster.h"
+#include "store/store_replica.h"
 
 #define MAX_HEADERS 64
 #define MAX_UPLOAD (64u << 10) /* a 10,000-byte comment, percent-encoded */
@@ -66,6 +68,7 @@ static struct pb_web_thread *thread_handles(void)
     }
     struct pb_web_thread *t = pb_calloc(1, sizeof *t);
     t->st = st;
+    pb_web_replica_attach(g_site, st);
     t->feed = pb_store_feed_new(st);
     pthread_mutex_lock(&threads_lock);
     if (n_threads < sizeof all_threads / sizeof all_threads[0]) {
@@ -492,7 +495,9 @@ static void run_deferred(void *arg, int cancelled)
     } else {
         if (j->rq.cookie_session || j->rq.cookie_pre)
             pb_web_session_load(&j->rq);
+        pb_web_replica_begin(&j->rq);
         pb_web_route(&j->rq, &rs);
+        pb_web_replica_end(&j->rq, &rs);
     }
     rs.private_ = 1;
     rs.cache = "private, no-store";
@@ -654,6 +659,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     rq.cookie_session =
         MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "pb_session");
     rq.cookie_pre = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "pb_pre");
+    rq.cookie_lsn = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "pb_lsn");
     rq.csrf_header =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token");
     if (post) {
@@ -681,7 +687,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         }
     }
     /* per-member pages and every POST bypass the response cache */
-    int personal = post || rq.cookie_session || pb_web_ops_path(url);
+    int personal = post || rq.cookie_session || pb_web_ops_path(url) ||
+                   pb_web_replica_pending(g_site, rq.cookie_lsn);
     /* the cache key: path, NUL, the canonical query */
     size_t qlen = key.len;
     char *k = NULL;
@@ -694,8 +701,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
         /* members' requests too: they also bring the search index up to
          * date with what was submitted */
         struct pb_web_thread *t = thread_handles();
-        if (t)
+        if (t) {
+            /* what anonymous pages read: the replica's state, when there
+             * is one, so the cache never holds older pages than its
+             * generation says */
+            pb_web_replica_set(t, 1, 0);
             check_generation(t);
+            pb_web_replica_set(t, 0, 0);
+        }
     }
     if (cache.on && k && !personal) {
         int hit = cache_serve(k, full.len, c, &ok, &status, &bytes);
@@ -727,8 +740,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     char etag[24];
     pb_web_resp_init(&rs);
     if (rq.th && (rq.cookie_session || rq.cookie_pre))
-        pb_web_session_load(&rq);
+        pb_web_session_load(&rq); /* on the primary: always current */
+    pb_web_replica_begin(&rq);
     pb_web_route(&rq, &rs);
+    pb_web_replica_end(&rq, &rs);
     if (!rs.shared && (rq.me.id || rs.private_ || rs.cookies[0][0])) {
         rs.private_ = 1;
         rs.cache = "private, no-store";
@@ -868,9 +883,33 @@ int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
     pb_cm_config_default(&cm_default);
     if (pb_cm_init())
         return pb_err_set(err, PB_EIO, "cannot initialise libsodium");
+    if (cfg->db_replica && !pb_store_is_url(cfg->db_path))
+        return pb_err_set(err, PB_EINVAL,
+                          "--db-replica needs a PostgreSQL --db (%s is a "
+                          "SQLite file; SQLite has no replicas)",
+                          cfg->db_path);
+    if (cfg->db_replica && !pb_store_is_url(cfg->db_replica))
+        return pb_err_set(err, PB_EINVAL,
+                          "--db-replica: not a PostgreSQL address (give "
+                          "postgresql://... or host=... dbname=...)");
     /* open read-write once: creates and migrates; workers then read */
     if ((rc = pb_store_open(cfg->db_path, 0, &st, err)))
         return rc;
+    if (cfg->db_replica) {
+        /* a replica down now is no reason not to start: reads go to the
+         * primary until it answers */
+        int standby = 0;
+        struct pb_err e2 = {0};
+        if (pb_store_replica_probe(cfg->db_replica, &standby, &e2))
+            fprintf(stderr, "paperboy serve: warning: %s: reading from the "
+                            "primary until it answers\n", e2.msg);
+        else if (!standby)
+            fprintf(stderr, "paperboy serve: warning: --db-replica is not "
+                            "a standby (not in recovery)\n");
+        else
+            fprintf(stderr, "paperboy serve: reads go to the read replica "
+                            "(docs/DEPLOY.md)\n");
+    }
     /* rate limits across servers when they share the store */
     struct pb_shared_limits *limits = NULL;
     struct pb_cm_rl_store limits_store;
@@ -902,6 +941,7 @@ int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
         base[--bl] = '\0';
     site.base_url = base;
     site.db_path = cfg->db_path;
+    site.db_replica = cfg->db_replica;
     pb_web_assets_init(&site);
     /* the index, vector and graph files in private memory: changed or
      * truncated underneath, they cannot take the server down (fmap.h) */

@@ -26,6 +26,9 @@ struct pb_web_config {
     const char *bind;       /* IPv4 or IPv6 address; "127.0.0.1" default */
     unsigned port;          /* 8080 default */
     const char *db_path;    /* borrowed */
+    /* a streaming replica of db_path (PostgreSQL) for reads, or NULL
+     * (web_replica.h); borrowed */
+    const char *db_replica;
     unsigned threads;       /* worker threads; 0 = number of CPUs */
     const char *base_url;   /* absolute URL for feeds; NULL = from bind/port */
     FILE *access_log;       /* combined log format; NULL = none */

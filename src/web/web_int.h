@@ -30,6 +30,7 @@ struct pb_web_search; /* search engine state, see web_search.c */
 struct pb_web_site {
     const char *base_url;   /* "http://127.0.0.1:8080", no trailing slash */
     const char *db_path;
+    const char *db_replica; /* --db-replica, NULL = none (web_replica.h) */
     char css_path[64];      /* "/static/style.<hash>.css" */
     char icon_path[64];     /* "/static/icon.<hash>.svg" */
     struct pb_web_search *search; /* NULL when search is unavailable */
@@ -65,6 +66,7 @@ struct pb_web_req {
     size_t n_form;
     const char *ip;            /* client address, "-" when unknown */
     const char *cookie_session, *cookie_pre; /* cookie values or NULL */
+    const char *cookie_lsn;    /* pb_lsn (web_replica.h) or NULL */
     const char *csrf_header;   /* X-CSRF-Token or NULL */
     struct pb_member me;       /* the member logged in, when me.id != 0 */
     char csrf[65];             /* the CSRF token forms carry, "" = none */

@@ -8,6 +8,7 @@
 #include "core/escape.h"
 #include "web/html.h"
 #include "web/web_int.h"
+#include "web/web_replica.h"
 
 struct pb_cmdb *pb_web_cmdb(struct pb_web_req *rq)
 {
@@ -20,6 +21,7 @@ struct pb_cmdb *pb_web_cmdb(struct pb_web_req *rq)
             fprintf(stderr, "paperboy serve: %s\n", err.msg);
             return NULL;
         }
+        pb_web_replica_attach(rq->site, t->rw);
         t->cmdb = pb_cmdb_new(t->rw);
     }
     return t->cmdb;

@@ -127,15 +127,22 @@ demo:
 # --- the Debian package (docs/DEPLOY.md) ------------------------------------
 # built from a copy of the checkout's files in build/deb/, so the tree's
 # own builds are left alone; the .deb lands in build/deb/
-DEB_VERSION := $(shell dpkg-parsechangelog -S Version 2>/dev/null)
+# `make deb` installs the packaging tools first (deps-dev: debhelper,
+# dpkg-dev, lintian, git), then builds in a second make, as demo and test do.
 deb:
-	@rm -rf build/deb && mkdir -p build/deb/paperboy-$(DEB_VERSION)
-	@git ls-files -co --exclude-standard -z | \
-	  grep -zv '^build/' | \
-	  xargs -0 tar cf - | tar xf - -C build/deb/paperboy-$(DEB_VERSION)
-	cd build/deb/paperboy-$(DEB_VERSION) && dpkg-buildpackage -us -uc -b
-	lintian --info --display-info --pedantic build/deb/paperboy_$(DEB_VERSION)_*.changes
-	@ls -l build/deb/*.deb
+	@scripts/deps.sh --dev && $(MAKE) --no-print-directory deb-build
+deb-build:
+	@v=$$(dpkg-parsechangelog -S Version) && d=build/deb/paperboy-$$v && \
+	  rm -rf build/deb && mkdir -p $$d && \
+	  if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	    git ls-files -co --exclude-standard -z | grep -zv '^build/' | \
+	      xargs -0 tar cf - | tar xf - -C $$d; \
+	  else \
+	    tar cf - --exclude=./build --exclude=./.git . | tar xf - -C $$d; \
+	  fi && \
+	  (cd $$d && dpkg-buildpackage -us -uc -b) && \
+	  lintian --info --display-info --pedantic build/deb/paperboy_$${v}_*.changes && \
+	  ls -l build/deb/*.deb
 
 bench: deps-dev
 	@$(MAKE) --no-print-directory paperboy
@@ -146,5 +153,5 @@ clean:
 
 -include $(shell find build -path build/deb -prune -o -name '*.d' -type f -print 2>/dev/null)
 
-.PHONY: all test test-build fuzz deps deps-dev demo bench clean deb
+.PHONY: all test test-build fuzz deps deps-dev demo bench clean deb deb-build
 .DELETE_ON_ERROR:

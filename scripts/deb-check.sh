@@ -69,63 +69,9 @@ mount --rbind /dev "$ROOT/dev"; mount --make-rslave "$ROOT/dev"; mounted+=("$ROO
 cp "$DEB" "$ROOT/tmp/"
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 
+cp scripts/deb-smoke.sh "$ROOT/tmp/deb-smoke.sh"
 chroot "$ROOT" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-  DEBIAN_FRONTEND=noninteractive DEB="/tmp/$(basename "$DEB")" PORT="$PORT" \
-  /bin/bash -euo pipefail -c '
-fail() { echo "deb-check: FAIL $*"; exit 1; }
-echo "deb-check: dpkg -i $(basename "$DEB")"
-dpkg -i "$DEB" >/tmp/dpkg.log 2>&1 || echo "deb-check: dpkg -i needs dependencies (expected on a bare root)"
-apt-get update -qq
-apt-get -f install -y -qq >/tmp/apt.log 2>&1 || { tail -n 20 /tmp/apt.log; fail "apt-get -f install"; }
-dpkg-query -W -f="\${Status} \${Version}\n" paperboy | grep -q "install ok installed" \
-  || fail "paperboy is not installed"
-echo "deb-check: installed $(dpkg-query -W -f="\${Version}" paperboy)"
-getent passwd paperboy | grep -q ":/var/lib/paperboy:" || fail "no paperboy system user"
-[ "$(stat -c %U:%a /var/lib/paperboy)" = paperboy:750 ] || fail "/var/lib/paperboy owner/mode"
-[ -f /etc/paperboy/paperboy.conf ] || fail "no /etc/paperboy/paperboy.conf"
-grep -q /etc/paperboy/paperboy.conf /var/lib/dpkg/info/paperboy.conffiles || fail "config not a conffile"
-[ -f /lib/systemd/system/paperboy.service ] || fail "no unit"
-[ -f /usr/share/man/man1/paperboy.1.gz ] || fail "no man page"
-v=$(paperboy --version) || fail "paperboy --version"
-echo "deb-check: paperboy --version: $v"
-# serve as the service would, by hand (no systemd here), on a free port
-as_paperboy() { setpriv --reuid=paperboy --regid=paperboy --init-groups "$@"; }
-# setpriv execs: $! is the server itself
-setpriv --reuid=paperboy --regid=paperboy --init-groups \
-  paperboy serve --config /etc/paperboy/paperboy.conf \
-   --port $PORT --error-log /var/log/paperboy/error.log &
-pid=$!
-trap "kill -KILL $pid 2>/dev/null || true" EXIT
-ok=""
-for i in $(seq 1 100); do
-  if (exec 3<>/dev/tcp/127.0.0.1/$PORT) 2>/dev/null; then
-    exec 3<>/dev/tcp/127.0.0.1/$PORT
-    printf "GET /healthz HTTP/1.0\r\n\r\n" >&3
-    ok=$(cat <&3); exec 3>&-
-    break
-  fi
-  sleep 0.1
-done
-echo "$ok" | head -n 1 | grep -q "200 OK" || { cat /var/log/paperboy/error.log || true; fail "/healthz: $ok"; }
-echo "deb-check: /healthz: $(echo "$ok" | tail -n 1)"
-exec 3<>/dev/tcp/127.0.0.1/$PORT
-printf "GET /readyz HTTP/1.0\r\n\r\n" >&3
-r=$(cat <&3); exec 3>&-
-echo "$r" | head -n 1 | grep -q "200 OK" || fail "/readyz: $r"
-echo "deb-check: /readyz: $(echo "$r" | tail -n 1)"
-kill -TERM $pid
-rc=0; wait $pid || rc=$?
-trap - EXIT
-[ $rc -eq 0 ] || fail "serve exited $rc on SIGTERM"
-echo "deb-check: SIGTERM: exit 0"
-[ -s /var/lib/paperboy/papers.db ] || fail "no store in /var/lib/paperboy"
-grep -q "GET /healthz" /var/log/paperboy/access.log || fail "no access log"
-as_paperboy paperboy backup --config /etc/paperboy/paperboy.conf /var/lib/paperboy/copy.db \
-  || fail "backup"
-paperboy stats --db /var/lib/paperboy/copy.db >/dev/null || fail "the backup does not open"
-echo "deb-check: paperboy backup: a copy that opens"
-echo "deb-check: in the root: all checks passed"
-'
+  /bin/bash /tmp/deb-smoke.sh "/tmp/$(basename "$DEB")" "$PORT"
 # the unit as installed, verified on this machine against the root's files
 d=$(mktemp -d)
 sed "s|/usr/bin/paperboy|$ROOT/usr/bin/paperboy|" "$ROOT/lib/systemd/system/paperboy.service" > "$d/paperboy.service"

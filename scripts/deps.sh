@@ -32,7 +32,7 @@ DEV_PKGS=(
   mmdebstrap                          # scripts/fresh-check.sh, scripts/deb-check.sh
   python3-prometheus-client           # test_service.py parses /metrics
   systemd                             # systemd-analyze verify of the unit
-  debhelper dpkg-dev lintian          # make deb
+  debhelper dpkg-dev lintian git      # make deb (git lists the checkout's files)
   postgresql-15                       # the tests' throwaway PostgreSQL (initdb,
                                       # pg_ctl; tests/pgserver.sh) and psql
 )

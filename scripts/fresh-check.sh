@@ -11,10 +11,15 @@
 #      inside it: no ../shared/data beside it, no build, no node_modules;
 #   4. inside it (chroot, with /proc, /sys, /dev and /dev/shm mounted):
 #      `make demo DEMO_SMOKE=1` (installs packages, builds, imports the
-#      sample, serves, fetches the first page), then `make test`.
+#      sample, serves, fetches the first page), then `make test`;
+#   5. then, in the same root, `make deb` (with lintian) and
+#      scripts/deb-smoke.sh: dpkg -i, the system user, `paperboy --version`,
+#      `paperboy serve` as the paperboy user (/healthz, /readyz, SIGTERM),
+#      `paperboy backup` (FRESH_DEB=0 skips this step; FRESH_TEST=0 skips
+#      `make test`, to check the demo and the package alone).
 #
-# Prints the time from the clone to the first page and the closing line of
-# `make test`; exits non-zero if either failed. Needs root and mmdebstrap
+# Prints the time from the clone to the first page, the closing line of
+# `make test` and the package's verdict; exits non-zero if either failed. Needs root and mmdebstrap
 # (make deps-dev). Mounts are undone and the root removed on exit (also on
 # Ctrl-C); FRESH_KEEP=1 keeps the root. Logs go to FRESH_LOG_DIR (default
 # build/fresh-check). Inside the root FRESH_CHECK_INSIDE=1 is set, so that a
@@ -108,14 +113,35 @@ else
   tail -n 30 "$LOGS/demo.log"
 fi
 
-echo "fresh-check: make test (log $LOGS/test.log)"
 test_ok=0
-if inside "cd /root/paperboy && make test" >"$LOGS/test.log" 2>&1; then
+if [ "${FRESH_TEST:-1}" = 0 ]; then  # FRESH_TEST=0: demo and package only
+  echo "0 passed, 0 failed (FRESH_TEST=0: make test not run)" >"$LOGS/test.log"
   test_ok=1
+else
+  echo "fresh-check: make test (log $LOGS/test.log)"
+  if inside "cd /root/paperboy && make test" >"$LOGS/test.log" 2>&1; then
+    test_ok=1
+  fi
 fi
-t_end=$(date +%s)
+t_test=$(date +%s)
 closing=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOGS/test.log" | tail -n 1 || true)
 [ $test_ok -eq 1 ] || grep -E '^FAIL' "$LOGS/test.log" | head -n 20 || true
-echo "make test: ${closing:-no closing line} ($((t_end - t_page)) s)"
-echo "fresh-check: total $((t_end - t_start)) s (root $((t_root - t_start)) s, clone to first page $((t_page - t_clone)) s, make test $((t_end - t_page)) s)"
-[ $demo_ok -eq 1 ] && [ $test_ok -eq 1 ]
+echo "make test: ${closing:-no closing line} ($((t_test - t_page)) s)"
+
+# the package, built and installed in the same root (FRESH_DEB=0 skips)
+deb_ok=1
+if [ "${FRESH_DEB:-1}" != 0 ]; then
+  echo "fresh-check: make deb, then dpkg -i and the service checks (log $LOGS/deb.log)"
+  deb_ok=0
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  if inside "cd /root/paperboy && make deb && scripts/deb-smoke.sh \$(ls -t build/deb/paperboy_*.deb | head -n 1) $port" \
+      >"$LOGS/deb.log" 2>&1; then
+    deb_ok=1
+  fi
+  lintian_tags=$(grep -cE '^[EWIPXO]: paperboy' "$LOGS/deb.log" || true)
+  grep -E '^deb-smoke: (installed|paperboy --version|FAIL|in the root)' "$LOGS/deb.log" || tail -n 20 "$LOGS/deb.log"
+  echo "make deb: lintian tags: $lintian_tags; installed and checked: $([ $deb_ok -eq 1 ] && echo ok || echo FAILED) ($(( $(date +%s) - t_test )) s)"
+fi
+t_end=$(date +%s)
+echo "fresh-check: total $((t_end - t_start)) s (root $((t_root - t_start)) s, clone to first page $((t_page - t_clone)) s, make test $((t_test - t_page)) s, package $((t_end - t_test)) s)"
+[ $demo_ok -eq 1 ] && [ $test_ok -eq 1 ] && [ $deb_ok -eq 1 ]

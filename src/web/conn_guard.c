@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -102,6 +103,23 @@ void pb_web_guard_stop(void)
     pthread_mutex_unlock(&g.lock);
     if (was)
         pthread_join(g.thread, NULL);
+}
+
+unsigned pb_web_guard_unread(void)
+{
+    unsigned n = 0;
+    pthread_mutex_lock(&g.lock);
+    list_init();
+    for (struct tracked *t = g.head.next; t != &g.head; t = t->next) {
+        int avail = 0;
+        /* the descriptor is this connection's until MHD tells us it
+         * closed it (see reaper) */
+        if (t->awaiting && !t->reaped && ioctl(t->fd, FIONREAD, &avail) == 0 &&
+            avail > 0)
+            n++;
+    }
+    pthread_mutex_unlock(&g.lock);
+    return n;
 }
 
 unsigned long pb_web_guard_reaped(void)

@@ -35,6 +35,10 @@ void pb_web_guard_notify(void *cls, struct MHD_Connection *c,
 void pb_web_guard_headers_done(struct MHD_Connection *c);
 /* The response is done; the next request's headers are now awaited. */
 void pb_web_guard_request_done(struct MHD_Connection *c);
+/* Connections awaiting request headers whose bytes have arrived but are
+ * not read yet (FIONREAD): requests in flight that no handler has seen.
+ * The graceful shutdown waits for them too. */
+unsigned pb_web_guard_unread(void);
 /* Connections shut down by the deadline so far (for tests and logs). */
 unsigned long pb_web_guard_reaped(void);
 

@@ -804,10 +804,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 /* --- the daemon ---------------------------------------------------------- */
 
 /* Stop accepting (closing the socket, so new connections are refused,
- * not queued), then wait up to limit_s for the requests in flight. A
- * request whose headers came but whose thread was busy is not counted yet:
- * half a second with none in flight means every thread was free to take
- * it, so the wait ends there. */
+ * not queued), then wait up to limit_s for the requests in flight: those
+ * a handler has seen (in_flight) and those whose bytes have arrived on an
+ * accepted connection but are not read yet (pb_web_guard_unread). Half a
+ * second with neither means every thread was free to take what came, so
+ * the wait ends there; connections that sent nothing are then closed. */
 static void drain(struct MHD_Daemon *d, unsigned limit_s)
 {
     MHD_socket ls = MHD_quiesce_daemon(d);
@@ -837,7 +838,9 @@ static void drain(struct MHD_Daemon *d, unsigned limit_s)
             MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
         if (!di || di->num_connections == 0)
             break;
-        quiet_ms = atomic_load(&in_flight) ? 0 : quiet_ms + 10;
+        quiet_ms = atomic_load(&in_flight) || pb_web_guard_unread()
+                       ? 0
+                       : quiet_ms + 10;
         if (quiet_ms >= 500)
             break;
         struct timespec ts = {0, 10 * 1000 * 1000};

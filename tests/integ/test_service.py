@@ -360,15 +360,18 @@ def sighup_reopens_the_logs():
     check("shutting down" in read(err), read(err))
 
 
-def fetch_full(port, path, out, i, go=None):
+def fetch_full(port, path, out, i, go=None, sent=None):
     """GET path; out[i] = (status, declared length, bytes read). With go
-    (a threading.Event): connect, then send the request once go is set."""
+    (a threading.Event): connect, then send the request once go is set;
+    sent (a list): sent[i] = True once the request is written."""
     try:
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         if go is not None:
             c.connect()
             go.wait(120)
         c.request("GET", path)
+        if sent is not None:
+            sent[i] = True
         r = c.getresponse()
         body = r.read()
         out[i] = (r.status, int(r.getheader("Content-Length", "-1")),
@@ -409,11 +412,12 @@ def sigterm_finishes_requests_in_flight():
                "--no-cache", "--shutdown-timeout", "60"])
     n = 48
     out = [None] * n
+    sent = [False] * n
     go = threading.Event()
     threads = [threading.Thread(
         target=fetch_full, args=(s.port, "/api/daily_papers?date=%s"
                                  "&limit=100&p=%d" % (DAY, i % 15), out, i,
-                                 go))
+                                 go, sent))
         for i in range(n)]
     for t in threads:
         t.start()
@@ -423,7 +427,12 @@ def sigterm_finishes_requests_in_flight():
     wait_for(lambda: accepted_conns(s.proc.pid, s.port) >= n,
              "the server to accept %d connections" % n, timeout=60)
     go.set()
-    time.sleep(0.3)
+    # every request written (in flight: its bytes are on the server's
+    # socket, read or not); a connection that has sent nothing at SIGTERM
+    # is idle and closed, as it should be, and a fixed sleep did not wait
+    # for the last of 48 threads on a loaded machine
+    wait_for(lambda: all(sent), "every client to send its request",
+             timeout=60)
     s.proc.send_signal(signal.SIGTERM)
     wait_for(lambda: "no longer accepting" in s.stderr(), "the shutdown")
     refused = False

@@ -34,6 +34,7 @@
 #include "web/web_ops.h"
 #include "web/shared_limits.h"
 #include "store/store_cluster.h"
+#include "store/store_notify.h"
 
 #define MAX_HEADERS 64
 #define MAX_UPLOAD (64u << 10) /* a 10,000-byte comment, percent-encoded */
@@ -196,6 +197,98 @@ static void check_generation(struct pb_web_thread *t)
     cache_flush_locked();
     atomic_store(&cache.gen, gen);
     pthread_rwlock_unlock(&cache.lock);
+}
+
+/* --- following a shared store ----------------------------------------------
+ *
+ * On PostgreSQL other servers write too: a thread of its own LISTENs
+ * (store_notify.h) and brings the index and the cache up to date as soon
+ * as a commit that changed papers notifies, and once a second anyway (the
+ * catch-up for notifications missed while the connection was lost, and
+ * for votes and comments, which do not notify). Request threads then
+ * leave it to this thread. SQLite keeps check_generation on requests. */
+
+#define FOLLOW_POLL_MS 1000
+
+static struct {
+    struct pb_store_listener *l;
+    pthread_t th;
+    int running;
+    _Atomic int stop;
+} follow;
+
+/* check_generation without its once-a-second gate, on this thread's own
+ * handles. The generation is read before the index is synced, so what is
+ * cached under it holds at least what it counts. */
+static void follow_now(struct pb_web_thread *t)
+{
+    int64_t gen, cgen = 0;
+    if (pb_store_feed_generation(t->feed, &gen) ||
+        pb_cmdb_generation(t->cmdb, &cgen))
+        return;
+    gen += cgen + (int64_t)time(NULL) / 600;
+    pb_web_search_sync_wait(g_site->search, t->st);
+    if (gen == atomic_load(&cache.gen))
+        return;
+    pthread_rwlock_wrlock(&cache.lock);
+    cache_flush_locked();
+    atomic_store(&cache.gen, gen);
+    pthread_rwlock_unlock(&cache.lock);
+}
+
+static void *follow_main(void *arg)
+{
+    (void)arg;
+    struct pb_web_thread t = {0};
+    while (!atomic_load(&follow.stop)) {
+        enum pb_listen_ev ev =
+            pb_store_listener_wait(follow.l, FOLLOW_POLL_MS);
+        if (ev == PB_LISTEN_WOKEN || ev == PB_LISTEN_DOWN)
+            continue;
+        if (!t.st) {
+            struct pb_err err = {0};
+            if (pb_store_open(g_site->db_path, PB_STORE_READONLY, &t.st,
+                              &err))
+                continue; /* the database is away: next time */
+            t.feed = pb_store_feed_new(t.st);
+            t.cmdb = pb_cmdb_new(t.st);
+        }
+        follow_now(&t);
+    }
+    pb_cmdb_free(t.cmdb);
+    pb_store_feed_free(t.feed);
+    pb_store_close(t.st);
+    return NULL;
+}
+
+static void follow_start(const char *db_path)
+{
+    struct pb_err err = {0};
+    if (!pb_store_is_url(db_path))
+        return;
+    if (pb_store_listener_open(db_path, &follow.l, &err)) {
+        fprintf(stderr, "paperboy serve: not listening for changes: %s\n",
+                err.msg);
+        return;
+    }
+    atomic_store(&follow.stop, 0);
+    follow.running = pthread_create(&follow.th, NULL, follow_main, NULL) == 0;
+    if (!follow.running) {
+        pb_store_listener_free(follow.l);
+        follow.l = NULL;
+    }
+}
+
+static void follow_stop(void)
+{
+    if (!follow.running)
+        return;
+    atomic_store(&follow.stop, 1);
+    pb_store_listener_wake(follow.l);
+    pthread_join(follow.th, NULL);
+    pb_store_listener_free(follow.l);
+    follow.l = NULL;
+    follow.running = 0;
 }
 
 /* If-None-Match holds etag (or "*")? */
@@ -693,7 +786,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     if (cache.on) {
         /* members' requests too: they also bring the search index up to
          * date with what was submitted */
-        struct pb_web_thread *t = thread_handles();
+        struct pb_web_thread *t = follow.running ? NULL : thread_handles();
         if (t)
             check_generation(t);
     }
@@ -930,6 +1023,7 @@ int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     pb_web_metrics_start();
+    follow_start(cfg->db_path); /* (after the mask: it inherits it) */
 
     pb_web_log_open(cfg->access_log);
     if (cfg->fetch && (rc = pb_web_fetch_new(cfg->fetch, &site.fetch, err)))
@@ -992,6 +1086,7 @@ out:
     g_n_hash_procs = 0;
     if (d)
         MHD_stop_daemon(d);
+    follow_stop();
     pb_web_guard_stop();
     pb_web_log_close();
     close_threads();

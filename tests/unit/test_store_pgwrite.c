@@ -123,7 +123,7 @@ static struct pb_store *setup(int64_t *pids, int64_t *members)
     return st;
 }
 
-/* --- votes do not wait for the seq lock ----------------------------------- */
+/* --- votes do not wait for the seq lock --------------------------------- */
 
 static void t_votes_beside_import(void)
 {
@@ -167,7 +167,7 @@ static void t_votes_beside_import(void)
     pb_store_close(a);
 }
 
-/* --- many writers at once --------------------------------------------------- */
+/* --- many writers at once ----------------------------------------------- */
 
 static int64_t g_pids[N_PAPERS], g_members[N_VOTERS + 1];
 
@@ -369,7 +369,7 @@ static void t_writers_at_once(void)
     pb_store_close(st);
 }
 
-/* --- LISTEN/NOTIFY ---------------------------------------------------------- */
+/* --- LISTEN/NOTIFY ------------------------------------------------------ */
 
 static void t_notify(void)
 {

@@ -243,7 +243,9 @@ static void *follow_main(void *arg)
     while (!atomic_load(&follow.stop)) {
         enum pb_listen_ev ev =
             pb_store_listener_wait(follow.l, FOLLOW_POLL_MS);
-        if (ev == PB_LISTEN_WOKEN || ev == PB_LISTEN_DOWN)
+        /* DOWN (no LISTEN now) polls all the same: the store may still
+         * answer, e.g. when LISTEN itself is refused */
+        if (ev == PB_LISTEN_WOKEN)
             continue;
         if (!t.st) {
             struct pb_err err = {0};

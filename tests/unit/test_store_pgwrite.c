@@ -153,8 +153,9 @@ static void t_votes_beside_import(void)
     CHECK_EQ(pb_cmdb_coll_create(db, members[1], "reading", 1, 2, &coll),
              PB_OK);
     CHECK_EQ(pb_cmdb_coll_add(db, coll, members[1], pids[2], 2), PB_OK);
+    /* had they waited for a's lock, they would have failed at 3 s */
     double took = now_s() - t0;
-    CHECK(took < 1.0);
+    CHECK(took < 2.5);
     /* a second paper writer does wait: seqs are given one at a time */
     CHECK_EQ(pb_stmt_exec(b, "SET lock_timeout = 300", PB_NOARGS), PB_OK);
     CHECK_EQ(put(b, "new-2", "a second import", 1700000002), PB_EDB);
@@ -399,7 +400,7 @@ static void t_notify(void)
     CHECK_EQ(pb_store_listener_wait(l, 2000), PB_LISTEN_CHANGED);
     double took = now_s() - t0;
     fprintf(stderr, "  notified after %.1f ms\n", took * 1e3);
-    CHECK(took < 0.5);
+    CHECK(took < 1.0);
     CHECK_EQ(pb_store_listener_count(l), 1);
 
     /* a vote, a rolled-back import, an unchanged paper: nothing */

@@ -137,8 +137,13 @@ const char *pb_store_errmsg(struct pb_store *st)
     return sqlite3_errmsg(st->db);
 }
 
+/* Inside a write transaction on PostgreSQL, taking the seq lock first
+ * (store_pg.h): what reads the highest seq here is about to give the next
+ * one. */
 static int load_seq(struct pb_store *st)
 {
+    if (st->backend == PB_BACKEND_PG && pb_pg_seq_lock(st))
+        return PB_EDB;
     int rc = pb_stmt_int(st, "SELECT coalesce(max(seq), 0) FROM papers",
                          PB_NOARGS, &st->seq);
     if (rc)
@@ -746,10 +751,8 @@ int pb_store_paper_changes(struct pb_store *st, int64_t after_seq,
 
 int pb_store_max_seq(struct pb_store *st, int64_t *out)
 {
-    int rc = pb_store_load_seq(st);
-    if (!st->in_txn)
-        st->seq_loaded = 0;
-    if (!rc)
-        *out = st->seq;
-    return rc;
+    /* a read: it takes no lock and leaves the transaction's seq alone */
+    int rc = pb_stmt_int(st, "SELECT coalesce(max(seq), 0) FROM papers",
+                         PB_NOARGS, out);
+    return rc ? PB_EDB : PB_OK;
 }

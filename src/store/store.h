@@ -56,9 +56,10 @@ void pb_store_test_migrate_limit(int n);
 int pb_store_schema_version(void);
 int pb_store_user_version(struct pb_store *st);
 
-/* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK (PostgreSQL: BEGIN and
- * an advisory lock, so writers on every server take turns as on SQLite;
- * docs/STORE.md). */
+/* Transactions: BEGIN IMMEDIATE / COMMIT / ROLLBACK (PostgreSQL: BEGIN;
+ * only a transaction that gives papers a seq takes the advisory lock that
+ * makes such writers on every server take turns, and notifies the other
+ * servers when it commits; docs/STORE.md). */
 int pb_store_begin(struct pb_store *st) PB_WUR;
 int pb_store_commit(struct pb_store *st) PB_WUR;
 void pb_store_rollback(struct pb_store *st);

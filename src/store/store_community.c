@@ -81,7 +81,7 @@ static const char *const sql[Q_COUNT] = {
     [Q_COMMENT_EDIT] = "UPDATE comments SET body = ?2, edited = ?3"
                        " WHERE id = ?1",
     [Q_COMMENT_DEL] = "UPDATE comments SET deleted = 1, body = ''"
-                      " WHERE id = ?1",
+                      " WHERE id = ?1 AND deleted = 0",
     [Q_COMMENT_HIDE] = "UPDATE comments SET hidden = ?2 WHERE id = ?1"
                        " AND deleted = 0",
     [Q_COMMENT_EACH] = "SELECT c.id, c.pid, c.member, m.name, c.body,"
@@ -198,6 +198,7 @@ static const char *const sql[Q_COUNT] = {
 
 struct pb_cmdb {
     struct pb_store *st;
+    int bump; /* the transaction changed what pages show */
 };
 
 struct pb_cmdb *pb_cmdb_new(struct pb_store *st)
@@ -234,14 +235,22 @@ struct each {
 /* a row callback's "enough rows" (not an error) */
 enum { STOP = -1 };
 
+/* The generation moves in finish(), right before the commit: its one row
+ * is every such transaction's, so on PostgreSQL (where community writes
+ * run side by side) it is row-locked from this update to the commit, and
+ * that should be as short as can be. */
 static int bump(struct pb_cmdb *db)
 {
-    return pb_stmt_exec(db->st, sql[Q_GEN_BUMP], PB_NOARGS);
+    db->bump = 1;
+    return PB_OK;
 }
 
 /* Finish a transaction: commit when rc is PB_OK, else roll back. */
 static int finish(struct pb_cmdb *db, int rc)
 {
+    if (!rc && db->bump)
+        rc = pb_stmt_exec(db->st, sql[Q_GEN_BUMP], PB_NOARGS);
+    db->bump = 0;
     if (!rc)
         rc = pb_store_commit(db->st);
     if (rc)
@@ -478,6 +487,18 @@ static int count_since(struct pb_cmdb *db, int which, int64_t member,
     return rc == PB_ENOTFOUND ? PB_EDB : rc;
 }
 
+/* Hold member's row until the transaction ends (PostgreSQL; SQLite's
+ * writers take turns already). NO KEY: rows that only refer to the member
+ * (votes, sessions) are not held up. */
+static int lock_member(struct pb_cmdb *db, int64_t member)
+{
+    return none_ok(pb_stmt_one(
+        db->st,
+        pb_sql(db->st, "SELECT 1 FROM members WHERE id = ?1",
+               "SELECT 1 FROM members WHERE id = ?1 FOR NO KEY UPDATE"),
+        PB_ARGS(pb_int(member)), NULL, NULL));
+}
+
 int pb_cmdb_comment_add(struct pb_cmdb *db, int64_t pid, int64_t member,
                         const char *body, int64_t now, int64_t since,
                         int max_n, int64_t *out_id)
@@ -486,7 +507,11 @@ int pb_cmdb_comment_add(struct pb_cmdb *db, int64_t pid, int64_t member,
     int rc = pb_store_begin(db->st);
     if (rc)
         return rc;
-    if ((rc = count_since(db, Q_COMMENT_COUNT, member, since, &n)))
+    /* PostgreSQL: one member's comments take turns (a row lock on the
+     * member), so two at once cannot both pass the limit; SQLite's
+     * writers take turns anyway */
+    if ((rc = lock_member(db, member)) ||
+        (rc = count_since(db, Q_COMMENT_COUNT, member, since, &n)))
         goto out;
     if (n >= max_n) {
         rc = PB_EBUSY;
@@ -568,7 +593,8 @@ int pb_cmdb_comment_delete(struct pb_cmdb *db, int64_t id, int64_t member,
     }
     if ((rc = EXEC(db, Q_COMMENT_DEL, pb_int(id))))
         goto out;
-    if (!(rc = add_counts(db, c.pid, 0, -1)))
+    /* two deletions at once (PostgreSQL): the count drops once */
+    if (pb_stmt_changes(db->st) == 1 && !(rc = add_counts(db, c.pid, 0, -1)))
         rc = bump(db);
 out:
     return finish(db, rc);
@@ -616,7 +642,10 @@ int pb_cmdb_submit(struct pb_cmdb *db, const char *id, int64_t member,
     int rc = pb_store_begin(db->st);
     if (rc)
         return rc;
-    if ((rc = pb_store_paper_get(db->st, id, &p, &pid)))
+    /* the paper is read, checked and written under the seq lock
+     * (PostgreSQL), so two submissions of it cannot both pass */
+    if ((rc = pb_store_load_seq(db->st)) ||
+        (rc = pb_store_paper_get(db->st, id, &p, &pid)))
         goto out;
     snprintf(out_id, PB_MAX_ID, "%s", p.id);
     if (p.listed_day[0]) {

@@ -248,8 +248,15 @@ static int copy_table(struct pb_store *from, struct pb_store *to,
         }
         if (!b.rows)
             break;
+        /* rows with their seqs: as an import would, under the seq lock
+         * (PostgreSQL), which also tells the servers following to look */
         if ((rc = pb_store_begin(to))) {
             pb_err_set(err, PB_EDB, "%s: %s", t->name, pb_stmt_errmsg(to));
+            break;
+        }
+        if ((rc = pb_store_load_seq(to))) {
+            pb_err_set(err, PB_EDB, "%s: %s", t->name, pb_stmt_errmsg(to));
+            pb_store_rollback(to);
             break;
         }
         for (size_t r = 0; r < b.rows && !rc; r++) {

@@ -63,7 +63,10 @@ void pb_store_paper_normalize(struct pb_paper *p);
 void pb_store_merge(struct pb_paper *m, const struct pb_paper *in);
 int pb_store_paper_eq(const struct pb_paper *a, const struct pb_paper *b);
 
-/* The highest seq into st->seq (and st->seq_loaded). */
+/* The highest seq into st->seq (and st->seq_loaded). Call it before
+ * reading a paper that the transaction may write: on PostgreSQL it first
+ * takes the seq lock (pb_pg_seq_lock), so that it runs alone among the
+ * writers of papers on every server. */
 int pb_store_load_seq(struct pb_store *st) PB_WUR;
 
 /* The upserts' conflict clauses for orgs(name, fullname, src) and

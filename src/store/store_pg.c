@@ -167,27 +167,37 @@ const char *pb_pg_store_errmsg(struct pb_store *st)
     return st->pg->err[0] ? st->pg->err : PQerrorMessage(st->pg->conn);
 }
 
-/* Writers take turns: the lock is taken first thing, and in READ
- * COMMITTED every later statement sees what the writer before committed,
- * so "seq = max(seq) + 1" inside the transaction is the next one. */
+/* A write transaction is a plain BEGIN (READ COMMITTED): votes,
+ * comments, sessions and mail records of every server run side by side
+ * under PostgreSQL's row locks. Only what gives papers a seq takes turns,
+ * in pb_pg_seq_lock. */
 int pb_pg_begin(struct pb_store *st)
 {
     (void)pb_pg_reconnect(st);
     if (pb_pg_exec(st, "BEGIN"))
         return PB_EDB;
     st->in_txn = 1;
-    int64_t seq = 0;
-    int rc = pb_stmt_one(st, "SELECT pg_advisory_xact_lock(?1)",
-                         PB_ARGS(pb_int(PB_PG_LOCK_WRITE)), NULL, NULL);
-    if (!rc)
-        rc = pb_stmt_int(st, "SELECT coalesce(max(seq), 0) FROM papers",
-                         PB_NOARGS, &seq);
-    if (rc) {
-        pb_pg_rollback(st);
+    st->seq_loaded = 0;
+    st->pg->seq_locked = 0;
+    st->pg->notify = 0;
+    return PB_OK;
+}
+
+/* The lock is taken before max(seq) is read, and in READ COMMITTED every
+ * later statement sees what the holder before committed (PostgreSQL makes
+ * a commit visible before it releases the transaction's locks), so
+ * "seq = max(seq) + 1" is the next one, and seqs become visible in the
+ * order they were given: a reader that has seen seq N never later sees a
+ * new one below N (what the search index's change feed relies on). */
+int pb_pg_seq_lock(struct pb_store *st)
+{
+    if (!st->in_txn || st->pg->seq_locked)
+        return PB_OK;
+    if (pb_stmt_one(st, "SELECT pg_advisory_xact_lock(?1)",
+                    PB_ARGS(pb_int(PB_PG_LOCK_WRITE)), NULL, NULL))
         return PB_EDB;
-    }
-    st->seq = seq;
-    st->seq_loaded = 1;
+    st->pg->seq_locked = 1;
+    st->pg->notify = 1;
     return PB_OK;
 }
 
@@ -199,7 +209,12 @@ int pb_pg_commit(struct pb_store *st)
         pb_pg_rollback(st);
         return PB_EDB;
     }
-    PGresult *res = PQexec(st->pg->conn, "COMMIT");
+    /* the other servers' followers wake at once (NOTIFY is delivered
+     * at commit, and not at all on a rollback) */
+    PGresult *res = PQexec(st->pg->conn, st->pg->notify
+                                             ? "NOTIFY " PB_PG_CHANNEL
+                                               "; COMMIT"
+                                             : "COMMIT");
     int ok = res && PQresultStatus(res) == PGRES_COMMAND_OK &&
              !strcmp(PQcmdStatus(res), "COMMIT");
     if (!ok)
@@ -209,6 +224,7 @@ int pb_pg_commit(struct pb_store *st)
         return PB_EDB;
     st->in_txn = 0;
     st->seq_loaded = 0;
+    st->pg->seq_locked = st->pg->notify = 0;
     return PB_OK;
 }
 
@@ -218,6 +234,7 @@ void pb_pg_rollback(struct pb_store *st)
         (void)pb_pg_exec(st, "ROLLBACK");
     st->in_txn = 0;
     st->seq_loaded = 0;
+    st->pg->seq_locked = st->pg->notify = 0;
 }
 
 int pb_pg_read_begin(struct pb_store *st, int *out_began)

@@ -9,11 +9,15 @@
 
 #include "store/store_int.h"
 
-/* Advisory lock keys (pg_advisory_xact_lock): every write transaction
- * holds WRITE, so writers on several servers take turns as SQLite's
- * BEGIN IMMEDIATE makes them; migrating holds MIGRATE. */
+/* Advisory lock keys (pg_advisory_xact_lock): a write transaction that
+ * gives papers a seq holds WRITE (pb_pg_seq_lock), so those writers on
+ * several servers take turns as SQLite's BEGIN IMMEDIATE makes them;
+ * migrating holds MIGRATE. Other writes only take PostgreSQL's row locks. */
 #define PB_PG_LOCK_WRITE 0x7062000000000001LL
 #define PB_PG_LOCK_MIGRATE 0x7062000000000002LL
+
+/* The channel a commit that changed papers notifies (store_notify.h). */
+#define PB_PG_CHANNEL "paperboy"
 
 struct pb_pg_stmt;
 
@@ -23,6 +27,8 @@ struct pb_pg {
     int64_t changes;           /* rows the last write changed */
     int next_name;             /* prepared statements are "pb1", "pb2", ... */
     int readonly;              /* opened with PB_STORE_READONLY */
+    int seq_locked;            /* this transaction holds LOCK_WRITE */
+    int notify;                /* NOTIFY PB_PG_CHANNEL at commit */
     struct pb_pg_stmt *bucket[128];
 };
 
@@ -36,6 +42,12 @@ void pb_pg_rollback(struct pb_store *st);
 int pb_pg_read_begin(struct pb_store *st, int *out_began) PB_WUR;
 void pb_pg_read_end(struct pb_store *st, int began);
 int pb_pg_user_version(struct pb_store *st);
+
+/* Inside a write transaction: take LOCK_WRITE (once), so that the
+ * max(seq) read after it is the last one given and no other server gives
+ * a seq until this transaction ends; the commit then notifies
+ * PB_PG_CHANNEL. A no-op outside a transaction. */
+int pb_pg_seq_lock(struct pb_store *st) PB_WUR;
 const char *pb_pg_store_errmsg(struct pb_store *st);
 
 /* When the connection was lost (the server restarted, a network cut):

@@ -35,6 +35,7 @@
 #include "web/web_replica.h"
 #include "web/shared_limits.h"
 #include "store/store_cluster.h"
+#include "store/store_notify.h"
 #include "store/store_replica.h"
 
 #define MAX_HEADERS 64
@@ -199,6 +200,111 @@ static void check_generation(struct pb_web_thread *t)
     cache_flush_locked();
     atomic_store(&cache.gen, gen);
     pthread_rwlock_unlock(&cache.lock);
+}
+
+/* --- following a shared store ----------------------------------------------
+ *
+ * On PostgreSQL other servers write too: a thread of its own LISTENs
+ * (store_notify.h) and brings the index and the cache up to date as soon
+ * as a commit that changed papers notifies, and once a second anyway (the
+ * catch-up for notifications missed while the connection was lost, and
+ * for votes and comments, which do not notify). Request threads then
+ * leave it to this thread. SQLite keeps check_generation on requests. */
+
+#define FOLLOW_POLL_MS 1000
+
+static struct {
+    struct pb_store_listener *l;
+    pthread_t th;
+    int running;
+    _Atomic int stop;
+} follow;
+
+/* check_generation without its once-a-second gate, on this thread's own
+ * handles. The generation is read before the index is synced, so what is
+ * cached under it holds at least what it counts. */
+static void follow_once(struct pb_web_thread *t)
+{
+    int64_t gen, cgen = 0;
+    if (pb_store_feed_generation(t->feed, &gen) ||
+        pb_cmdb_generation(t->cmdb, &cgen))
+        return;
+    gen += cgen + (int64_t)time(NULL) / 600;
+    pb_web_search_sync_wait(g_site->search, t->st);
+    if (gen == atomic_load(&cache.gen))
+        return;
+    pthread_rwlock_wrlock(&cache.lock);
+    cache_flush_locked();
+    atomic_store(&cache.gen, gen);
+    pthread_rwlock_unlock(&cache.lock);
+}
+
+/* The generation and the index follow what anonymous pages read: the
+ * replica, when there is one, so that no page older than the cache's
+ * generation is cached under it. */
+static void follow_now(struct pb_web_thread *t)
+{
+    pb_web_replica_set(t, 1, 0);
+    follow_once(t);
+    pb_web_replica_set(t, 0, 0);
+}
+
+static void *follow_main(void *arg)
+{
+    (void)arg;
+    struct pb_web_thread t = {0};
+    while (!atomic_load(&follow.stop)) {
+        enum pb_listen_ev ev =
+            pb_store_listener_wait(follow.l, FOLLOW_POLL_MS);
+        /* DOWN (no LISTEN now) polls all the same: the store may still
+         * answer, e.g. when LISTEN itself is refused */
+        if (ev == PB_LISTEN_WOKEN)
+            continue;
+        if (!t.st) {
+            struct pb_err err = {0};
+            if (pb_store_open(g_site->db_path, PB_STORE_READONLY, &t.st,
+                              &err))
+                continue; /* the database is away: next time */
+            pb_web_replica_attach(g_site, t.st);
+            t.feed = pb_store_feed_new(t.st);
+            t.cmdb = pb_cmdb_new(t.st);
+        }
+        follow_now(&t);
+    }
+    pb_cmdb_free(t.cmdb);
+    pb_store_feed_free(t.feed);
+    pb_store_close(t.st);
+    return NULL;
+}
+
+static void follow_start(const char *db_path)
+{
+    struct pb_err err = {0};
+    if (!pb_store_is_url(db_path))
+        return;
+    if (pb_store_listener_open(db_path, &follow.l, &err)) {
+        fprintf(stderr, "paperboy serve: not listening for changes: %s\n",
+                err.msg);
+        return;
+    }
+    atomic_store(&follow.stop, 0);
+    follow.running = pthread_create(&follow.th, NULL, follow_main, NULL) == 0;
+    if (!follow.running) {
+        pb_store_listener_free(follow.l);
+        follow.l = NULL;
+    }
+}
+
+static void follow_stop(void)
+{
+    if (!follow.running)
+        return;
+    atomic_store(&follow.stop, 1);
+    pb_store_listener_wake(follow.l);
+    pthread_join(follow.th, NULL);
+    pb_store_listener_free(follow.l);
+    follow.l = NULL;
+    follow.running = 0;
 }
 
 /* If-None-Match holds etag (or "*")? */
@@ -700,7 +806,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c,
     if (cache.on) {
         /* members' requests too: they also bring the search index up to
          * date with what was submitted */
-        struct pb_web_thread *t = thread_handles();
+        struct pb_web_thread *t = follow.running ? NULL : thread_handles();
         if (t) {
             /* what anonymous pages read: the replica's state, when there
              * is one, so the cache never holds older pages than its
@@ -973,6 +1079,7 @@ int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
     sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     pb_web_metrics_start();
+    follow_start(cfg->db_path); /* (after the mask: it inherits it) */
 
     pb_web_log_open(cfg->access_log);
     if (cfg->fetch && (rc = pb_web_fetch_new(cfg->fetch, &site.fetch, err)))
@@ -1035,6 +1142,7 @@ out:
     g_n_hash_procs = 0;
     if (d)
         MHD_stop_daemon(d);
+    follow_stop();
     pb_web_guard_stop();
     pb_web_log_close();
     close_threads();

@@ -252,8 +252,12 @@ int pb_web_trending(struct pb_web_req *rq, int limit,
 struct pb_web_search *pb_web_search_open(const char *db_path,
                                          struct pb_store *st);
 void pb_web_search_free(struct pb_web_search *ws);
-/* Apply the store's new changes to the index (one caller at a time). */
+/* Apply the store's new changes to the index (one caller at a time):
+ * pb_web_search_sync returns at once when another thread is at it;
+ * pb_web_search_sync_wait waits for it, then applies what is still new
+ * (what the follower of a shared store does: store_notify.h). */
 void pb_web_search_sync(struct pb_web_search *ws, struct pb_store *st);
+void pb_web_search_sync_wait(struct pb_web_search *ws, struct pb_store *st);
 
 /*
  * Run q (the query language of search/query.h) for this thread: fill out

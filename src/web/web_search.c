@@ -97,6 +97,16 @@ void pb_web_search_sync(struct pb_web_search *ws, struct pb_store *st)
     pthread_mutex_unlock(&ws->sync_lock);
 }
 
+void pb_web_search_sync_wait(struct pb_web_search *ws, struct pb_store *st)
+{
+    if (!ws)
+        return;
+    pthread_mutex_lock(&ws->sync_lock);
+    if (pb_index_sync(ws->ix, st, NULL))
+        fprintf(stderr, "paperboy serve: index sync failed\n");
+    pthread_mutex_unlock(&ws->sync_lock);
+}
+
 void pb_web_searcher_free(struct pb_searcher *s)
 {
     pb_searcher_free(s);

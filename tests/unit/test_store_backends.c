@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/paper.h"
 #include "store/store.h"
 #include "store/store_mail.h"
 #include "store/store_stmt.h"
@@ -316,7 +317,8 @@ static int open_one(int i)
 }
 
 /* 40 write transactions, each giving a new paper the next seq as the
- * store does (max(seq) + 1 read inside the transaction). */
+ * store does (pb_store_paper_upsert: max(seq) + 1 read under the seq
+ * lock), with a pause inside. */
 static int writer(int i)
 {
     struct pb_store *st = NULL;
@@ -325,18 +327,16 @@ static int writer(int i)
         return 1;
     int rc = 0;
     for (int k = 0; k < 40 && !rc; k++) {
-        char id[32];
-        snprintf(id, sizeof id, "w%d-%d", i, k);
+        struct pb_paper p;
+        pb_paper_init(&p);
+        snprintf(p.id, sizeof p.id, "w%d-%d", i, k);
+        pb_str_set(&p.title, p.id, strlen(p.id));
+        enum pb_upsert how;
         rc = pb_store_begin(st);
-        int64_t seq = 0;
         if (!rc)
-            rc = pb_stmt_int(st, "SELECT coalesce(max(seq), 0) + 1"
-                                 " FROM papers", PB_NOARGS, &seq);
+            rc = pb_store_paper_upsert(st, &p, &how, NULL);
+        pb_paper_clear(&p);
         usleep(1000); /* the window two writers would share */
-        if (!rc)
-            rc = pb_stmt_exec(st, "INSERT INTO papers(id, title, seq)"
-                                  " VALUES(?1, ?1, ?2)",
-                              PB_ARGS(pb_text(id), pb_int(seq)));
         rc = rc ? rc : pb_store_commit(st);
         if (rc)
             pb_store_rollback(st);

@@ -569,9 +569,11 @@ int pb_index_add(struct pb_index *ix, struct pb_analyzer *az,
     struct addctx a = {.ix = ix, .az = az};
     pthread_rwlock_wrlock(&ix->lock);
     uint32_t old;
-    pmap_ensure(ix);
-    if (pb_index_docid(ix, doc->pid, &old) == PB_OK)
-        doc_delete(ix, old);
+    if (!ix->bulk) {
+        pmap_ensure(ix);
+        if (pb_index_docid(ix, doc->pid, &old) == PB_OK)
+            doc_delete(ix, old);
+    }
     struct docs *d = &ix->d;
     if (d->n >= UINT32_MAX - 1) {
         rc = PB_ETOOBIG;
@@ -642,7 +644,8 @@ int pb_index_add(struct pb_index *ix, struct pb_analyzer *az,
     docs_add_bytes(&d->ids, &d->ids_len, &d->ids_cap, pid_s, idl);
     d->id_off[id + 1] = (uint32_t)d->ids_len;
     d->n++;
-    pmap_put(ix, doc->pid, id);
+    if (!ix->bulk)
+        pmap_put(ix, doc->pid, id);
     ix->n_live++;
     for (int f = 0; f < PB_NFIELDS; f++)
         ix->flen_sum[f] += flen[f];
@@ -731,7 +734,8 @@ void pb_index_append(struct pb_index *dst, struct pb_index *src)
     }
     struct docs *d = &dst->d, *s = &src->d;
     pb_docs_reserve(d, d->n + s->n + 1);
-    pmap_reserve(dst, dst->pmap_n + s->n);
+    if (!dst->bulk)
+        pmap_reserve(dst, dst->pmap_n + s->n);
     int cmap[1024];
     for (size_t c = 0; c < src->n_cat_names && c < 1024; c++)
         cmap[c] = cat_intern(dst, src->cat_names[c], strlen(src->cat_names[c]));
@@ -757,7 +761,7 @@ void pb_index_append(struct pb_index *dst, struct pb_index *src)
                        s->ids + s->id_off[i], s->id_off[i + 1] - s->id_off[i]);
         d->id_off[id + 1] = (uint32_t)d->ids_len;
         d->n++;
-        if (!s->deleted[i])
+        if (!s->deleted[i] && !dst->bulk)
             pmap_put(dst, s->pid[i], id);
     }
     dst->n_live += src->n_live;
@@ -771,4 +775,20 @@ void pb_index_append(struct pb_index *dst, struct pb_index *src)
     dst->del_gen++;
     src->d.n = 0;
     src->n_live = 0;
+}
+
+void pb_index_drop_add_cache(struct pb_index *ix)
+{
+    free(ix->rslots);
+    free(ix->rpool);
+    ix->rslots = NULL;
+    ix->rpool = NULL;
+    ix->n_rslots = ix->n_raw = ix->rpool_len = ix->rpool_cap = 0;
+    free(ix->tok_term);
+    free(ix->tok_pos);
+    free(ix->tok_next);
+    free(ix->tok_field);
+    ix->tok_term = ix->tok_pos = ix->tok_next = NULL;
+    ix->tok_field = NULL;
+    ix->n_tok = ix->cap_tok = 0;
 }

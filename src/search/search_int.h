@@ -143,6 +143,9 @@ struct pb_index {
     uint32_t *pmap_val;
     size_t pmap_cap, pmap_n;
     int pmap_lazy; /* not built yet (see pmap_ensure() in index.c) */
+    /* a rebuild's partition: every pid is added once and never looked up,
+     * so no pid map is kept (a hash probe a paper, ~100 MB at 2.6M) */
+    int bulk;
     /* categories */
     char **cat_names;
     size_t n_cat_names;
@@ -327,8 +330,16 @@ void pb_docs_reserve(struct docs *d, size_t n);
  * but must still be freed. For building partitions on several threads. */
 void pb_index_append(struct pb_index *dst, struct pb_index *src);
 void pb_index_pmap_rebuild(struct pb_index *ix);
+/* Free what only adding documents needs (the word -> term cache, token
+ * scratch): for an index that is written next and not added to again
+ * (adding still works, rebuilding the cache). */
+void pb_index_drop_add_cache(struct pb_index *ix);
 
 /* index_file.c */
+/* pb_index_write() with the postings built on nthreads threads (1: on the
+ * caller's); the file is the same bytes whatever nthreads. */
+int pb_index_write_threads(struct pb_index *ix, const char *path, int nthreads,
+                           struct pb_err *err);
 int pb_index_map(struct pb_index *ix, const char *path, struct pb_err *err);
 /* Main term tm's postings are sound (checked on first use: every block
  * offset, bit width, docid and position varint a cursor will read). A

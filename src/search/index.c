@@ -51,6 +51,7 @@ void pb_index_free(struct pb_index *ix)
         free(ix->dterms[i]);
     }
     free(ix->dterms);
+    free(ix->tscr);
     free(ix->dslots);
     struct docs *d = &ix->d;
     free(d->pid);
@@ -182,13 +183,14 @@ static uint32_t intern(struct pb_index *ix, const char *t, size_t len)
     memcpy(dt->s, t, len);
     dt->len = (uint32_t)len;
     dt->last = -1;
-    dt->cur_doc = DOC_END;
     if (ix->n_dterms == ix->cap_dterms) {
         ix->cap_dterms = ix->cap_dterms ? ix->cap_dterms * 2 : 1024;
         ix->dterms = pb_reallocarray(ix->dterms, ix->cap_dterms,
                                      sizeof *ix->dterms);
+        ix->tscr = pb_reallocarray(ix->tscr, ix->cap_dterms, sizeof *ix->tscr);
     }
     uint32_t idx = (uint32_t)ix->n_dterms++;
+    ix->tscr[idx].doc = DOC_END;
     ix->dterms[idx] = dt;
     ix->dslots[i] = (uint64_t)h << 32 | (idx + 1);
     if (ix->n_dterms * 2 > ix->n_dslots) {
@@ -467,7 +469,7 @@ static int on_token(void *ctx, const struct pb_token *t)
     struct pb_index *ix = a->ix;
     uint32_t term = t->flags & PB_TOK_STEM ? word_term(ix, a->az, t->p, t->len)
                                            : intern(ix, t->p, t->len);
-    struct dterm *dt = ix->dterms[term];
+    struct tscratch *dt = &ix->tscr[term];
     if (ix->n_tok == ix->cap_tok) {
         ix->cap_tok = ix->cap_tok ? ix->cap_tok * 2 : 4096;
         ix->tok_term = pb_reallocarray(ix->tok_term, ix->cap_tok, 4);
@@ -480,8 +482,8 @@ static int on_token(void *ctx, const struct pb_token *t)
     ix->tok_pos[k] = t->pos > POS_MAX ? POS_MAX : t->pos;
     ix->tok_field[k] = a->field;
     ix->tok_next[k] = UINT32_MAX;
-    if (dt->cur_doc != a->doc) {
-        dt->cur_doc = a->doc;
+    if (dt->doc != a->doc) {
+        dt->doc = a->doc;
         dt->head = dt->tail = k;
         if (a->n_terms == a->cap_terms) {
             a->cap_terms = a->cap_terms ? a->cap_terms * 2 : 256;
@@ -497,11 +499,13 @@ static int on_token(void *ctx, const struct pb_token *t)
     return PB_OK;
 }
 
-static void write_posting(struct pb_index *ix, struct dterm *dt, uint32_t doc)
+static void write_posting(struct pb_index *ix, uint32_t term, uint32_t doc)
 {
+    struct dterm *dt = ix->dterms[term];
+    struct tscratch *sc = &ix->tscr[term];
     uint32_t tf[PB_NFIELDS] = {0};
     size_t n = 0;
-    for (uint32_t k = dt->head; k != UINT32_MAX; k = ix->tok_next[k]) {
+    for (uint32_t k = sc->head; k != UINT32_MAX; k = ix->tok_next[k]) {
         tf[ix->tok_field[k]]++;
         n++;
     }
@@ -522,7 +526,7 @@ static void write_posting(struct pb_index *ix, struct dterm *dt, uint32_t doc)
     *p++ = mask;
     /* Tokens are in field order, positions ascending within a field, except
      * that a joined form comes before its parts at the same position. */
-    uint32_t k = dt->head;
+    uint32_t k = sc->head;
     for (int f = 0; f < PB_NFIELDS; f++) {
         if (!tf[f])
             continue;
@@ -541,7 +545,7 @@ static void write_posting(struct pb_index *ix, struct dterm *dt, uint32_t doc)
     dt->n = (uint32_t)(p - dt->buf);
     dt->last = doc;
     dt->df++;
-    dt->cur_doc = DOC_END;
+    sc->doc = DOC_END;
 }
 
 static int analyze_field(struct pb_analyzer *az, struct addctx *a, int field,
@@ -603,11 +607,11 @@ int pb_index_add(struct pb_index *ix, struct pb_analyzer *az,
     flen[PB_F_KEYWORDS] = (uint16_t)(a.count > TF_MAX ? TF_MAX : a.count);
     if (rc) {
         for (size_t i = 0; i < a.n_terms; i++)
-            ix->dterms[a.terms[i]]->cur_doc = DOC_END;
+            ix->tscr[a.terms[i]].doc = DOC_END;
         goto out;
     }
     for (size_t i = 0; i < a.n_terms; i++)
-        write_posting(ix, ix->dterms[a.terms[i]], id);
+        write_posting(ix, a.terms[i], id);
 
     d->pid[id] = doc->pid;
     d->day[id] = doc->date ? (int32_t)(doc->date >= 0 ? doc->date / 86400

@@ -92,8 +92,15 @@ struct dterm {
     int64_t last; /* last docid with a posting, -1 */
     uint8_t *buf; /* the varint stream (owned) */
     uint32_t n, cap;
-    /* scratch while a document is added */
-    uint32_t cur_doc, head, tail;
+};
+
+/* A delta term's scratch while a document is added, kept apart from the
+ * terms (struct pb_index.tscr, by term number): one dense array is one
+ * cache miss a token at most, where the term itself was two (the pointer,
+ * then the struct). */
+struct tscratch {
+    uint32_t doc; /* the document its tokens below belong to, or DOC_END */
+    uint32_t head, tail; /* its tokens in the document (tok_next) */
 };
 
 struct docs {
@@ -132,6 +139,7 @@ struct pb_index {
     /* delta terms: hash of dterm pointers */
     struct dterm **dterms; /* by insertion order */
     size_t n_dterms, cap_dterms;
+    struct tscratch *tscr; /* cap_dterms of them */
     uint64_t *dslots; /* hash << 32 | (1 + index into dterms); 0 empty */
     size_t n_dslots;
     /* documents */

@@ -48,6 +48,7 @@ void pb_index_free(struct pb_index *ix)
         return;
     for (size_t i = 0; i < ix->n_dterms; i++) {
         free(ix->dterms[i]->buf);
+        free(ix->dterms[i]->buf2);
         free(ix->dterms[i]);
     }
     free(ix->dterms);
@@ -718,6 +719,20 @@ void pb_index_append(struct pb_index *dst, struct pb_index *src)
         const uint8_t *rest = pb_varint_get(st->buf, &first);
         size_t nrest = st->n - (size_t)(rest - st->buf);
         uint32_t v = (uint32_t)((int64_t)n0 + first - (dt->last + 1));
+        if (dst->bulk) {
+            /* no copy: the writer joins the two (index_file.c) */
+            assert(!dt->buf2);
+            dt->buf2 = st->buf;
+            dt->off2 = (uint32_t)(rest - st->buf);
+            dt->n2 = st->n;
+            dt->first2 = v;
+            dt->df += st->df;
+            dt->last = (int64_t)n0 + st->last;
+            st->buf = NULL;
+            st->n = st->cap = st->df = 0;
+            st->last = -1;
+            continue;
+        }
         size_t need = (size_t)dt->n + 5 + nrest;
         if (need > dt->cap) {
             size_t cap = dt->cap ? dt->cap : 8;

@@ -248,9 +248,35 @@ static int build_unit(struct wctx *wc, struct wunit *u, struct cursor *c,
         tb->df = 0;
         tb->blk_max = tb->term_max = 0;
         tb->pos_start = 0;
+        /* an appended bulk index: the two streams joined for the cursor */
+        struct dterm *own = ix->bulk && td ? (struct dterm *)td : NULL, joined;
+        uint8_t *jbuf = NULL;
+        if (td && td->buf2) {
+            uint64_t rest = td->n2 - td->off2, need = td->n + 5 + rest;
+            if (need > UINT32_MAX) {
+                rc = PB_ETOOBIG;
+                continue;
+            }
+            jbuf = pb_malloc((size_t)need);
+            if (td->n)
+                memcpy(jbuf, td->buf, td->n);
+            uint8_t *p = pb_varint_put(jbuf + td->n, td->first2);
+            memcpy(p, td->buf2 + td->off2, (size_t)rest);
+            joined = *td;
+            joined.buf = jbuf;
+            joined.n = (uint32_t)(p + rest - jbuf);
+            joined.buf2 = NULL;
+            td = &joined;
+        }
         pb_cursor_open(c, ix, tm, td, NULL);
         rc = feed(tb, c, wc->remap, wc->fnorm);
         pb_cursor_close(c);
+        free(jbuf);
+        if (own) { /* written once: its memory can go now */
+            free(own->buf);
+            free(own->buf2);
+            own->buf = own->buf2 = NULL;
+        }
         if (!rc)
             rc = flush_block(tb);
         if (rc || !tb->df)
@@ -363,7 +389,8 @@ static void make_units(struct wctx *wc)
                                                 : ix->hdr->terms;
             acc += end - ix->tterms[k].off;
         } else {
-            acc += ix->dterms[k - n_main_terms]->n;
+            const struct dterm *td = ix->dterms[k - n_main_terms];
+            acc += td->n + (td->buf2 ? td->n2 - td->off2 : 0);
         }
         if (acc >= UNIT_BYTES || k + 1 - k0 >= UNIT_TERMS || k + 1 == n_all) {
             if (wc->n_units == cap) {

@@ -92,6 +92,11 @@ struct dterm {
     int64_t last; /* last docid with a posting, -1 */
     uint8_t *buf; /* the varint stream (owned) */
     uint32_t n, cap;
+    /* a bulk index (struct pb_index.bulk) appended to: the rest of the
+     * stream is buf2[off2..n2), after a first gap of first2 (owned);
+     * see pb_index_append() */
+    uint8_t *buf2;
+    uint32_t off2, n2, first2;
 };
 
 /* A delta term's scratch while a document is added, kept apart from the
@@ -152,7 +157,10 @@ struct pb_index {
     size_t pmap_cap, pmap_n;
     int pmap_lazy; /* not built yet (see pmap_ensure() in index.c) */
     /* a rebuild's partition: every pid is added once and never looked up,
-     * so no pid map is kept (a hash probe a paper, ~100 MB at 2.6M) */
+     * so no pid map is kept (a hash probe a paper, ~100 MB at 2.6M); an
+     * append takes the other partition's postings without copying them
+     * (dterm.buf2), and writing frees each term's postings once written:
+     * a bulk index is written once, then freed, never searched */
     int bulk;
     /* categories */
     char **cat_names;
@@ -335,7 +343,9 @@ double pb_cursor_term_maxtf(const struct cursor *c, double scale);
 void pb_docs_reserve(struct docs *d, size_t n);
 /* Move src's documents and postings after dst's (docids n(dst)..): both
  * must be delta-only (built in memory, never mapped). src is left empty
- * but must still be freed. For building partitions on several threads. */
+ * but must still be freed. For building partitions on several threads.
+ * A bulk dst takes each term's stream as it is (dterm.buf2: no copy, no
+ * growth); a bulk dst must have been appended to at most once. */
 void pb_index_append(struct pb_index *dst, struct pb_index *src);
 void pb_index_pmap_rebuild(struct pb_index *ix);
 /* Free what only adding documents needs (the word -> term cache, token

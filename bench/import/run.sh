@@ -8,21 +8,24 @@
 # median ratios; at the end checks that the serial and the parallel store
 # export the same bytes (CHECK=0 skips that).
 # usage: bench/import/run.sh [ROUNDS]   (BASE=path/to/other/paperboy adds
-# a run of that binary, e.g. a build of main, in each round)
+# a run of that binary, e.g. a build of main, in each round; SCRATCH=DIR
+# puts the stores there instead of /tmp; every run under nice -n $NICE,
+# default 19: a shared machine)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DATA="${PAPERBOY_DATA:-$(cd .. && pwd)/shared/data}"
 ROUNDS="${1:-3}"
 CHECK="${CHECK:-1}"
 BASE="${BASE:-}"
-TMP="$(mktemp -d /tmp/pb-bench-import.XXXXXX)"
+NICE="${NICE:-19}"
+TMP="$(mktemp -d "${SCRATCH:-/tmp}/pb-bench-import.XXXXXX")"
 trap 'rm -rf "$TMP"' EXIT
 make -s paperboy >/dev/null
 CHUNKS=("$DATA"/arxiv/*.jsonl.xz)
 measure() {  # label, command...
   local label="$1"; shift
   local load; load="$(cut -d' ' -f1 /proc/loadavg)"
-  /usr/bin/time -f "%e %U %S %M" -o "$TMP/time" "$@" >"$TMP/out" 2>"$TMP/err" || true
+  nice -n "$NICE" /usr/bin/time -f "%e %U %S %M" -o "$TMP/time" "$@" >"$TMP/out" 2>"$TMP/err" || true
   read -r wall user sys rss <"$TMP/time"
   local cpu; cpu="$(echo "$user + $sys" | bc)"
   printf '%-16s wall %6.2f s  cpu %6.2f s  peak RSS %4d MB  load %5s  %s\n' "$label" "$wall" \

@@ -9,7 +9,7 @@
 #   env: PB (binary, default ./paperboy), WORDS (a .wv to link instead of
 #   training: embed --words), TRAIN_LIMIT (train-vectors --limit, 150000),
 #   REPEAT (search --batch --repeat, 1)
-# Long steps run under nice -n 5. Example (docs/BENCHMARKS.md):
+# Long steps run under nice -n $NICE (default 19: a shared machine). Example (docs/BENCHMARKS.md):
 #   bench/scale/make_corpus.py ../shared/data/arxiv /tmp/pb-arxivsize/gen
 #   bench/scale/run.sh /tmp/pb-arxivsize a574k ../shared/data/arxiv/
 #   WORDS=/tmp/pb-arxivsize/a574k.db.wv bench/scale/run.sh /tmp/pb-arxivsize \
@@ -23,6 +23,7 @@ export PB="${PB:-$ROOT/paperboy}"
 DB="$W/$NAME.db"
 STEPS="${STEPS:-import reindex size serve short verbose incremental train embed similar}"
 R="${REPEAT:-1}"
+NICE="${NICE:-19}"
 mkdir -p "$W"
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 T() { # T LABEL LOG CMD...: run CMD under nice and bench/scale/measure.py,
@@ -30,7 +31,7 @@ T() { # T LABEL LOG CMD...: run CMD under nice and bench/scale/measure.py,
   local label=$1 log=$2; shift 2
   local l0; l0=$(load)
   local rc=0
-  nice -n 5 python3 "$ROOT/bench/scale/measure.py" "$W/.time" "$@" > "$log" 2>&1 || rc=$?
+  nice -n "$NICE" python3 "$ROOT/bench/scale/measure.py" "$W/.time" "$@" > "$log" 2>&1 || rc=$?
   read -r e u s m a f < "$W/.time"
   printf '%s %s: %s s wall, %s s user + %s s sys CPU, peak RSS %d MB (heap %d MB + mapped files %d MB) (load %s -> %s, %s)%s\n' \
     "$NAME" "$label" "$e" "$u" "$s" $((m / 1024)) $((a / 1024)) $((f / 1024)) "$l0" "$(load)" "$(date -u +%H:%M)" \
@@ -52,22 +53,22 @@ if has size; then
 fi
 if has serve; then
   echo "$NAME serve start (load $(load)):"
-  python3 bench/scale/serve_ready.py "$PB" "$DB" 3
+  nice -n "$NICE" python3 bench/scale/serve_ready.py "$PB" "$DB" 3
 fi
 if has short; then
   head -n 2000 "$DATA/queries/hf-keywords.txt" > "$W/q2000.txt"
   echo "$NAME short queries, 2,000 hf-keywords, --repeat $R (load $(load), $(date -u +%H:%M)):"
-  "$PB" search --db "$DB" --batch "$W/q2000.txt" --repeat "$R" --ids "$W/$NAME.q2000.ids"
+  nice -n "$NICE" "$PB" search --db "$DB" --batch "$W/q2000.txt" --repeat "$R" --ids "$W/$NAME.q2000.ids"
 fi
 if has verbose; then
   python3 bench/search/verbose_queries.py "$DATA/hf-daily" 500 > "$W/verbose500.txt"
   echo "$NAME verbose queries, 500 ai_summary lines (md5 $(md5sum < "$W/verbose500.txt" | cut -c1-8)), --repeat $R (load $(load), $(date -u +%H:%M)):"
-  "$PB" search --db "$DB" --batch "$W/verbose500.txt" --repeat "$R" --ids "$W/$NAME.v500.ids"
+  nice -n "$NICE" "$PB" search --db "$DB" --batch "$W/verbose500.txt" --repeat "$R" --ids "$W/$NAME.v500.ids"
   echo "(load $(load))"
 fi
 if has incremental; then
   echo "$NAME incremental, 1,000 new papers:"
-  nice -n 5 bench/search/incremental.sh "$DB" 1000 "$W/inc-$NAME" 2>&1 | grep -v '^  LD\|^make'
+  nice -n "$NICE" bench/search/incremental.sh "$DB" 1000 "$W/inc-$NAME" 2>&1 | grep -v '^  LD\|^make'
   rm -f "$W/inc-$NAME"/a.db*
 fi
 if has train; then
@@ -96,7 +97,7 @@ for (i,) in c.execute('select id from papers where rowid %% %d = 7 order by rowi
     print(i)
 PY
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  "$PB" serve --db "$DB" --port "$port" --access-log off --no-cache >/dev/null 2>&1 &
+  nice -n "$NICE" "$PB" serve --db "$DB" --port "$port" --access-log off --no-cache >/dev/null 2>&1 &
   spid=$!
   until curl -sf "http://127.0.0.1:$port/readyz" >/dev/null; do sleep 0.05; done
   curl -s "http://127.0.0.1:$port/api/papers/$(head -n1 "$W/$NAME.ids")/similar" >/dev/null  # opens the semantic index

@@ -25,7 +25,9 @@ int pb_cli_reindex(int argc, char **argv)
     db = pb_cli_db_path(db);
     struct pb_err err = {0};
     struct pb_store *st;
-    if (pb_store_open(db, PB_STORE_READONLY, &st, &err) != PB_OK) {
+    /* no mmap: reading every paper once would map the whole store */
+    if (pb_store_open(db, PB_STORE_READONLY | PB_STORE_NOMMAP, &st, &err) !=
+        PB_OK) {
         fprintf(stderr, "reindex: %s\n", err.msg);
         return 1;
     }

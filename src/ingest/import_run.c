@@ -12,11 +12,20 @@
  * counts and the order of the messages do not depend on timing or on the
  * number of threads (--threads 1 gives the same store).
  *
- * Memory stays flat: a reader waits before it starts a piece when the
- * file being written has HEAD_PIECES pieces in flight, or when the files
- * after it have AHEAD_PIECES together. The file being written can always
- * go on (its pieces are consumed as they come), so nothing waits forever;
- * the files after it use the cores that writing the head leaves idle.
+ * Files go in pairs (the first and second, the third and fourth, ...).
+ * When both files of a pair are line files, the writer takes them in
+ * turns of INTERLEAVE_LINES lines, so that both decompress at once: an xz
+ * file of one block decodes on one core only, and in plain file order the
+ * decoder of the file being written would be the critical path. The turns
+ * depend on the files only (their lines), so the order stays independent
+ * of threads and timing; the serial reader reads a pair in the same turns.
+ *
+ * Memory stays flat: a reader waits before it starts a piece when its
+ * file, one of the pair being written, has HEAD_PIECES pieces in flight,
+ * or when the files after the pair have AHEAD_PIECES together. The pair
+ * being written can always go on (its pieces are consumed as they come),
+ * so nothing waits forever; the files after it use the cores that writing
+ * the pair leaves idle.
  */
 #include "ingest/import_run.h"
 
@@ -36,8 +45,9 @@
 
 #define DEFAULT_BATCH 4096
 #define CHUNK_BYTES (8u << 20) /* a chunk takes no more lines past this */
-#define HEAD_PIECES 4
-#define AHEAD_PIECES 8
+#define HEAD_PIECES 4 /* per file of the pair being written */
+#define AHEAD_PIECES 4
+#define INTERLEAVE_LINES 4096 /* a file's turn in a pair of line files */
 #define MAX_THREADS 8
 
 struct item {
@@ -64,6 +74,7 @@ struct piece {
     struct pb_chunk chunk; /* lines still to parse (line-based files) */
     pb_line_parser parse;
     int last; /* the file's end */
+    int turn_end; /* the last piece of the file's turn (interleaved pair) */
     int rc;   /* last piece: how reading the file ended */
     struct piece *next;
 };
@@ -78,6 +89,9 @@ struct file_state {
     const char *format;        /* set by the reader */
     int failed;
     /* under run.mu */
+    int known;           /* the reader has opened it: lines is set */
+    int lines;           /* a line file: its pair may interleave */
+    int written;         /* the writer has taken its last piece */
     uint64_t made;       /* pieces started by the reader */
     uint64_t next_idx;   /* the piece the writer takes next */
     int inflight;        /* pieces started and not yet written */
@@ -98,7 +112,9 @@ struct run {
     pthread_cond_t slot_cv;  /* a piece was written: the readers */
     pthread_cond_t work_cv;  /* a chunk to parse: the parsers */
     struct piece *work, *work_tail; /* chunks to parse, in order */
-    int head;          /* the file being written */
+    int head;          /* the first file of the pair being written */
+    int turn;          /* interleaved pair: 0 its first file, 1 second */
+    uint64_t interleave; /* lines of a turn */
     int inflight;      /* pieces in flight, all files */
     int readers_left;
     _Atomic int abort; /* writer failed or stop requested */
@@ -146,9 +162,11 @@ static void free_piece(struct piece *p)
 
 static int may_start(struct run *r, int file)
 {
-    if (file == r->head)
+    int a = r->head, b = a + 1;
+    if (file == a || file == b)
         return r->files[file].inflight < HEAD_PIECES;
-    int ahead = r->inflight - (r->head < r->n_files ? r->files[r->head].inflight : 0);
+    int ahead = r->inflight - (a < r->n_files ? r->files[a].inflight : 0) -
+                (b < r->n_files ? r->files[b].inflight : 0);
     return ahead < AHEAD_PIECES;
 }
 
@@ -310,26 +328,83 @@ static void *parser(void *arg)
     return NULL;
 }
 
-/* Cut a line-based file into chunks for the parsers. w->cur is NULL on
- * entry; at the end it may hold an empty piece (the file's last). */
-static int read_chunks(struct run *r, struct sink_ctx *w, struct pb_reader *rd,
-                       pb_line_parser parse, struct pb_err *err)
+/* One file being read: by a reader thread alone, or by the serial reader
+ * in turns with the other file of its pair. */
+struct src {
+    int file;
+    struct sink_ctx w;
+    struct pb_sink sink;
+    struct pb_err err;
+    struct pb_reader *rd;
+    pb_line_parser parse; /* a line file (opened, format known) */
+    enum pb_format fmt;
+    uint64_t lines; /* lines cut into chunks so far */
+    int rc;
+};
+
+/* Open file i and detect its format; tell the writer whether it is a line
+ * file (an interleaved pair needs both). s must stay where it is. */
+static void src_open(struct run *r, int i, struct src *s)
+{
+    struct file_state *f = &r->files[i];
+    memset(s, 0, sizeof *s);
+    s->file = i;
+    s->w = (struct sink_ctx){r, i, NULL, 1, 0, NULL};
+    s->sink = (struct pb_sink){on_paper, on_reject, &s->w};
+    pb_err_clear(&s->err);
+    s->rc = pb_reader_open(f->path, &s->rd, &s->err);
+    if (s->rc == PB_OK) {
+        s->w.reader = s->rd;
+        s->fmt = r->opts->format;
+        const char *p;
+        size_t n;
+        if (s->fmt == PB_FMT_UNKNOWN &&
+            (s->rc = pb_reader_peek(s->rd, &p, 64 << 10, &n, &s->err)) ==
+                PB_OK) {
+            if (n)
+                s->fmt = pb_format_detect(p, n);
+        }
+        f->format = pb_format_name(s->fmt);
+        if (s->rc == PB_OK)
+            s->parse = pb_ingest_line_parser(s->fmt);
+    }
+    pthread_mutex_lock(&r->mu);
+    f->lines = s->parse != NULL;
+    f->known = 1;
+    pthread_cond_broadcast(&r->ready_cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+/* Cut a turn of a line file into chunks for the parsers: up to the next
+ * multiple of r->interleave lines (the writer switches files there), or
+ * the file's end. 1 when the file goes on, 0 at its end (s->rc says how;
+ * s->w.cur may then hold an empty piece, the file's last). */
+static int src_turn(struct run *r, struct src *s)
 {
     for (;;) {
-        struct piece *p = piece_new(r, w->file);
-        if (!p)
-            return PB_EINTR;
-        int rc = pb_chunk_fill(&p->chunk, rd, r->batch_size, CHUNK_BYTES);
-        atomic_store(&r->files[w->file].raw_done, pb_reader_raw_offset(rd));
-        if (rc == PB_EEOF) {
-            w->cur = p;
-            return PB_OK;
+        uint64_t room = r->interleave - s->lines % r->interleave;
+        struct piece *p = piece_new(r, s->file);
+        if (!p) {
+            s->rc = PB_EINTR;
+            return 0;
         }
-        p->parse = parse;
+        int rc = pb_chunk_fill(&p->chunk, s->rd,
+                               room < r->batch_size ? (size_t)room
+                                                    : r->batch_size,
+                               CHUNK_BYTES);
+        atomic_store(&r->files[s->file].raw_done, pb_reader_raw_offset(s->rd));
+        if (rc == PB_EEOF) {
+            s->w.cur = p;
+            s->rc = PB_OK;
+            return 0;
+        }
+        s->lines += p->chunk.n;
+        p->parse = s->parse;
+        int end = p->turn_end = s->lines % r->interleave == 0;
         int brc = p->chunk.rc;
         if (brc) {
-            w->reported = 1; /* the parser rejects the BROKEN line */
-            pb_err_set(err, brc, "%s", p->chunk.msg);
+            s->w.reported = 1; /* the parser rejects the BROKEN line */
+            pb_err_set(&s->err, brc, "%s", p->chunk.msg);
         }
         if (r->serial) {
             parse_piece(r, p);
@@ -345,57 +420,57 @@ static int read_chunks(struct run *r, struct sink_ctx *w, struct pb_reader *rd,
             pthread_cond_signal(&r->work_cv);
             pthread_mutex_unlock(&r->mu);
         }
-        if (brc)
-            return brc;
-        if (stopped(r))
-            return PB_EINTR;
+        if (brc) {
+            s->rc = brc;
+            return 0;
+        }
+        if (stopped(r)) {
+            s->rc = PB_EINTR;
+            return 0;
+        }
+        if (end)
+            return 1;
     }
 }
 
-static void read_file(struct run *r, int i)
+/* Read the rest of an opened file. */
+static void src_run(struct run *r, struct src *s)
 {
-    struct file_state *f = &r->files[i];
-    struct sink_ctx w = {r, i, NULL, 1, 0, NULL};
-    struct pb_sink sink = {on_paper, on_reject, &w};
-    struct pb_err err;
-    pb_err_clear(&err);
-    struct pb_reader *rd = NULL;
-    int rc = pb_reader_open(f->path, &rd, &err);
-    if (rc == PB_OK) {
-        w.reader = rd;
-        enum pb_format fmt = r->opts->format;
-        const char *p;
-        size_t n;
-        if (fmt == PB_FMT_UNKNOWN &&
-            (rc = pb_reader_peek(rd, &p, 64 << 10, &n, &err)) == PB_OK) {
-            if (n)
-                fmt = pb_format_detect(p, n);
-        }
-        f->format = pb_format_name(fmt);
-        if (rc == PB_OK) {
-            pb_line_parser parse = pb_ingest_line_parser(fmt);
-            if (parse)
-                rc = read_chunks(r, &w, rd, parse, &err);
-            else
-                rc = pb_ingest_run(fmt, rd, f->path, &sink, &err);
-            /* importers report their own stream errors as rejections */
-            if (rc && rc != PB_EINTR && err.rc == 0)
-                pb_err_set(&err, rc, "%s", pb_strerror(rc));
-        }
+    if (s->rc)
+        return;
+    if (s->parse)
+        while (src_turn(r, s))
+            ;
+    else
+        s->rc = pb_ingest_run(s->fmt, s->rd, r->files[s->file].path,
+                              &s->sink, &s->err);
+}
+
+/* The end of a file: report why it could not be read, hand over its last
+ * piece. */
+static void src_finish(struct run *r, struct src *s)
+{
+    struct file_state *f = &r->files[s->file];
+    int rc = s->rc;
+    if (s->rd) {
+        /* importers report their own stream errors as rejections */
+        if (rc && rc != PB_EINTR && s->err.rc == 0)
+            pb_err_set(&s->err, rc, "%s", pb_strerror(rc));
         if (rc == PB_EUNSUP || rc == PB_EPARSE) {
             /* detection failures are not yet reported by an importer */
-            if (err.rc == PB_EUNSUP || (rc == PB_EPARSE && !w.reported)) {
+            if (s->err.rc == PB_EUNSUP || (rc == PB_EPARSE && !s->w.reported)) {
                 struct pb_srcpos pos = {f->path, 0, 0, 0};
-                on_reject(&w, &pos, err.msg);
+                on_reject(&s->w, &pos, s->err.msg);
             }
         }
-        atomic_store(&f->raw_done, pb_reader_raw_size(rd));
+        atomic_store(&f->raw_done, pb_reader_raw_size(s->rd));
     } else {
         struct pb_srcpos pos = {f->path, 0, 0, 0};
-        on_reject(&w, &pos, err.msg);
+        on_reject(&s->w, &pos, s->err.msg);
     }
-    pb_reader_free(rd);
-    struct piece *last = cur_piece(&w);
+    pb_reader_free(s->rd);
+    s->rd = NULL;
+    struct piece *last = cur_piece(&s->w);
     if (!last)
         return; /* stopped: the writer takes nothing more */
     last->last = 1;
@@ -403,12 +478,53 @@ static void read_file(struct run *r, int i)
     piece_ready(r, last);
 }
 
+static void read_file(struct run *r, int i)
+{
+    struct src s;
+    src_open(r, i, &s);
+    src_run(r, &s);
+    src_finish(r, &s);
+}
+
+/* The serial reader: files a and a + 1 in the order the writer takes
+ * them, two line files in turns. */
+static void read_pair(struct run *r, int a)
+{
+    if (a + 1 >= r->n_files) {
+        read_file(r, a);
+        return;
+    }
+    struct src x, y;
+    src_open(r, a, &x);
+    src_open(r, a + 1, &y);
+    if (x.parse && y.parse) {
+        int mx = !x.rc, my = !y.rc;
+        while (mx || my) {
+            if (mx && !(mx = src_turn(r, &x)))
+                src_finish(r, &x);
+            if (my && !(my = src_turn(r, &y)))
+                src_finish(r, &y);
+        }
+    } else {
+        src_run(r, &x);
+        src_finish(r, &x);
+        src_run(r, &y);
+        src_finish(r, &y);
+    }
+}
+
 static void *reader(void *arg)
 {
     struct run *r = arg;
     int i;
-    while (!stopped(r) && (i = atomic_fetch_add(&r->next_file, 1)) < r->n_files)
-        read_file(r, i);
+    int step = r->serial ? 2 : 1;
+    while (!stopped(r) &&
+           (i = atomic_fetch_add(&r->next_file, step)) < r->n_files) {
+        if (r->serial)
+            read_pair(r, i);
+        else
+            read_file(r, i);
+    }
     pthread_mutex_lock(&r->mu);
     r->readers_left--;
     pthread_cond_broadcast(&r->work_cv);
@@ -556,6 +672,32 @@ static void file_done(struct run *r, struct file_state *f, int rc)
         f->failed = 1;
 }
 
+/* The piece the writer takes next, if it is ready (under r->mu). Files
+ * go in pairs (0 and 1, 2 and 3, ...): two line files in turns of
+ * r->interleave lines, first file first (so that both decompress at
+ * once), any other pair one file after the other. The order depends on
+ * the files only, never on the threads. */
+static struct piece *next_ready(struct run *r)
+{
+    int a = r->head, b = a + 1 < r->n_files ? a + 1 : -1, f = a;
+    if (b >= 0) {
+        struct file_state *fa = &r->files[a], *fb = &r->files[b];
+        if (!fa->known || !fb->known)
+            return NULL;
+        if (fa->written)
+            f = b;
+        else if (fa->lines && fb->lines && !fb->written && r->turn)
+            f = b;
+    }
+    struct file_state *x = &r->files[f];
+    struct piece *p = x->ready;
+    if (!p || p->idx != x->next_idx)
+        return NULL;
+    x->ready = p->next;
+    x->next_idx++;
+    return p;
+}
+
 /* The writer takes p: reports its rejections, writes its papers. */
 static int consume(struct run *r, struct piece *p, int wrc, int64_t *papers,
                    struct pb_err *err)
@@ -578,8 +720,15 @@ static int consume(struct run *r, struct piece *p, int wrc, int64_t *papers,
     pthread_mutex_lock(&r->mu);
     f->inflight--;
     r->inflight--;
+    int a = r->head, b = a + 1 < r->n_files ? a + 1 : -1;
     if (p->last)
-        r->head++;
+        f->written = 1;
+    if (p->last || p->turn_end)
+        r->turn = p->file == a;
+    if (r->files[a].written && (b < 0 || r->files[b].written)) {
+        r->head = b < 0 ? a + 1 : a + 2;
+        r->turn = 0;
+    }
     if (atomic_load(&r->abort)) {
         pthread_cond_broadcast(&r->work_cv);
         pthread_cond_broadcast(&r->ready_cv);
@@ -681,6 +830,10 @@ int pb_import_paths(struct pb_store *st, char *const *paths, int n_paths,
     r.opts = opts;
     r.report = opts->report ? opts->report : stderr;
     r.batch_size = opts->batch ? opts->batch : DEFAULT_BATCH;
+    r.interleave = INTERLEAVE_LINES;
+    const char *il = getenv("PB_TEST_INTERLEAVE_LINES"); /* tests only */
+    if (il && strtoull(il, NULL, 10) > 0)
+        r.interleave = strtoull(il, NULL, 10);
     /* batches are allocated and freed at a high rate: keep them out of
      * mmap so that each one does not cost fresh page faults */
     mallopt(M_MMAP_THRESHOLD, 32 << 20);
@@ -720,13 +873,8 @@ int pb_import_paths(struct pb_store *st, char *const *paths, int n_paths,
         struct piece *p = NULL;
         pthread_mutex_lock(&r.mu);
         while (r.head < r.n_files && !stopped(&r)) {
-            struct file_state *f = &r.files[r.head];
-            if (f->ready && f->ready->idx == f->next_idx) {
-                p = f->ready;
-                f->ready = p->next;
-                f->next_idx++;
+            if ((p = next_ready(&r)))
                 break;
-            }
             struct timespec ts;
             clock_gettime(CLOCK_REALTIME, &ts);
             ts.tv_nsec += 250000000;

@@ -5,12 +5,15 @@
  * files (arXiv snapshot, paperboy JSON lines) are cut into chunks of whole
  * lines that parser threads parse, and this thread writes: papers travel in
  * batches (a chunk's, or batch-sized for the other formats), each one
- * transaction, and the writer takes them in input order, file by file, so
- * the store (pids, seqs, merges), the counts and the messages are the same
- * whatever the threads (import_run.c says how memory stays bounded). A
- * kill at any moment leaves the store consistent (SQLite WAL) with every
- * committed batch in it, a prefix of the input; running the import again
- * finishes the job (upserts are idempotent).
+ * transaction, and the writer takes them in input order, file by file,
+ * except that two line files in a row (a pair: files 1 and 2, 3 and 4,
+ * ...) are taken in turns of 4,096 lines each, so that both decompress at
+ * once. The order depends on the files only, so the store (pids, seqs,
+ * merges), the counts and the messages are the same whatever the threads
+ * (import_run.c says how memory stays bounded). A kill at any moment
+ * leaves the store consistent (SQLite WAL) with every committed batch in
+ * it, a prefix of that order; running the import again finishes the job
+ * (upserts are idempotent).
  */
 #ifndef PB_INGEST_IMPORT_RUN_H
 #define PB_INGEST_IMPORT_RUN_H

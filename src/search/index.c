@@ -48,9 +48,11 @@ void pb_index_free(struct pb_index *ix)
         return;
     for (size_t i = 0; i < ix->n_dterms; i++) {
         free(ix->dterms[i]->buf);
+        free(ix->dterms[i]->buf2);
         free(ix->dterms[i]);
     }
     free(ix->dterms);
+    free(ix->tscr);
     free(ix->dslots);
     struct docs *d = &ix->d;
     free(d->pid);
@@ -182,13 +184,14 @@ static uint32_t intern(struct pb_index *ix, const char *t, size_t len)
     memcpy(dt->s, t, len);
     dt->len = (uint32_t)len;
     dt->last = -1;
-    dt->cur_doc = DOC_END;
     if (ix->n_dterms == ix->cap_dterms) {
         ix->cap_dterms = ix->cap_dterms ? ix->cap_dterms * 2 : 1024;
         ix->dterms = pb_reallocarray(ix->dterms, ix->cap_dterms,
                                      sizeof *ix->dterms);
+        ix->tscr = pb_reallocarray(ix->tscr, ix->cap_dterms, sizeof *ix->tscr);
     }
     uint32_t idx = (uint32_t)ix->n_dterms++;
+    ix->tscr[idx].doc = DOC_END;
     ix->dterms[idx] = dt;
     ix->dslots[i] = (uint64_t)h << 32 | (idx + 1);
     if (ix->n_dterms * 2 > ix->n_dslots) {
@@ -467,7 +470,7 @@ static int on_token(void *ctx, const struct pb_token *t)
     struct pb_index *ix = a->ix;
     uint32_t term = t->flags & PB_TOK_STEM ? word_term(ix, a->az, t->p, t->len)
                                            : intern(ix, t->p, t->len);
-    struct dterm *dt = ix->dterms[term];
+    struct tscratch *dt = &ix->tscr[term];
     if (ix->n_tok == ix->cap_tok) {
         ix->cap_tok = ix->cap_tok ? ix->cap_tok * 2 : 4096;
         ix->tok_term = pb_reallocarray(ix->tok_term, ix->cap_tok, 4);
@@ -480,8 +483,8 @@ static int on_token(void *ctx, const struct pb_token *t)
     ix->tok_pos[k] = t->pos > POS_MAX ? POS_MAX : t->pos;
     ix->tok_field[k] = a->field;
     ix->tok_next[k] = UINT32_MAX;
-    if (dt->cur_doc != a->doc) {
-        dt->cur_doc = a->doc;
+    if (dt->doc != a->doc) {
+        dt->doc = a->doc;
         dt->head = dt->tail = k;
         if (a->n_terms == a->cap_terms) {
             a->cap_terms = a->cap_terms ? a->cap_terms * 2 : 256;
@@ -497,11 +500,13 @@ static int on_token(void *ctx, const struct pb_token *t)
     return PB_OK;
 }
 
-static void write_posting(struct pb_index *ix, struct dterm *dt, uint32_t doc)
+static void write_posting(struct pb_index *ix, uint32_t term, uint32_t doc)
 {
+    struct dterm *dt = ix->dterms[term];
+    struct tscratch *sc = &ix->tscr[term];
     uint32_t tf[PB_NFIELDS] = {0};
     size_t n = 0;
-    for (uint32_t k = dt->head; k != UINT32_MAX; k = ix->tok_next[k]) {
+    for (uint32_t k = sc->head; k != UINT32_MAX; k = ix->tok_next[k]) {
         tf[ix->tok_field[k]]++;
         n++;
     }
@@ -522,7 +527,7 @@ static void write_posting(struct pb_index *ix, struct dterm *dt, uint32_t doc)
     *p++ = mask;
     /* Tokens are in field order, positions ascending within a field, except
      * that a joined form comes before its parts at the same position. */
-    uint32_t k = dt->head;
+    uint32_t k = sc->head;
     for (int f = 0; f < PB_NFIELDS; f++) {
         if (!tf[f])
             continue;
@@ -541,7 +546,7 @@ static void write_posting(struct pb_index *ix, struct dterm *dt, uint32_t doc)
     dt->n = (uint32_t)(p - dt->buf);
     dt->last = doc;
     dt->df++;
-    dt->cur_doc = DOC_END;
+    sc->doc = DOC_END;
 }
 
 static int analyze_field(struct pb_analyzer *az, struct addctx *a, int field,
@@ -569,9 +574,11 @@ int pb_index_add(struct pb_index *ix, struct pb_analyzer *az,
     struct addctx a = {.ix = ix, .az = az};
     pthread_rwlock_wrlock(&ix->lock);
     uint32_t old;
-    pmap_ensure(ix);
-    if (pb_index_docid(ix, doc->pid, &old) == PB_OK)
-        doc_delete(ix, old);
+    if (!ix->bulk) {
+        pmap_ensure(ix);
+        if (pb_index_docid(ix, doc->pid, &old) == PB_OK)
+            doc_delete(ix, old);
+    }
     struct docs *d = &ix->d;
     if (d->n >= UINT32_MAX - 1) {
         rc = PB_ETOOBIG;
@@ -601,11 +608,11 @@ int pb_index_add(struct pb_index *ix, struct pb_analyzer *az,
     flen[PB_F_KEYWORDS] = (uint16_t)(a.count > TF_MAX ? TF_MAX : a.count);
     if (rc) {
         for (size_t i = 0; i < a.n_terms; i++)
-            ix->dterms[a.terms[i]]->cur_doc = DOC_END;
+            ix->tscr[a.terms[i]].doc = DOC_END;
         goto out;
     }
     for (size_t i = 0; i < a.n_terms; i++)
-        write_posting(ix, ix->dterms[a.terms[i]], id);
+        write_posting(ix, a.terms[i], id);
 
     d->pid[id] = doc->pid;
     d->day[id] = doc->date ? (int32_t)(doc->date >= 0 ? doc->date / 86400
@@ -642,7 +649,8 @@ int pb_index_add(struct pb_index *ix, struct pb_analyzer *az,
     docs_add_bytes(&d->ids, &d->ids_len, &d->ids_cap, pid_s, idl);
     d->id_off[id + 1] = (uint32_t)d->ids_len;
     d->n++;
-    pmap_put(ix, doc->pid, id);
+    if (!ix->bulk)
+        pmap_put(ix, doc->pid, id);
     ix->n_live++;
     for (int f = 0; f < PB_NFIELDS; f++)
         ix->flen_sum[f] += flen[f];
@@ -711,6 +719,20 @@ void pb_index_append(struct pb_index *dst, struct pb_index *src)
         const uint8_t *rest = pb_varint_get(st->buf, &first);
         size_t nrest = st->n - (size_t)(rest - st->buf);
         uint32_t v = (uint32_t)((int64_t)n0 + first - (dt->last + 1));
+        if (dst->bulk) {
+            /* no copy: the writer joins the two (index_file.c) */
+            assert(!dt->buf2);
+            dt->buf2 = st->buf;
+            dt->off2 = (uint32_t)(rest - st->buf);
+            dt->n2 = st->n;
+            dt->first2 = v;
+            dt->df += st->df;
+            dt->last = (int64_t)n0 + st->last;
+            st->buf = NULL;
+            st->n = st->cap = st->df = 0;
+            st->last = -1;
+            continue;
+        }
         size_t need = (size_t)dt->n + 5 + nrest;
         if (need > dt->cap) {
             size_t cap = dt->cap ? dt->cap : 8;
@@ -731,7 +753,8 @@ void pb_index_append(struct pb_index *dst, struct pb_index *src)
     }
     struct docs *d = &dst->d, *s = &src->d;
     pb_docs_reserve(d, d->n + s->n + 1);
-    pmap_reserve(dst, dst->pmap_n + s->n);
+    if (!dst->bulk)
+        pmap_reserve(dst, dst->pmap_n + s->n);
     int cmap[1024];
     for (size_t c = 0; c < src->n_cat_names && c < 1024; c++)
         cmap[c] = cat_intern(dst, src->cat_names[c], strlen(src->cat_names[c]));
@@ -757,7 +780,7 @@ void pb_index_append(struct pb_index *dst, struct pb_index *src)
                        s->ids + s->id_off[i], s->id_off[i + 1] - s->id_off[i]);
         d->id_off[id + 1] = (uint32_t)d->ids_len;
         d->n++;
-        if (!s->deleted[i])
+        if (!s->deleted[i] && !dst->bulk)
             pmap_put(dst, s->pid[i], id);
     }
     dst->n_live += src->n_live;
@@ -771,4 +794,20 @@ void pb_index_append(struct pb_index *dst, struct pb_index *src)
     dst->del_gen++;
     src->d.n = 0;
     src->n_live = 0;
+}
+
+void pb_index_drop_add_cache(struct pb_index *ix)
+{
+    free(ix->rslots);
+    free(ix->rpool);
+    ix->rslots = NULL;
+    ix->rpool = NULL;
+    ix->n_rslots = ix->n_raw = ix->rpool_len = ix->rpool_cap = 0;
+    free(ix->tok_term);
+    free(ix->tok_pos);
+    free(ix->tok_next);
+    free(ix->tok_field);
+    ix->tok_term = ix->tok_pos = ix->tok_next = NULL;
+    ix->tok_field = NULL;
+    ix->n_tok = ix->cap_tok = 0;
 }

@@ -2,6 +2,7 @@
  * search_int.h for the layout). */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,7 +144,345 @@ static int feed(struct tbuild *t, struct cursor *c, const uint32_t *remap,
     return rc;
 }
 
-static int write_all(struct pb_index *ix, FILE *fp)
+static void tb_init(struct tbuild *t)
+{
+    pb_buf_init(&t->dir, (size_t)UINT32_MAX);
+    pb_buf_init(&t->data, (size_t)UINT32_MAX);
+    pb_buf_init(&t->pos, (size_t)UINT32_MAX);
+    pb_buf_init(&t->imp, (size_t)UINT32_MAX);
+}
+
+static void tb_clear(struct tbuild *t)
+{
+    pb_buf_clear(&t->dir);
+    pb_buf_clear(&t->data);
+    pb_buf_clear(&t->pos);
+    pb_buf_clear(&t->imp);
+}
+
+/* ---- postings, a unit of terms at a time, on several threads -------------
+ *
+ * Re-blocking the postings (feed(), flush_block()) is most of the time a
+ * write takes. The terms are cut into units of consecutive terms (about
+ * UNIT_BYTES of postings to read, or UNIT_TERMS terms); worker threads
+ * build whole units in memory, each from an 8-aligned start, and the
+ * calling thread writes them in term order. Every term's bytes and padding
+ * are the ones a single thread writes, so the file does not depend on the
+ * number of threads or on timing; at most UNITS_AHEAD units wait in memory. */
+
+#define UNIT_BYTES (4u << 20)
+#define UNIT_TERMS 8192
+#define UNITS_AHEAD 8
+
+struct wunit {
+    size_t k0, k1;     /* terms [k0, k1) of the term loop */
+    struct pb_buf out; /* their postings; t[].off from out's start */
+    struct pb_buf str; /* their strings; t[].str_off from str's start */
+    struct term_disk *t;
+    size_t nt, cap;
+    int rc, done;
+};
+
+struct wctx {
+    struct pb_index *ix;
+    const uint32_t *remap;
+    const double *fnorm;
+    struct wfile *w;
+    struct pb_buf *strings;
+    struct wunit *u;
+    size_t n_units;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t next_unit;  /* the next unit a worker takes */
+    size_t next_write; /* the next unit the writer writes */
+    int abort;
+};
+
+static void unit_clear(struct wunit *u)
+{
+    pb_buf_clear(&u->out);
+    pb_buf_clear(&u->str);
+    free(u->t);
+    u->t = NULL;
+    u->nt = u->cap = 0;
+}
+
+/* Build the postings of u's terms into u (a worker, or the writer). */
+static int build_unit(struct wctx *wc, struct wunit *u, struct cursor *c,
+                      struct tbuild *tb)
+{
+    static const char zero[8];
+    struct pb_index *ix = wc->ix;
+    size_t n_main_terms = ix->hdr ? ix->hdr->n_terms : 0;
+    int rc = PB_OK;
+    pb_buf_init(&u->out, (size_t)1 << 40);
+    pb_buf_init(&u->str, (size_t)UINT32_MAX);
+    for (size_t k = u->k0; k < u->k1 && !rc; k++) {
+        const struct term_disk *tm = NULL;
+        const struct dterm *td = NULL;
+        const char *s;
+        size_t len;
+        if (k < n_main_terms) {
+            tm = &ix->tterms[k];
+            if (!pb_index_term_ok(ix, tm))
+                continue; /* damaged: its postings are lost */
+            s = ix->tstrings + tm->str_off;
+            len = tm->str_len;
+            const struct term_disk *dummy;
+            pb_index_lookup(ix, s, len, &dummy, &td);
+        } else {
+            td = ix->dterms[k - n_main_terms];
+            s = td->s;
+            len = td->len;
+            const struct dterm *dummy;
+            pb_index_lookup(ix, s, len, &tm, &dummy);
+            if (tm)
+                continue; /* done with the main terms */
+        }
+        pb_buf_reset(&tb->dir);
+        pb_buf_reset(&tb->data);
+        pb_buf_reset(&tb->pos);
+        pb_buf_reset(&tb->imp);
+        tb->n = 0;
+        tb->prev_last = UINT32_MAX;
+        tb->df = 0;
+        tb->blk_max = tb->term_max = 0;
+        tb->pos_start = 0;
+        /* an appended bulk index: the two streams joined for the cursor */
+        struct dterm *own = ix->bulk && td ? (struct dterm *)td : NULL, joined;
+        uint8_t *jbuf = NULL;
+        if (td && td->buf2) {
+            uint64_t rest = td->n2 - td->off2, need = td->n + 5 + rest;
+            if (need > UINT32_MAX) {
+                rc = PB_ETOOBIG;
+                continue;
+            }
+            jbuf = pb_malloc((size_t)need);
+            if (td->n)
+                memcpy(jbuf, td->buf, td->n);
+            uint8_t *p = pb_varint_put(jbuf + td->n, td->first2);
+            memcpy(p, td->buf2 + td->off2, (size_t)rest);
+            joined = *td;
+            joined.buf = jbuf;
+            joined.n = (uint32_t)(p + rest - jbuf);
+            joined.buf2 = NULL;
+            td = &joined;
+        }
+        pb_cursor_open(c, ix, tm, td, NULL);
+        rc = feed(tb, c, wc->remap, wc->fnorm);
+        pb_cursor_close(c);
+        free(jbuf);
+        if (own) { /* written once: its memory can go now */
+            free(own->buf);
+            free(own->buf2);
+            own->buf = own->buf2 = NULL;
+        }
+        if (!rc)
+            rc = flush_block(tb);
+        if (rc || !tb->df)
+            continue;
+        size_t nblk = tb->dir.len / sizeof(struct blk_disk);
+        struct blk_disk *bd = (struct blk_disk *)tb->dir.p;
+        uint32_t dsz = (uint32_t)tb->dir.len;
+        /* offsets within a term are 32-bit */
+        if ((uint64_t)tb->dir.len + tb->data.len + tb->pos.len + tb->imp.len >
+            UINT32_MAX) {
+            rc = PB_ETOOBIG;
+            continue;
+        }
+        for (size_t b = 0; b < nblk; b++) {
+            bd[b].off += dsz;
+            bd[b].pos_off += dsz + (uint32_t)tb->data.len;
+        }
+        rc = pb_buf_append(&u->out, zero, (8 - u->out.len % 8) % 8);
+        if (u->nt == u->cap) {
+            u->cap = u->cap ? u->cap * 2 : 64;
+            u->t = pb_reallocarray(u->t, u->cap, sizeof *u->t);
+        }
+        struct term_disk *e = &u->t[u->nt++];
+        memset(e, 0, sizeof *e);
+        e->off = u->out.len;
+        e->df = tb->df;
+        e->nblk = (uint32_t)nblk;
+        float mx = (float)tb->term_max;
+        if ((double)mx < tb->term_max)
+            mx = nextafterf(mx, INFINITY);
+        e->maxtf = mx;
+        e->str_off = (uint32_t)u->str.len;
+        e->str_len = (uint32_t)len;
+        e->imp = dsz + (uint32_t)tb->data.len + (uint32_t)tb->pos.len;
+        if (!rc)
+            rc = pb_buf_append(&u->str, s, len);
+        if (!rc)
+            rc = pb_buf_append(&u->out, tb->dir.p, tb->dir.len);
+        if (!rc)
+            rc = pb_buf_append(&u->out, tb->data.p, tb->data.len);
+        if (!rc && tb->pos.len)
+            rc = pb_buf_append(&u->out, tb->pos.p, tb->pos.len);
+        if (!rc)
+            rc = pb_buf_append(&u->out, tb->imp.p, tb->imp.len);
+    }
+    return rc;
+}
+
+/* Write built unit u after what is written: its terms' entries go to
+ * terms[*nt..], offsets made absolute. */
+static int emit_unit(struct wctx *wc, struct wunit *u, struct term_disk *terms,
+                     size_t *nt)
+{
+    walign(wc->w, 8); /* where its first term's padding would go */
+    uint64_t base = wc->w->off;
+    uint32_t sbase = (uint32_t)wc->strings->len;
+    int rc = u->str.len ? pb_buf_append(wc->strings, u->str.p, u->str.len)
+                        : PB_OK;
+    for (size_t i = 0; i < u->nt; i++) {
+        struct term_disk *e = &terms[(*nt)++];
+        *e = u->t[i];
+        e->off += base;
+        e->str_off += sbase;
+    }
+    wput(wc->w, u->out.p, u->out.len);
+    unit_clear(u);
+    return rc;
+}
+
+static void *write_worker(void *arg)
+{
+    struct wctx *wc = arg;
+    struct cursor *c = pb_calloc(1, sizeof *c);
+    struct tbuild tb;
+    tb_init(&tb);
+    pthread_mutex_lock(&wc->mu);
+    for (;;) {
+        while (!wc->abort && wc->next_unit < wc->n_units &&
+               wc->next_unit - wc->next_write >= UNITS_AHEAD)
+            pthread_cond_wait(&wc->cv, &wc->mu);
+        if (wc->abort || wc->next_unit >= wc->n_units)
+            break;
+        struct wunit *u = &wc->u[wc->next_unit++];
+        pthread_mutex_unlock(&wc->mu);
+        int rc = build_unit(wc, u, c, &tb);
+        pthread_mutex_lock(&wc->mu);
+        u->rc = rc;
+        u->done = 1;
+        if (rc)
+            wc->abort = 1;
+        pthread_cond_broadcast(&wc->cv);
+    }
+    pthread_mutex_unlock(&wc->mu);
+    free(c);
+    tb_clear(&tb);
+    return NULL;
+}
+
+/* Cut the term loop into units by the size of the postings to read. */
+static void make_units(struct wctx *wc)
+{
+    struct pb_index *ix = wc->ix;
+    size_t n_main_terms = ix->hdr ? ix->hdr->n_terms : 0;
+    size_t n_all = n_main_terms + ix->n_dterms, cap = 0;
+    uint64_t acc = 0;
+    size_t k0 = 0;
+    for (size_t k = 0; k < n_all; k++) {
+        if (k < n_main_terms) {
+            uint64_t end = k + 1 < n_main_terms ? ix->tterms[k + 1].off
+                                                : ix->hdr->terms;
+            acc += end - ix->tterms[k].off;
+        } else {
+            const struct dterm *td = ix->dterms[k - n_main_terms];
+            acc += td->n + (td->buf2 ? td->n2 - td->off2 : 0);
+        }
+        if (acc >= UNIT_BYTES || k + 1 - k0 >= UNIT_TERMS || k + 1 == n_all) {
+            if (wc->n_units == cap) {
+                cap = cap ? cap * 2 : 64;
+                wc->u = pb_reallocarray(wc->u, cap, sizeof *wc->u);
+            }
+            struct wunit *u = &wc->u[wc->n_units++];
+            memset(u, 0, sizeof *u);
+            u->k0 = k0;
+            u->k1 = k + 1;
+            k0 = k + 1;
+            acc = 0;
+        }
+    }
+}
+
+/* The postings of every term, written to wc->w in term order; their
+ * entries in *out_terms (the caller frees), *out_nt of them. */
+static int write_terms(struct wctx *wc, int nthreads,
+                       struct term_disk **out_terms, size_t *out_nt)
+{
+    struct pb_index *ix = wc->ix;
+    size_t n_all = (ix->hdr ? ix->hdr->n_terms : 0) + ix->n_dterms;
+    struct term_disk *terms = pb_reallocarray(NULL, n_all + 1, sizeof *terms);
+    size_t nt = 0;
+    int rc = PB_OK;
+    make_units(wc);
+    pthread_mutex_init(&wc->mu, NULL);
+    pthread_cond_init(&wc->cv, NULL);
+    pthread_t th[8];
+    int started = 0;
+    if (nthreads > 8)
+        nthreads = 8;
+    for (int i = 0; nthreads > 1 && i < nthreads; i++) {
+        if (pthread_create(&th[i], NULL, write_worker, wc) != 0)
+            break;
+        started++;
+    }
+    if (!started) {
+        struct cursor *c = pb_calloc(1, sizeof *c);
+        struct tbuild tb;
+        tb_init(&tb);
+        for (size_t i = 0; i < wc->n_units && !rc; i++) {
+            rc = build_unit(wc, &wc->u[i], c, &tb);
+            if (!rc)
+                rc = emit_unit(wc, &wc->u[i], terms, &nt);
+        }
+        free(c);
+        tb_clear(&tb);
+    }
+    for (size_t i = 0; started && i < wc->n_units && !rc; i++) {
+        struct wunit *u = &wc->u[i];
+        pthread_mutex_lock(&wc->mu);
+        while (!u->done && !wc->abort)
+            pthread_cond_wait(&wc->cv, &wc->mu);
+        int done = u->done;
+        pthread_mutex_unlock(&wc->mu);
+        if (!done || u->rc) {
+            rc = u->rc;
+            for (size_t j = 0; !rc && j < wc->n_units; j++)
+                rc = wc->u[j].rc; /* the unit that failed */
+            if (!rc)
+                rc = PB_EIO;
+            break;
+        }
+        rc = emit_unit(wc, u, terms, &nt);
+        pthread_mutex_lock(&wc->mu);
+        wc->next_write = i + 1;
+        if (rc)
+            wc->abort = 1;
+        pthread_cond_broadcast(&wc->cv);
+        pthread_mutex_unlock(&wc->mu);
+    }
+    if (started) {
+        pthread_mutex_lock(&wc->mu);
+        wc->abort = 1; /* idle workers: stop */
+        pthread_cond_broadcast(&wc->cv);
+        pthread_mutex_unlock(&wc->mu);
+        for (int i = 0; i < started; i++)
+            pthread_join(th[i], NULL);
+    }
+    for (size_t i = 0; i < wc->n_units; i++)
+        unit_clear(&wc->u[i]);
+    free(wc->u);
+    pthread_mutex_destroy(&wc->mu);
+    pthread_cond_destroy(&wc->cv);
+    *out_terms = terms;
+    *out_nt = nt;
+    return rc;
+}
+
+static int write_all(struct pb_index *ix, FILE *fp, int nthreads)
 {
     int rc = PB_OK;
     struct wfile w = {fp, 0, 0};
@@ -233,96 +572,17 @@ static int write_all(struct pb_index *ix, FILE *fp)
     h.catnames = w.off - h.catnames_off;
 
     /* postings: main terms (merged with their delta part), then the delta
-     * terms the main segment lacks */
+     * terms the main segment lacks; in units of terms built on up to
+     * nthreads threads and written here in order (write_terms()) */
     walign(&w, 8);
     h.postings = w.off;
-    size_t n_main_terms = ix->hdr ? ix->hdr->n_terms : 0;
-    size_t cap_terms = n_main_terms + ix->n_dterms + 1;
-    struct term_disk *terms = pb_reallocarray(NULL, cap_terms, sizeof *terms);
+    size_t nt = 0;
+    struct term_disk *terms = NULL;
     struct pb_buf strings;
     pb_buf_init(&strings, (size_t)UINT32_MAX);
-    size_t nt = 0;
-    struct tbuild tb;
-    pb_buf_init(&tb.dir, (size_t)UINT32_MAX);
-    pb_buf_init(&tb.data, (size_t)UINT32_MAX);
-    pb_buf_init(&tb.pos, (size_t)UINT32_MAX);
-    pb_buf_init(&tb.imp, (size_t)UINT32_MAX);
-    struct cursor *c = pb_calloc(1, sizeof *c);
-    for (size_t k = 0; k < n_main_terms + ix->n_dterms && !rc; k++) {
-        const struct term_disk *tm = NULL;
-        const struct dterm *td = NULL;
-        const char *s;
-        size_t len;
-        if (k < n_main_terms) {
-            tm = &ix->tterms[k];
-            if (!pb_index_term_ok(ix, tm))
-                continue; /* damaged: its postings are lost */
-            s = ix->tstrings + tm->str_off;
-            len = tm->str_len;
-            const struct term_disk *dummy;
-            pb_index_lookup(ix, s, len, &dummy, &td);
-        } else {
-            td = ix->dterms[k - n_main_terms];
-            s = td->s;
-            len = td->len;
-            const struct dterm *dummy;
-            pb_index_lookup(ix, s, len, &tm, &dummy);
-            if (tm)
-                continue; /* done with the main terms */
-        }
-        pb_buf_reset(&tb.dir);
-        pb_buf_reset(&tb.data);
-        pb_buf_reset(&tb.pos);
-        pb_buf_reset(&tb.imp);
-        tb.n = 0;
-        tb.prev_last = UINT32_MAX;
-        tb.df = 0;
-        tb.blk_max = tb.term_max = 0;
-        tb.pos_start = 0;
-        pb_cursor_open(c, ix, tm, td, NULL);
-        rc = feed(&tb, c, remap, fnorm);
-        pb_cursor_close(c);
-        if (!rc)
-            rc = flush_block(&tb);
-        if (rc || !tb.df)
-            continue;
-        size_t nblk = tb.dir.len / sizeof(struct blk_disk);
-        struct blk_disk *bd = (struct blk_disk *)tb.dir.p;
-        uint32_t dsz = (uint32_t)tb.dir.len;
-        /* offsets within a term are 32-bit */
-        if ((uint64_t)tb.dir.len + tb.data.len + tb.pos.len + tb.imp.len >
-            UINT32_MAX) {
-            rc = PB_ETOOBIG;
-            continue;
-        }
-        for (size_t b = 0; b < nblk; b++) {
-            bd[b].off += dsz;
-            bd[b].pos_off += dsz + (uint32_t)tb.data.len;
-        }
-        walign(&w, 8);
-        struct term_disk *e = &terms[nt++];
-        memset(e, 0, sizeof *e);
-        e->off = w.off;
-        e->df = tb.df;
-        e->nblk = (uint32_t)nblk;
-        float mx = (float)tb.term_max;
-        if ((double)mx < tb.term_max)
-            mx = nextafterf(mx, INFINITY);
-        e->maxtf = mx;
-        e->str_off = (uint32_t)strings.len;
-        e->str_len = (uint32_t)len;
-        e->imp = dsz + (uint32_t)tb.data.len + (uint32_t)tb.pos.len;
-        rc = pb_buf_append(&strings, s, len);
-        wput(&w, tb.dir.p, tb.dir.len);
-        wput(&w, tb.data.p, tb.data.len);
-        wput(&w, tb.pos.p, tb.pos.len);
-        wput(&w, tb.imp.p, tb.imp.len);
-    }
-    free(c);
-    pb_buf_clear(&tb.dir);
-    pb_buf_clear(&tb.data);
-    pb_buf_clear(&tb.pos);
-    pb_buf_clear(&tb.imp);
+    struct wctx wc = {.ix = ix, .remap = remap, .fnorm = fnorm, .w = &w,
+                      .strings = &strings};
+    rc = write_terms(&wc, nthreads, &terms, &nt);
 
     walign(&w, 8);
     h.terms = w.off;
@@ -362,6 +622,12 @@ static int write_all(struct pb_index *ix, FILE *fp)
 
 int pb_index_write(struct pb_index *ix, const char *path, struct pb_err *err)
 {
+    return pb_index_write_threads(ix, path, 2, err);
+}
+
+int pb_index_write_threads(struct pb_index *ix, const char *path, int nthreads,
+                           struct pb_err *err)
+{
     int rc = PB_OK;
     char tmp[4096];
     if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
@@ -371,7 +637,7 @@ int pb_index_write(struct pb_index *ix, const char *path, struct pb_err *err)
         return pb_err_set(err, PB_EIO, "%s: %s", tmp, strerror(errno));
     setvbuf(fp, NULL, _IOFBF, 1 << 20);
     pthread_rwlock_rdlock(&ix->lock);
-    rc = write_all(ix, fp);
+    rc = write_all(ix, fp, nthreads);
     pthread_rwlock_unlock(&ix->lock);
     if (fflush(fp) != 0 || fsync(fileno(fp)) != 0)
         rc = rc ? rc : PB_EIO;

@@ -288,6 +288,20 @@ static int on_paper(void *ctx, int64_t pid, int64_t seq, int deleted,
     return PB_OK;
 }
 
+/* The process's peak RSS so far (VmHWM), in kB; 0 if unknown. */
+static long peak_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmHWM:", 6))
+            kb = strtol(line + 6, NULL, 10);
+    if (f)
+        fclose(f);
+    return kb;
+}
+
 static double phase_s(void)
 {
     struct timespec ts;
@@ -318,6 +332,7 @@ int pb_index_rebuild(const char *db_path, struct pb_store *st,
     for (int k = 0; k < NWORK; k++) {
         w[k].qu = &qu;
         w[k].ix = pb_index_new(params);
+        w[k].ix->bulk = 1; /* the store's pids are distinct */
         w[k].az = pb_analyzer_new();
         if (pthread_create(&w[k].th, NULL, rb_main, &w[k]) != 0)
             break;
@@ -349,6 +364,9 @@ int pb_index_rebuild(const char *db_path, struct pb_store *st,
                             pb_strerror(w[k].rc));
     }
     double t_read = phase_s();
+    long hwm_read = peak_kb();
+    for (int k = 0; k < NWORK; k++)
+        pb_index_drop_add_cache(w[k].ix);
     struct pb_index *ix = w[0].ix;
     for (int k = 1; k < NWORK; k++) {
         if (!rc)
@@ -356,13 +374,15 @@ int pb_index_rebuild(const char *db_path, struct pb_store *st,
         pb_index_free(w[k].ix);
     }
     double t_merge = phase_s();
+    long hwm_merge = peak_kb();
     pb_index_set_seq(ix, seq);
     if (!rc)
-        rc = pb_index_write(ix, path, err);
+        rc = pb_index_write_threads(ix, path, NWORK, err);
     if (getenv("PB_REINDEX_TIMES"))
         fprintf(stderr, "reindex: read+analyse %.1f s, merge %.1f s, "
-                "write %.1f s\n", t_read - t0, t_merge - t_read,
-                phase_s() - t_merge);
+                "write %.1f s; peak RSS after each %ld / %ld / %ld MB\n",
+                t_read - t0, t_merge - t_read, phase_s() - t_merge,
+                hwm_read / 1024, hwm_merge / 1024, peak_kb() / 1024);
     if (out_docs)
         *out_docs = c.n;
     for (int k = 0; k < NWORK; k++)

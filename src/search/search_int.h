@@ -92,8 +92,20 @@ struct dterm {
     int64_t last; /* last docid with a posting, -1 */
     uint8_t *buf; /* the varint stream (owned) */
     uint32_t n, cap;
-    /* scratch while a document is added */
-    uint32_t cur_doc, head, tail;
+    /* a bulk index (struct pb_index.bulk) appended to: the rest of the
+     * stream is buf2[off2..n2), after a first gap of first2 (owned);
+     * see pb_index_append() */
+    uint8_t *buf2;
+    uint32_t off2, n2, first2;
+};
+
+/* A delta term's scratch while a document is added, kept apart from the
+ * terms (struct pb_index.tscr, by term number): one dense array is one
+ * cache miss a token at most, where the term itself was two (the pointer,
+ * then the struct). */
+struct tscratch {
+    uint32_t doc; /* the document its tokens below belong to, or DOC_END */
+    uint32_t head, tail; /* its tokens in the document (tok_next) */
 };
 
 struct docs {
@@ -132,6 +144,7 @@ struct pb_index {
     /* delta terms: hash of dterm pointers */
     struct dterm **dterms; /* by insertion order */
     size_t n_dterms, cap_dterms;
+    struct tscratch *tscr; /* cap_dterms of them */
     uint64_t *dslots; /* hash << 32 | (1 + index into dterms); 0 empty */
     size_t n_dslots;
     /* documents */
@@ -143,6 +156,12 @@ struct pb_index {
     uint32_t *pmap_val;
     size_t pmap_cap, pmap_n;
     int pmap_lazy; /* not built yet (see pmap_ensure() in index.c) */
+    /* a rebuild's partition: every pid is added once and never looked up,
+     * so no pid map is kept (a hash probe a paper, ~100 MB at 2.6M); an
+     * append takes the other partition's postings without copying them
+     * (dterm.buf2), and writing frees each term's postings once written:
+     * a bulk index is written once, then freed, never searched */
+    int bulk;
     /* categories */
     char **cat_names;
     size_t n_cat_names;
@@ -324,11 +343,21 @@ double pb_cursor_term_maxtf(const struct cursor *c, double scale);
 void pb_docs_reserve(struct docs *d, size_t n);
 /* Move src's documents and postings after dst's (docids n(dst)..): both
  * must be delta-only (built in memory, never mapped). src is left empty
- * but must still be freed. For building partitions on several threads. */
+ * but must still be freed. For building partitions on several threads.
+ * A bulk dst takes each term's stream as it is (dterm.buf2: no copy, no
+ * growth); a bulk dst must have been appended to at most once. */
 void pb_index_append(struct pb_index *dst, struct pb_index *src);
 void pb_index_pmap_rebuild(struct pb_index *ix);
+/* Free what only adding documents needs (the word -> term cache, token
+ * scratch): for an index that is written next and not added to again
+ * (adding still works, rebuilding the cache). */
+void pb_index_drop_add_cache(struct pb_index *ix);
 
 /* index_file.c */
+/* pb_index_write() with the postings built on nthreads threads (1: on the
+ * caller's); the file is the same bytes whatever nthreads. */
+int pb_index_write_threads(struct pb_index *ix, const char *path, int nthreads,
+                           struct pb_err *err);
 int pb_index_map(struct pb_index *ix, const char *path, struct pb_err *err);
 /* Main term tm's postings are sound (checked on first use: every block
  * offset, bit width, docid and position varint a cursor will read). A

@@ -38,8 +38,10 @@ int pb_store_open(const char *path, int flags, struct pb_store **out,
                              * straight from the OS page cache, shared by
                              * all threads, instead of a pread and a copy
                              * into each connection's 2 MB cache */
-                            ? "PRAGMA foreign_keys=ON;"
-                              "PRAGMA mmap_size=4294967296;"
+                            ? (flags & PB_STORE_NOMMAP)
+                                  ? "PRAGMA foreign_keys=ON;"
+                                  : "PRAGMA foreign_keys=ON;"
+                                    "PRAGMA mmap_size=4294967296;"
                             : "PRAGMA page_size=16384;" /* new files only */
                               "PRAGMA journal_mode=WAL;"
                               "PRAGMA synchronous=NORMAL;"

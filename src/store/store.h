@@ -26,6 +26,10 @@
 struct pb_store;
 
 #define PB_STORE_READONLY 1 /* open flags */
+/* With READONLY: read through SQLite's page cache instead of mapping the
+ * file (a reader that scans the whole store once, as reindex does, would
+ * otherwise hold every page of it mapped: RSS the size of the store). */
+#define PB_STORE_NOMMAP 2
 
 /* Whether a --db value names a PostgreSQL database rather than a SQLite
  * file: a postgres:// or postgresql:// URL, or a libpq keyword string

@@ -79,13 +79,13 @@ def fixture():
     return d, {k: v[1] for k, v in best.items()}, order, bad_lines
 
 
-def imported(d, threads, batch):
+def imported(d, threads, batch, env=None):
     db = Tmp.path('par-%s-%s.db' % (threads, batch))
     for suffix in ('', '-wal', '-shm'):
         if os.path.exists(db + suffix):
             os.remove(db + suffix)
     rc, out, err = run('import', '--db', db, '--threads', str(threads),
-                       '--batch', str(batch), d)
+                       '--batch', str(batch), d, env=env)
     eq(rc, 3, err)  # two records rejected
     rc2, exp, err2 = run('export', '--db', db)
     eq(rc2, 0, err2)
@@ -115,6 +115,57 @@ def parallel_import_gives_the_serial_store():
             eq(err, err1, 'messages, %d threads, batch %d' % (threads, batch))
             check(exp == exp1, 'export differs: %d threads, batch %d'
                   % (threads, batch))
+
+
+def file_lines(path):
+    op = lzma.open if path.endswith('.xz') else gzip.open if path.endswith('.gz') else open
+    with op(path, 'rb') as f:
+        return f.read().decode().split('\n')[:-1]
+
+
+@test
+def interleaved_pairs_give_the_same_store():
+    """Two line files in a row are written in turns of L lines (4,096; 7
+    here, through the tests-only PB_TEST_INTERLEAVE_LINES), so that both
+    decompress at once: the order, and so the pids, follow the turns
+    whatever the threads and the batch size; a pair with a file of another
+    format (the Daily Papers day, then d.jsonl.gz) goes one file after the
+    other."""
+    d, titles, _, bad = fixture()
+    L = 7
+    env = {'PB_TEST_INTERLEAVE_LINES': str(L)}
+    a = file_lines(os.path.join(d, 'a.jsonl'))
+    b = file_lines(os.path.join(d, 'b.jsonl.xz'))
+    seq = []
+    for k in range(0, max(len(a), len(b)), L):
+        seq += a[k:k + L] + b[k:k + L]
+    seq += file_lines(os.path.join(d, 'd.jsonl.gz'))
+    order = []
+    for line in seq:
+        try:
+            i = json.loads(line).get('id')
+        except ValueError:
+            continue
+        if i in titles and i not in order:
+            order.append(i)
+    out1, err1, exp1, _ = imported(d, 1, 5, env)
+    arxiv = [p for p in (json.loads(l) for l in exp1.splitlines())
+             if p['id'] in titles]
+    eq([p['id'] for p in arxiv], order, 'pid order: first appearance in turns')
+    wrong = [p['id'] for p in arxiv if p['title'] != titles[p['id']]]
+    eq(wrong, [], 'the freshest version (then the greater title) wins')
+    eq([l.split(': ')[0] for l in err1.strip().splitlines()],
+       ['%s:%d' % (os.path.join(d, 'b.jsonl.xz'), n) for n in bad])
+    for threads, batch in ((2, 5), (2, 5), (4, 3), (2, 4096), (1, 4096)):
+        out, err, exp, _ = imported(d, threads, batch, env)
+        eq(out, out1, 'summary, %d threads, batch %d' % (threads, batch))
+        eq(err, err1, 'messages, %d threads, batch %d' % (threads, batch))
+        check(exp == exp1, 'export differs: %d threads, batch %d'
+              % (threads, batch))
+    # the default turn (4,096 lines) is longer than these files: one file
+    # after the other, the store of the first test
+    _, _, exp4096, _ = imported(d, 2, 5)
+    check(exp4096 != exp1, 'turns of 7 lines change the pid order')
 
 
 @test

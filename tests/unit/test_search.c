@@ -469,6 +469,25 @@ static void t_deleted_df(void)
 
 /* Partitions built apart and appended (as the threaded rebuild does) give
  * the same index as one built in one go. */
+/* Whether the files at a and b hold the same bytes. */
+static int same_bytes(const char *a, const char *b)
+{
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    int same = fa && fb;
+    while (same) {
+        int ca = getc(fa), cb = getc(fb);
+        if (ca != cb)
+            same = 0;
+        if (ca == EOF || cb == EOF)
+            break;
+    }
+    if (fa)
+        fclose(fa);
+    if (fb)
+        fclose(fb);
+    return same;
+}
+
 static void t_append_partitions(void)
 {
     struct pb_index *one = pb_index_new(NULL), *a = pb_index_new(NULL),
@@ -507,6 +526,86 @@ static void t_append_partitions(void)
     pb_searcher_free(s2);
     pb_index_free(one);
     pb_index_free(a);
+    /* a rebuild's bulk partitions (no pid map; the append takes the
+     * streams without copying, the writer joins and frees them) write the
+     * bytes the copying append writes */
+    char p1[300], p2[300];
+    snprintf(p1, sizeof p1, "%s/app1.idx", tmpdir);
+    snprintf(p2, sizeof p2, "%s/app2.idx", tmpdir);
+    struct pb_err err;
+    for (int bulk = 0; bulk < 2; bulk++) {
+        a = pb_index_new(NULL);
+        b = pb_index_new(NULL);
+        a->bulk = b->bulk = bulk;
+        rng = seed;
+        build_random(a, 1, 1200);
+        build_random(b, 1201, 800);
+        pb_index_append(a, b);
+        pb_index_free(b);
+        CHECK_EQ(pb_index_write_threads(a, bulk ? p2 : p1, 2, &err), PB_OK);
+        pb_index_free(a);
+    }
+    CHECK(same_bytes(p1, p2));
+    CHECK_EQ(pb_index_open(p2, &a, &err), PB_OK);
+    CHECK_EQ(pb_index_check_all(a, NULL), PB_OK);
+    pb_index_free(a);
+    unlink(p1);
+    unlink(p2);
+}
+
+/* The postings are built a unit of terms at a time on several threads and
+ * written in order: the file is the same bytes with 1, 2 or 3 threads, for
+ * a fresh build (many units: more terms than a unit holds) and for a
+ * compaction of a mapped file plus a delta with deletions. */
+static void t_write_threads(void)
+{
+    char p1[300], p2[300], p3[300];
+    snprintf(p1, sizeof p1, "%s/wt1.idx", tmpdir);
+    snprintf(p2, sizeof p2, "%s/wt2.idx", tmpdir);
+    snprintf(p3, sizeof p3, "%s/wt3.idx", tmpdir);
+    struct pb_index *ix = pb_index_new(NULL);
+    struct pb_buf t, a;
+    pb_buf_init(&t, 1 << 20);
+    pb_buf_init(&a, 1 << 20);
+    for (int64_t d = 1; d <= 3000; d++) {
+        rand_text(&t, 3 + (int)(rnd() % 8), 30000);
+        rand_text(&a, 40 + (int)(rnd() % 100), 30000);
+        add(ix, d, pb_buf_cstr(&t), pb_buf_cstr(&a), "cs.CL",
+            1500000000 + d * 86400);
+    }
+    struct pb_index_info in;
+    pb_index_info(ix, &in);
+    CHECK(in.terms_delta > 3 * 8192); /* several units */
+    struct pb_err err;
+    CHECK_EQ(pb_index_write_threads(ix, p1, 1, &err), PB_OK);
+    CHECK_EQ(pb_index_write_threads(ix, p2, 2, &err), PB_OK);
+    CHECK_EQ(pb_index_write_threads(ix, p3, 3, &err), PB_OK);
+    CHECK(same_bytes(p1, p2));
+    CHECK(same_bytes(p1, p3));
+    pb_index_free(ix);
+    CHECK_EQ(pb_index_open(p1, &ix, &err), PB_OK);
+    for (int64_t d = 3001; d <= 3400; d++) {
+        rand_text(&t, 3 + (int)(rnd() % 8), 40000);
+        rand_text(&a, 40 + (int)(rnd() % 100), 40000);
+        add(ix, d, pb_buf_cstr(&t), pb_buf_cstr(&a), "math.CO",
+            1500000000 + d * 86400);
+    }
+    for (int64_t d = 7; d < 3400; d += 13)
+        CHECK_EQ(pb_index_delete(ix, d), PB_OK);
+    CHECK_EQ(pb_index_write_threads(ix, p2, 1, &err), PB_OK);
+    CHECK_EQ(pb_index_write_threads(ix, p3, 2, &err), PB_OK);
+    CHECK(same_bytes(p2, p3));
+    pb_index_free(ix);
+    CHECK_EQ(pb_index_open(p3, &ix, &err), PB_OK);
+    pb_index_info(ix, &in);
+    CHECK_EQ(in.docs, (uint64_t)(3400 - (3400 - 7 + 12) / 13));
+    CHECK_EQ(pb_index_check_all(ix, NULL), PB_OK);
+    pb_index_free(ix);
+    pb_buf_clear(&t);
+    pb_buf_clear(&a);
+    unlink(p1);
+    unlink(p2);
+    unlink(p3);
 }
 
 /* The pid map of a mapped index, built at its first change (presized for
@@ -915,6 +1014,7 @@ int main(void)
         {"incremental", t_incremental},
         {"deleted_df", t_deleted_df},
         {"append_partitions", t_append_partitions},
+        {"write_threads", t_write_threads},
         {"pid_map_after_open", t_pid_map_after_open},
         {"phrases_and_facets", t_phrases_and_facets},
         {"estimated_totals", t_estimated_totals},

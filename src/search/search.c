@@ -546,6 +546,28 @@ static double sum_parts(const struct pb_searcher *s, uint64_t mask)
     return x;
 }
 
+/* Add the clauses cl[n-1], ..., cl[0] (best bound first; cum[i] bounds
+ * cl[0..i] together) to d's partial score and clause mask while d can
+ * still make the top-k at threshold th. 0: it cannot (the sums are then
+ * partial and d is dropped); 1: *score and *mask are d's whole score. */
+static int add_rest(struct pb_searcher *s, struct cclause **cl, size_t n,
+                    const double *cum, double th, uint32_t d, double *score,
+                    uint64_t *mask)
+{
+    for (size_t i = n; i-- > 0;) {
+        if (cannot(*score + cum[i], th))
+            return 0;
+        cl_advance(s, cl[i], d);
+        if (cl[i]->doc == d) {
+            double x = cl_score(s, cl[i], d);
+            s->part[cl[i]->idx] = x;
+            *mask |= 1ull << cl[i]->idx;
+            *score += x;
+        }
+    }
+    return 1;
+}
+
 /*
  * Only SHOULD clauses: block-max MaxScore over windows of docids (as in
  * Lucene's MaxScoreBulkScorer). A window ends at the nearest block end of
@@ -635,21 +657,7 @@ static void run_should(struct pb_searcher *s, int prune)
                 score += x;
                 cl_advance(s, cl[i], d + 1);
             }
-            int skip = 0;
-            for (size_t i = fe; i-- > 0;) {
-                if (cannot(score + cum[i], th)) {
-                    skip = 1;
-                    break;
-                }
-                cl_advance(s, cl[i], d);
-                if (cl[i]->doc == d) {
-                    double x = cl_score(s, cl[i], d);
-                    s->part[cl[i]->idx] = x;
-                    mask |= 1ull << cl[i]->idx;
-                    score += x;
-                }
-            }
-            if (skip)
+            if (!add_rest(s, cl, fe, cum, th, d, &score, &mask))
                 continue;
             score = sum_parts(s, mask);
             s->scored++;
@@ -879,21 +887,7 @@ static void run_should_win(struct pb_searcher *s)
                         score += x;
                     }
                 }
-                int skip = 0;
-                for (size_t i = r0; i-- > 0;) {
-                    if (cannot(score + cum[i], th)) {
-                        skip = 1;
-                        break;
-                    }
-                    cl_advance(s, cl[i], d);
-                    if (cl[i]->doc == d) {
-                        double x = cl_score(s, cl[i], d);
-                        s->part[cl[i]->idx] = x;
-                        mask |= 1ull << cl[i]->idx;
-                        score += x;
-                    }
-                }
-                if (skip)
+                if (!add_rest(s, cl, r0, cum, th, d, &score, &mask))
                     continue;
                 score = sum_parts(s, mask);
                 s->scored++;
@@ -970,21 +964,7 @@ static void run_lead(struct pb_searcher *s, struct cclause *lead)
         s->part[lead->idx] = score;
         uint64_t mask = 1ull << lead->idx;
         cl_advance(s, lead, d + 1);
-        int skip = 0;
-        for (size_t i = no; i-- > 0;) {
-            if (cannot(score + cum[i], th)) {
-                skip = 1;
-                break;
-            }
-            cl_advance(s, o[i], d);
-            if (o[i]->doc == d) {
-                double x = cl_score(s, o[i], d);
-                s->part[o[i]->idx] = x;
-                mask |= 1ull << o[i]->idx;
-                score += x;
-            }
-        }
-        if (skip)
+        if (!add_rest(s, o, no, cum, th, d, &score, &mask))
             continue;
         score = sum_parts(s, mask);
         s->scored++;

@@ -925,6 +925,10 @@ static void run_should_win(struct pb_searcher *s)
                     continue;
                 if (!add_rest(s, cl, r0, cum, th, d, &score, &mask))
                     continue;
+                /* a title: clause or a phrase scans its first word's
+                 * postings: a candidate may match nothing */
+                if (!mask)
+                    continue;
                 score = sum_parts(s, mask);
                 s->scored++;
                 heap_push(s, score, score, d);

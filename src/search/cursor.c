@@ -99,6 +99,7 @@ void pb_cursor_open(struct cursor *c, const struct pb_index *ix,
                     const struct normtab *nt)
 {
     memset(c, 0, offsetof(struct cursor, docs));
+    c->tf_peek_max = 0;
     c->ddoc = NULL;
     c->dtf = NULL;
     c->dpoff = NULL;

@@ -321,7 +321,7 @@ static inline double cur_score(const struct pb_searcher *s,
     if (c->in_delta)
         for (int f = 0; f < PB_NFIELDS; f++)
             tf[f] = c->dtf[c->di][f];
-    else if (c->tf_ready || ++c->tf_peeks > 8) {
+    else if (c->tf_ready || ++c->tf_peeks > c->tf_peek_max) {
         /* unpack the block's tfs once many of its postings are scored */
         if (!c->tf_ready)
             pb_cursor_load_tf(c);
@@ -848,6 +848,9 @@ static void run_should_win(struct pb_searcher *s)
         cl[i]->sc = &s->scur[cl[i]->idx];
         pb_cursor_open(cl[i]->sc, s->ix, cl[i]->tm, cl[i]->td, &s->nt);
         sum_ub += cl[i]->ub;
+        /* candidates are sparse here: a scored posting reads its own
+         * tfs, unless many of one block are scored */
+        cl[i]->c[0]->tf_peek_max = 8;
     }
     /* every sum below WIN_HAS, with room for one rounding per clause */
     s->wfx = 65536.0;

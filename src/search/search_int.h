@@ -260,6 +260,7 @@ struct cursor {
     uint8_t wtf[PB_NFIELDS];
     int tf_ready; /* tf[][] holds this block's tfs */
     uint32_t tf_peeks; /* postings whose tfs were read one by one */
+    uint32_t tf_peek_max; /* read at most so many one by one (0: unpack) */
     uint32_t tf[PB_NFIELDS][BLK];
     const uint8_t *pp; /* positions of posting pi */
     uint32_t pi;

@@ -8,11 +8,6 @@ unsigned pb_bitwidth(uint32_t max)
     return max ? 32u - (unsigned)__builtin_clz(max) : 0;
 }
 
-size_t pb_bitpack_words(size_t n, unsigned w)
-{
-    return (n * w + 31) / 32;
-}
-
 void pb_bitpack(const uint32_t *v, size_t n, unsigned w, uint32_t *out)
 {
     size_t words = pb_bitpack_words(n, w);

@@ -31,6 +31,7 @@ static void load_block(struct cursor *c)
     pb_block_decode(c->tbase, b, prev, &c->n, c->docs, c->tfp, c->wtf);
     c->i = 0;
     c->tf_ready = 0;
+    c->tf_peeks = 0;
     c->pp = c->tbase + b->pos_off;
     c->pi = 0;
     c->doc = c->docs[0];
@@ -98,6 +99,7 @@ void pb_cursor_open(struct cursor *c, const struct pb_index *ix,
                     const struct normtab *nt)
 {
     memset(c, 0, offsetof(struct cursor, docs));
+    c->tf_peek_max = 0;
     c->ddoc = NULL;
     c->dtf = NULL;
     c->dpoff = NULL;

@@ -4,6 +4,9 @@
 
 #include <math.h>
 #include <stdio.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -25,8 +28,9 @@ struct cclause {
     struct cursor *sc; /* run_should_win's scan cursor (own), or NULL */
     const struct term_disk *tm; /* the term of a single-term clause */
     const struct dterm *td;
-    const double *bnd; /* bnd[impact]: score bound of a posting (NULL
-                          until run_should_win needs it) */
+    const uint32_t *bnd; /* bnd[impact]: score bound of a posting in
+                            run_should_win's fixed point (NULL until it
+                            needs it) */
     uint32_t doc;
     uint32_t ptf[PB_NFIELDS]; /* phrase frequency per field at doc */
 };
@@ -93,14 +97,11 @@ struct pb_searcher {
     struct dfent *dfc;
     struct cursor *tmpcur;
     /* run_should_win: scan cursors, impact bound tables, and the window's
-     * per-document bound sums, clause masks and bitmap */
+     * per-document bound sums */
     struct cursor *scur;
-    double (*bnd)[256];
-    double *wacc;
-    uint64_t *wmask, *wbits;
-    /* the lead's documents, ascending (run_lead, for run_should_win) */
-    uint32_t *lead;
-    size_t n_lead, cap_lead;
+    uint32_t (*bnd)[256];
+    uint32_t *wacc;
+    double wfx; /* wacc's fixed-point unit: 1 / wfx */
 };
 
 struct pb_searcher *pb_searcher_new(struct pb_index *ix)
@@ -115,8 +116,6 @@ struct pb_searcher *pb_searcher_new(struct pb_index *ix)
     s->scur = pb_calloc(PB_QUERY_MAX_CLAUSES, sizeof *s->scur);
     s->bnd = pb_calloc(PB_QUERY_MAX_CLAUSES, sizeof *s->bnd);
     s->wacc = pb_calloc(WIN, sizeof *s->wacc);
-    s->wmask = pb_calloc(WIN, sizeof *s->wmask);
-    s->wbits = pb_calloc(WIN / 64, sizeof *s->wbits);
     return s;
 }
 
@@ -136,9 +135,6 @@ void pb_searcher_free(struct pb_searcher *s)
     free(s->scur);
     free(s->bnd);
     free(s->wacc);
-    free(s->wmask);
-    free(s->wbits);
-    free(s->lead);
     free(s);
 }
 
@@ -325,11 +321,15 @@ static inline double cur_score(const struct pb_searcher *s,
     if (c->in_delta)
         for (int f = 0; f < PB_NFIELDS; f++)
             tf[f] = c->dtf[c->di][f];
-    else {
+    else if (c->tf_ready || ++c->tf_peeks > c->tf_peek_max) {
+        /* unpack the block's tfs once many of its postings are scored */
         if (!c->tf_ready)
             pb_cursor_load_tf(c);
         for (int f = 0; f < PB_NFIELDS; f++)
             tf[f] = c->tf[f][c->i];
+    } else {
+        for (int f = 0; f < PB_NFIELDS; f++)
+            tf[f] = pb_bitget(c->tfp[f], c->i, c->wtf[f]);
     }
     if (cl->fields != PB_F_ALL)
         for (int f = 0; f < PB_NFIELDS; f++)
@@ -546,6 +546,28 @@ static double sum_parts(const struct pb_searcher *s, uint64_t mask)
     return x;
 }
 
+/* Add the clauses cl[n-1], ..., cl[0] (best bound first; cum[i] bounds
+ * cl[0..i] together) to d's partial score and clause mask while d can
+ * still make the top-k at threshold th. 0: it cannot (the sums are then
+ * partial and d is dropped); 1: *score and *mask are d's whole score. */
+static int add_rest(struct pb_searcher *s, struct cclause **cl, size_t n,
+                    const double *cum, double th, uint32_t d, double *score,
+                    uint64_t *mask)
+{
+    for (size_t i = n; i-- > 0;) {
+        if (cannot(*score + cum[i], th))
+            return 0;
+        cl_advance(s, cl[i], d);
+        if (cl[i]->doc == d) {
+            double x = cl_score(s, cl[i], d);
+            s->part[cl[i]->idx] = x;
+            *mask |= 1ull << cl[i]->idx;
+            *score += x;
+        }
+    }
+    return 1;
+}
+
 /*
  * Only SHOULD clauses: block-max MaxScore over windows of docids (as in
  * Lucene's MaxScoreBulkScorer). A window ends at the nearest block end of
@@ -635,21 +657,7 @@ static void run_should(struct pb_searcher *s, int prune)
                 score += x;
                 cl_advance(s, cl[i], d + 1);
             }
-            int skip = 0;
-            for (size_t i = fe; i-- > 0;) {
-                if (cannot(score + cum[i], th)) {
-                    skip = 1;
-                    break;
-                }
-                cl_advance(s, cl[i], d);
-                if (cl[i]->doc == d) {
-                    double x = cl_score(s, cl[i], d);
-                    s->part[cl[i]->idx] = x;
-                    mask |= 1ull << cl[i]->idx;
-                    score += x;
-                }
-            }
-            if (skip)
+            if (!add_rest(s, cl, fe, cum, th, d, &score, &mask))
                 continue;
             score = sum_parts(s, mask);
             s->scored++;
@@ -677,38 +685,56 @@ static int64_t cursor_last(const struct cursor *c)
 }
 
 /* cl's score bound by impact byte (search_int.h): idf sat(q / IMP_SCALE
- * scale), at most the clause's bound; IMP_OPEN: the clause's bound. */
-static const double *cl_bounds(struct pb_searcher *s, struct cclause *cl)
+ * scale), at most the clause's bound, in units of 1 / s->wfx rounded up;
+ * IMP_OPEN: the clause's bound. */
+static const uint32_t *cl_bounds(struct pb_searcher *s, struct cclause *cl)
 {
     if (!cl->bnd) {
-        double *b = s->bnd[cl->idx];
-        for (int q = 0; q < IMP_OPEN; q++) {
+        uint32_t *b = s->bnd[cl->idx];
+        for (int q = 0; q <= IMP_OPEN; q++) {
             double v = cl->idf * sat(s, q / IMP_SCALE * s->scale) * (1 + 1e-9);
-            b[q] = v < cl->ub ? v : cl->ub;
+            if (q == IMP_OPEN || v > cl->ub)
+                v = cl->ub;
+            b[q] = (uint32_t)ceil(v * s->wfx);
         }
-        b[IMP_OPEN] = cl->ub;
         cl->bnd = b;
     }
     return cl->bnd;
 }
 
-/* Add cl's postings in [d0, wend] to the window: each document's bound
- * sum (wacc, from the impacts; exact scores for the delta), the clauses
- * that hold it (wmask) and the bitmap of documents seen (wbits). */
-static void win_scan(struct pb_searcher *s, struct cclause *cl, uint32_t d0,
-                     uint32_t wend)
+/* A delta posting's exact score as a bound in wacc's fixed point. */
+static inline uint32_t fx_score(const struct pb_searcher *s,
+                                const struct cclause *cl, struct cursor *c)
+{
+    double v = cur_score(s, cl, c, c->doc) * (1 + 1e-9);
+    if (v > cl->ub)
+        v = cl->ub;
+    return (uint32_t)ceil(v * s->wfx);
+}
+
+/* wacc: bit 30 marks a document an essential clause holds; the sums stay
+ * below it (run_should_win chooses wfx so) */
+#define WIN_HAS 0x40000000u
+
+/*
+ * Add cl's postings in [d0, wend] to the window's per-document bound sums
+ * (wacc, from the impacts; exact scores for the delta: win_bound()). An
+ * essential clause (ess) also marks its documents (WIN_HAS); a refining
+ * one only adds, to every document: win_take16() clears every sum after
+ * the window.
+ */
+static inline __attribute__((always_inline)) void
+win_add(struct pb_searcher *s, struct cclause *cl, uint32_t d0, uint32_t wend,
+        const int ess)
 {
     struct cursor *c = cl->sc;
-    const double *bnd = cl_bounds(s, cl);
-    double *acc = s->wacc;
-    uint64_t *msk = s->wmask, *bits = s->wbits, bit = 1ull << cl->idx;
+    const uint32_t *bnd = cl_bounds(s, cl);
+    uint32_t *acc = s->wacc, has = ess ? WIN_HAS : 0;
     pb_cursor_advance(c, d0);
     while (c->doc <= wend) {
         if (c->in_delta) {
             uint32_t k = c->doc - d0;
-            acc[k] += cur_score(s, cl, c, c->doc) * (1 + 1e-9);
-            msk[k] |= bit;
-            bits[k >> 6] |= 1ull << (k & 63);
+            acc[k] = (acc[k] | has) + fx_score(s, cl, c);
             pb_cursor_next(c);
             continue;
         }
@@ -723,9 +749,7 @@ static void win_scan(struct pb_searcher *s, struct cclause *cl, uint32_t d0,
         }
         for (; i < stop; i++) {
             uint32_t k = dd[i] - d0;
-            acc[k] += bnd[ip[i]];
-            msk[k] |= bit;
-            bits[k >> 6] |= 1ull << (k & 63);
+            acc[k] = (acc[k] | has) + bnd[ip[i]];
         }
         if (!whole) {
             c->i = stop;
@@ -737,49 +761,62 @@ static void win_scan(struct pb_searcher *s, struct cclause *cl, uint32_t d0,
     }
 }
 
-/* Add cl's impact bounds in [d0, wend] to the documents the essential
- * clauses found there (the others keep 0: no branch per posting). */
-static void win_refine(struct pb_searcher *s, struct cclause *cl, uint32_t d0,
-                       uint32_t wend)
+/* What win_add() added for the posting cursor c is on. */
+static inline uint32_t win_bound(const struct pb_searcher *s,
+                                 const struct cclause *cl, struct cursor *c)
 {
-    struct cursor *c = cl->sc;
-    const double *bnd = cl_bounds(s, cl);
-    double *acc = s->wacc;
-    uint64_t *msk = s->wmask, *bits = s->wbits, bit = 1ull << cl->idx;
-    pb_cursor_advance(c, d0);
-    while (c->doc <= wend) {
-        if (c->in_delta) {
-            uint32_t k = c->doc - d0;
-            if (bits[k >> 6] >> (k & 63) & 1) {
-                acc[k] += cur_score(s, cl, c, c->doc) * (1 + 1e-9);
-                msk[k] |= bit;
-            }
-            pb_cursor_next(c);
-            continue;
-        }
-        const uint8_t *ip = c->imp + (size_t)c->bi * BLK;
-        const uint32_t *dd = c->docs;
-        uint32_t i = c->i, stop = c->n;
-        int whole = c->blks[c->bi].last <= wend;
-        if (!whole) {
-            stop = i;
-            while (dd[stop] <= wend)
-                stop++;
-        }
-        for (; i < stop; i++) {
-            uint32_t k = dd[i] - d0;
-            uint64_t has = bits[k >> 6] >> (k & 63) & 1;
-            acc[k] += bnd[ip[i]] * (double)has;
-            msk[k] |= bit & -has;
-        }
-        if (!whole) {
-            c->i = stop;
-            c->doc = dd[stop];
-            break;
-        }
-        c->i = c->n - 1;
-        pb_cursor_next(c);
+    if (c->in_delta)
+        return fx_score(s, cl, c);
+    return cl->bnd[c->imp[(size_t)c->bi * BLK + c->i]];
+}
+
+/* The wacc value (WIN_HAS included) at or below which a document's bound
+ * plus rest cannot beat th: the bound test of run_should_win, kept on the
+ * safe side of the rounding. */
+static inline uint32_t win_cut(const struct pb_searcher *s, double th,
+                               double rest)
+{
+    double x = (th - rest) * s->wfx - 1;
+    if (!(x >= 0))
+        return WIN_HAS - 1; /* every marked document */
+    return x >= WIN_HAS - 1 ? 2 * WIN_HAS - 1 : WIN_HAS + (uint32_t)x;
+}
+
+/* Which 16 of wacc[k..k+16) are above cut (bit j for k + j); their
+ * values into v[16]; clears them. */
+static inline uint32_t win_take16(uint32_t *acc, uint32_t cut, uint32_t *v)
+{
+#ifdef __SSE2__
+    __m128i c = _mm_set1_epi32((int)cut), z = _mm_setzero_si128();
+    __m128i *p = (__m128i *)acc, *o = (__m128i *)v;
+    __m128i a0 = _mm_loadu_si128(p), a1 = _mm_loadu_si128(p + 1),
+            a2 = _mm_loadu_si128(p + 2), a3 = _mm_loadu_si128(p + 3);
+    _mm_storeu_si128(p, z);
+    _mm_storeu_si128(p + 1, z);
+    _mm_storeu_si128(p + 2, z);
+    _mm_storeu_si128(p + 3, z);
+    /* the values are below 2^31: a signed compare */
+    __m128i m01 = _mm_packs_epi32(_mm_cmpgt_epi32(a0, c),
+                                  _mm_cmpgt_epi32(a1, c));
+    __m128i m23 = _mm_packs_epi32(_mm_cmpgt_epi32(a2, c),
+                                  _mm_cmpgt_epi32(a3, c));
+    uint32_t m = (uint32_t)_mm_movemask_epi8(_mm_packs_epi16(m01, m23));
+    if (m) {
+        _mm_storeu_si128(o, a0);
+        _mm_storeu_si128(o + 1, a1);
+        _mm_storeu_si128(o + 2, a2);
+        _mm_storeu_si128(o + 3, a3);
     }
+    return m;
+#else
+    uint32_t m = 0;
+    for (unsigned j = 0; j < 16; j++) {
+        v[j] = acc[j];
+        m |= (uint32_t)(acc[j] > cut) << j;
+        acc[j] = 0;
+    }
+    return m;
+#endif
 }
 
 /*
@@ -790,24 +827,36 @@ static void win_refine(struct pb_searcher *s, struct cclause *cl, uint32_t d0,
  * non-essential ones (bounds summing to at most the threshold) and
  * essential ones. The essential clauses' postings in the window add up
  * per document a bound of its score from their impact bytes, without
- * decoding a term frequency; only documents whose bound plus the
- * non-essential bounds beats the threshold are scored exactly (the
- * essential clauses that hold them, then the others best bound first
- * while the document can still make the top-k). A window whose bounds
- * cannot beat the threshold is skipped; when the clauses' global bounds
- * cannot, the search stops.
+ * decoding a term frequency, and so do the best non-essential clauses
+ * while the others' bounds still sum to much of the threshold; only
+ * documents of the essential clauses whose bound plus the unread
+ * clauses' bounds beats the threshold are scored exactly (the essential
+ * clauses that hold them, then the others best bound first while the
+ * document can still make the top-k). A window whose bounds cannot beat
+ * the threshold is skipped; when the clauses' global bounds cannot, the
+ * search stops. Sums are fixed point (units of 1 / wfx, each bound
+ * rounded up), so that a window's sums are cleared in the same sweep
+ * that finds its candidates.
  */
 static void run_should_win(struct pb_searcher *s)
 {
     size_t n = s->n_should;
     struct cclause **cl = s->should;
-    double cum[PB_QUERY_MAX_CLAUSES];
+    double cum[PB_QUERY_MAX_CLAUSES], sum_ub = 0;
     size_t nd = pb_index_ndocs(s->ix);
     for (size_t i = 0; i < n; i++) {
         cl[i]->sc = &s->scur[cl[i]->idx];
         pb_cursor_open(cl[i]->sc, s->ix, cl[i]->tm, cl[i]->td, &s->nt);
+        sum_ub += cl[i]->ub;
+        /* candidates are sparse here: a scored posting reads its own
+         * tfs, unless many of one block are scored */
+        cl[i]->c[0]->tf_peek_max = 8;
     }
-    size_t li = 0; /* into s->lead */
+    /* every sum below WIN_HAS, with room for one rounding per clause */
+    s->wfx = 65536.0;
+    if (sum_ub * s->wfx > WIN_HAS - 1024)
+        s->wfx = (WIN_HAS - 1024) / sum_ub;
+    uint32_t *acc = s->wacc;
     for (uint32_t d0 = 0; d0 < nd; d0 += WIN) {
         uint32_t wend = d0 + WIN - 1 < nd ? d0 + WIN - 1 : (uint32_t)nd - 1;
         double th = s->heap_n == s->heap_k ? threshold(s) : -INFINITY;
@@ -833,7 +882,7 @@ static void run_should_win(struct pb_searcher *s)
             fe++;
         for (size_t i = fe; i < n; i++)
             if (cl[i]->wub > 0)
-                win_scan(s, cl[i], d0, wend);
+                win_add(s, cl[i], d0, wend, 1);
         /* refine the candidates' bounds with the best non-essential
          * clauses while the others' bounds still sum to much of th */
         size_t r0 = fe;
@@ -841,65 +890,55 @@ static void run_should_win(struct pb_searcher *s)
             r0--;
         for (size_t i = r0; i < fe; i++)
             if (cl[i]->wub > 0)
-                win_refine(s, cl[i], d0, wend);
+                win_add(s, cl[i], d0, wend, 0);
         double rest = r0 ? cum[r0 - 1] : 0;
-        uint64_t *bits = s->wbits, *msk = s->wmask;
-        double *acc = s->wacc;
-        for (uint32_t w = 0; w < WIN / 64; w++) {
-            uint64_t bw = bits[w];
-            if (!bw)
-                continue;
-            bits[w] = 0;
+        uint32_t cut = win_cut(s, th, rest);
+        for (uint32_t w = 0; w < WIN; w += 16) {
+            uint32_t v[16], bw = win_take16(acc + w, cut, v);
             for (; bw; bw &= bw - 1) {
-                uint32_t k = w * 64 + (uint32_t)__builtin_ctzll(bw);
-                double a = acc[k];
-                uint64_t m = msk[k];
-                acc[k] = 0;
-                msk[k] = 0;
-                if (a + rest <= th)
-                    continue;
-                uint32_t d = d0 + k;
+                uint32_t j = (uint32_t)__builtin_ctz(bw), d = d0 + w + j;
                 if (!accept(s, d))
                     continue;
-                if (li < s->n_lead) {
-                    while (li < s->n_lead && s->lead[li] < d)
-                        li++;
-                    if (li < s->n_lead && s->lead[li] == d)
-                        continue;
-                }
+                /* the scanned clauses, best bound first, while the
+                 * document can still make the top-k: its bound is the
+                 * exact parts so far, what the scans added for the
+                 * clauses not looked up yet, and the unread clauses' */
+                uint32_t left = v[j] - WIN_HAS;
                 double score = 0;
                 uint64_t mask = 0;
-                for (; m; m &= m - 1) {
-                    struct cclause *c = &s->cl[__builtin_ctzll(m)];
+                int out = 0;
+                for (size_t i = n; i-- > r0 && !out;) {
+                    out = cannot(score + left / s->wfx + rest, th);
+                    if (out)
+                        break;
+                    struct cclause *c = cl[i];
+                    if (!c->wub)
+                        continue;
                     cl_advance(s, c, d);
                     if (c->doc == d) {
                         double x = cl_score(s, c, d);
                         s->part[c->idx] = x;
                         mask |= 1ull << c->idx;
                         score += x;
+                        if (c->n == 1)
+                            left -= win_bound(s, c, c->c[0]);
                     }
                 }
-                int skip = 0;
-                for (size_t i = r0; i-- > 0;) {
-                    if (cannot(score + cum[i], th)) {
-                        skip = 1;
-                        break;
-                    }
-                    cl_advance(s, cl[i], d);
-                    if (cl[i]->doc == d) {
-                        double x = cl_score(s, cl[i], d);
-                        s->part[cl[i]->idx] = x;
-                        mask |= 1ull << cl[i]->idx;
-                        score += x;
-                    }
-                }
-                if (skip)
+                if (out)
+                    continue;
+                if (!add_rest(s, cl, r0, cum, th, d, &score, &mask))
+                    continue;
+                /* a title: clause or a phrase scans its first word's
+                 * postings: a candidate may match nothing */
+                if (!mask)
                     continue;
                 score = sum_parts(s, mask);
                 s->scored++;
                 heap_push(s, score, score, d);
-                if (s->heap_n == s->heap_k)
+                if (s->heap_n == s->heap_k) {
                     th = threshold(s);
+                    cut = win_cut(s, th, rest);
+                }
             }
         }
     }
@@ -960,31 +999,12 @@ static void run_lead(struct pb_searcher *s, struct cclause *lead)
             cl_advance(s, lead, d + 1);
             continue;
         }
-        if (s->n_lead == s->cap_lead) {
-            s->cap_lead = s->cap_lead ? 2 * s->cap_lead : 1024;
-            s->lead = pb_reallocarray(s->lead, s->cap_lead, sizeof *s->lead);
-        }
-        s->lead[s->n_lead++] = d;
         double th = s->heap_n == s->heap_k ? threshold(s) : -INFINITY;
         double score = cl_score(s, lead, d);
         s->part[lead->idx] = score;
         uint64_t mask = 1ull << lead->idx;
         cl_advance(s, lead, d + 1);
-        int skip = 0;
-        for (size_t i = no; i-- > 0;) {
-            if (cannot(score + cum[i], th)) {
-                skip = 1;
-                break;
-            }
-            cl_advance(s, o[i], d);
-            if (o[i]->doc == d) {
-                double x = cl_score(s, o[i], d);
-                s->part[o[i]->idx] = x;
-                mask |= 1ull << o[i]->idx;
-                score += x;
-            }
-        }
-        if (skip)
+        if (!add_rest(s, o, no, cum, th, d, &score, &mask))
             continue;
         score = sum_parts(s, mask);
         s->scored++;
@@ -1526,9 +1546,12 @@ int pb_search_query(struct pb_searcher *s, const struct pb_query *q,
     } else if (s->n_must) {
         run_must(s, prune);
     } else if (s->n_should) {
-        struct cclause *lead = prune ? pick_lead(s) : NULL;
+        /* a long query goes straight to the window pass: a lead pass
+         * first (every document of its rarest word looked up in all the
+         * others) cost more than the threshold it brings saves there
+         * (docs/BENCHMARKS.md, issue 17) */
         int win = prune && use_win(s);
-        s->n_lead = 0;
+        struct cclause *lead = prune && !win ? pick_lead(s) : NULL;
         if (lead) {
             /* then the rest without lead's documents, on fresh cursors */
             run_lead(s, lead);
@@ -1540,17 +1563,14 @@ int pb_search_query(struct pb_searcher *s, const struct pb_query *q,
                 if (s->should[i] != &s->cl[li])
                     s->should[k++] = s->should[i];
             s->n_should = k;
-            if (!win) {
-                s->excl = &s->cl[li];
-                set_filters(s);
-            }
+            s->excl = &s->cl[li];
+            set_filters(s);
         }
         if (win)
             run_should_win(s);
         else
             run_should(s, prune);
         s->excl = NULL;
-        s->n_lead = 0;
         set_filters(s);
     } else {
         run_filter_only(s);

@@ -189,7 +189,11 @@ void pb_bitunpack(const uint8_t *in, size_t n, unsigned w, uint32_t *out);
  * starting from prev (UINT32_MAX before a term's first block). */
 void pb_bitunpack_gaps(const uint8_t *in, size_t n, unsigned w, uint32_t prev,
                        uint32_t *out);
-size_t pb_bitpack_words(size_t n, unsigned w);
+/* 32-bit words that n values of w bits take. */
+static inline size_t pb_bitpack_words(size_t n, unsigned w)
+{
+    return (n * w + 31) / 32;
+}
 unsigned pb_bitwidth(uint32_t max);
 
 /* varints */
@@ -274,6 +278,8 @@ struct cursor {
     const uint8_t *tfp[PB_NFIELDS];
     uint8_t wtf[PB_NFIELDS];
     int tf_ready; /* tf[][] holds this block's tfs */
+    uint32_t tf_peeks; /* postings whose tfs were read one by one */
+    uint32_t tf_peek_max; /* read at most so many one by one (0: unpack) */
     uint32_t tf[PB_NFIELDS][BLK];
     const uint8_t *pp; /* positions of posting pi */
     uint32_t pi;

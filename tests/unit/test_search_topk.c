@@ -282,6 +282,105 @@ static void t_block_max_at_threshold(void)
     pb_index_free(ix);
 }
 
+/*
+ * The window pass of long queries at its edges: windows are WIN (4096)
+ * docids; the best papers sit on both sides of window borders (docids
+ * 4095, 4096, 8191, 8192), one wins only through words that are
+ * non-essential everywhere (every common word once, no rare one), one
+ * only through a title: clause and a phrase (whose window bounds come
+ * from their first word's impacts and are never taken off a
+ * candidate's bound), and the delta segment holds a rival scored from
+ * exact scores, with deletions of earlier winners. Then a k1 of 40 on
+ * 60 rare words: bounds large enough to need a coarser fixed point.
+ */
+static void t_window_edges(void)
+{
+    struct pb_index *ix = pb_index_new(NULL);
+    struct pb_buf t, a;
+    pb_buf_init(&t, 1 << 16);
+    pb_buf_init(&a, 1 << 16);
+    const int N = 12300;
+    char common[600], rare[600];
+    words(common, sizeof common, "c", 0, 24);
+    words(rare, sizeof rare, "r", 0, 8);
+    for (int d = 0; d < N; d++) {
+        int64_t pid = 500000 - d;
+        filler(&t, 5, 300);
+        filler(&a, 30 + (int)(rnd() % 50), 2500);
+        if (d == 4095 || d == 8192) {
+            /* every common word once: non-essential words only */
+            add(ix, pid, pb_buf_cstr(&t), common, "cs.CL", 1500000000);
+            continue;
+        }
+        if (d == 4096 || d == 8191) {
+            /* two rare words, twice each, short */
+            add(ix, pid, "r1 r2", "r1 r2 c5", "cs.CL", 1500000000);
+            continue;
+        }
+        if (d == 100) {
+            add(ix, pid, "q0 q1 q2", "q0 q1 q2 c1 c2", "cs.CL", 1500000000);
+            continue;
+        }
+        /* common words: each in about a third of the papers */
+        for (int c = 0; c < 24; c++)
+            if (rnd() % 3 == 0)
+                PUT(&a, " c%d", c);
+        if (rnd() % 97 == 0)
+            PUT(&a, " r%d", (int)(rnd() % 8));
+        if (rnd() % 211 == 0)
+            PUT(&t, " q%d", (int)(rnd() % 3));
+        add(ix, pid, pb_buf_cstr(&t), pb_buf_cstr(&a), "math.CO", 1500000000);
+    }
+    ix = reopen(ix, "edges");
+    /* the delta: a rival with the common words and one rare word, and
+     * ordinary papers; delete a window-border winner */
+    add(ix, 1, "c0 c1 c2", common, "cs.CL", 1500000000);
+    for (int d = 0; d < 300; d++) {
+        filler(&a, 40, 2500);
+        for (int c = 0; c < 24; c++)
+            if (rnd() % 3 == 0)
+                PUT(&a, " c%d", c);
+        add(ix, 2 + d, "f1 f2", pb_buf_cstr(&a), "math.CO", 1500000000);
+    }
+    struct pb_searcher *s = pb_searcher_new(ix);
+    char q[2048];
+    snprintf(q, sizeof q, "%s %s", common, rare);
+    size_t ks[] = {1, 2, 3, 5, 10, 40};
+    for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++)
+        same_topk(s, q, ks[i], NULL);
+    same_topk(s, common, 1, NULL);
+    same_topk(s, common, 10, NULL);
+    snprintf(q, sizeof q, "%s title:q0 \"q1 q2\"", common);
+    same_topk(s, q, 1, NULL);
+    same_topk(s, q, 10, NULL);
+    /* only the field and phrase clauses, with fewer hits than k */
+    same_topk(s, "title:q0 \"q1 q2\" title:r1 title:r3 title:r5 "
+                 "\"r0 r4\" title:c3",
+              100, NULL);
+    CHECK_EQ(pb_index_delete(ix, 500000 - 4095), PB_OK);
+    CHECK_EQ(pb_index_delete(ix, 500000 - 8192), PB_OK);
+    same_topk(s, common, 1, NULL);
+    same_topk(s, common, 10, NULL);
+    snprintf(q, sizeof q, "%s %s", common, rare);
+    same_topk(s, q, 10, NULL);
+    /* sixty rare-ish words at k1 40: clause bounds near 20 idf each */
+    struct pb_bm25 p = *pb_index_params(ix);
+    p.k1 = 40;
+    pb_searcher_set_params(s, &p);
+    size_t off = 0;
+    for (int i = 0; i < 60 && off < sizeof q - 16; i++)
+        off += (size_t)snprintf(q + off, sizeof q - off, "%sf%d", i ? " " : "",
+                                2440 + i);
+    same_topk(s, q, 1, NULL);
+    same_topk(s, q, 10, NULL);
+    snprintf(q + off, sizeof q - off, " %s", common);
+    same_topk(s, q, 10, NULL);
+    pb_searcher_free(s);
+    pb_index_free(ix);
+    pb_buf_clear(&t);
+    pb_buf_clear(&a);
+}
+
 /* A random corpus for the mixed and randomized cases: n papers from pid
  * `from`, words "wNN" from a Zipf vocabulary of v, some titles repeated. */
 static void build_random(struct pb_index *ix, int64_t from, int n, int v)
@@ -546,6 +645,8 @@ int main(void)
         {"ties across windows, older paper first", t_ties},
         {"many weak words beat one rare word", t_many_weak_words},
         {"block maxima at the threshold", t_block_max_at_threshold},
+        {"window borders, non-essential winners, delta, big bounds",
+         t_window_edges},
         {"phrases, must, not, fields, filters with many words",
          t_operators_and_filters},
         {"random corpora and long queries", t_random_corpora},

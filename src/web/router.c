@@ -251,8 +251,9 @@ void pb_web_route(struct pb_web_req *rq, struct pb_web_resp *rs)
     if (rq->post && !hit->post) {
         pb_web_fail(rs, 405, "this address only answers GET and HEAD");
     } else if (rq->post && hit->post == 1 && !pb_web_csrf_check(rq)) {
-        if (rq->th && (pb_store_unavailable(rq->th->st) ||
-                       pb_store_unavailable(rq->th->rw))) {
+        if (rq->session_failed ||
+            (rq->th && (pb_store_unavailable(rq->th->st) ||
+                        pb_store_unavailable(rq->th->rw)))) {
             /* the session could not be read: not the form's fault */
             rc = PB_EDB;
         } else {
@@ -269,9 +270,10 @@ void pb_web_route(struct pb_web_req *rq, struct pb_web_resp *rs)
                      : rc == PB_EINVAL  ? 400
                      : rc == PB_EPERM   ? 403
                                         : 500;
-        if (rs->status == 500 && rq->th &&
-            (pb_store_unavailable(rq->th->st) ||
-             pb_store_unavailable(rq->th->rw))) {
+        if (rs->status == 500 &&
+            (rq->session_failed ||
+             (rq->th && (pb_store_unavailable(rq->th->st) ||
+                         pb_store_unavailable(rq->th->rw))))) {
             /* the database is down (a restart, a network cut): nothing is
              * broken here, and the next request connects again */
             rs->status = 503;

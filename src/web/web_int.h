@@ -70,6 +70,9 @@ struct pb_web_req {
     const char *csrf_header;   /* X-CSRF-Token or NULL */
     struct pb_member me;       /* the member logged in, when me.id != 0 */
     char csrf[65];             /* the CSRF token forms carry, "" = none */
+    int session_failed;        /* 1: the session cookie could not be
+                                  checked (the store failed), so a form
+                                  refused for it is the store's fault */
 };
 
 struct pb_web_resp {

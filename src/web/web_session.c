@@ -37,13 +37,19 @@ void pb_web_session_load(struct pb_web_req *rq)
     unsigned char h[32];
     memset(&rq->me, 0, sizeof rq->me);
     rq->csrf[0] = '\0';
+    rq->session_failed = 0;
     if (rq->cookie_session &&
         !pb_cm_token_hash(rq->cookie_session, h)) {
         struct pb_cmdb *db = pb_web_cmdb(rq);
-        if (db && !pb_cmdb_session_get(db, h, pb_web_now(rq), &rq->me)) {
+        int rc = db ? pb_cmdb_session_get(db, h, pb_web_now(rq), &rq->me)
+                    : PB_EDB;
+        if (!rc) {
             pb_cm_csrf(rq->cookie_session, rq->csrf);
             return;
         }
+        /* remembered here: by the time a form is checked the connection
+         * may be back, and its state no longer tells */
+        rq->session_failed = rc != PB_ENOTFOUND;
         memset(&rq->me, 0, sizeof rq->me);
     }
     /* a visitor's forms (log in, sign up) are bound to the pre-session

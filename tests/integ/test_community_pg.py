@@ -5,15 +5,11 @@ concurrent members upvoting one paper) with the store on PostgreSQL (issue
 (tests/run.sh starts one) instead of a SQLite file, and the suite reads
 and writes the store through pbtest.sql; everything else is the same
 suite. Skipped without PostgreSQL."""
+
 import os
-import runpy
 import sys
 
-if not os.environ.get("PB_TEST_PG"):
-    print("skip test_community_pg: no PostgreSQL (PB_TEST_PG unset)")
-    print("0 passed, 0 failed, 1 skipped")
-    sys.exit(0)
-os.environ["PB_TEST_BACKEND"] = "pg"
-sys.argv[0] = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                           "test_community.py")
-runpy.run_path(sys.argv[0], run_name="__main__")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import pg_twin  # noqa: E402
+
+pg_twin.run("test_community.py", local_dir=False)

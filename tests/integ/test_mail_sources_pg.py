@@ -5,19 +5,11 @@ linking a subscription to a member) with the store on PostgreSQL (issue
 starts one) instead of a SQLite file; the vectors that the CLI makes and
 reads go to PAPERBOY_LOCAL_DIR (a URL store has nothing "beside" it).
 Skipped without PostgreSQL."""
+
 import os
-import runpy
 import sys
 
-if not os.environ.get("PB_TEST_PG"):
-    print("skip test_mail_sources_pg: no PostgreSQL (PB_TEST_PG unset)")
-    print("0 passed, 0 failed, 1 skipped")
-    sys.exit(0)
-os.environ["PB_TEST_BACKEND"] = "pg"
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import pbtest  # noqa: E402
-# a URL store keeps its local files in the suite's Tmp, not in the cwd
-os.environ.setdefault("PAPERBOY_LOCAL_DIR", pbtest.Tmp.dir)
-sys.argv[0] = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                           "test_mail_sources.py")
-runpy.run_path(sys.argv[0], run_name="__main__")
+import pg_twin  # noqa: E402
+
+pg_twin.run("test_mail_sources.py")

@@ -268,6 +268,9 @@ int pb_cli_serve(int argc, char **argv)
         snprintf(base, sizeof base, "http://[%s]:%u", cfg.bind, cfg.port);
     else
         snprintf(base, sizeof base, "http://%s:%u", cfg.bind, cfg.port);
+    /* the hashing helpers are forked before the scheduler's threads
+     * start (server.h) */
+    pb_web_hashers_start();
     /* its thread blocks the signals pb_web_serve() waits for */
     if (pb_cli_sched_start(sched, cfg.db_path, base)) {
         pb_cli_sched_free(sched);

@@ -579,6 +579,21 @@ static struct pb_work_pool *g_hash_pool;
  * mappings stay out of the server's memory map */
 static struct pb_hash_proc *g_hash_procs[4];
 static unsigned g_n_hash_procs;
+static int g_hashers_started;
+
+void pb_web_hashers_start(void)
+{
+    if (g_hashers_started)
+        return;
+    g_hashers_started = 1;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned hashers = ncpu >= 4 ? (unsigned)ncpu / 2 : 1;
+    if (hashers > 4)
+        hashers = 4;
+    for (g_n_hash_procs = 0; g_n_hash_procs < hashers; g_n_hash_procs++)
+        if (!(g_hash_procs[g_n_hash_procs] = pb_hash_proc_start()))
+            break; /* the pool threads hash in-process then */
+}
 static atomic_uint g_hash_next;
 
 static void run_deferred(void *arg, int cancelled)
@@ -1031,14 +1046,11 @@ int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
         }
         pb_cm_rl_use(&limits_store);
     }
-    /* fork the hashing helpers while this is the only thread */
+    pb_web_hashers_start(); /* (serve's caller may have done it sooner) */
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned hashers = ncpu >= 4 ? (unsigned)ncpu / 2 : 1;
     if (hashers > 4)
         hashers = 4;
-    for (g_n_hash_procs = 0; g_n_hash_procs < hashers; g_n_hash_procs++)
-        if (!(g_hash_procs[g_n_hash_procs] = pb_hash_proc_start()))
-            break; /* the pool threads hash in-process then */
     if (cfg->base_url)
         snprintf(base, sizeof base, "%s", cfg->base_url);
     else if (sa.v4.sin_family == AF_INET)
@@ -1140,6 +1152,7 @@ out:
     for (unsigned i = 0; i < g_n_hash_procs; i++)
         pb_hash_proc_stop(g_hash_procs[i]);
     g_n_hash_procs = 0;
+    g_hashers_started = 0;
     if (d)
         MHD_stop_daemon(d);
     follow_stop();

@@ -55,6 +55,15 @@ struct pb_web_config {
 };
 
 /*
+ * Fork the helper processes that hash passwords (hash_proc.h). Call while
+ * the process has one thread, before any other thread starts (serve's
+ * scheduler): a child forked beside a running thread can inherit a lock
+ * that thread held (the allocator's) and hang on its first allocation,
+ * and with it every log-in. pb_web_serve() calls it if nobody did.
+ */
+void pb_web_hashers_start(void);
+
+/*
  * Serve until SIGTERM or SIGINT, then close the listening socket (new
  * connections are refused), let the requests in flight finish (up to
  * cfg->shutdown_s seconds; it stops waiting sooner once no request has

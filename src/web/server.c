@@ -581,15 +581,20 @@ static struct pb_hash_proc *g_hash_procs[4];
 static unsigned g_n_hash_procs;
 static int g_hashers_started;
 
+/* hashing threads and helper processes: half the cores, 1 to 4 */
+static unsigned hasher_count(void)
+{
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned n = ncpu >= 4 ? (unsigned)ncpu / 2 : 1;
+    return n > 4 ? 4 : n;
+}
+
 void pb_web_hashers_start(void)
 {
     if (g_hashers_started)
         return;
     g_hashers_started = 1;
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned hashers = ncpu >= 4 ? (unsigned)ncpu / 2 : 1;
-    if (hashers > 4)
-        hashers = 4;
+    unsigned hashers = hasher_count();
     for (g_n_hash_procs = 0; g_n_hash_procs < hashers; g_n_hash_procs++)
         if (!(g_hash_procs[g_n_hash_procs] = pb_hash_proc_start()))
             break; /* the pool threads hash in-process then */
@@ -1047,10 +1052,8 @@ int pb_web_serve(const struct pb_web_config *cfg, struct pb_err *err)
         pb_cm_rl_use(&limits_store);
     }
     pb_web_hashers_start(); /* (serve's caller may have done it sooner) */
+    unsigned hashers = hasher_count();
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned hashers = ncpu >= 4 ? (unsigned)ncpu / 2 : 1;
-    if (hashers > 4)
-        hashers = 4;
     if (cfg->base_url)
         snprintf(base, sizeof base, "%s", cfg->base_url);
     else if (sa.v4.sin_family == AF_INET)

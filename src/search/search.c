@@ -31,6 +31,7 @@ struct cclause {
     const uint32_t *bnd; /* bnd[impact]: score bound of a posting in
                             run_should_win's fixed point (NULL until it
                             needs it) */
+    const double *dbnd; /* the same bounds as doubles (run_should) */
     uint32_t doc;
     uint32_t ptf[PB_NFIELDS]; /* phrase frequency per field at doc */
 };
@@ -100,6 +101,7 @@ struct pb_searcher {
      * per-document bound sums */
     struct cursor *scur;
     uint32_t (*bnd)[256];
+    double (*dbnd)[256];
     uint32_t *wacc;
     double wfx; /* wacc's fixed-point unit: 1 / wfx */
 };
@@ -115,6 +117,7 @@ struct pb_searcher *pb_searcher_new(struct pb_index *ix)
     s->tmpcur = pb_calloc(1, sizeof *s->tmpcur);
     s->scur = pb_calloc(PB_QUERY_MAX_CLAUSES, sizeof *s->scur);
     s->bnd = pb_calloc(PB_QUERY_MAX_CLAUSES, sizeof *s->bnd);
+    s->dbnd = pb_calloc(PB_QUERY_MAX_CLAUSES, sizeof *s->dbnd);
     s->wacc = pb_calloc(WIN, sizeof *s->wacc);
     return s;
 }
@@ -134,6 +137,7 @@ void pb_searcher_free(struct pb_searcher *s)
     free(s->tmpcur);
     free(s->scur);
     free(s->bnd);
+    free(s->dbnd);
     free(s->wacc);
     free(s);
 }
@@ -568,6 +572,32 @@ static int add_rest(struct pb_searcher *s, struct cclause **cl, size_t n,
     return 1;
 }
 
+/* cl's score bound by impact byte (search_int.h), as a double: idf
+ * sat(q / IMP_SCALE scale) inflated, at most the clause's bound. */
+static const double *cl_dbounds(struct pb_searcher *s, struct cclause *cl)
+{
+    if (!cl->dbnd) {
+        double *b = s->dbnd[cl->idx];
+        for (int q = 0; q <= IMP_OPEN; q++) {
+            double v = cl->idf * sat(s, q / IMP_SCALE * s->scale) * (1 + 1e-9);
+            b[q] = q == IMP_OPEN || v > cl->ub ? cl->ub : v;
+        }
+        cl->dbnd = b;
+    }
+    return cl->dbnd;
+}
+
+/* A bound of cl's score at the posting its cursor is on, without reading
+ * the document's field lengths: the posting's impact byte on the main
+ * segment, the window's bound otherwise (the delta, a phrase). */
+static inline double cl_doc_bound(struct pb_searcher *s, struct cclause *cl)
+{
+    struct cursor *c = cl->c[0];
+    if (cl->n != 1 || c->in_delta)
+        return cl->wub;
+    return cl_dbounds(s, cl)[c->imp[(size_t)c->bi * BLK + c->i]];
+}
+
 /*
  * Only SHOULD clauses: block-max MaxScore over windows of docids (as in
  * Lucene's MaxScoreBulkScorer). A window ends at the nearest block end of
@@ -640,7 +670,27 @@ static void run_should(struct pb_searcher *s, int prune)
                     d = cl[i]->doc;
             if (d > wend)
                 break;
-            if (!accept(s, d)) {
+            /* the essential clauses' impacts at d plus the others'
+             * bounds: most candidates of a long list stop here, before
+             * their field lengths (a cache miss each) are read */
+            int skip = 0;
+            if (th > -INFINITY) {
+                double b = fe ? cum[fe - 1] : 0;
+                for (size_t i = fe; i < n; i++)
+                    if (cl[i]->doc == d)
+                        b += cl_doc_bound(s, cl[i]);
+                skip = cannot(b, th);
+                /* then the others' impacts at d in place of their
+                 * window bounds, best bound first */
+                for (size_t i = fe; i-- > 0 && !skip;) {
+                    b -= cl[i]->wub;
+                    cl_advance(s, cl[i], d);
+                    if (cl[i]->doc == d)
+                        b += cl_doc_bound(s, cl[i]);
+                    skip = cannot(b, th);
+                }
+            }
+            if (skip || !accept(s, d)) {
                 for (size_t i = fe; i < n; i++)
                     if (cl[i]->doc == d)
                         cl_advance(s, cl[i], d + 1);
@@ -1191,6 +1241,7 @@ static void compile(struct pb_searcher *s)
         cl->fields = qc->fields;
         cl->idf = 0;
         cl->bnd = NULL;
+        cl->dbnd = NULL;
         double minub = INFINITY;
         int missing = 0;
         for (size_t k = 0; k < qc->n_terms; k++) {

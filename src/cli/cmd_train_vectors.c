@@ -193,7 +193,9 @@ int pb_cli_train_vectors(int argc, char **argv)
         rc = read_beir(corpus, &f);
     } else {
         struct pb_store *st = NULL;
-        if (pb_store_open(db, PB_STORE_READONLY, &st, &err)) {
+        /* one pass over the papers: no mapping of the whole store */
+        if (pb_store_open(db, PB_STORE_READONLY | PB_STORE_NOMMAP, &st,
+                          &err)) {
             fprintf(stderr, "train-vectors: %s\n", err.msg);
             goto out;
         }

@@ -49,10 +49,12 @@ struct dfent {
 };
 #define DFCACHE 1024
 /* run_should_win: its window of docids; from how many live clauses it
- * runs; the non-essential clauses' bound left unrefined, as a share of
- * the threshold (measured on the verbose queries, docs/BENCHMARKS.md) */
+ * runs (from two: at 2.6M papers a short query of common words walked
+ * hundreds of thousands of candidates one by one in run_should; measured,
+ * docs/BENCHMARKS.md); the non-essential clauses' bound left unrefined, as
+ * a share of the threshold (measured on the verbose queries) */
 #define WIN 4096
-#define WIN_MIN_CLAUSES 6
+#define WIN_MIN_CLAUSES 2
 #define WIN_REFINE 0.3
 
 struct pb_searcher {
@@ -84,7 +86,6 @@ struct pb_searcher {
     size_t n_notdays;
     int32_t notday_lo[8], notday_hi[8];
     int empty;
-    struct cclause *excl; /* documents already scored (run_lead) */
     int filters;          /* anything for accept_slow() to check */
     double scale; /* block bound scale; 0 = no bounds */
     enum pb_sort sort;
@@ -407,11 +408,6 @@ static int accept_slow(struct pb_searcher *s, uint32_t d)
     for (size_t k = 0; k < s->n_notiddocs; k++)
         if (s->notiddocs[k] == d)
             return 0;
-    if (s->excl) {
-        cl_advance(s, s->excl, d);
-        if (s->excl->doc == d)
-            return 0;
-    }
     for (size_t k = 0; k < s->n_mustnot; k++) {
         struct cclause *cl = s->mustnot[k];
         if (cl->doc != DOC_END && cl->doc < d)
@@ -1003,65 +999,6 @@ static int use_win(const struct pb_searcher *s)
     return live >= WIN_MIN_CLAUSES;
 }
 
-/*
- * The clause to score first (run_lead): the one with the highest bound when
- * its postings are few beside the others' (a rare word among common ones).
- * Its documents usually make the top-k, so the threshold starts high and
- * the common words' lists are then mostly skipped. NULL when not worth it.
- */
-#define LEAD_MAX_DF 4096
-
-static struct cclause *pick_lead(struct pb_searcher *s)
-{
-    struct cclause *lead = NULL;
-    uint64_t total = 0;
-    for (size_t i = 0; i < s->n_should; i++) {
-        struct cclause *cl = s->should[i];
-        if (cl->doc == DOC_END)
-            continue;
-        total += cl->c[0]->df;
-        if (!lead || cl->ub > lead->ub)
-            lead = cl;
-    }
-    /* a long lead list is scored whole, without skipping: cap it */
-    if (!lead || s->n_should < 2 || lead->c[0]->df > LEAD_MAX_DF ||
-        lead->c[0]->df * 4 > total - lead->c[0]->df)
-        return NULL;
-    return lead;
-}
-
-/* Score every document of lead exactly (the other clauses looked up, best
- * bound first, while the document can still make the top-k). */
-static void run_lead(struct pb_searcher *s, struct cclause *lead)
-{
-    struct cclause *o[PB_QUERY_MAX_CLAUSES];
-    double cum[PB_QUERY_MAX_CLAUSES];
-    size_t no = 0;
-    for (size_t i = 0; i < s->n_should; i++)
-        if (s->should[i] != lead && s->should[i]->doc != DOC_END)
-            o[no++] = s->should[i];
-    qsort(o, no, sizeof *o, cmp_ub_asc);
-    for (size_t i = 0; i < no; i++)
-        cum[i] = (i ? cum[i - 1] : 0) + o[i]->ub;
-    while (lead->doc != DOC_END) {
-        uint32_t d = lead->doc;
-        if (!accept(s, d)) {
-            cl_advance(s, lead, d + 1);
-            continue;
-        }
-        double th = s->heap_n == s->heap_k ? threshold(s) : -INFINITY;
-        double score = cl_score(s, lead, d);
-        s->part[lead->idx] = score;
-        uint64_t mask = 1ull << lead->idx;
-        cl_advance(s, lead, d + 1);
-        if (!add_rest(s, o, no, cum, th, d, &score, &mask))
-            continue;
-        score = sum_parts(s, mask);
-        s->scored++;
-        heap_push(s, score, score, d);
-    }
-}
-
 /* At least one MUST clause: walk their intersection, add the SHOULDs. */
 static void run_must(struct pb_searcher *s, int prune)
 {
@@ -1222,7 +1159,7 @@ static void set_filters(struct pb_searcher *s)
 {
     s->filters = s->after != INT32_MIN || s->before != INT32_MAX ||
                  s->n_qcats || s->n_iddocs || s->n_notdays || s->n_notcats ||
-                 s->n_notiddocs || s->n_mustnot || s->excl;
+                 s->n_notiddocs || s->n_mustnot;
 }
 
 static void compile(struct pb_searcher *s)
@@ -1597,32 +1534,14 @@ int pb_search_query(struct pb_searcher *s, const struct pb_query *q,
     } else if (s->n_must) {
         run_must(s, prune);
     } else if (s->n_should) {
-        /* a long query goes straight to the window pass: a lead pass
-         * first (every document of its rarest word looked up in all the
-         * others) cost more than the threshold it brings saves there
-         * (docs/BENCHMARKS.md, issue 17) */
-        int win = prune && use_win(s);
-        struct cclause *lead = prune && !win ? pick_lead(s) : NULL;
-        if (lead) {
-            /* then the rest without lead's documents, on fresh cursors */
-            run_lead(s, lead);
-            size_t li = (size_t)(lead - s->cl);
-            reset_clauses(s);
-            compile(s);
-            size_t k = 0;
-            for (size_t i = 0; i < s->n_should; i++)
-                if (s->should[i] != &s->cl[li])
-                    s->should[k++] = s->should[i];
-            s->n_should = k;
-            s->excl = &s->cl[li];
-            set_filters(s);
-        }
-        if (win)
+        /* two words or more: the window pass. A lead pass first (every
+         * document of the rarest word looked up in the others, for an
+         * early threshold) cost more than it saved there (issue 17,
+         * docs/BENCHMARKS.md) and is gone */
+        if (prune && use_win(s))
             run_should_win(s);
         else
             run_should(s, prune);
-        s->excl = NULL;
-        set_filters(s);
     } else {
         run_filter_only(s);
     }

@@ -350,6 +350,15 @@ static void t_window_edges(void)
         same_topk(s, q, ks[i], NULL);
     same_topk(s, common, 1, NULL);
     same_topk(s, common, 10, NULL);
+    /* two to four words (the window pass too): the border winners'
+     * rare words, rare and common words, common words only */
+    static const char *const shortq[] = {
+        "r1 r2", "r1 c5", "r1 r2 c5", "c0 c1", "c3 c7 c11", "c0 r0 q0",
+        "title:r1 r2", "\"r1 r2\" c5", "q0 c1 c2 r3"};
+    for (size_t i = 0; i < sizeof shortq / sizeof shortq[0]; i++) {
+        same_topk(s, shortq[i], 1, NULL);
+        same_topk(s, shortq[i], 10, NULL);
+    }
     snprintf(q, sizeof q, "%s title:q0 \"q1 q2\"", common);
     same_topk(s, q, 1, NULL);
     same_topk(s, q, 10, NULL);
@@ -516,11 +525,15 @@ static void t_random_corpora(void)
                        i % 2 ? C[c].v : C[c].v / 10, C[c].ops);
             same_topk(s, q, i % 4 == 0 ? 1 : i % 4 == 1 ? 10 : i % 4 == 2 ? 25 : 100,
                       NULL);
+            /* and a short one: two to four words */
+            rand_query(q, sizeof q, 2 + (int)(rnd() % 3),
+                       i % 2 ? C[c].v : C[c].v / 10, C[c].ops);
+            same_topk(s, q, i % 3 == 0 ? 1 : i % 3 == 1 ? 10 : 100, NULL);
         }
         pb_searcher_free(s);
         pb_index_free(ix);
     }
-    CHECK_EQ(n_compared - before, 480);
+    CHECK_EQ(n_compared - before, 960);
     CHECK_EQ(n_differ - bad, 0);
 }
 

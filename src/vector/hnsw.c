@@ -349,7 +349,9 @@ static void add_one(struct pb_hnsw *h)
         memset(h->upper + h->n_upper, 0, (size_t)L * (h->M + 1) * 4);
         h->n_upper = need;
     }
-    h->l0[(size_t)id * (h->M0 + 1)] = 0;
+    /* the whole row: the file holds every slot, the unused ones too, and
+     * a slot never written would carry whatever the heap held there */
+    memset(h->l0 + (size_t)id * (h->M0 + 1), 0, (h->M0 + 1) * 4);
     h->n++;
     if (id == 0) {
         h->entry = 0;

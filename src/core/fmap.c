@@ -42,7 +42,7 @@ int pb_fmap(const char *path, size_t min_len, const char *what, void **map,
         return PB_OK;
     }
     void *p = mmap(NULL, n, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     if (p == MAP_FAILED) {
         close(fd);
         return pb_err_set(err, PB_EIO, "%s: mmap: %s", path, strerror(errno));

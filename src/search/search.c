@@ -31,7 +31,7 @@ struct cclause {
     const uint32_t *bnd; /* bnd[impact]: score bound of a posting in
                             run_should_win's fixed point (NULL until it
                             needs it) */
-    const double *dbnd; /* the same bounds as doubles (run_should) */
+    const double *dbnd; /* the same bounds as doubles (NULL until needed) */
     uint32_t doc;
     uint32_t ptf[PB_NFIELDS]; /* phrase frequency per field at doc */
 };
@@ -568,8 +568,9 @@ static int add_rest(struct pb_searcher *s, struct cclause **cl, size_t n,
     return 1;
 }
 
-/* cl's score bound by impact byte (search_int.h), as a double: idf
- * sat(q / IMP_SCALE scale) inflated, at most the clause's bound. */
+/* cl's score bound by impact byte (search_int.h): idf sat(q / IMP_SCALE
+ * scale) inflated, at most the clause's bound; IMP_OPEN: the clause's
+ * bound. */
 static const double *cl_dbounds(struct pb_searcher *s, struct cclause *cl)
 {
     if (!cl->dbnd) {
@@ -676,15 +677,6 @@ static void run_should(struct pb_searcher *s, int prune)
                     if (cl[i]->doc == d)
                         b += cl_doc_bound(s, cl[i]);
                 skip = cannot(b, th);
-                /* then the others' impacts at d in place of their
-                 * window bounds, best bound first */
-                for (size_t i = fe; i-- > 0 && !skip;) {
-                    b -= cl[i]->wub;
-                    cl_advance(s, cl[i], d);
-                    if (cl[i]->doc == d)
-                        b += cl_doc_bound(s, cl[i]);
-                    skip = cannot(b, th);
-                }
             }
             if (skip || !accept(s, d)) {
                 for (size_t i = fe; i < n; i++)
@@ -730,19 +722,15 @@ static int64_t cursor_last(const struct cursor *c)
     return -1;
 }
 
-/* cl's score bound by impact byte (search_int.h): idf sat(q / IMP_SCALE
- * scale), at most the clause's bound, in units of 1 / s->wfx rounded up;
- * IMP_OPEN: the clause's bound. */
+/* cl_dbounds() in run_should_win's fixed point: units of 1 / s->wfx,
+ * rounded up. */
 static const uint32_t *cl_bounds(struct pb_searcher *s, struct cclause *cl)
 {
     if (!cl->bnd) {
         uint32_t *b = s->bnd[cl->idx];
-        for (int q = 0; q <= IMP_OPEN; q++) {
-            double v = cl->idf * sat(s, q / IMP_SCALE * s->scale) * (1 + 1e-9);
-            if (q == IMP_OPEN || v > cl->ub)
-                v = cl->ub;
-            b[q] = (uint32_t)ceil(v * s->wfx);
-        }
+        const double *v = cl_dbounds(s, cl);
+        for (int q = 0; q <= IMP_OPEN; q++)
+            b[q] = (uint32_t)ceil(v[q] * s->wfx);
         cl->bnd = b;
     }
     return cl->bnd;

@@ -277,11 +277,6 @@ static void t_ann_exact(void)
     pb_vecset_free(vs);
 }
 
-/* The graph file holds every slot of a node's level-0 link list, the
- * unused ones too: each must be written (0), not left with whatever the
- * heap held there (the file then differed from run to run and carried old
- * heap bytes). Checked in the file itself, and two builds on a heap
- * dirtied in between give the same bytes. */
 /* ASan fills only the first 4 KB of a new block (with 0xbe): here all of
  * it, so that a slot of the graph that is never written is not 0 */
 const char *__asan_default_options(void);
@@ -290,6 +285,8 @@ const char *__asan_default_options(void)
     return "max_malloc_fill_size=268435456:malloc_fill_byte=171";
 }
 
+/* Unused slots of the level-0 link lists in the graph file at path that
+ * are not 0; SIZE_MAX when the file cannot be read as one. */
 static size_t unused_nonzero(const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -319,6 +316,11 @@ static size_t unused_nonzero(const char *path)
     return bad;
 }
 
+/* The graph file holds every slot of a node's level-0 link list, the
+ * unused ones too: each must be written (0), not left with whatever the
+ * heap held there (the file then differed from run to run and carried old
+ * heap bytes). Checked in the file itself, and two builds on a heap
+ * dirtied in between give the same bytes. */
 static void t_ann_file_deterministic(void)
 {
     const uint32_t dim = 16, N = 3000;

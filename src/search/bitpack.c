@@ -74,8 +74,95 @@ unpack_gaps_w(const uint8_t *in, size_t n, const unsigned w, uint32_t prev,
     }
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_AVX2_GAPS 1
+
+/* Widths the AVX2 path takes: a value's 4 bytes, read at the byte where it
+ * starts, hold it whole (shift <= 7, so w <= 25). */
+#define AVX2_GAPS_MAXW 24
+
+/*
+ * pb_bitunpack_gaps() for AVX2, 8 values a step. The stream is little
+ * endian bits, so value j of a group starting at byte B (8 values of w bits
+ * are w bytes: B stays byte aligned) is the 32 bits at byte B + jw/8,
+ * shifted right by jw%8 and masked. Each 128-bit lane takes 4 values from
+ * its own 16-byte load (values 4..7 from byte B + 4w/8), a byte shuffle puts
+ * each value's 4 bytes in its slot, a per-slot shift aligns it; then the
+ * gaps become docids with an 8-wide prefix sum. Loads stay inside the
+ * n * w bits of input (the steps that would read beyond go to the scalar
+ * tail), so the path reads exactly what the scalar one does.
+ */
+__attribute__((target("avx2"))) static void
+unpack_gaps_avx2(const uint8_t *in, size_t n, unsigned w, uint32_t prev,
+                 uint32_t *out)
+{
+    uint8_t shuf[32];
+    uint32_t shift[8];
+    unsigned h = (4 * w) >> 3; /* the high lane's byte offset */
+    for (unsigned j = 0; j < 8; j++) {
+        unsigned bit = j < 4 ? j * w : j * w - 8 * h;
+        for (unsigned t = 0; t < 4; t++)
+            shuf[4 * j + t] = (uint8_t)((bit >> 3) + t);
+        shift[j] = bit & 7;
+    }
+    const __m256i ctl = _mm256_loadu_si256((const __m256i *)shuf);
+    const __m256i sh = _mm256_loadu_si256((const __m256i *)shift);
+    const __m256i mask = _mm256_set1_epi32((int)((1u << w) - 1));
+    const __m256i one = _mm256_set1_epi32(1);
+    const __m256i last = _mm256_set1_epi32(7);
+    const __m256i lane3 = _mm256_set_epi32(3, 3, 3, 3, 0, 0, 0, 0);
+    __m256i run = _mm256_set1_epi32((int)prev);
+    size_t bytes = (n * w) >> 3; /* whole bytes of input */
+    size_t i = 0, b = 0;
+    /* the high lane's load ends at b + h + 16 */
+    for (; i + 8 <= n && b + h + 16 <= bytes; i += 8, b += w) {
+        __m128i lo = _mm_loadu_si128((const __m128i *)(in + b));
+        __m128i hi = _mm_loadu_si128((const __m128i *)(in + b + h));
+        __m256i x = _mm256_inserti128_si256(_mm256_castsi128_si256(lo), hi, 1);
+        x = _mm256_shuffle_epi8(x, ctl);
+        x = _mm256_and_si256(_mm256_srlv_epi32(x, sh), mask);
+        x = _mm256_add_epi32(x, one);
+        /* prefix sums within each lane, then lane 0's total into lane 1 */
+        x = _mm256_add_epi32(x, _mm256_slli_si256(x, 4));
+        x = _mm256_add_epi32(x, _mm256_slli_si256(x, 8));
+        __m256i c = _mm256_permutevar8x32_epi32(x, lane3);
+        x = _mm256_add_epi32(x, _mm256_blend_epi32(_mm256_setzero_si256(), c,
+                                                   0xF0));
+        x = _mm256_add_epi32(x, run);
+        _mm256_storeu_si256((__m256i *)(out + i), x);
+        run = _mm256_permutevar8x32_epi32(x, last);
+    }
+    prev = (uint32_t)_mm256_cvtsi256_si32(run);
+    for (; i < n; i++) {
+        prev += pb_bitget(in, (uint32_t)i, w) + 1;
+        out[i] = prev;
+    }
+}
+
+static int have_avx2(void)
+{
+    static int v = -1;
+    if (v < 0)
+        v = __builtin_cpu_supports("avx2") ? 1 : 0;
+    return v;
+}
+#endif
+
 void pb_bitunpack_gaps(const uint8_t *in, size_t n, unsigned w, uint32_t prev,
                        uint32_t *out)
+{
+#ifdef HAVE_AVX2_GAPS
+    if (w && w <= AVX2_GAPS_MAXW && n >= 32 && have_avx2()) {
+        unpack_gaps_avx2(in, n, w, prev, out);
+        return;
+    }
+#endif
+    pb_bitunpack_gaps_scalar(in, n, w, prev, out);
+}
+
+void pb_bitunpack_gaps_scalar(const uint8_t *in, size_t n, unsigned w,
+                              uint32_t prev, uint32_t *out)
 {
     switch (w) {
     case 0:

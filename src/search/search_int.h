@@ -189,6 +189,10 @@ void pb_bitunpack(const uint8_t *in, size_t n, unsigned w, uint32_t *out);
  * starting from prev (UINT32_MAX before a term's first block). */
 void pb_bitunpack_gaps(const uint8_t *in, size_t n, unsigned w, uint32_t prev,
                        uint32_t *out);
+/* The same without SIMD (what pb_bitunpack_gaps uses where the CPU has no
+ * AVX2, or for widths over 24 bits); tests compare the two. */
+void pb_bitunpack_gaps_scalar(const uint8_t *in, size_t n, unsigned w,
+                              uint32_t prev, uint32_t *out);
 /* 32-bit words that n values of w bits take. */
 static inline size_t pb_bitpack_words(size_t n, unsigned w)
 {

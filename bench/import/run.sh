@@ -3,7 +3,9 @@
 # fresh store, paperboy beside a plain Python loader (py_loader.py), in one
 # run on the same machine: the Python loader, `paperboy import --threads 1`
 # (one thread reads and parses, one writes) and `paperboy import` (default:
-# two readers, two parsers, one writer). Prints wall time, user+sys CPU,
+# two readers, two parsers, one writer), and the floor: the chunks only
+# decompressed (`xz -dc` to /dev/null, two at a time, largest first: each
+# chunk is one xz block, so no decoder splits it further). Prints wall time, user+sys CPU,
 # peak RSS (/usr/bin/time) and the load average before each run, then the
 # median ratios; at the end checks that the serial and the parallel store
 # export the same bytes (CHECK=0 skips that).
@@ -38,7 +40,9 @@ median() {  # label, wall|cpu
 }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-labels=(python serial parallel)
+# largest first: the two-job schedule that ends soonest
+ls -S "${CHUNKS[@]}" | tr '\n' '\0' >"$TMP/bysize"
+labels=(python serial parallel xz-only)
 [ -n "$BASE" ] && labels+=(base)
 for round in $(seq 1 "$ROUNDS"); do
   echo "round $round"
@@ -46,6 +50,7 @@ for round in $(seq 1 "$ROUNDS"); do
   measure python python3 bench/import/py_loader.py "$TMP/py.db" "${CHUNKS[@]}"
   measure serial ./paperboy import --threads 1 --db "$TMP/serial.db" "${CHUNKS[@]}"
   measure parallel ./paperboy import --db "$TMP/parallel.db" "${CHUNKS[@]}"
+  measure xz-only xargs -0 -a "$TMP/bysize" -P 2 -n 1 sh -c 'xz -dc "$0" >/dev/null'
   [ -n "$BASE" ] && measure base "$BASE" import --db "$TMP/base.db" "${CHUNKS[@]}"
 done
 py=$(median python wall)

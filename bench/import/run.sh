@@ -5,10 +5,11 @@
 # (one thread reads and parses, one writes) and `paperboy import` (default:
 # two readers, two parsers, one writer), and the floor: the chunks only
 # decompressed (`xz -dc` to /dev/null, two at a time, largest first: each
-# chunk is one xz block, so no decoder splits it further). Prints wall time, user+sys CPU,
-# peak RSS (/usr/bin/time) and the load average before each run, then the
-# median ratios; at the end checks that the serial and the parallel store
-# export the same bytes (CHECK=0 skips that).
+# chunk is one xz block, so no decoder splits it further). Prints wall
+# time, user+sys CPU, peak RSS (/usr/bin/time) and the load average
+# before each run, then the median ratios; at the end checks that the
+# serial and the parallel store export the same bytes (CHECK=0 skips
+# that).
 # usage: bench/import/run.sh [ROUNDS]   (BASE=path/to/other/paperboy adds
 # a run of that binary, e.g. a build of main, in each round; SCRATCH=DIR
 # puts the stores there instead of /tmp; every run under nice -n $NICE,

@@ -140,20 +140,22 @@ unpack_gaps_avx2(const uint8_t *in, size_t n, unsigned w, uint32_t prev,
     }
 }
 
-static int have_avx2(void)
-{
-    static int v = -1;
-    if (v < 0)
-        v = __builtin_cpu_supports("avx2") ? 1 : 0;
-    return v;
-}
 #endif
+
+int pb_bitunpack_simd(void)
+{
+#ifdef HAVE_AVX2_GAPS
+    return __builtin_cpu_supports("avx2") ? 1 : 0;
+#else
+    return 0;
+#endif
+}
 
 void pb_bitunpack_gaps(const uint8_t *in, size_t n, unsigned w, uint32_t prev,
                        uint32_t *out)
 {
 #ifdef HAVE_AVX2_GAPS
-    if (w && w <= AVX2_GAPS_MAXW && n >= 32 && have_avx2()) {
+    if (w && w <= AVX2_GAPS_MAXW && n >= 32 && pb_bitunpack_simd()) {
         unpack_gaps_avx2(in, n, w, prev, out);
         return;
     }

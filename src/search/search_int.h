@@ -193,6 +193,8 @@ void pb_bitunpack_gaps(const uint8_t *in, size_t n, unsigned w, uint32_t prev,
  * AVX2, or for widths over 24 bits); tests compare the two. */
 void pb_bitunpack_gaps_scalar(const uint8_t *in, size_t n, unsigned w,
                               uint32_t prev, uint32_t *out);
+/* 1 if pb_bitunpack_gaps takes its AVX2 path on this CPU. */
+int pb_bitunpack_simd(void);
 /* 32-bit words that n values of w bits take. */
 static inline size_t pb_bitpack_words(size_t n, unsigned w)
 {

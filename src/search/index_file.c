@@ -43,6 +43,14 @@ struct tbuild {
     uint32_t n, prev_last, df;
     double blk_max, term_max;
     uint32_t pos_start; /* offset in pos of the current block */
+    /* the term's postings gathered in the old docid order, then emitted
+     * in the new (feed()): g_key[i] = new docid << 32 | i */
+    uint64_t *g_key, *g_tmp;
+    uint16_t (*g_tf)[PB_NFIELDS];
+    uint32_t *g_poff; /* posting i's positions: g_pos[g_poff[i], [i + 1]) */
+    double *g_x;      /* its pseudo-tf */
+    size_t g_cap;
+    struct pb_buf g_pos;
 };
 
 static int flush_block(struct tbuild *t)
@@ -92,53 +100,98 @@ static int flush_block(struct tbuild *t)
     return rc;
 }
 
-/* Append the postings of cursor c (remapped) to t. */
+static void gather_reserve(struct tbuild *t, size_t n)
+{
+    if (n <= t->g_cap)
+        return;
+    size_t cap = t->g_cap ? t->g_cap : 1024;
+    while (cap < n)
+        cap *= 2;
+    t->g_key = pb_reallocarray(t->g_key, cap, sizeof *t->g_key);
+    t->g_tmp = pb_reallocarray(t->g_tmp, cap, sizeof *t->g_tmp);
+    t->g_tf = pb_reallocarray(t->g_tf, cap, sizeof *t->g_tf);
+    t->g_poff = pb_reallocarray(t->g_poff, cap + 1, sizeof *t->g_poff);
+    t->g_x = pb_reallocarray(t->g_x, cap, sizeof *t->g_x);
+    t->g_cap = cap;
+}
+
+/* Encode posting c's positions (tf of field f) as varints onto out. */
+static int gather_positions(struct cursor *c, int f, uint32_t tf,
+                            struct pb_buf *out)
+{
+    uint16_t pos[4096];
+    uint8_t vb[5 * 64], *e = vb;
+    uint32_t prev = 0;
+    int rc = PB_OK;
+    size_t got = pb_cursor_positions(c, f, pos, 4096);
+    /* more than 4096 positions of one term in one field: the rest repeat
+     * the last position (phrases near the end of a huge field may then be
+     * missed) */
+    for (uint32_t j = 0; j < tf && !rc; j++) {
+        uint32_t p = j < got ? pos[j] : prev;
+        e = pb_varint_put(e, p - prev);
+        prev = p;
+        if (e - vb > (ptrdiff_t)(sizeof vb - 5)) {
+            rc = pb_buf_append(out, vb, (size_t)(e - vb));
+            e = vb;
+        }
+    }
+    return rc ? rc : pb_buf_append(out, vb, (size_t)(e - vb));
+}
+
+/* Append the postings of cursor c to t, each under its new docid
+ * (remap[old], DOC_END for a document dropped) and in new docid order;
+ * new docids are below 2^nbits. */
 static int feed(struct tbuild *t, struct cursor *c, const uint32_t *remap,
-                const double *fnorm)
+                unsigned nbits, const double *fnorm)
 {
     int rc = PB_OK;
-    uint16_t pos[4096];
+    size_t n = 0;
+    uint32_t last = 0;
+    int sorted = 1;
+    pb_buf_reset(&t->g_pos);
     for (; c->doc != DOC_END && !rc; pb_cursor_next(c)) {
         uint32_t nd = remap[c->doc];
         if (nd == DOC_END)
             continue;
+        if (n == t->g_cap)
+            gather_reserve(t, n + 1);
+        if (n && nd < last)
+            sorted = 0;
+        last = nd;
+        t->g_key[n] = (uint64_t)nd << 32 | n;
+        t->g_poff[n] = (uint32_t)t->g_pos.len;
         double x = 0;
-        uint32_t k = t->n;
-        t->docs[k] = nd;
-        for (int f = 0; f < PB_NFIELDS; f++) {
+        for (int f = 0; f < PB_NFIELDS && !rc; f++) {
             uint32_t tf = pb_cursor_tf(c, f);
-            t->tf[f][k] = tf;
+            t->g_tf[n][f] = (uint16_t)tf;
             x += tf * fnorm[(size_t)nd * PB_NFIELDS + f];
-            if (!tf)
-                continue;
-            uint8_t vb[5 * 64], *e = vb;
-            uint32_t prev = 0, done = 0;
-            while (done < tf && !rc) {
-                size_t got = pb_cursor_positions(c, f, pos, 4096);
-                /* more than 4096 positions of one term in one field: the
-                 * rest repeat the last position (phrases near the end of a
-                 * huge field may then be missed) */
-                for (uint32_t j = 0; j < tf; j++) {
-                    uint32_t p = j < got ? pos[j] : prev;
-                    e = pb_varint_put(e, p - prev);
-                    prev = p;
-                    if (e - vb > (ptrdiff_t)(sizeof vb - 5)) {
-                        rc = pb_buf_append(&t->pos, vb, (size_t)(e - vb));
-                        e = vb;
-                    }
-                }
-                done = tf;
-            }
-            if (!rc)
-                rc = pb_buf_append(&t->pos, vb, (size_t)(e - vb));
+            if (tf)
+                rc = gather_positions(c, f, tf, &t->g_pos);
         }
+        t->g_x[n++] = x;
+    }
+    if (rc || !n)
+        return rc;
+    t->g_poff[n] = (uint32_t)t->g_pos.len;
+    if (!sorted)
+        pb_sort_u64(t->g_key, t->g_tmp, n, 32, nbits);
+    for (size_t i = 0; i < n && !rc; i++) {
+        uint32_t g = (uint32_t)t->g_key[i], k = t->n;
+        t->docs[k] = (uint32_t)(t->g_key[i] >> 32);
+        for (int f = 0; f < PB_NFIELDS; f++)
+            t->tf[f][k] = t->g_tf[g][f];
+        if (t->g_poff[g + 1] > t->g_poff[g])
+            rc = pb_buf_append(&t->pos, t->g_pos.p + t->g_poff[g],
+                               t->g_poff[g + 1] - t->g_poff[g]);
+        double x = t->g_x[g];
         if (x > t->blk_max)
             t->blk_max = x;
         uint8_t q = pb_impact_q(x);
         if (!rc)
             rc = pb_buf_append(&t->imp, &q, 1);
         t->df++;
-        if (++t->n == BLK)
+        if (++t->n == BLK && !rc)
             rc = flush_block(t);
     }
     return rc;
@@ -146,10 +199,12 @@ static int feed(struct tbuild *t, struct cursor *c, const uint32_t *remap,
 
 static void tb_init(struct tbuild *t)
 {
+    memset(t, 0, sizeof *t);
     pb_buf_init(&t->dir, (size_t)UINT32_MAX);
     pb_buf_init(&t->data, (size_t)UINT32_MAX);
     pb_buf_init(&t->pos, (size_t)UINT32_MAX);
     pb_buf_init(&t->imp, (size_t)UINT32_MAX);
+    pb_buf_init(&t->g_pos, (size_t)UINT32_MAX);
 }
 
 static void tb_clear(struct tbuild *t)
@@ -158,6 +213,12 @@ static void tb_clear(struct tbuild *t)
     pb_buf_clear(&t->data);
     pb_buf_clear(&t->pos);
     pb_buf_clear(&t->imp);
+    pb_buf_clear(&t->g_pos);
+    free(t->g_key);
+    free(t->g_tmp);
+    free(t->g_tf);
+    free(t->g_poff);
+    free(t->g_x);
 }
 
 /* ---- postings, a unit of terms at a time, on several threads -------------
@@ -186,6 +247,7 @@ struct wunit {
 struct wctx {
     struct pb_index *ix;
     const uint32_t *remap;
+    unsigned nbits; /* new docids are below 2^nbits */
     const double *fnorm;
     struct wfile *w;
     struct pb_buf *strings;
@@ -269,7 +331,7 @@ static int build_unit(struct wctx *wc, struct wunit *u, struct cursor *c,
             td = &joined;
         }
         pb_cursor_open(c, ix, tm, td, NULL);
-        rc = feed(tb, c, wc->remap, wc->fnorm);
+        rc = feed(tb, c, wc->remap, wc->nbits, wc->fnorm);
         pb_cursor_close(c);
         free(jbuf);
         if (own) { /* written once: its memory can go now */
@@ -488,15 +550,19 @@ static int write_all(struct pb_index *ix, FILE *fp, int nthreads)
     struct wfile w = {fp, 0, 0};
     struct docs *d = &ix->d;
     size_t n_old = d->n;
-    uint32_t *remap = pb_reallocarray(NULL, n_old ? n_old : 1, 4);
+    /* new docids: the live documents in pb_doc_order() */
     uint32_t n_new = 0;
+    uint32_t *order = pb_doc_order(ix, &n_new);
+    uint32_t *remap = pb_reallocarray(NULL, n_old ? n_old : 1, 4);
     double sum[PB_NFIELDS] = {0}, avg[PB_NFIELDS];
     for (size_t i = 0; i < n_old; i++) {
-        remap[i] = d->deleted[i] ? DOC_END : n_new++;
+        remap[i] = DOC_END;
         if (!d->deleted[i])
             for (int f = 0; f < PB_NFIELDS; f++)
                 sum[f] += d->flen[i][f];
     }
+    for (uint32_t j = 0; j < n_new; j++)
+        remap[order[j]] = j;
     for (int f = 0; f < PB_NFIELDS; f++)
         avg[f] = n_new ? sum[f] / n_new : 0;
     const struct pb_bm25 *pr = &ix->params;
@@ -522,13 +588,12 @@ static int write_all(struct pb_index *ix, FILE *fp, int nthreads)
     memcpy(h.avg, avg, sizeof avg);
     wput(&w, &h, sizeof h);
 
-    /* doc arrays, live docs only */
+    /* doc arrays, live docs only, in the new order */
 #define DOC_ARRAY(field, member, type)                                       \
     walign(&w, 8);                                                           \
     h.field = w.off;                                                         \
-    for (size_t i = 0; i < n_old; i++)                                       \
-        if (remap[i] != DOC_END)                                             \
-            wput(&w, &d->member[i], sizeof(type));
+    for (uint32_t j = 0; j < n_new; j++)                                     \
+        wput(&w, &d->member[order[j]], sizeof(type));
     DOC_ARRAY(pid, pid, int64_t)
     DOC_ARRAY(day, day, int32_t)
     DOC_ARRAY(upv, upv, int32_t)
@@ -538,30 +603,32 @@ static int write_all(struct pb_index *ix, FILE *fp, int nthreads)
     h.cat_off = w.off;
     uint32_t acc = 0;
     wput(&w, &acc, 4);
-    for (size_t i = 0; i < n_old; i++)
-        if (remap[i] != DOC_END) {
-            acc += d->cat_off[i + 1] - d->cat_off[i];
-            wput(&w, &acc, 4);
-        }
+    for (uint32_t j = 0; j < n_new; j++) {
+        uint32_t i = order[j];
+        acc += d->cat_off[i + 1] - d->cat_off[i];
+        wput(&w, &acc, 4);
+    }
     walign(&w, 8);
     h.cats = w.off;
-    for (size_t i = 0; i < n_old; i++)
-        if (remap[i] != DOC_END)
-            wput(&w, d->cats + d->cat_off[i],
-                 (d->cat_off[i + 1] - d->cat_off[i]) * 2);
+    for (uint32_t j = 0; j < n_new; j++) {
+        uint32_t i = order[j];
+        wput(&w, d->cats + d->cat_off[i],
+             (d->cat_off[i + 1] - d->cat_off[i]) * 2);
+    }
     walign(&w, 8);
     h.id_off = w.off;
     acc = 0;
     wput(&w, &acc, 4);
-    for (size_t i = 0; i < n_old; i++)
-        if (remap[i] != DOC_END) {
-            acc += d->id_off[i + 1] - d->id_off[i];
-            wput(&w, &acc, 4);
-        }
+    for (uint32_t j = 0; j < n_new; j++) {
+        uint32_t i = order[j];
+        acc += d->id_off[i + 1] - d->id_off[i];
+        wput(&w, &acc, 4);
+    }
     h.ids = w.off;
-    for (size_t i = 0; i < n_old; i++)
-        if (remap[i] != DOC_END)
-            wput(&w, d->ids + d->id_off[i], d->id_off[i + 1] - d->id_off[i]);
+    for (uint32_t j = 0; j < n_new; j++) {
+        uint32_t i = order[j];
+        wput(&w, d->ids + d->id_off[i], d->id_off[i + 1] - d->id_off[i]);
+    }
     h.catnames_off = w.off;
     h.n_cats = (uint32_t)ix->n_cat_names;
     for (size_t i = 0; i < ix->n_cat_names; i++) {
@@ -580,8 +647,9 @@ static int write_all(struct pb_index *ix, FILE *fp, int nthreads)
     struct term_disk *terms = NULL;
     struct pb_buf strings;
     pb_buf_init(&strings, (size_t)UINT32_MAX);
-    struct wctx wc = {.ix = ix, .remap = remap, .fnorm = fnorm, .w = &w,
-                      .strings = &strings};
+    struct wctx wc = {.ix = ix, .remap = remap,
+                      .nbits = pb_bitwidth(n_new ? n_new - 1 : 0),
+                      .fnorm = fnorm, .w = &w, .strings = &strings};
     rc = write_terms(&wc, nthreads, &terms, &nt);
 
     walign(&w, 8);
@@ -617,6 +685,7 @@ static int write_all(struct pb_index *ix, FILE *fp, int nthreads)
     pb_buf_clear(&strings);
     free(fnorm);
     free(remap);
+    free(order);
     return rc;
 }
 

@@ -365,6 +365,17 @@ void pb_index_pmap_rebuild(struct pb_index *ix);
  * (adding still works, rebuilding the cache). */
 void pb_index_drop_add_cache(struct pb_index *ix);
 
+/* docorder.c */
+/* The live documents of ix in the order a written index numbers them
+ * (categories as names, then pid): order[new docid] = old docid, *out_n
+ * of them. The caller frees the array. */
+uint32_t *pb_doc_order(const struct pb_index *ix, uint32_t *out_n);
+/* Sort a[0..n) ascending. Every value is below 2^(lo + bits), and a[] is
+ * already in order by the bits below lo (a radix sort then reads only
+ * bits [lo, lo + bits)); tmp is scratch for n values. */
+void pb_sort_u64(uint64_t *a, uint64_t *tmp, size_t n, unsigned lo,
+                 unsigned bits);
+
 /* index_file.c */
 /* pb_index_write() with the postings built on nthreads threads (1: on the
  * caller's); the file is the same bytes whatever nthreads. */

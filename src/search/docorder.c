@@ -46,6 +46,14 @@ static int by_key(const void *a, const void *b)
 uint32_t *pb_doc_order(const struct pb_index *ix, uint32_t *out_n)
 {
     const struct docs *d = &ix->d;
+    if (ix->keep_order) {
+        uint32_t *order = pb_reallocarray(NULL, d->n ? d->n : 1, 4), n = 0;
+        for (size_t i = 0; i < d->n; i++)
+            if (!d->deleted[i])
+                order[n++] = (uint32_t)i;
+        *out_n = n;
+        return order;
+    }
     size_t nc = ix->n_cat_names;
     struct cname *byname = pb_reallocarray(NULL, nc ? nc : 1, sizeof *byname);
     uint16_t *rank = pb_reallocarray(NULL, nc ? nc : 1, sizeof *rank);

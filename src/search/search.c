@@ -48,12 +48,15 @@ struct dfent {
     uint32_t ndel;
 };
 #define DFCACHE 1024
-/* run_should_win: its window of docids; from how many live clauses it
- * runs (from two: at 2.6M papers a short query of common words walked
- * hundreds of thousands of candidates one by one in run_should; measured,
- * docs/BENCHMARKS.md); the non-essential clauses' bound left unrefined, as
- * a share of the threshold (measured on the verbose queries) */
-#define WIN 4096
+/* run_should_win: its window of docids (2^WIN_SHIFT, at most: tests make
+ * it smaller; 65,536 measured fastest of 2,048 to 262,144 on the verbose
+ * and short queries at 574k and 2.6M papers, docs/BENCHMARKS.md); from
+ * how many live clauses it runs (from two: at 2.6M papers a short query of
+ * common words walked hundreds of thousands of candidates one by one in
+ * run_should; measured); the non-essential clauses' bound left unrefined,
+ * as a share of the threshold (measured on the verbose queries) */
+#define WIN_SHIFT 16
+#define WIN (1u << WIN_SHIFT)
 #define WIN_MIN_CLAUSES 2
 #define WIN_REFINE 0.3
 
@@ -103,7 +106,8 @@ struct pb_searcher {
     struct cursor *scur;
     uint32_t (*bnd)[256];
     double (*dbnd)[256];
-    uint32_t *wacc;
+    uint32_t *wacc; /* WIN entries */
+    uint32_t win;   /* the window's length: WIN, or less (tests) */
     double wfx; /* wacc's fixed-point unit: 1 / wfx */
 };
 
@@ -120,6 +124,7 @@ struct pb_searcher *pb_searcher_new(struct pb_index *ix)
     s->bnd = pb_calloc(PB_QUERY_MAX_CLAUSES, sizeof *s->bnd);
     s->dbnd = pb_calloc(PB_QUERY_MAX_CLAUSES, sizeof *s->dbnd);
     s->wacc = pb_calloc(WIN, sizeof *s->wacc);
+    s->win = WIN;
     return s;
 }
 
@@ -154,6 +159,11 @@ void pb_searcher_set_params(struct pb_searcher *s, const struct pb_bm25 *p)
 void pb_searcher_set_count_budget(struct pb_searcher *s, uint64_t n)
 {
     s->count_budget = n;
+}
+
+void pb_searcher_set_window(struct pb_searcher *s, unsigned shift)
+{
+    s->win = shift >= 4 && shift < WIN_SHIFT ? 1u << shift : WIN;
 }
 
 const struct pb_query *pb_searcher_query(const struct pb_searcher *s)
@@ -855,7 +865,7 @@ static inline uint32_t win_take16(uint32_t *acc, uint32_t cut, uint32_t *v)
 
 /*
  * Only SHOULD clauses, many of them (a question, a pasted sentence):
- * block-max MaxScore over fixed windows of WIN docids, the essential
+ * block-max MaxScore over fixed windows of s->win docids, the essential
  * clauses evaluated term at a time. On each window the clauses are
  * bounded by their blocks' maxima there and split as in run_should into
  * non-essential ones (bounds summing to at most the threshold) and
@@ -891,8 +901,9 @@ static void run_should_win(struct pb_searcher *s)
     if (sum_ub * s->wfx > WIN_HAS - 1024)
         s->wfx = (WIN_HAS - 1024) / sum_ub;
     uint32_t *acc = s->wacc;
-    for (uint32_t d0 = 0; d0 < nd; d0 += WIN) {
-        uint32_t wend = d0 + WIN - 1 < nd ? d0 + WIN - 1 : (uint32_t)nd - 1;
+    const uint32_t win = s->win;
+    for (uint32_t d0 = 0; d0 < nd; d0 += win) {
+        uint32_t wend = d0 + win - 1 < nd ? d0 + win - 1 : (uint32_t)nd - 1;
         double th = s->heap_n == s->heap_k ? threshold(s) : -INFINITY;
         double all = 0, wall = 0;
         for (size_t i = 0; i < n; i++) {
@@ -927,7 +938,7 @@ static void run_should_win(struct pb_searcher *s)
                 win_add(s, cl[i], d0, wend, 0);
         double rest = r0 ? cum[r0 - 1] : 0;
         uint32_t cut = win_cut(s, th, rest);
-        for (uint32_t w = 0; w < WIN; w += 16) {
+        for (uint32_t w = 0; w < win; w += 16) {
             uint32_t v[16], bw = win_take16(acc + w, cut, v);
             for (; bw; bw &= bw - 1) {
                 uint32_t j = (uint32_t)__builtin_ctz(bw), d = d0 + w + j;

@@ -162,6 +162,9 @@ struct pb_index {
      * (dterm.buf2), and writing frees each term's postings once written:
      * a bulk index is written once, then freed, never searched */
     int bulk;
+    /* tests: a write keeps the live documents in docid order instead of
+     * numbering them by topic (pb_doc_order()), for hand-made layouts */
+    int keep_order;
     /* categories */
     char **cat_names;
     size_t n_cat_names;
@@ -365,10 +368,16 @@ void pb_index_pmap_rebuild(struct pb_index *ix);
  * (adding still works, rebuilding the cache). */
 void pb_index_drop_add_cache(struct pb_index *ix);
 
+/* search.c: the long-query pass's window, 2^shift docids (4 <= shift <
+ * its default; anything else: the default). For tests of window edges on
+ * small corpora. */
+struct pb_searcher;
+void pb_searcher_set_window(struct pb_searcher *s, unsigned shift);
+
 /* docorder.c */
 /* The live documents of ix in the order a written index numbers them
- * (categories as names, then pid): order[new docid] = old docid, *out_n
- * of them. The caller frees the array. */
+ * (categories as names, then pid; docid order with ix->keep_order):
+ * order[new docid] = old docid, *out_n of them. The caller frees it. */
 uint32_t *pb_doc_order(const struct pb_index *ix, uint32_t *out_n);
 /* Sort a[0..n) ascending. Every value is below 2^(lo + bits), and a[] is
  * already in order by the bits below lo (a radix sort then reads only

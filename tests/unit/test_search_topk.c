@@ -47,11 +47,14 @@ static void add(struct pb_index *ix, int64_t pid, const char *title,
 
 /* Write ix to a file and open it back (the main segment, with its block
  * maxima and impacts); ix is freed. */
+/* Write ix and open the file. The hand-made layouts keep their docids
+ * (keep_order); the random corpora take a written index's topic order. */
 static struct pb_index *reopen(struct pb_index *ix, const char *name)
 {
     char path[400];
     snprintf(path, sizeof path, "%s/%s.idx", tmpdir, name);
     struct pb_err err;
+    ix->keep_order = strcmp(name, "random") != 0;
     CHECK_EQ(pb_index_write(ix, path, &err), PB_OK);
     pb_index_free(ix);
     struct pb_index *back = NULL;
@@ -153,6 +156,7 @@ static void t_ties(void)
     }
     ix = reopen(ix, "ties");
     struct pb_searcher *s = pb_searcher_new(ix);
+    pb_searcher_set_window(s, 12); /* five windows */
     struct pb_results r;
     same_topk(s, q, 10, &r);
     CHECK_EQ(r.n_hits, 10);
@@ -210,6 +214,7 @@ static void t_many_weak_words(void)
     }
     ix = reopen(ix, "weak");
     struct pb_searcher *s = pb_searcher_new(ix);
+    pb_searcher_set_window(s, 12); /* three windows */
     char q[600];
     words(q, sizeof q, "c", 0, 20);
     strcat(q, " r0");
@@ -269,6 +274,7 @@ static void t_block_max_at_threshold(void)
     }
     ix = reopen(ix, "plateau");
     struct pb_searcher *s = pb_searcher_new(ix);
+    pb_searcher_set_window(s, 12); /* four windows */
     const char *q = "u0 u1 u2 u3 u4 u5 u6 u7 u8";
     size_t ks[] = {1, 5, 10, 17, 50, 129, 300};
     for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++)
@@ -282,10 +288,40 @@ static void t_block_max_at_threshold(void)
     pb_index_free(ix);
 }
 
+/* The long and short queries of t_window_edges on s. */
+static void edge_queries(struct pb_searcher *s, const char *common,
+                         const char *rare)
+{
+    char q[2048];
+    snprintf(q, sizeof q, "%s %s", common, rare);
+    size_t ks[] = {1, 2, 3, 5, 10, 40};
+    for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++)
+        same_topk(s, q, ks[i], NULL);
+    same_topk(s, common, 1, NULL);
+    same_topk(s, common, 10, NULL);
+    /* two to four words (the window pass too): the border winners'
+     * rare words, rare and common words, common words only */
+    static const char *const shortq[] = {
+        "r1 r2", "r1 c5", "r1 r2 c5", "c0 c1", "c3 c7 c11", "c0 r0 q0",
+        "title:r1 r2", "\"r1 r2\" c5", "q0 c1 c2 r3"};
+    for (size_t i = 0; i < sizeof shortq / sizeof shortq[0]; i++) {
+        same_topk(s, shortq[i], 1, NULL);
+        same_topk(s, shortq[i], 10, NULL);
+    }
+    snprintf(q, sizeof q, "%s title:q0 \"q1 q2\"", common);
+    same_topk(s, q, 1, NULL);
+    same_topk(s, q, 10, NULL);
+    /* only the field and phrase clauses, with fewer hits than k */
+    same_topk(s, "title:q0 \"q1 q2\" title:r1 title:r3 title:r5 "
+                 "\"r0 r4\" title:c3",
+              100, NULL);
+}
+
 /*
- * The window pass of long queries at its edges: windows are WIN (4096)
- * docids; the best papers sit on both sides of window borders (docids
- * 4095, 4096, 8191, 8192), one wins only through words that are
+ * The window pass of long queries at its edges, with windows of 4,096
+ * docids (pb_searcher_set_window(); the default window holds all 12,600
+ * papers, and is checked too): the best papers sit on both sides of
+ * window borders (docids 4095, 4096, 8191, 8192), one wins only through words that are
  * non-essential everywhere (every common word once, no rare one), one
  * only through a title: clause and a phrase (whose window bounds come
  * from their first word's impacts and are never taken off a
@@ -342,36 +378,33 @@ static void t_window_edges(void)
                 PUT(&a, " c%d", c);
         add(ix, 2 + d, "f1 f2", pb_buf_cstr(&a), "math.CO", 1500000000);
     }
+    pb_index_pmap_rebuild(ix);
+    static const int edge[] = {4095, 4096, 8191, 8192};
+    for (size_t i = 0; i < 4; i++) {
+        uint32_t d = 0;
+        CHECK(pb_index_docid(ix, 500000 - edge[i], &d) == PB_OK &&
+              d == (uint32_t)edge[i]);
+    }
     struct pb_searcher *s = pb_searcher_new(ix);
     char q[2048];
-    snprintf(q, sizeof q, "%s %s", common, rare);
-    size_t ks[] = {1, 2, 3, 5, 10, 40};
-    for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++)
-        same_topk(s, q, ks[i], NULL);
-    same_topk(s, common, 1, NULL);
-    same_topk(s, common, 10, NULL);
-    /* two to four words (the window pass too): the border winners'
-     * rare words, rare and common words, common words only */
-    static const char *const shortq[] = {
-        "r1 r2", "r1 c5", "r1 r2 c5", "c0 c1", "c3 c7 c11", "c0 r0 q0",
-        "title:r1 r2", "\"r1 r2\" c5", "q0 c1 c2 r3"};
-    for (size_t i = 0; i < sizeof shortq / sizeof shortq[0]; i++) {
-        same_topk(s, shortq[i], 1, NULL);
-        same_topk(s, shortq[i], 10, NULL);
+    for (unsigned shift = 12;; shift = 0) {
+        pb_searcher_set_window(s, shift);
+        edge_queries(s, common, rare);
+        if (!shift)
+            break;
     }
-    snprintf(q, sizeof q, "%s title:q0 \"q1 q2\"", common);
-    same_topk(s, q, 1, NULL);
-    same_topk(s, q, 10, NULL);
-    /* only the field and phrase clauses, with fewer hits than k */
-    same_topk(s, "title:q0 \"q1 q2\" title:r1 title:r3 title:r5 "
-                 "\"r0 r4\" title:c3",
-              100, NULL);
     CHECK_EQ(pb_index_delete(ix, 500000 - 4095), PB_OK);
     CHECK_EQ(pb_index_delete(ix, 500000 - 8192), PB_OK);
-    same_topk(s, common, 1, NULL);
-    same_topk(s, common, 10, NULL);
-    snprintf(q, sizeof q, "%s %s", common, rare);
-    same_topk(s, q, 10, NULL);
+    for (unsigned shift = 12;; shift = 0) {
+        pb_searcher_set_window(s, shift);
+        same_topk(s, common, 1, NULL);
+        same_topk(s, common, 10, NULL);
+        snprintf(q, sizeof q, "%s %s", common, rare);
+        same_topk(s, q, 10, NULL);
+        if (!shift)
+            break;
+    }
+    pb_searcher_set_window(s, 12);
     /* sixty rare-ish words at k1 40: clause bounds near 20 idf each */
     struct pb_bm25 p = *pb_index_params(ix);
     p.k1 = 40;
@@ -465,6 +498,7 @@ static void t_operators_and_filters(void)
     for (int64_t d = 3; d < 9700; d += 61)
         CHECK_EQ(pb_index_delete(ix, d), PB_OK);
     struct pb_searcher *s = pb_searcher_new(ix);
+    pb_searcher_set_window(s, 11); /* five windows */
     static const char *fixed[] = {
         "w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 w12 w13 w14 w15 w16 w17 w18",
         "\"w1 w2\" w3 w4 w5 w6 w7 w8 w9 w10 w11 w12 w13",
@@ -494,8 +528,9 @@ static void t_operators_and_filters(void)
 
 /*
  * Randomized: several corpora (sizes, vocabularies, with and without a
- * delta segment and deletions, file parameters left as made) and long
- * queries (5 to 40 words), pruned against exhaustive.
+ * delta segment and deletions, file parameters left as made, windows of
+ * 1,024 to 65,536 docids) and long queries (5 to 40 words), pruned
+ * against exhaustive.
  */
 static void t_random_corpora(void)
 {
@@ -519,6 +554,9 @@ static void t_random_corpora(void)
                 CHECK_EQ(pb_index_delete(ix, d), PB_OK);
         }
         struct pb_searcher *s = pb_searcher_new(ix);
+        /* several windows (the default holds each corpus whole) */
+        static const unsigned shift[] = {10, 0, 12, 11};
+        pb_searcher_set_window(s, shift[c]);
         char q[2048];
         for (int i = 0; i < 120; i++) {
             rand_query(q, sizeof q, 5 + (int)(rnd() % 36),

@@ -938,7 +938,10 @@ static void run_should_win(struct pb_searcher *s)
                 win_add(s, cl[i], d0, wend, 0);
         double rest = r0 ? cum[r0 - 1] : 0;
         uint32_t cut = win_cut(s, th, rest);
-        for (uint32_t w = 0; w < win; w += 16) {
+        /* past wend nothing was added: sweep the window's own length (the
+         * last window, or a small index's only one, is shorter) */
+        const uint32_t span = wend - d0 + 1;
+        for (uint32_t w = 0; w < span; w += 16) {
             uint32_t v[16], bw = win_take16(acc + w, cut, v);
             for (; bw; bw &= bw - 1) {
                 uint32_t j = (uint32_t)__builtin_ctz(bw), d = d0 + w + j;
